@@ -1,0 +1,64 @@
+//! Checkers: each invariant is a function of what a run recorded.
+//!
+//! A checker reads the [`RunRecord`] (the provider's journal plus what the
+//! harness saw callers get) and returns [`Violation`]s naming the journal
+//! entries that prove them. One file per invariant.
+
+mod proactive_refresh;
+mod single_flight;
+
+pub use proactive_refresh::ProactiveRefresh;
+pub use single_flight::SingleFlightRefresh;
+
+use crate::run::RunRecord;
+use crate::scenario::Invariants;
+use serde::Serialize;
+
+/// How many examples a checker lists before it summarises the rest.
+pub(crate) const MAX_EXAMPLES: usize = 5;
+
+/// An invariant that a run either satisfies or violates.
+pub trait Checker: Send + Sync + std::fmt::Debug {
+    /// The invariant's name, as in scenario files.
+    fn name(&self) -> &'static str;
+    /// Every violation found in `run` (empty when it holds).
+    fn check(&self, run: &RunRecord) -> Vec<Violation>;
+}
+
+/// One way a run broke an invariant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Violation {
+    /// The invariant's name.
+    pub invariant: &'static str,
+    /// What happened, in a sentence.
+    pub message: String,
+    /// Sequence numbers of the journal entries that show it.
+    pub entries: Vec<u64>,
+}
+
+/// The checkers a scenario's `[invariants]` table asks for.
+pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
+    let mut checkers: Vec<Box<dyn Checker>> = Vec::new();
+    if let Some(params) = &invariants.single_flight_refresh {
+        checkers.push(Box::new(SingleFlightRefresh::new(params.clone())));
+    }
+    if let Some(params) = &invariants.proactive_refresh {
+        checkers.push(Box::new(ProactiveRefresh::new(params.clone())));
+    }
+    checkers
+}
+
+/// Caps a list of violations at [`MAX_EXAMPLES`], adding one that counts
+/// the rest so a report stays readable.
+pub(crate) fn capped(invariant: &'static str, mut found: Vec<Violation>) -> Vec<Violation> {
+    if found.len() > MAX_EXAMPLES {
+        let rest = found.len() - MAX_EXAMPLES;
+        found.truncate(MAX_EXAMPLES);
+        found.push(Violation {
+            invariant,
+            message: format!("... and {rest} more like these"),
+            entries: Vec::new(),
+        });
+    }
+    found
+}

@@ -1,0 +1,82 @@
+use super::{Checker, Violation, capped};
+use crate::run::RunRecord;
+use crate::scenario::ProactiveRefreshParams;
+use mock_provider::Endpoint;
+
+const NAME: &str = "proactive_refresh";
+
+/// No caller is served a token with less than `margin` left at the
+/// provider, and no API request presents an expired token: refreshes
+/// happen ahead of expiry, not after it.
+#[derive(Debug, Clone)]
+pub struct ProactiveRefresh {
+    params: ProactiveRefreshParams,
+}
+
+impl ProactiveRefresh {
+    /// A checker with these parameters.
+    pub fn new(params: ProactiveRefreshParams) -> Self {
+        Self { params }
+    }
+}
+
+impl Checker for ProactiveRefresh {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+        let issued = run.issued_tokens();
+        let mut found = Vec::new();
+        for served in &run.served {
+            let Ok(fingerprint) = &served.result else {
+                continue;
+            };
+            let Some((seq, token)) = issued.get(fingerprint) else {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "{} was served a token the provider never issued ({fingerprint})",
+                        served.account
+                    ),
+                    entries: Vec::new(),
+                });
+                continue;
+            };
+            let left = token
+                .expires_at
+                .duration_since(served.served_at)
+                .unwrap_or_default();
+            if left < self.params.margin {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "{} (instance {}) was served a token with {:.1}s left, under the {}s margin (issued by #{seq})",
+                        served.account,
+                        served.instance,
+                        left.as_secs_f64(),
+                        self.params.margin.as_secs()
+                    ),
+                    entries: vec![*seq],
+                });
+            }
+        }
+        for entry in run.journal.iter().filter(|e| e.endpoint != Endpoint::Token) {
+            for fingerprint in &entry.presented {
+                if let Some((seq, token)) = issued.get(fingerprint)
+                    && token.expires_at <= entry.started_at
+                {
+                    found.push(Violation {
+                        invariant: NAME,
+                        message: format!(
+                            "request #{} presented an expired access token (issued by #{seq})",
+                            entry.seq
+                        ),
+                        entries: vec![*seq, entry.seq],
+                    });
+                }
+            }
+        }
+        capped(NAME, found)
+    }
+}

@@ -1,0 +1,107 @@
+use super::{Checker, Violation, capped};
+use crate::run::RunRecord;
+use crate::scenario::SingleFlightParams;
+use mock_provider::{GrantId, JournalEntry};
+use std::collections::BTreeMap;
+
+const NAME: &str = "single_flight_refresh";
+
+/// Per grant: no two refresh requests are in flight at once, and a fresh
+/// token is not refreshed again (at most one refresh per token generation;
+/// retries after a failure, and refreshes after the token was rejected with
+/// 401, are allowed).
+#[derive(Debug, Clone)]
+pub struct SingleFlightRefresh {
+    params: SingleFlightParams,
+}
+
+impl SingleFlightRefresh {
+    /// A checker with these parameters.
+    pub fn new(params: SingleFlightParams) -> Self {
+        Self { params }
+    }
+
+    fn overlaps(refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+        let mut found = Vec::new();
+        let mut open: Option<&JournalEntry> = None;
+        for entry in refreshes {
+            if let Some(earlier) = open {
+                // Two requests that arrive at the same simulated instant are
+                // concurrent even when both take no time.
+                let concurrent = entry.started_at < earlier.finished_at
+                    || entry.started_at == earlier.started_at;
+                if concurrent {
+                    found.push(Violation {
+                        invariant: NAME,
+                        message: format!(
+                            "grant {grant}: refresh #{} started while refresh #{} was still in flight",
+                            entry.seq, earlier.seq
+                        ),
+                        entries: vec![earlier.seq, entry.seq],
+                    });
+                }
+            }
+            if open.is_none_or(|o| entry.finished_at >= o.finished_at) {
+                open = Some(entry);
+            }
+        }
+        found
+    }
+
+    fn redundant(&self, refreshes: &[&JournalEntry], run: &RunRecord, grant: &GrantId) -> Vec<Violation> {
+        let mut found = Vec::new();
+        for pair in refreshes.windows(2) {
+            let (previous, entry) = (pair[0], pair[1]);
+            let Some(issued) = previous.issued.as_ref().filter(|_| previous.succeeded()) else {
+                continue; // a retry after a failure is fine
+            };
+            if run.token_rejected_before(&issued.fingerprint, entry.started_at) {
+                continue; // the provider said the token is no good: refreshing is right
+            }
+            let lifetime = issued
+                .expires_at
+                .duration_since(issued.issued_at)
+                .unwrap_or_default();
+            let age = entry
+                .started_at
+                .duration_since(issued.issued_at)
+                .unwrap_or_default();
+            if age.as_secs_f64() < lifetime.as_secs_f64() * self.params.min_token_age_fraction {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "grant {grant}: refresh #{} replaced a token issued by #{} only {:.1}s earlier (lifetime {}s)",
+                        entry.seq,
+                        previous.seq,
+                        age.as_secs_f64(),
+                        lifetime.as_secs()
+                    ),
+                    entries: vec![previous.seq, entry.seq],
+                });
+            }
+        }
+        found
+    }
+}
+
+impl Checker for SingleFlightRefresh {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+        let mut by_grant: BTreeMap<&GrantId, Vec<&JournalEntry>> = BTreeMap::new();
+        for entry in run.journal.iter().filter(|e| e.is_refresh()) {
+            if let Some(grant) = &entry.grant_id {
+                by_grant.entry(grant).or_default().push(entry);
+            }
+        }
+        let mut found = Vec::new();
+        for (grant, mut refreshes) in by_grant {
+            refreshes.sort_by_key(|e| (e.started_at, e.seq));
+            found.extend(Self::overlaps(&refreshes, grant));
+            found.extend(self.redundant(&refreshes, run, grant));
+        }
+        capped(NAME, found)
+    }
+}

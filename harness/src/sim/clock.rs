@@ -1,0 +1,105 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+/// The shared origin of a simulated run: an epoch and the tokio instant
+/// that corresponds to it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use harness::sim::SimTime;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let time = SimTime::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// let provider = time.clock();
+/// let broker = time.clock();
+/// broker.skew(Duration::from_secs(600), false); // broker 10 minutes behind
+/// tokio::time::sleep(Duration::from_secs(3600)).await; // an hour, instantly
+/// let gap = provider.now().duration_since(broker.now()).unwrap();
+/// assert_eq!(gap, Duration::from_secs(600));
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct SimTime {
+    epoch: SystemTime,
+    start: Instant,
+}
+
+impl SimTime {
+    /// Starts simulated time at `epoch`, now.
+    pub fn new(epoch: SystemTime) -> Self {
+        Self {
+            epoch,
+            start: Instant::now(),
+        }
+    }
+
+    /// A new component clock with zero offset.
+    pub fn clock(&self) -> SimClock {
+        SimClock {
+            time: *self,
+            offset_ms: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    /// How much simulated time has passed since the run began.
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().duration_since(self.start)
+    }
+
+    /// The tokio instant at `offset` into the run.
+    pub fn instant_at(&self, offset: Duration) -> Instant {
+        self.start + offset
+    }
+}
+
+/// One component's clock: `epoch + elapsed + offset`.
+///
+/// Clones share the offset, so the harness keeps a clone to skew a
+/// component while the component reads it.
+#[derive(Debug, Clone)]
+pub struct SimClock {
+    time: SimTime,
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl SimClock {
+    /// The component's current time.
+    pub fn now(&self) -> SystemTime {
+        let base = self.time.epoch + self.time.elapsed();
+        let offset = self.offset_ms.load(Ordering::Relaxed);
+        let magnitude = Duration::from_millis(offset.unsigned_abs());
+        if offset >= 0 {
+            base + magnitude
+        } else {
+            base - magnitude
+        }
+    }
+
+    /// Sets the offset from true simulated time: ahead when `ahead`, behind otherwise.
+    pub fn skew(&self, by: Duration, ahead: bool) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms
+            .store(if ahead { ms } else { -ms }, Ordering::Relaxed);
+    }
+
+    /// Moves the clock by `by` (forward when `forward`), on top of any skew.
+    pub fn jump(&self, by: Duration, forward: bool) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms
+            .fetch_add(if forward { ms } else { -ms }, Ordering::Relaxed);
+    }
+}
+
+impl mock_provider::Clock for SimClock {
+    fn now(&self) -> SystemTime {
+        SimClock::now(self)
+    }
+}
+
+impl reference_impl::Clock for SimClock {
+    fn now(&self) -> SystemTime {
+        SimClock::now(self)
+    }
+}

@@ -1,0 +1,83 @@
+//! Bad scenario files get errors that name the file, the line and the field.
+
+use harness::errors::ScenarioError;
+use harness::scenario::{load_paths, parse_scenario};
+use std::path::PathBuf;
+
+const VALID: &str = r#"
+name = "ok"
+duration = "1h"
+
+[[timeline]]
+at = "0s"
+action.token_requests = { account = "alice@example.com", callers = 3 }
+"#;
+
+#[test]
+fn a_valid_file_parses() {
+    let scenario = parse_scenario(VALID, "ok.toml").expect("valid");
+    assert_eq!(scenario.timeline.len(), 1);
+}
+
+#[test]
+fn a_typo_in_a_field_names_the_file_line_and_field() {
+    let text = VALID.replace("callers = 3", "calers = 3");
+    let error = parse_scenario(&text, "scenarios/typo.toml").unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ScenarioError::Syntax { line: 7, .. }), "{error:?}");
+    assert!(message.starts_with("scenarios/typo.toml:7:"), "{message}");
+    assert!(message.contains("calers"), "{message}");
+}
+
+#[test]
+fn a_typo_in_a_top_level_key_is_rejected() {
+    let text = VALID.replace("duration", "duraton");
+    let message = parse_scenario(&text, "t.toml").unwrap_err().to_string();
+    assert!(message.contains("t.toml:3:"), "{message}");
+    assert!(message.contains("duraton"), "{message}");
+}
+
+#[test]
+fn a_bad_duration_names_the_field() {
+    let text = VALID.replace("\"1h\"", "\"one hour\"");
+    let message = parse_scenario(&text, "d.toml").unwrap_err().to_string();
+    assert!(message.contains("d.toml:3:"), "{message}");
+}
+
+#[test]
+fn an_unknown_account_names_the_step_line_and_field() {
+    let text = VALID.replace("alice@example.com", "mallory@example.com");
+    let error = parse_scenario(&text, "a.toml").unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ScenarioError::Invalid { line: 5, .. }), "{error:?}");
+    assert!(message.contains("timeline.action.token_requests.account"), "{message}");
+    assert!(message.contains("mallory@example.com"), "{message}");
+}
+
+#[test]
+fn zero_callers_is_rejected() {
+    let text = VALID.replace("callers = 3", "callers = 0");
+    let message = parse_scenario(&text, "z.toml").unwrap_err().to_string();
+    assert!(message.contains("callers"), "{message}");
+}
+
+#[test]
+fn a_step_after_the_end_of_the_run_is_rejected() {
+    let text = VALID.replace("at = \"0s\"", "at = \"2h\"");
+    let message = parse_scenario(&text, "late.toml").unwrap_err().to_string();
+    assert!(message.contains("timeline.at"), "{message}");
+}
+
+#[test]
+fn a_missing_file_is_an_io_error_naming_it() {
+    let error = load_paths(&[PathBuf::from("no/such/scenario.toml")]).unwrap_err();
+    assert!(matches!(error, ScenarioError::Io { .. }));
+    assert!(error.to_string().contains("no/such/scenario.toml"));
+}
+
+#[test]
+fn the_scenario_library_loads() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let scenarios = load_paths(&[dir]).expect("every library scenario is valid");
+    assert!(!scenarios.is_empty());
+}

@@ -1,0 +1,142 @@
+use crate::Fingerprint;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::SystemTime;
+
+/// Which provider endpoint a request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `POST /token`.
+    Token,
+    /// Any path the provider does not serve.
+    Unknown,
+}
+
+impl Endpoint {
+    /// Classifies a request path.
+    pub fn from_path(path: &str) -> Self {
+        match path {
+            "/token" => Self::Token,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The name used in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The provider's id for one consent: an (account, client) grant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GrantId(pub String);
+
+impl fmt::Display for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An access token the provider issued in answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    /// Which token (never its value).
+    pub fingerprint: Fingerprint,
+    /// Provider time it was issued.
+    pub issued_at: SystemTime,
+    /// Provider time it stops working.
+    pub expires_at: SystemTime,
+}
+
+/// One request as the provider saw it.
+///
+/// Times are provider-clock readings, so in sim mode they are simulated
+/// time and the same seed reproduces them exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// Position in the journal, from 0.
+    pub seq: u64,
+    /// Provider time the request arrived.
+    pub started_at: SystemTime,
+    /// Provider time the response left (or the connection was dropped).
+    pub finished_at: SystemTime,
+    /// HTTP method.
+    pub method: String,
+    /// Which endpoint.
+    pub endpoint: Endpoint,
+    /// The client that authenticated or named itself, if any.
+    pub client_id: Option<String>,
+    /// The account the request concerned, when the provider could tell.
+    pub account: Option<String>,
+    /// The grant the request concerned, when the provider could tell.
+    pub grant_id: Option<GrantId>,
+    /// `grant_type` of a token request.
+    pub grant_type: Option<String>,
+    /// Fingerprints of every token the request presented.
+    pub presented: Vec<Fingerprint>,
+    /// The access token issued, if any.
+    pub issued: Option<IssuedToken>,
+    /// The HTTP status answered (0 when the connection was dropped).
+    pub status: u16,
+    /// The OAuth or API error code answered, if any.
+    pub error: Option<String>,
+    /// The fault that shaped the answer, if any.
+    pub fault: Option<String>,
+}
+
+impl JournalEntry {
+    /// True for a `refresh_token` grant request.
+    pub fn is_refresh(&self) -> bool {
+        self.endpoint == Endpoint::Token && self.grant_type.as_deref() == Some("refresh_token")
+    }
+
+    /// True when the request succeeded (2xx).
+    pub fn succeeded(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Display for JournalEntry {
+    /// One line: `#seq [start..end] METHOD endpoint account grant -> status error fault`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let since = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0)
+        };
+        write!(
+            f,
+            "#{} [{:.3}s..{:.3}s] {} {}",
+            self.seq,
+            since(self.started_at),
+            since(self.finished_at),
+            self.method,
+            self.endpoint
+        )?;
+        if let Some(account) = &self.account {
+            write!(f, " account={account}")?;
+        }
+        if let Some(grant) = &self.grant_id {
+            write!(f, " grant={grant}")?;
+        }
+        write!(f, " -> {}", self.status)?;
+        if let Some(error) = &self.error {
+            write!(f, " error={error}")?;
+        }
+        if let Some(fault) = &self.fault {
+            write!(f, " fault={fault}")?;
+        }
+        Ok(())
+    }
+}

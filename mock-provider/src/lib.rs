@@ -1,0 +1,38 @@
+//! A mock of Google's OAuth 2.0 provider for testing token lifecycle code.
+//!
+//! Start one in a line, point your code at it, and inspect what it saw:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use mock_provider::MockProvider;
+//!
+//! let provider = MockProvider::start().await;
+//! let refresh_token = provider.refresh_token("alice@example.com").expect("seeded account");
+//! # let _ = refresh_token;
+//! // ... your broker refreshes against provider.token_url() ...
+//! assert!(provider.journal().is_empty());
+//! # }
+//! ```
+//!
+//! Faults are values you mount ([`Fault`]), the [`Journal`] records every
+//! request with token fingerprints (never values), and the
+//! [`SecretRegistry`] lists every secret the provider issued so a leak
+//! checker can look for them. Time is read only through [`Clock`].
+
+mod clock;
+mod fault;
+mod fingerprint;
+mod journal;
+mod provider;
+mod server;
+mod state;
+mod token;
+
+pub use clock::{Clock, SystemClock};
+pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
+pub use fingerprint::Fingerprint;
+pub use journal::{Endpoint, GrantId, IssuedToken, Journal, JournalEntry};
+pub use provider::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder};
+pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
+pub use token::TokenError;

@@ -1,0 +1,199 @@
+use super::MockProviderBuilder;
+use crate::fault::{Fault, FaultGuard, FaultSet};
+use crate::journal::Journal;
+use crate::server::{Shared, router};
+use crate::state::{Account, Grant, ProviderState, SecretRegistry};
+use axum::Router;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+/// The base URI reported by a provider that has no socket.
+pub const IN_MEMORY_URI: &str = "http://mock-provider.in-memory";
+
+/// A running mock of Google's OAuth 2.0 provider.
+///
+/// ```
+/// # async fn example() {
+/// let provider = mock_provider::MockProvider::start().await;
+/// let token_url = provider.token_url();
+/// assert!(token_url.starts_with("http://127.0.0.1:"));
+/// # }
+/// ```
+///
+/// Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockProvider {
+    shared: Shared,
+    client_id: String,
+    refresh_tokens: BTreeMap<String, SecretString>,
+    address: Option<SocketAddr>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockProvider {
+    pub(crate) fn new(
+        state: ProviderState,
+        client_id: String,
+        refresh_tokens: BTreeMap<String, SecretString>,
+    ) -> Self {
+        Self {
+            shared: Shared {
+                state,
+                journal: Journal::default(),
+                faults: FaultSet::default(),
+            },
+            client_id,
+            refresh_tokens,
+            address: None,
+            shutdown: None,
+        }
+    }
+
+    /// Starts a provider with default options on `127.0.0.1` and a free port.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// Options for a provider.
+    pub fn builder() -> MockProviderBuilder {
+        MockProviderBuilder::default()
+    }
+
+    pub(crate) async fn listen(mut self) -> Self {
+        // Binding port 0 on loopback only fails when the machine has no
+        // loopback interface, which no test can work around.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0 for the mock provider");
+        self.address = listener.local_addr().ok();
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = self.router();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        self.shutdown = Some(tx);
+        self
+    }
+
+    /// The provider as an axum [`Router`], for in-memory use with
+    /// `tower::ServiceExt::oneshot`. Shares state with the server.
+    pub fn router(&self) -> Router {
+        router(self.shared.clone())
+    }
+
+    /// `http://127.0.0.1:PORT`, or [`IN_MEMORY_URI`] when built without a socket.
+    pub fn uri(&self) -> String {
+        match self.address {
+            Some(address) => format!("http://{address}"),
+            None => IN_MEMORY_URI.to_owned(),
+        }
+    }
+
+    /// The socket address, when serving one.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.address
+    }
+
+    /// The token endpoint URL.
+    pub fn token_url(&self) -> String {
+        format!("{}/token", self.uri())
+    }
+
+    /// The registered client's id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The registered client's secret.
+    pub fn client_secret(&self) -> SecretString {
+        let model = self.shared.state.model();
+        model
+            .clients
+            .get(&self.client_id)
+            .map(|c| c.secret.clone())
+            .unwrap_or_else(|| SecretString::from(String::new()))
+    }
+
+    /// The refresh token of the grant seeded for `account` at build time.
+    pub fn refresh_token(&self, account: &str) -> Option<SecretString> {
+        self.refresh_tokens.get(account).cloned()
+    }
+
+    /// Every account the provider knows, by email.
+    pub fn accounts(&self) -> Vec<(String, Account)> {
+        let model = self.shared.state.model();
+        model.accounts.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.shared.journal
+    }
+
+    /// Every secret issued or configured, for leak checks.
+    pub fn secrets(&self) -> &SecretRegistry {
+        &self.shared.state.secrets
+    }
+
+    /// Mounts a fault; it stays active while the returned guard lives.
+    pub fn mount(&self, fault: Fault) -> FaultGuard {
+        self.shared.faults.mount(fault)
+    }
+
+    /// How many faults are mounted now.
+    pub fn mounted_faults(&self) -> usize {
+        self.shared.faults.len()
+    }
+
+    /// Every grant the provider holds, in id order.
+    pub fn grants(&self) -> Vec<Grant> {
+        self.shared.state.model().grants.values().cloned().collect()
+    }
+
+    /// The user revokes every grant of `account` (as from their Google
+    /// account page). Returns how many grants were revoked.
+    pub fn revoke_account(&self, account: &str) -> usize {
+        let mut model = self.shared.state.model();
+        let mut revoked = 0;
+        for grant in model.grants.values_mut() {
+            if grant.account == account && !grant.revoked {
+                grant.revoked = true;
+                revoked += 1;
+            }
+        }
+        let dead: Vec<_> = model
+            .grants
+            .values()
+            .filter(|g| g.revoked)
+            .map(|g| g.id.clone())
+            .collect();
+        model
+            .access_tokens
+            .retain(|_, record| !dead.contains(&record.grant_id));
+        revoked
+    }
+
+    /// True when `token` is a live access token at the provider's now.
+    pub fn access_token_is_valid(&self, token: &SecretString) -> bool {
+        let now = self.shared.state.clock.now();
+        let model = self.shared.state.model();
+        model
+            .access_tokens
+            .get(token.expose_secret())
+            .is_some_and(|r| r.expires_at > now)
+    }
+}
+
+impl Drop for MockProvider {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

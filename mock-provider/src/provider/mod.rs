@@ -1,0 +1,11 @@
+//! The user-facing handle: [`MockProvider`] and its [`MockProviderBuilder`].
+//!
+//! `builder.rs` collects options and seeds clients and accounts;
+//! `handle.rs` is the running provider (socket or in-memory) and the
+//! operations a test performs on it.
+
+mod builder;
+mod handle;
+
+pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
+pub use handle::MockProvider;

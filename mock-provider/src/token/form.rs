@@ -1,0 +1,93 @@
+use super::TokenError;
+use crate::state::ProviderState;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderMap;
+use secrecy::ExposeSecret;
+
+/// A parsed `application/x-www-form-urlencoded` token request.
+///
+/// Duplicated parameters are rejected, as RFC 6749 §3.2 requires.
+#[derive(Debug)]
+pub(crate) struct TokenForm {
+    pairs: Vec<(String, String)>,
+}
+
+impl TokenForm {
+    pub fn parse(body: &[u8]) -> Result<Self, TokenError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| TokenError::invalid_request("Invalid form encoding."))?;
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
+                return Err(TokenError::invalid_request(format!(
+                    "Duplicate parameter: {name}"
+                )));
+            }
+        }
+        Ok(Self { pairs })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, TokenError> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| TokenError::invalid_request(format!("Missing required parameter: {name}")))
+    }
+}
+
+/// The client credentials of a request, from `Authorization: Basic` or the
+/// body (Google accepts both).
+pub(crate) fn client_credentials(
+    headers: &HeaderMap,
+    form: &TokenForm,
+) -> Result<(Option<String>, Option<String>), TokenError> {
+    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
+        let bad = || TokenError::invalid_request("Invalid authorization header.");
+        let text = value.to_str().map_err(|_| bad())?;
+        let encoded = text.strip_prefix("Basic ").ok_or_else(bad)?;
+        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+        // RFC 6749 §2.3.1: both halves are form-urlencoded.
+        let unescape = |s: &str| -> Result<String, TokenError> {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(&format!("v={s}")).map_err(|_| bad())?;
+            Ok(pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default())
+        };
+        return Ok((Some(unescape(id)?), Some(unescape(secret)?)));
+    }
+    Ok((
+        form.get("client_id").map(str::to_owned),
+        form.get("client_secret").map(str::to_owned),
+    ))
+}
+
+/// Authenticates the client; returns its id.
+pub(crate) fn authenticate_client(
+    state: &ProviderState,
+    headers: &HeaderMap,
+    form: &TokenForm,
+) -> Result<String, TokenError> {
+    let (id, secret) = client_credentials(headers, form)?;
+    let id = id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(TokenError::missing_client_id)?;
+    let model = state.model();
+    let client = model
+        .clients
+        .get(&id)
+        .ok_or_else(TokenError::client_not_found)?;
+    match secret {
+        None => Err(TokenError::invalid_request("client_secret is missing.")),
+        Some(s) if s.as_bytes() != client.secret.expose_secret().as_bytes() => {
+            Err(TokenError::wrong_client_secret())
+        }
+        Some(_) => Ok(id),
+    }
+}
