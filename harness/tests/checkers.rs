@@ -70,7 +70,10 @@ fn single_flight_flags_refreshing_a_token_that_was_just_issued() {
     ];
     let violations = single_flight(journal);
     assert_eq!(violations.len(), 1);
-    assert!(violations[0].message.contains("only 9.9s earlier"), "{violations:?}");
+    assert!(
+        violations[0].message.contains("only 9.9s earlier"),
+        "{violations:?}"
+    );
 }
 
 #[test]
@@ -133,7 +136,10 @@ fn proactive_flags_a_token_served_inside_the_margin() {
     let violations = proactive(record);
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].entries, vec![0]);
-    assert!(violations[0].message.contains("20.1s left"), "{violations:?}");
+    assert!(
+        violations[0].message.contains("20.1s left"),
+        "{violations:?}"
+    );
 }
 
 #[test]

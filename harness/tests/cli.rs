@@ -26,7 +26,10 @@ fn run_with_the_no_single_flight_mutant_exits_one_and_prints_the_replay_command(
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("FAIL  thundering-herd"), "{stdout}");
     assert!(stdout.contains("single_flight_refresh"), "{stdout}");
-    assert!(stdout.contains("replay: oauth-chaos run scenarios/"), "{stdout}");
+    assert!(
+        stdout.contains("replay: oauth-chaos run scenarios/"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -24,7 +24,10 @@ fn a_typo_in_a_field_names_the_file_line_and_field() {
     let text = VALID.replace("callers = 3", "calers = 3");
     let error = parse_scenario(&text, "scenarios/typo.toml").unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, ScenarioError::Syntax { line: 7, .. }), "{error:?}");
+    assert!(
+        matches!(error, ScenarioError::Syntax { line: 7, .. }),
+        "{error:?}"
+    );
     assert!(message.starts_with("scenarios/typo.toml:7:"), "{message}");
     assert!(message.contains("calers"), "{message}");
 }
@@ -49,8 +52,14 @@ fn an_unknown_account_names_the_step_line_and_field() {
     let text = VALID.replace("alice@example.com", "mallory@example.com");
     let error = parse_scenario(&text, "a.toml").unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, ScenarioError::Invalid { line: 5, .. }), "{error:?}");
-    assert!(message.contains("timeline.action.token_requests.account"), "{message}");
+    assert!(
+        matches!(error, ScenarioError::Invalid { line: 5, .. }),
+        "{error:?}"
+    );
+    assert!(
+        message.contains("timeline.action.token_requests.account"),
+        "{message}"
+    );
     assert!(message.contains("mallory@example.com"), "{message}");
 }
 

@@ -20,8 +20,16 @@ fn run(broker: &str, seed: Option<u64>) -> (harness::run::RunOutcome, harness::r
 #[test]
 fn thundering_herd_passes_against_the_reference_broker() {
     let (outcome, record) = run("reference", None);
-    assert_eq!(outcome.verdict, Verdict::Passed, "{:#?}", outcome.violations);
-    assert_eq!(outcome.checked, vec!["single_flight_refresh", "proactive_refresh"]);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    assert_eq!(
+        outcome.checked,
+        vec!["single_flight_refresh", "proactive_refresh"]
+    );
     // 500 cold-start callers plus 500 around each of three expiries.
     assert_eq!(record.served.len(), 2000);
     assert!(record.served.iter().all(|s| s.result.is_ok()));
@@ -47,16 +55,26 @@ fn no_single_flight_mutant_fails_single_flight_refresh_naming_the_overlapping_en
     assert_eq!(overlap.entries.len(), 2);
     for seq in &overlap.entries {
         let entry = &record.journal[*seq as usize];
-        assert!(entry.is_refresh(), "violation names refresh entries, got {entry}");
+        assert!(
+            entry.is_refresh(),
+            "violation names refresh entries, got {entry}"
+        );
     }
     let report = harness::report::render_outcome(&outcome, &record);
     assert!(report.contains("single_flight_refresh"), "{report}");
-    assert!(report.contains(&format!("seed: {}", outcome.seed)), "{report}");
     assert!(
-        report.contains("replay: oauth-chaos run") && report.contains("--broker mutant:no-single-flight"),
+        report.contains(&format!("seed: {}", outcome.seed)),
         "{report}"
     );
-    assert!(report.contains(&format!("#{} [", overlap.entries[0])), "{report}");
+    assert!(
+        report.contains("replay: oauth-chaos run")
+            && report.contains("--broker mutant:no-single-flight"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("#{} [", overlap.entries[0])),
+        "{report}"
+    );
 }
 
 #[test]

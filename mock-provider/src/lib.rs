@@ -33,6 +33,8 @@ pub use clock::{Clock, SystemClock};
 pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
 pub use journal::{Endpoint, GrantId, IssuedToken, Journal, JournalEntry};
-pub use provider::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder};
+pub use provider::{
+    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder,
+};
 pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
 pub use token::TokenError;

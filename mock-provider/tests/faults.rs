@@ -25,7 +25,11 @@ async fn refresh_in_memory(provider: &MockProvider) -> StatusCode {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(refresh_body(provider)))
         .expect("request");
-    let response = provider.router().oneshot(request).await.expect("infallible");
+    let response = provider
+        .router()
+        .oneshot(request)
+        .await
+        .expect("infallible");
     let status = response.status();
     let _ = response.into_body().collect().await;
     status
@@ -39,11 +43,22 @@ async fn a_counted_fault_answers_the_first_n_requests_then_passes() {
             .respond(StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"backend"}"#)
             .times(2),
     );
-    assert_eq!(refresh_in_memory(&provider).await, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(refresh_in_memory(&provider).await, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        refresh_in_memory(&provider).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        refresh_in_memory(&provider).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(refresh_in_memory(&provider).await, StatusCode::OK);
     assert_eq!(guard.applied(), 2);
-    let faults: Vec<_> = provider.journal().entries().into_iter().map(|e| e.fault).collect();
+    let faults: Vec<_> = provider
+        .journal()
+        .entries()
+        .into_iter()
+        .map(|e| e.fault)
+        .collect();
     assert_eq!(faults[0].as_deref(), Some("respond 503 on token"));
     assert_eq!(faults[2], None);
 }
@@ -90,7 +105,11 @@ async fn a_delay_fault_holds_the_request_in_provider_time() {
 #[tokio::test]
 async fn a_fault_applies_over_a_real_socket_too() {
     let provider = MockProvider::start().await;
-    let _guard = provider.mount(Fault::on(Endpoint::Token).respond(StatusCode::SERVICE_UNAVAILABLE, "{}").times(1));
+    let _guard = provider.mount(
+        Fault::on(Endpoint::Token)
+            .respond(StatusCode::SERVICE_UNAVAILABLE, "{}")
+            .times(1),
+    );
     let response = reqwest::Client::new()
         .post(provider.token_url())
         .header("content-type", "application/x-www-form-urlencoded")

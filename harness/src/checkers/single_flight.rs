@@ -48,7 +48,12 @@ impl SingleFlightRefresh {
         found
     }
 
-    fn redundant(&self, refreshes: &[&JournalEntry], run: &RunRecord, grant: &GrantId) -> Vec<Violation> {
+    fn redundant(
+        &self,
+        refreshes: &[&JournalEntry],
+        run: &RunRecord,
+        grant: &GrantId,
+    ) -> Vec<Violation> {
         let mut found = Vec::new();
         for pair in refreshes.windows(2) {
             let (previous, entry) = (pair[0], pair[1]);

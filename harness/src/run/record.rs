@@ -36,7 +36,11 @@ impl RunRecord {
     pub fn issued_tokens(&self) -> HashMap<Fingerprint, (u64, IssuedToken)> {
         self.journal
             .iter()
-            .filter_map(|e| e.issued.clone().map(|t| (t.fingerprint.clone(), (e.seq, t))))
+            .filter_map(|e| {
+                e.issued
+                    .clone()
+                    .map(|t| (t.fingerprint.clone(), (e.seq, t)))
+            })
             .collect()
     }
 

@@ -99,15 +99,13 @@ async fn play(scenario: &Scenario, broker: &BrokerChoice, seed: u64) -> RunRecor
             accounts: provider
                 .accounts()
                 .into_iter()
-                .filter_map(|(account, _)| {
-                    provider.refresh_token(&account).map(|t| (account, t))
-                })
+                .filter_map(|(account, _)| provider.refresh_token(&account).map(|t| (account, t)))
                 .collect(),
         };
         instances.push(broker.factory().build(env).await);
     }
     let served = Arc::new(Mutex::new(Vec::new()));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6861_726e_6573_73);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0068_6172_6e65_7373);
     let mut calls = Vec::new();
     for timed in expand_timeline(scenario) {
         tokio::time::sleep_until(time.instant_at(timed.at)).await;
@@ -178,5 +176,8 @@ async fn call_access_token(
         served_at: clock.now(),
         result,
     };
-    served.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+    served
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(record);
 }

@@ -81,10 +81,18 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
         return Err(invalid(0, "duration", "must be longer than zero".into()));
     }
     if scenario.provider.accounts.is_empty() {
-        return Err(invalid(0, "provider.accounts", "list at least one account".into()));
+        return Err(invalid(
+            0,
+            "provider.accounts",
+            "list at least one account".into(),
+        ));
     }
     if scenario.provider.access_token_ttl.as_secs() < 1 {
-        return Err(invalid(0, "provider.access_token_ttl", "must be at least 1s".into()));
+        return Err(invalid(
+            0,
+            "provider.access_token_ttl",
+            "must be at least 1s".into(),
+        ));
     }
     if scenario.broker.instances == 0 {
         return Err(invalid(0, "broker.instances", "must be at least 1".into()));
@@ -93,10 +101,18 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
         let offset = spanned.span().start;
         let step = spanned.get_ref();
         if step.at > scenario.duration {
-            return Err(invalid(offset, "timeline.at", "is after the run's `duration`".into()));
+            return Err(invalid(
+                offset,
+                "timeline.at",
+                "is after the run's `duration`".into(),
+            ));
         }
         if step.every.is_some_and(|every| every.is_zero()) {
-            return Err(invalid(offset, "timeline.every", "must be longer than zero".into()));
+            return Err(invalid(
+                offset,
+                "timeline.every",
+                "must be longer than zero".into(),
+            ));
         }
         match &step.action {
             Action::TokenRequests {
@@ -123,7 +139,10 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
                     return Err(invalid(
                         offset,
                         "timeline.action.token_requests.instance",
-                        format!("no instance {instance}: `broker.instances` is {}", scenario.broker.instances),
+                        format!(
+                            "no instance {instance}: `broker.instances` is {}",
+                            scenario.broker.instances
+                        ),
                     ));
                 }
             }

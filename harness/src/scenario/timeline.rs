@@ -30,7 +30,10 @@ pub fn expand_timeline(scenario: &Scenario) -> Vec<TimedAction> {
     let mut actions = Vec::new();
     for (index, spanned) in scenario.timeline.iter().enumerate() {
         let step = spanned.get_ref();
-        let until = step.until.unwrap_or(scenario.duration).min(scenario.duration);
+        let until = step
+            .until
+            .unwrap_or(scenario.duration)
+            .min(scenario.duration);
         let mut at = step.at;
         loop {
             actions.push(TimedAction {

@@ -23,7 +23,10 @@ impl InMemoryTransport {
 }
 
 impl HttpTransport for InMemoryTransport {
-    fn send(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         let router = self.router.clone();
         Box::pin(async move {
             let request = request.map(Body::from);

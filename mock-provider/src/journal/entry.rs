@@ -108,19 +108,18 @@ impl JournalEntry {
 }
 
 impl fmt::Display for JournalEntry {
-    /// One line: `#seq [start..end] METHOD endpoint account grant -> status error fault`.
+    /// One line: `#seq [start +took] METHOD endpoint account grant -> status error fault`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let since = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0)
-        };
+        let took = self
+            .finished_at
+            .duration_since(self.started_at)
+            .unwrap_or_default();
         write!(
             f,
-            "#{} [{:.3}s..{:.3}s] {} {}",
+            "#{} [{} +{}ms] {} {}",
             self.seq,
-            since(self.started_at),
-            since(self.finished_at),
+            humantime::format_rfc3339_millis(self.started_at),
+            took.as_millis(),
             self.method,
             self.endpoint
         )?;

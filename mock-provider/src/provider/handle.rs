@@ -128,7 +128,11 @@ impl MockProvider {
     /// Every account the provider knows, by email.
     pub fn accounts(&self) -> Vec<(String, Account)> {
         let model = self.shared.state.model();
-        model.accounts.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        model
+            .accounts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// The request journal.

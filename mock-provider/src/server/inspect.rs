@@ -1,8 +1,8 @@
 use crate::Endpoint;
+use crate::Fingerprint;
 use crate::GrantId;
 use crate::fault::RequestFacts;
 use crate::state::ProviderState;
-use crate::Fingerprint;
 use http::request::Parts;
 
 /// What the provider can tell about a request before handling it.
@@ -43,7 +43,8 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
         if let Some(grant_id) = model.refresh_tokens.get(&refresh_token) {
             inspection.facts.account = model.grants.get(grant_id).map(|g| g.account.clone());
             if inspection.facts.client_id.is_none() {
-                inspection.facts.client_id = model.grants.get(grant_id).map(|g| g.client_id.clone());
+                inspection.facts.client_id =
+                    model.grants.get(grant_id).map(|g| g.client_id.clone());
             }
             inspection.grant_id = Some(grant_id.clone());
         }

@@ -58,7 +58,10 @@ pub(crate) async fn journal_and_faults(
     }
     let response = match injected {
         Some(response) => response,
-        None => next.run(Request::from_parts(parts.clone(), Body::from(bytes))).await,
+        None => {
+            next.run(Request::from_parts(parts.clone(), Body::from(bytes)))
+                .await
+        }
     };
     let outcome = response
         .extensions()

@@ -35,9 +35,9 @@ impl TokenForm {
     }
 
     pub fn require(&self, name: &str) -> Result<&str, TokenError> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| TokenError::invalid_request(format!("Missing required parameter: {name}")))
+        self.get(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+            TokenError::invalid_request(format!("Missing required parameter: {name}"))
+        })
     }
 }
 

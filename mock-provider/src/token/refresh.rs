@@ -41,7 +41,9 @@ pub(crate) fn grant(
         },
     );
     drop(model);
-    state.secrets.register(SecretKind::AccessToken, &access_token);
+    state
+        .secrets
+        .register(SecretKind::AccessToken, &access_token);
     let body = json!({
         "access_token": access_token,
         "expires_in": ttl.as_secs(),

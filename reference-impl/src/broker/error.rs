@@ -1,0 +1,150 @@
+use std::fmt;
+use std::time::Duration;
+
+use crate::store::StoreError;
+use crate::transport::TransportError;
+
+/// Why [`TokenBroker`](crate::TokenBroker) could not hand out a token.
+///
+/// Messages name the account and never contain a token, secret or URL. Use
+/// [`BrokerError::kind`] to decide what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum BrokerError {
+    /// Neither the broker nor its store knows the account.
+    #[error("account `{account}` is unknown; add it with `add_account` or seed it in the store")]
+    UnknownAccount {
+        /// The account asked for.
+        account: String,
+    },
+    /// The provider rejected the refresh token or client; the user must consent again.
+    #[error(
+        "the provider rejected the grant for account `{account}` with `{error}`; the user must re-authorize"
+    )]
+    Revoked {
+        /// The account.
+        account: String,
+        /// The OAuth error code (`invalid_grant`, `invalid_client`, `unauthorized_client`).
+        error: String,
+    },
+    /// An earlier refresh was rejected; no request was sent this time.
+    #[error("account `{account}` needs re-authorization; no refresh was attempted")]
+    NeedsReauth {
+        /// The account.
+        account: String,
+    },
+    /// The token endpoint answered 5xx, 429 or `temporarily_unavailable`; retry later.
+    #[error(
+        "the token endpoint is unavailable for account `{account}` (http {status}); retry later"
+    )]
+    ProviderUnavailable {
+        /// The account.
+        account: String,
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth error code, when the body had one.
+        error: Option<String>,
+        /// The `Retry-After` delay, when the provider sent one in seconds.
+        retry_after: Option<Duration>,
+    },
+    /// No complete response arrived; retry later.
+    #[error("could not reach the token endpoint for account `{account}`; retry later")]
+    Transport {
+        /// The account.
+        account: String,
+        /// What went wrong.
+        #[source]
+        source: TransportError,
+    },
+    /// The token store failed before any token could be obtained.
+    #[error("the token store failed for account `{account}`")]
+    Storage {
+        /// The account.
+        account: String,
+        /// What went wrong.
+        #[source]
+        source: StoreError,
+    },
+    /// The provider's answer did not follow the protocol.
+    #[error("the token endpoint sent an unusable answer for account `{account}`: {problem}")]
+    Protocol {
+        /// The account.
+        account: String,
+        /// What was wrong with it.
+        problem: ProtocolProblem,
+    },
+}
+
+/// What was wrong with a token endpoint answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolProblem {
+    /// A success response without `expires_in`, so the token's lifetime is unknown.
+    MissingExpiresIn,
+    /// `expires_in` was zero or too large to represent.
+    InvalidExpiresIn,
+    /// The body was not the JSON the status promised (the body is not kept: it may hold a token).
+    Unparseable {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// An OAuth error that retrying or re-consent will not fix (`invalid_request`,
+    /// `invalid_scope`, `unsupported_grant_type`, …): a broker or configuration bug.
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth error code.
+        error: String,
+    },
+}
+
+impl fmt::Display for ProtocolProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingExpiresIn => f.write_str("success response without `expires_in`"),
+            Self::InvalidExpiresIn => f.write_str("`expires_in` is zero or out of range"),
+            Self::Unparseable { status } => {
+                write!(f, "http {status} body is not a valid oauth response")
+            }
+            Self::Rejected { status, error } => write!(
+                f,
+                "http {status} with error `{error}`; check the client configuration"
+            ),
+        }
+    }
+}
+
+/// The coarse category of a [`BrokerError`], for deciding what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The user must re-authorize; retrying will not help.
+    Revoked,
+    /// Retry later.
+    Transient,
+    /// The token store failed.
+    Storage,
+    /// The provider broke the protocol, or the client is misconfigured.
+    Protocol,
+    /// The account is not known.
+    UnknownAccount,
+}
+
+impl BrokerError {
+    /// The category of this error.
+    ///
+    /// ```
+    /// use reference_impl::{BrokerError, ErrorKind};
+    ///
+    /// let error = BrokerError::NeedsReauth { account: "alice".into() };
+    /// assert_eq!(error.kind(), ErrorKind::Revoked);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownAccount { .. } => ErrorKind::UnknownAccount,
+            Self::Revoked { .. } | Self::NeedsReauth { .. } => ErrorKind::Revoked,
+            Self::ProviderUnavailable { .. } | Self::Transport { .. } => ErrorKind::Transient,
+            Self::Storage { .. } => ErrorKind::Storage,
+            Self::Protocol { .. } => ErrorKind::Protocol,
+        }
+    }
+}

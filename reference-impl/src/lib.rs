@@ -1,0 +1,68 @@
+//! A reference OAuth 2.0 token broker, written to be copied into production.
+//!
+//! [`TokenBroker`] hands out access tokens per account:
+//!
+//! - the cached path takes no lock and sends nothing;
+//! - a due token is refreshed by exactly one caller per account, and everyone waiting
+//!   gets that outcome (success or failure) instead of sending their own;
+//! - `invalid_grant` and friends mark the account as needing re-authorization, after
+//!   which calls fail fast without touching the provider;
+//! - refreshed grants are written with versioned compare-and-swap ([`TokenStore`]); if
+//!   the store is down the broker keeps serving from memory and reports `Degraded`.
+//!
+//! Time, HTTP and storage are injected ([`Clock`], [`HttpTransport`], [`TokenStore`]),
+//! which is how the oauth-chaos harness runs it under simulated time and faults.
+//! Tokens live in redacting types ([`AccessToken`], [`RefreshToken`], [`ClientSecret`]).
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use reference_impl::{BrokerConfig, MemoryStore, RefreshToken, ReqwestTransport, SystemClock, TokenBroker};
+//! use wiremock::matchers::{body_string_contains, method};
+//! use wiremock::{Mock, MockServer, ResponseTemplate};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let google = MockServer::start().await;
+//! Mock::given(method("POST"))
+//!     .and(body_string_contains("grant_type=refresh_token"))
+//!     .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+//!         "access_token": "ya29.example", "expires_in": 3599, "token_type": "Bearer",
+//!     })))
+//!     .expect(1)
+//!     .mount(&google)
+//!     .await;
+//!
+//! let config = BrokerConfig::new(format!("{}/token", google.uri()), "client-id", "client-secret");
+//! let broker = TokenBroker::new(
+//!     config,
+//!     Arc::new(SystemClock),
+//!     Arc::new(ReqwestTransport::new()),
+//!     Arc::new(MemoryStore::new()),
+//! )?;
+//! broker.add_account("alice", RefreshToken::new("1//refresh")).await;
+//!
+//! let token = broker.access_token("alice").await?; // refreshes once
+//! let again = broker.access_token("alice").await?; // served from cache
+//! assert_eq!(token.expose_secret(), again.expose_secret());
+//! # Ok(())
+//! # }
+//! ```
+
+mod broker;
+mod clock;
+mod secret;
+mod store;
+mod transport;
+
+pub use crate::broker::{
+    AccountState, AccountStatus, BrokerConfig, BrokerError, ConfigError, ErrorKind,
+    ProtocolProblem, TokenBroker,
+};
+pub use crate::clock::{Clock, SystemClock};
+pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
+pub use crate::transport::{
+    HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
+};
