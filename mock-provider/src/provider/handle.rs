@@ -68,6 +68,9 @@ impl MockProvider {
             .await
             .expect("bind 127.0.0.1:0 for the mock provider");
         self.address = listener.local_addr().ok();
+        if !self.shared.state.issuer_configured {
+            self.shared.state.set_issuer(&self.uri());
+        }
         let (tx, rx) = oneshot::channel::<()>();
         let app = self.router();
         tokio::spawn(async move {
@@ -191,6 +194,47 @@ impl MockProvider {
             .access_tokens
             .get(token.expose_secret())
             .is_some_and(|r| r.expires_at > now)
+    }
+}
+
+impl MockProvider {
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// The authorization endpoint URL (`/o/oauth2/v2/auth`).
+    pub fn authorize_url(&self) -> String {
+        format!("{}/o/oauth2/v2/auth", self.uri())
+    }
+
+    /// The revocation endpoint URL.
+    pub fn revoke_url(&self) -> String {
+        format!("{}/revoke", self.uri())
+    }
+
+    /// The tokeninfo endpoint URL.
+    pub fn tokeninfo_url(&self) -> String {
+        format!("{}/tokeninfo", self.uri())
+    }
+
+    /// The JWKS URL (`/oauth2/v3/certs`).
+    pub fn jwks_url(&self) -> String {
+        format!("{}/oauth2/v3/certs", self.uri())
+    }
+
+    /// The issuer identifier (the base URI unless configured).
+    pub fn issuer(&self) -> String {
+        self.shared.state.issuer().to_string()
+    }
+
+    /// The client's first registered redirect URI.
+    pub fn redirect_uri(&self) -> String {
+        let model = self.shared.state.model();
+        model
+            .clients
+            .get(&self.client_id)
+            .and_then(|c| c.redirect_uris.first().cloned())
+            .unwrap_or_default()
     }
 }
 
