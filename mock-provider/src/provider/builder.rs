@@ -47,6 +47,7 @@ pub struct MockProviderBuilder {
     service_accounts: BTreeMap<String, ServiceAccountKey>,
     issuer: Option<String>,
     consent: ConsentMode,
+    extra_clients: Vec<(String, String)>,
 }
 
 impl Default for MockProviderBuilder {
@@ -63,6 +64,7 @@ impl Default for MockProviderBuilder {
             service_accounts: BTreeMap::new(),
             issuer: None,
             consent: ConsentMode::default(),
+            extra_clients: Vec::new(),
         }
     }
 }
@@ -132,7 +134,7 @@ impl MockProviderBuilder {
                 self.client_id.clone(),
                 Client {
                     secret: SecretString::from(secret),
-                    redirect_uris,
+                    redirect_uris: redirect_uris.clone(),
                 },
             );
             let accounts = if self.accounts.is_empty() {
@@ -140,6 +142,16 @@ impl MockProviderBuilder {
             } else {
                 self.accounts.clone()
             };
+            for (id, secret) in &self.extra_clients {
+                state.secrets.register(SecretKind::ClientSecret, secret);
+                model.clients.insert(
+                    id.clone(),
+                    Client {
+                        secret: SecretString::from(secret.clone()),
+                        redirect_uris: redirect_uris.clone(),
+                    },
+                );
+            }
             model.default_account = accounts.first().cloned();
             model.consent_mode = self.consent;
             for (n, email) in accounts.iter().enumerate() {
@@ -160,6 +172,13 @@ impl MockProviderBuilder {
             }
         }
         MockProvider::new(state, self.client_id, refresh_tokens)
+    }
+
+    /// Registers one more client (same redirect URIs, no seeded grants), for
+    /// tests where two clients meet.
+    pub fn add_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.extra_clients.push((id.into(), secret.into()));
+        self
     }
 
     /// Registers a redirect URI for the client (compared exactly). With none
