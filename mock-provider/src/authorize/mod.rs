@@ -113,7 +113,6 @@ pub(crate) async fn authorize_endpoint(
             issue_refresh_token,
             nonce: request.nonce.clone(),
             expires_at,
-            used: false,
         },
     );
     drop(model);

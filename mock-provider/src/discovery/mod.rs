@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 /// The metadata both discovery documents share.
 fn metadata(state: &ProviderState) -> Value {
     let issuer = state.issuer();
+    let sends_iss = state.model().policy.authorization_response_iss;
     json!({
         "issuer": &*issuer,
         "authorization_endpoint": format!("{issuer}/o/oauth2/v2/auth"),
@@ -31,7 +32,7 @@ fn metadata(state: &ProviderState) -> Value {
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:jwt-bearer"
         ],
-        "authorization_response_iss_parameter_supported": true,
+        "authorization_response_iss_parameter_supported": sends_iss,
     })
 }
 

@@ -141,6 +141,22 @@ impl Model {
         true
     }
 
+    /// The user removes every grant of `account` (all clients) and with them
+    /// the consents, so the next authorization starts afresh.
+    pub fn revoke_account(&mut self, account: &str, cause: RevocationCause) -> usize {
+        let doomed: Vec<GrantId> = self
+            .grants
+            .values()
+            .filter(|g| g.account == account && !g.revoked)
+            .map(|g| g.id.clone())
+            .collect();
+        self.consents.retain(|(who, _), _| who != account);
+        doomed
+            .iter()
+            .filter(|id| self.revoke_grant(id, cause))
+            .count()
+    }
+
     /// Early invalidation: every access token of the grant stops working.
     pub fn drop_access_tokens(&mut self, grant_id: &GrantId) -> usize {
         let issued = self

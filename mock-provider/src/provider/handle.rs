@@ -166,24 +166,10 @@ impl MockProvider {
     /// The user revokes every grant of `account` (as from their Google
     /// account page). Returns how many grants were revoked.
     pub fn revoke_account(&self, account: &str) -> usize {
-        let mut model = self.shared.state.model();
-        let mut revoked = 0;
-        for grant in model.grants.values_mut() {
-            if grant.account == account && !grant.revoked {
-                grant.revoked = true;
-                revoked += 1;
-            }
-        }
-        let dead: Vec<_> = model
-            .grants
-            .values()
-            .filter(|g| g.revoked)
-            .map(|g| g.id.clone())
-            .collect();
-        model
-            .access_tokens
-            .retain(|_, record| !dead.contains(&record.grant_id));
-        revoked
+        self.shared
+            .state
+            .model()
+            .revoke_account(account, crate::state::RevocationCause::User)
     }
 
     /// True when `token` is a live access token at the provider's now.

@@ -93,6 +93,10 @@ fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: 
             inspection.presented.push(Fingerprint::of(&secret));
         }
     }
+    if let Some(assertion) = field(&pairs, "assertion") {
+        // A service account names itself by the assertion's `iss`.
+        inspection.facts.client_id = crate::token::unverified_issuer(&assertion);
+    }
     let model = state.model();
     if let Some(code) = field(&pairs, "code") {
         inspection.presented.push(Fingerprint::of(&code));

@@ -112,7 +112,6 @@ pub(crate) struct AuthorizationCode {
     pub issue_refresh_token: bool,
     pub nonce: Option<String>,
     pub expires_at: SystemTime,
-    pub used: bool,
 }
 
 /// What an account consented to for one client, across grants.

@@ -26,7 +26,7 @@ pub(crate) fn grant(
     let issued = model
         .codes
         .get(code)
-        .filter(|c| !c.used && c.expires_at > now && c.client_id == client_id)
+        .filter(|c| c.expires_at > now && c.client_id == client_id)
         .cloned()
         .ok_or_else(TokenError::bad_code)?;
     if form.get("redirect_uri") != Some(issued.redirect_uri.as_str()) {
@@ -41,9 +41,9 @@ pub(crate) fn grant(
         (None, Some(_)) => return Err(TokenError::invalid_code_verifier()),
         _ => {}
     }
-    if let Some(stored) = model.codes.get_mut(code) {
-        stored.used = true;
-    }
+    // Single use: a second exchange finds nothing ("Bad Request"). A failed
+    // attempt above leaves the code usable.
+    model.codes.remove(code);
     let (grant_id, refresh_token) = model.new_grant(
         &issued.account,
         client_id,

@@ -45,7 +45,7 @@ struct IssuerOnly {
 }
 
 /// Reads `iss` before verifying, to pick the key to verify with.
-fn unverified_issuer(assertion: &str) -> Option<String> {
+pub(crate) fn unverified_issuer(assertion: &str) -> Option<String> {
     let payload = assertion.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
     serde_json::from_slice::<IssuerOnly>(&bytes)

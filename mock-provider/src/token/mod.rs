@@ -16,7 +16,7 @@ mod response;
 pub use errors::TokenError;
 
 pub(crate) use form::client_credentials_from_header;
-pub(crate) use jwt_bearer::JWT_BEARER;
+pub(crate) use jwt_bearer::{JWT_BEARER, unverified_issuer};
 pub(crate) use response::unix_seconds;
 
 use crate::server::Outcome;

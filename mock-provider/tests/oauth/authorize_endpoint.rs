@@ -120,6 +120,16 @@ async fn iss_can_be_left_out_of_the_authorization_response() {
     assert!(params.contains_key("code"));
     assert!(!params.contains_key("iss"));
     assert!(!params.contains_key("state"), "no state was sent");
+    let discovery = common::get(&format!(
+        "{}/.well-known/openid-configuration",
+        provider.uri()
+    ))
+    .await
+    .json();
+    assert_eq!(
+        discovery["authorization_response_iss_parameter_supported"],
+        false
+    );
 }
 
 #[tokio::test]

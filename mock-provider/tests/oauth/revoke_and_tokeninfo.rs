@@ -126,3 +126,75 @@ async fn tokeninfo_of_an_unknown_token_is_invalid_value() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_secret_seen_is_registered_and_none_reaches_the_journal() {
+    use mock_provider::SecretKind;
+    let provider = MockProvider::start().await;
+    let scope = format!("openid {GMAIL_READONLY}");
+    let tokens = common::offline_tokens(
+        &provider,
+        &[("scope", scope.as_str()), ("prompt", "consent")],
+    )
+    .await;
+    let access = text(&tokens, "access_token");
+    assert_eq!(tokeninfo(&provider, &access).await.status, 200);
+    assert_eq!(
+        revoke(&provider, &text(&tokens, "refresh_token"))
+            .await
+            .status,
+        200
+    );
+
+    let secrets = provider.secrets().snapshot();
+    for kind in [
+        SecretKind::ClientSecret,
+        SecretKind::AuthorizationCode,
+        SecretKind::CodeVerifier,
+        SecretKind::AccessToken,
+        SecretKind::RefreshToken,
+        SecretKind::IdToken,
+    ] {
+        assert!(
+            secrets.iter().any(|s| s.kind == kind),
+            "no {kind:?} registered"
+        );
+    }
+    let journal = serde_json::to_string(&provider.journal().entries()).expect("json");
+    let lines: Vec<String> = provider
+        .journal()
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for secret in &secrets {
+        let value = secret.value.expose_secret();
+        assert!(
+            !journal.contains(value),
+            "the journal leaks a {:?}",
+            secret.kind
+        );
+        assert!(lines.iter().all(|l| !l.contains(value)));
+    }
+    let endpoints: Vec<_> = provider
+        .journal()
+        .entries()
+        .iter()
+        .map(|e| e.endpoint)
+        .collect();
+    use mock_provider::Endpoint;
+    assert_eq!(
+        endpoints,
+        vec![
+            Endpoint::Authorize,
+            Endpoint::Token,
+            Endpoint::TokenInfo,
+            Endpoint::Revoke
+        ]
+    );
+    let entries = provider.journal().entries();
+    assert_eq!(entries[1].grant_type.as_deref(), Some("authorization_code"));
+    assert_eq!(entries[1].grant_id, entries[3].grant_id);
+    assert_eq!(entries[2].grant_id, entries[1].grant_id);
+    assert_eq!(entries[1].presented.len(), 2, "the code and the verifier");
+}

@@ -67,6 +67,7 @@ async fn a_signed_assertion_buys_an_access_token() {
     assert!(body.get("refresh_token").is_none());
     let entry = provider.journal().entries().pop().expect("journaled");
     assert_eq!(entry.account.as_deref(), Some(ROBOT));
+    assert_eq!(entry.client_id.as_deref(), Some(ROBOT));
     assert_eq!(entry.grant_type.as_deref(), Some(JWT_BEARER));
 }
 
