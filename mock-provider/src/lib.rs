@@ -20,14 +20,20 @@
 //! [`SecretRegistry`] lists every secret the provider issued so a leak
 //! checker can look for them. Time is read only through [`Clock`].
 
+mod authorize;
 mod clock;
+mod discovery;
 mod fault;
 mod fingerprint;
 mod journal;
+mod lifecycle;
 mod provider;
+mod revocation;
 mod server;
+mod signing;
 mod state;
 mod token;
+mod tokeninfo;
 
 pub use clock::{Clock, SystemClock};
 pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
@@ -38,3 +44,8 @@ pub use provider::{
 };
 pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
 pub use token::TokenError;
+
+pub use lifecycle::ClockOffset;
+pub use provider::{DEFAULT_REDIRECT_URI, IN_MEMORY_URI};
+pub use signing::{ID_TOKEN_KEY_ID, InvalidServiceAccountKey};
+pub use state::{ConsentMode, RevocationCause, RevokeUnknown, Rotation};

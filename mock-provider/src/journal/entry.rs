@@ -9,6 +9,16 @@ use std::time::SystemTime;
 pub enum Endpoint {
     /// `POST /token`.
     Token,
+    /// `GET /o/oauth2/v2/auth`.
+    Authorize,
+    /// `POST /revoke`.
+    Revoke,
+    /// `GET /tokeninfo`.
+    TokenInfo,
+    /// Either discovery document under `/.well-known/`.
+    Discovery,
+    /// `GET /oauth2/v3/certs`.
+    Jwks,
     /// Any path the provider does not serve.
     Unknown,
 }
@@ -18,6 +28,13 @@ impl Endpoint {
     pub fn from_path(path: &str) -> Self {
         match path {
             "/token" => Self::Token,
+            "/o/oauth2/v2/auth" => Self::Authorize,
+            "/revoke" => Self::Revoke,
+            "/tokeninfo" => Self::TokenInfo,
+            "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server" => {
+                Self::Discovery
+            }
+            "/oauth2/v3/certs" => Self::Jwks,
             _ => Self::Unknown,
         }
     }
@@ -26,6 +43,11 @@ impl Endpoint {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Token => "token",
+            Self::Authorize => "authorize",
+            Self::Revoke => "revoke",
+            Self::TokenInfo => "tokeninfo",
+            Self::Discovery => "discovery",
+            Self::Jwks => "jwks",
             Self::Unknown => "unknown",
         }
     }

@@ -9,3 +9,6 @@ mod handle;
 
 pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
 pub use handle::MockProvider;
+
+pub use builder::DEFAULT_REDIRECT_URI;
+pub use handle::IN_MEMORY_URI;

@@ -2,7 +2,7 @@ use crate::Endpoint;
 use crate::Fingerprint;
 use crate::GrantId;
 use crate::fault::RequestFacts;
-use crate::state::ProviderState;
+use crate::state::{Model, ProviderState};
 use http::request::Parts;
 
 /// What the provider can tell about a request before handling it.
@@ -11,6 +11,34 @@ pub(crate) struct Inspection {
     pub facts: RequestFacts,
     pub grant_id: Option<GrantId>,
     pub presented: Vec<Fingerprint>,
+}
+
+fn field(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+}
+
+impl Inspection {
+    /// Records a presented token's fingerprint and, when the provider knows
+    /// it as a refresh or access token, its grant and account.
+    fn present_token(&mut self, model: &Model, token: &str) {
+        self.presented.push(Fingerprint::of(token));
+        let grant_id = model
+            .refresh_tokens
+            .get(token)
+            .map(|r| &r.grant_id)
+            .or_else(|| model.access_tokens.get(token).map(|r| &r.grant_id));
+        if let Some(grant) = grant_id.and_then(|id| model.grants.get(id)) {
+            self.facts.account = Some(grant.account.clone());
+            if self.facts.client_id.is_none() {
+                self.facts.client_id = Some(grant.client_id.clone());
+            }
+            self.grant_id = Some(grant.id.clone());
+        }
+    }
 }
 
 /// Reads endpoint, client, grant type and the tokens a request presents.
@@ -25,29 +53,58 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
         },
         ..Inspection::default()
     };
-    if endpoint != Endpoint::Token {
-        return inspection;
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    inspection.facts.grant_type = field("grant_type");
-    inspection.facts.client_id = field("client_id");
-    if let Some(refresh_token) = field("refresh_token") {
-        inspection.presented.push(Fingerprint::of(&refresh_token));
-        let model = state.model();
-        if let Some(grant_id) = model.refresh_tokens.get(&refresh_token) {
-            inspection.facts.account = model.grants.get(grant_id).map(|g| g.account.clone());
-            if inspection.facts.client_id.is_none() {
-                inspection.facts.client_id =
-                    model.grants.get(grant_id).map(|g| g.client_id.clone());
-            }
-            inspection.grant_id = Some(grant_id.clone());
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+    match endpoint {
+        Endpoint::Token => inspect_token(state, parts, body, &mut inspection),
+        Endpoint::Authorize => {
+            inspection.facts.client_id = field(&query, "client_id");
+            let model = state.model();
+            inspection.facts.account = field(&query, "login_hint")
+                .filter(|hint| model.accounts.contains_key(hint))
+                .or_else(|| model.default_account.clone());
         }
+        Endpoint::Revoke => {
+            let token = crate::revocation::presented_token(parts.uri.query(), body);
+            if let Some(token) = token {
+                inspection.present_token(&state.model(), &token);
+            }
+        }
+        Endpoint::TokenInfo => {
+            if let Some(token) = field(&query, "access_token") {
+                inspection.present_token(&state.model(), &token);
+            }
+        }
+        _ => {}
     }
     inspection
+}
+
+fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: &mut Inspection) {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    inspection.facts.grant_type = field(&pairs, "grant_type");
+    inspection.facts.client_id = match crate::token::client_credentials_from_header(&parts.headers)
+    {
+        Some(Ok((id, _))) => Some(id),
+        _ => field(&pairs, "client_id"),
+    };
+    for name in ["code_verifier", "assertion"] {
+        if let Some(secret) = field(&pairs, name) {
+            inspection.presented.push(Fingerprint::of(&secret));
+        }
+    }
+    if let Some(assertion) = field(&pairs, "assertion") {
+        // A service account names itself by the assertion's `iss`.
+        inspection.facts.client_id = crate::token::unverified_issuer(&assertion);
+    }
+    let model = state.model();
+    if let Some(code) = field(&pairs, "code") {
+        inspection.presented.push(Fingerprint::of(&code));
+        if let Some(issued) = model.codes.get(&code) {
+            inspection.facts.account = Some(issued.account.clone());
+        }
+    }
+    if let Some(refresh_token) = field(&pairs, "refresh_token") {
+        inspection.present_token(&model, &refresh_token);
+    }
 }

@@ -13,7 +13,7 @@ use crate::fault::FaultSet;
 use crate::journal::Journal;
 use crate::state::ProviderState;
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 /// Largest request body the provider reads; Google's token requests are tiny.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -30,6 +30,21 @@ pub(crate) struct Shared {
 pub(crate) fn router(shared: Shared) -> Router {
     Router::new()
         .route("/token", post(crate::token::token_endpoint))
+        .route(
+            "/o/oauth2/v2/auth",
+            get(crate::authorize::authorize_endpoint),
+        )
+        .route("/revoke", post(crate::revocation::revoke_endpoint))
+        .route("/tokeninfo", get(crate::tokeninfo::tokeninfo_endpoint))
+        .route(
+            "/.well-known/openid-configuration",
+            get(crate::discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(crate::discovery::authorization_server_metadata),
+        )
+        .route("/oauth2/v3/certs", get(crate::discovery::jwks))
         .with_state(shared.state.clone())
         .layer(axum::middleware::from_fn_with_state(
             shared,

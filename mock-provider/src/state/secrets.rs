@@ -1,5 +1,6 @@
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// What kind of secret a registry entry is.
@@ -12,6 +13,14 @@ pub enum SecretKind {
     RefreshToken,
     /// A configured client secret.
     ClientSecret,
+    /// An issued authorization code.
+    AuthorizationCode,
+    /// An issued OpenID Connect id_token.
+    IdToken,
+    /// A PKCE code verifier a client presented.
+    CodeVerifier,
+    /// A service-account JWT assertion a client presented.
+    JwtAssertion,
 }
 
 /// One secret the provider issued or was configured with.
@@ -21,6 +30,13 @@ pub struct RegisteredSecret {
     pub kind: SecretKind,
     /// Its value; `Debug` redacts it.
     pub value: SecretString,
+}
+
+#[derive(Debug, Default)]
+struct Registered {
+    /// Kept beside the list so registering stays O(1) under load.
+    seen: HashSet<String>,
+    list: Vec<RegisteredSecret>,
 }
 
 /// Every secret the provider issued or was configured with, for the
@@ -35,14 +51,14 @@ pub struct RegisteredSecret {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SecretRegistry {
-    secrets: Arc<Mutex<Vec<RegisteredSecret>>>,
+    secrets: Arc<Mutex<Registered>>,
 }
 
 impl SecretRegistry {
     pub(crate) fn register(&self, kind: SecretKind, value: &str) {
         let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        if !secrets.iter().any(|s| s.value.expose_secret() == value) {
-            secrets.push(RegisteredSecret {
+        if !value.is_empty() && secrets.seen.insert(value.to_owned()) {
+            secrets.list.push(RegisteredSecret {
                 kind,
                 value: SecretString::from(value.to_owned()),
             });
@@ -54,6 +70,7 @@ impl SecretRegistry {
         self.secrets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .list
             .clone()
     }
 }
