@@ -20,9 +20,11 @@
 //! [`SecretRegistry`] lists every secret the provider issued so a leak
 //! checker can look for them. Time is read only through [`Clock`].
 
+mod admin;
 mod clock;
 mod fault;
 mod fingerprint;
+mod gmail;
 mod journal;
 mod provider;
 mod server;
@@ -30,9 +32,12 @@ mod state;
 mod token;
 
 pub use clock::{Clock, SystemClock};
-pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
+pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
-pub use journal::{Endpoint, GrantId, IssuedToken, Journal, JournalEntry};
+pub use gmail::{GmailSettings, MessageSummary, NewMessage};
+pub use journal::{
+    Endpoint, GrantId, IssuedToken, Journal, JournalEntry, JournalQuery, RequestDetails,
+};
 pub use provider::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder,
 };

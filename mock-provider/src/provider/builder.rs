@@ -1,5 +1,7 @@
 use super::MockProvider;
+use super::{ClockOffset, OffsetClock};
 use crate::clock::{Clock, SystemClock};
+use crate::gmail::GmailStore;
 use crate::state::{Account, Client, ProviderState, SecretKind, TokenPolicy};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -38,6 +40,7 @@ pub struct MockProviderBuilder {
     accounts: Vec<String>,
     scopes: Vec<String>,
     policy: TokenPolicy,
+    gmail: crate::gmail::GmailSettings,
 }
 
 impl Default for MockProviderBuilder {
@@ -50,6 +53,7 @@ impl Default for MockProviderBuilder {
             accounts: Vec::new(),
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
             policy: TokenPolicy::default(),
+            gmail: crate::gmail::GmailSettings::default(),
         }
     }
 }
@@ -95,8 +99,11 @@ impl MockProviderBuilder {
     /// Builds the provider for in-memory use through
     /// [`MockProvider::router`]; no socket is opened.
     pub fn build(self) -> MockProvider {
-        let state = ProviderState::new(self.clock.clone(), self.seed, self.policy.clone());
-        let now = self.clock.now();
+        let clock_offset = ClockOffset::default();
+        let clock: Arc<dyn Clock> =
+            Arc::new(OffsetClock::new(self.clock.clone(), clock_offset.clone()));
+        let state = ProviderState::new(clock.clone(), self.seed, self.policy.clone());
+        let now = clock.now();
         let mut refresh_tokens = BTreeMap::new();
         {
             let mut model = state.model();
@@ -133,11 +140,43 @@ impl MockProviderBuilder {
                 refresh_tokens.insert(email.clone(), SecretString::from(token));
             }
         }
-        MockProvider::new(state, self.client_id, refresh_tokens)
+        let accounts: Vec<String> = state.model().accounts.keys().cloned().collect();
+        let gmail = GmailStore::generate(self.gmail.clone(), self.seed, &accounts, now);
+        let mut provider = MockProvider::new(state, self.client_id, refresh_tokens);
+        provider.install(gmail, clock_offset, self.seed);
+        provider
     }
 
     /// Builds the provider and serves it on `127.0.0.1` on a free port.
     pub async fn start(self) -> MockProvider {
         self.build().listen().await
+    }
+}
+
+impl MockProviderBuilder {
+    /// Gmail behaviour: mailbox size, history retention, quirks, quota.
+    ///
+    /// ```
+    /// use mock_provider::GmailSettings;
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .gmail(GmailSettings { mailbox_size: 3, ..GmailSettings::default() })
+    ///     .build();
+    /// assert_eq!(provider.mailbox("alice@example.com").len(), 3);
+    /// ```
+    pub fn gmail(mut self, settings: crate::gmail::GmailSettings) -> Self {
+        self.gmail = settings;
+        self
+    }
+
+    /// Messages generated per account (default 25).
+    pub fn mailbox_size(mut self, size: usize) -> Self {
+        self.gmail.mailbox_size = size;
+        self
+    }
+
+    /// Builds the provider and serves it on `127.0.0.1:port` (0 = a free
+    /// port). Fails when the port is taken.
+    pub async fn start_on_port(self, port: u16) -> std::io::Result<MockProvider> {
+        self.build().listen_on(port).await
     }
 }

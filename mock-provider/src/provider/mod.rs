@@ -2,10 +2,15 @@
 //!
 //! `builder.rs` collects options and seeds clients and accounts;
 //! `handle.rs` is the running provider (socket or in-memory) and the
-//! operations a test performs on it.
+//! operations a test performs on it; `mailbox_ops.rs` the Gmail and clock
+//! operations; `clock_offset.rs` the adjustable provider clock.
 
 mod builder;
+mod clock_offset;
 mod handle;
+mod mailbox_ops;
 
 pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
 pub use handle::MockProvider;
+
+pub(crate) use clock_offset::{ClockOffset, OffsetClock};
