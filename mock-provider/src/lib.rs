@@ -28,6 +28,7 @@ mod gmail;
 mod journal;
 mod provider;
 mod server;
+pub mod standalone;
 mod state;
 mod token;
 
