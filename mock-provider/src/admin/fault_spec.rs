@@ -26,12 +26,14 @@ pub(crate) struct FaultSpec {
     every: Option<u64>,
     probability: Option<f64>,
     label: Option<String>,
-    action: ActionSpec,
+    /// Read in a second step (see [`parse_action`]) so errors name the
+    /// exact field: serde's internally tagged enums lose the path.
+    action: serde_json::Value,
 }
 
-/// The action of a [`FaultSpec`], tagged by `kind`.
+/// The action of a [`FaultSpec`], tagged by `kind` in the JSON.
 #[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum ActionSpec {
     Respond {
         status: u16,
@@ -49,12 +51,12 @@ pub(crate) enum ActionSpec {
     UserRateLimit {
         retry_after_secs: u64,
     },
-    TruncatedJson,
+    TruncatedJson {},
     HtmlErrorPage {
         status: u16,
     },
-    WrongContentType,
-    TokenShapedServerError,
+    WrongContentType {},
+    TokenShapedServerError {},
     Delay {
         ms: u64,
     },
@@ -66,9 +68,9 @@ pub(crate) enum ActionSpec {
         median_ms: u64,
         sigma: f64,
     },
-    Reset,
-    AckLost,
-    Hang,
+    Reset {},
+    AckLost {},
+    Hang {},
 }
 
 fn status(code: u16) -> Result<StatusCode, AdminError> {
@@ -96,7 +98,7 @@ impl FaultSpec {
         };
         target = apply_target(target, &self);
         let ms = Duration::from_millis;
-        let mut fault = match self.action {
+        let mut fault = match parse_action(self.action)? {
             ActionSpec::Respond {
                 status: code,
                 headers,
@@ -109,12 +111,12 @@ impl FaultSpec {
             ActionSpec::UserRateLimit { retry_after_secs } => {
                 target.user_rate_limit_until(now + Duration::from_secs(retry_after_secs))
             }
-            ActionSpec::TruncatedJson => target.truncated_json(),
+            ActionSpec::TruncatedJson {} => target.truncated_json(),
             ActionSpec::HtmlErrorPage { status: code } => {
                 target.html_error_page(status(code)?.as_u16())
             }
-            ActionSpec::WrongContentType => target.wrong_content_type(),
-            ActionSpec::TokenShapedServerError => target.token_shaped_server_error(),
+            ActionSpec::WrongContentType {} => target.wrong_content_type(),
+            ActionSpec::TokenShapedServerError {} => target.token_shaped_server_error(),
             ActionSpec::Delay { ms: d } => target.delay(ms(d)),
             ActionSpec::DelayUniform { min_ms, max_ms } => {
                 target.delay_uniform(ms(min_ms), ms(max_ms))
@@ -122,9 +124,9 @@ impl FaultSpec {
             ActionSpec::DelayLogNormal { median_ms, sigma } => {
                 target.delay_log_normal(ms(median_ms), sigma)
             }
-            ActionSpec::Reset => target.reset(),
-            ActionSpec::AckLost => target.ack_lost(),
-            ActionSpec::Hang => target.hang(),
+            ActionSpec::Reset {} => target.reset(),
+            ActionSpec::AckLost {} => target.ack_lost(),
+            ActionSpec::Hang {} => target.hang(),
         };
         if let Some(times) = self.times {
             fault = fault.times(times);
@@ -140,6 +142,34 @@ impl FaultSpec {
         }
         Ok(fault)
     }
+}
+
+/// `{"kind": K, ...fields}` -> the `K` variant, naming `action.FIELD` on error.
+fn parse_action(value: serde_json::Value) -> Result<ActionSpec, AdminError> {
+    let invalid = |field: &str, message: String| AdminError::InvalidField {
+        field: field.to_owned(),
+        message,
+    };
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err(invalid(
+            "action",
+            "expected an object with a `kind`".to_owned(),
+        ));
+    };
+    let kind = match fields.remove("kind") {
+        Some(serde_json::Value::String(kind)) => kind,
+        _ => return Err(invalid("action.kind", "missing or not a string".to_owned())),
+    };
+    let tagged = serde_json::json!({ kind.as_str(): fields });
+    serde_path_to_error::deserialize(tagged).map_err(|error| {
+        let path = error.path().to_string();
+        // The path starts with the kind; a bare path means the kind itself.
+        let field = match path.split_once('.') {
+            Some((_, rest)) if !rest.is_empty() => format!("action.{rest}"),
+            _ => "action.kind".to_owned(),
+        };
+        invalid(&field, error.into_inner().to_string())
+    })
 }
 
 fn apply_target(mut target: FaultTarget, spec: &FaultSpec) -> FaultTarget {
