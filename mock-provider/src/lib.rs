@@ -20,25 +20,31 @@
 //! [`SecretRegistry`] lists every secret the provider issued so a leak
 //! checker can look for them. Time is read only through [`Clock`].
 
+mod admin;
 mod authorize;
 mod clock;
 mod discovery;
 mod fault;
 mod fingerprint;
+mod gmail;
 mod journal;
 mod lifecycle;
 mod provider;
 mod revocation;
 mod server;
 mod signing;
+pub mod standalone;
 mod state;
 mod token;
 mod tokeninfo;
 
 pub use clock::{Clock, SystemClock};
-pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
+pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
-pub use journal::{Endpoint, GrantId, IssuedToken, Journal, JournalEntry};
+pub use gmail::{GmailSettings, MessageSummary, NewMessage};
+pub use journal::{
+    Endpoint, GrantId, IssuedToken, Journal, JournalEntry, JournalQuery, RequestDetails,
+};
 pub use provider::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder,
 };

@@ -1,5 +1,6 @@
 use super::MockProvider;
 use crate::clock::{Clock, SystemClock};
+use crate::gmail::GmailStore;
 use crate::signing::{InvalidServiceAccountKey, ServiceAccountKey};
 use crate::state::{
     Account, Client, ConsentMode, ProviderState, RevokeUnknown, Rotation, SecretKind, TokenPolicy,
@@ -48,6 +49,7 @@ pub struct MockProviderBuilder {
     issuer: Option<String>,
     consent: ConsentMode,
     extra_clients: Vec<(String, String)>,
+    gmail: crate::gmail::GmailSettings,
 }
 
 impl Default for MockProviderBuilder {
@@ -65,6 +67,7 @@ impl Default for MockProviderBuilder {
             issuer: None,
             consent: ConsentMode::default(),
             extra_clients: Vec::new(),
+            gmail: crate::gmail::GmailSettings::default(),
         }
     }
 }
@@ -121,7 +124,7 @@ impl MockProviderBuilder {
         } else {
             self.redirect_uris.clone()
         };
-        let now = self.clock.now();
+        let now = state.clock.now();
         let mut refresh_tokens = BTreeMap::new();
         {
             let mut model = state.model();
@@ -171,7 +174,11 @@ impl MockProviderBuilder {
                 refresh_tokens.insert(email.clone(), SecretString::from(token));
             }
         }
-        MockProvider::new(state, self.client_id, refresh_tokens)
+        let accounts: Vec<String> = state.model().accounts.keys().cloned().collect();
+        let gmail = GmailStore::generate(self.gmail.clone(), self.seed, &accounts, now);
+        let mut provider = MockProvider::new(state, self.client_id, refresh_tokens);
+        provider.install(gmail, self.seed);
+        provider
     }
 
     /// Registers one more client (same redirect URIs, no seeded grants), for
@@ -272,5 +279,33 @@ impl MockProviderBuilder {
     /// Builds the provider and serves it on `127.0.0.1` on a free port.
     pub async fn start(self) -> MockProvider {
         self.build().listen().await
+    }
+}
+
+impl MockProviderBuilder {
+    /// Gmail behaviour: mailbox size, history retention, quirks, quota.
+    ///
+    /// ```
+    /// use mock_provider::GmailSettings;
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .gmail(GmailSettings { mailbox_size: 3, ..GmailSettings::default() })
+    ///     .build();
+    /// assert_eq!(provider.mailbox("alice@example.com").len(), 3);
+    /// ```
+    pub fn gmail(mut self, settings: crate::gmail::GmailSettings) -> Self {
+        self.gmail = settings;
+        self
+    }
+
+    /// Messages generated per account (default 25).
+    pub fn mailbox_size(mut self, size: usize) -> Self {
+        self.gmail.mailbox_size = size;
+        self
+    }
+
+    /// Builds the provider and serves it on `127.0.0.1:port` (0 = a free
+    /// port). Fails when the port is taken.
+    pub async fn start_on_port(self, port: u16) -> std::io::Result<MockProvider> {
+        self.build().listen_on(port).await
     }
 }

@@ -43,6 +43,7 @@ impl MockProvider {
                 state,
                 journal: Journal::default(),
                 faults: FaultSet::default(),
+                gmail: crate::gmail::GmailStore::default(),
             },
             client_id,
             refresh_tokens,
@@ -87,7 +88,7 @@ impl MockProvider {
     /// The provider as an axum [`Router`], for in-memory use with
     /// `tower::ServiceExt::oneshot`. Shares state with the server.
     pub fn router(&self) -> Router {
-        router(self.shared.clone())
+        router(self.shared.clone(), crate::admin::routes(self.view()))
     }
 
     /// `http://127.0.0.1:PORT`, or [`IN_MEMORY_URI`] when built without a socket.
@@ -229,5 +230,37 @@ impl Drop for MockProvider {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl MockProvider {
+    /// A handle on the same provider that owns no server: the admin API
+    /// calls the same operations a Rust user does through it.
+    pub(crate) fn view(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            client_id: self.client_id.clone(),
+            refresh_tokens: self.refresh_tokens.clone(),
+            address: self.address,
+            shutdown: None,
+        }
+    }
+
+    /// Installs the parts the builder configures after [`MockProvider::new`].
+    pub(crate) fn install(
+        &mut self,
+        gmail: crate::gmail::GmailStore,
+        fault_seed: u64,
+    ) {
+        self.shared.gmail = gmail;
+        self.shared.faults = FaultSet::with_seed(fault_seed);
+    }
+
+    pub(crate) fn set_address(&mut self, address: SocketAddr) {
+        self.address = Some(address);
+    }
+
+    pub(crate) fn set_shutdown(&mut self, shutdown: oneshot::Sender<()>) {
+        self.shutdown = Some(shutdown);
     }
 }

@@ -11,7 +11,20 @@ pub(crate) struct Inspection {
     pub facts: RequestFacts,
     pub grant_id: Option<GrantId>,
     pub presented: Vec<Fingerprint>,
+    /// The URL carried a registered secret or a credential parameter.
+    pub url_secret: bool,
 }
+
+/// Query parameters that carry credentials: their presence in a URL is a
+/// leak whatever their value.
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "access_token",
+    "oauth_token",
+    "refresh_token",
+    "client_secret",
+    "code_verifier",
+    "id_token",
+];
 
 fn field(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
@@ -49,10 +62,16 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
         facts: RequestFacts {
             endpoint: Some(endpoint),
             method: parts.method.to_string(),
+            at: Some(state.clock.now()),
             ..RequestFacts::default()
         },
+        url_secret: url_carries_secret(state, parts),
         ..Inspection::default()
     };
+    if endpoint.is_gmail() {
+        inspect_bearer(state, parts, &mut inspection);
+        return inspection;
+    }
     let query: Vec<(String, String)> =
         serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
     match endpoint {
@@ -107,4 +126,42 @@ fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: 
     if let Some(refresh_token) = field(&pairs, "refresh_token") {
         inspection.present_token(&model, &refresh_token);
     }
+}
+
+/// Gmail calls: the bearer token names the account, grant and client.
+fn inspect_bearer(state: &ProviderState, parts: &Parts, inspection: &mut Inspection) {
+    let token = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let Some(token) = token else { return };
+    inspection.presented.push(Fingerprint::of(token));
+    let model = state.model();
+    let Some(record) = model.access_tokens.get(token) else {
+        return;
+    };
+    if let Some(grant) = model.grants.get(&record.grant_id) {
+        inspection.facts.account = Some(grant.account.clone());
+        inspection.facts.client_id = Some(grant.client_id.clone());
+    }
+    inspection.grant_id = Some(record.grant_id.clone());
+}
+
+fn url_carries_secret(state: &ProviderState, parts: &Parts) -> bool {
+    let in_path = parts
+        .uri
+        .path()
+        .split('/')
+        .any(|segment| segment.len() > 8 && state.secrets.contains(segment));
+    let Some(query) = parts.uri.query() else {
+        return in_path;
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    in_path
+        || pairs.iter().any(|(name, value)| {
+            CREDENTIAL_PARAMS.contains(&name.as_str()) || state.secrets.contains(value)
+        })
 }

@@ -2,14 +2,20 @@
 //! that journals every request and applies mounted faults.
 //!
 //! `inspect.rs` reads what a request is about before it is handled (for
-//! fault targeting and the journal); `middleware.rs` records and shapes it.
+//! fault targeting and the journal); `middleware.rs` records and shapes it;
+//! `dropped.rs` makes connection-level faults (reset, lost ack) look the
+//! same over sockets and in memory; `fallback.rs` answers unknown paths and
+//! wrong methods as Google does.
 
+mod dropped;
+mod fallback;
 mod inspect;
 mod middleware;
 
 pub(crate) use middleware::Outcome;
 
 use crate::fault::FaultSet;
+use crate::gmail::GmailStore;
 use crate::journal::Journal;
 use crate::state::ProviderState;
 use axum::Router;
@@ -24,10 +30,12 @@ pub(crate) struct Shared {
     pub state: ProviderState,
     pub journal: Journal,
     pub faults: FaultSet,
+    pub gmail: GmailStore,
 }
 
-/// Builds the provider's router over shared state.
-pub(crate) fn router(shared: Shared) -> Router {
+/// Builds the provider's router over shared state; `admin` holds the admin
+/// routes (built by the handle, which owns the operations they call).
+pub(crate) fn router(shared: Shared, admin: Router) -> Router {
     Router::new()
         .route("/token", post(crate::token::token_endpoint))
         .route(
@@ -46,6 +54,10 @@ pub(crate) fn router(shared: Shared) -> Router {
         )
         .route("/oauth2/v3/certs", get(crate::discovery::jwks))
         .with_state(shared.state.clone())
+        .merge(crate::gmail::routes(shared.clone()))
+        .merge(admin)
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared,
             middleware::journal_and_faults,

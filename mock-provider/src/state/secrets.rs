@@ -1,6 +1,7 @@
 use secrecy::SecretString;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// What kind of secret a registry entry is.
@@ -32,13 +33,6 @@ pub struct RegisteredSecret {
     pub value: SecretString,
 }
 
-#[derive(Debug, Default)]
-struct Registered {
-    /// Kept beside the list so registering stays O(1) under load.
-    seen: HashSet<String>,
-    list: Vec<RegisteredSecret>,
-}
-
 /// Every secret the provider issued or was configured with, for the
 /// leak checker to scan logs, stores and URLs for.
 ///
@@ -51,18 +45,44 @@ struct Registered {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SecretRegistry {
-    secrets: Arc<Mutex<Registered>>,
+    secrets: Arc<Mutex<Vec<RegisteredSecret>>>,
+    /// Hashes of every registered value, so registering and `contains`
+    /// stay O(1) however many tokens were issued (no values: Debug-safe).
+    index: Arc<Mutex<HashSet<u64>>>,
+}
+
+fn value_hash(value: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl SecretRegistry {
     pub(crate) fn register(&self, kind: SecretKind, value: &str) {
-        let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        if !value.is_empty() && secrets.seen.insert(value.to_owned()) {
-            secrets.list.push(RegisteredSecret {
+        if value.is_empty() {
+            return;
+        }
+        let fresh = self
+            .index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value_hash(value));
+        if fresh {
+            let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+            secrets.push(RegisteredSecret {
                 kind,
                 value: SecretString::from(value.to_owned()),
             });
         }
+    }
+
+    /// True when `value` is a registered secret (by hash; a collision of
+    /// 64-bit hashes is the only false positive).
+    pub fn contains(&self, value: &str) -> bool {
+        self.index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&value_hash(value))
     }
 
     /// Every secret registered so far.
@@ -70,7 +90,6 @@ impl SecretRegistry {
         self.secrets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .list
             .clone()
     }
 }
