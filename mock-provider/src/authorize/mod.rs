@@ -99,6 +99,7 @@ pub(crate) async fn authorize_endpoint(
     // ones need prompt=consent.
     let issue_refresh_token =
         request.offline && (request.prompts("consent") || !has_live_refresh_token);
+    sweep_expired_codes(&mut model, now);
     let code = model.mint.authorization_code();
     let expires_at = now + model.policy.code_ttl;
     state.secrets.register(SecretKind::AuthorizationCode, &code);
@@ -143,4 +144,14 @@ pub(crate) async fn authorize_endpoint(
         ],
         outcome,
     )
+}
+
+/// Forgets expired codes once the map has doubled since the last sweep, so
+/// a long run's memory stays bounded at amortised O(1) per authorization.
+fn sweep_expired_codes(model: &mut crate::state::Model, now: std::time::SystemTime) {
+    if model.codes.len() < model.code_sweep_at {
+        return;
+    }
+    model.codes.retain(|_, code| code.expires_at > now);
+    model.code_sweep_at = model.codes.len() * 2 + 64;
 }

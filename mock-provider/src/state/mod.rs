@@ -50,6 +50,8 @@ pub(crate) struct Model {
     pub consents: BTreeMap<(String, String), Consent>,
     /// authorization code value -> what it was issued for
     pub codes: HashMap<String, AuthorizationCode>,
+    /// Sweep expired codes once `codes` reaches this size.
+    pub code_sweep_at: usize,
     pub consent_mode: ConsentMode,
     pub mint: TokenMint,
     pub policy: TokenPolicy,
@@ -69,6 +71,7 @@ impl Model {
             offline_grants: BTreeMap::new(),
             consents: BTreeMap::new(),
             codes: HashMap::new(),
+            code_sweep_at: 64,
             consent_mode: ConsentMode::default(),
             mint: TokenMint::new(seed),
             policy,

@@ -5,6 +5,7 @@ mod common;
 
 mod authorization_code_flow;
 mod authorize_endpoint;
+mod in_memory;
 mod lifecycle;
 mod revoke_and_tokeninfo;
 mod service_accounts;
