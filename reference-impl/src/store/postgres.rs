@@ -50,9 +50,17 @@ impl std::fmt::Debug for PostgresStore {
 impl PostgresStore {
     /// Connects to `url` (a libpq-style URL or key=value string) and migrates.
     pub async fn connect(url: &str, keyring: Keyring) -> Result<Self, StoreError> {
-        let (mut client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(pg_error)?;
+        let config: tokio_postgres::Config = url.parse().map_err(pg_error)?;
+        Self::connect_with(&config, keyring).await
+    }
+
+    /// Connects with a prepared [`tokio_postgres::Config`] (to set a search path,
+    /// timeouts or an application name) and migrates.
+    pub async fn connect_with(
+        config: &tokio_postgres::Config,
+        keyring: Keyring,
+    ) -> Result<Self, StoreError> {
+        let (mut client, connection) = config.connect(NoTls).await.map_err(pg_error)?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "postgres token store connection closed");
