@@ -15,7 +15,8 @@
 //! - `postgres.rs`: for several broker processes (embedded migrations, single
 //!   statement CAS, the refresh lease on server time).
 //!
-//! `lease.rs` is the cross-process refresh lease, `rotate.rs` re-seals every record
+//! `spec.rs` parses `memory` / `file:DIR` / `sqlite:PATH` / `postgres://…` into a
+//! store. `lease.rs` is the cross-process refresh lease, `rotate.rs` re-seals every record
 //! under the keyring's primary key, `io_error.rs` maps OS errors to [`StoreError`]
 //! and `error.rs` lists the failures. Sealing itself lives in `crate::crypto`.
 
@@ -28,6 +29,7 @@ mod memory;
 mod postgres;
 mod postgres_schema;
 mod rotate;
+mod spec;
 mod sqlite;
 mod sqlite_schema;
 
@@ -37,6 +39,7 @@ pub use self::lease::Lease;
 pub use self::memory::MemoryStore;
 pub use self::postgres::PostgresStore;
 pub use self::rotate::{RotationReport, rotate_keys};
+pub use self::spec::{StoreSpec, StoreSpecError};
 pub use self::sqlite::SqliteStore;
 
 use std::fmt::Debug;

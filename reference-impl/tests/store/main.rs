@@ -10,6 +10,7 @@ mod fixtures;
 mod keyring;
 mod memory_faults;
 mod postgres_cluster;
+mod rotate_cli;
 
 /// Generates one `#[tokio::test]` per case in module `$store`; a fixture constructor
 /// returning `None` (PostgreSQL unavailable outside CI) skips the case.
