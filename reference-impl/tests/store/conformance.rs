@@ -269,3 +269,46 @@ pub async fn account_names_with_odd_characters_are_kept_apart(fixture: &impl Fix
     expected.sort();
     assert_eq!(store.list_accounts().await.expect("list"), expected);
 }
+
+pub async fn a_holder_whose_lease_lapsed_cannot_overwrite_the_next_holders_grant(
+    fixture: &impl Fixture,
+) {
+    let (slow, fast) = (fixture.open().await, fixture.open().await);
+    let _ = swap(&*slow, "alice", None, grant(1)).await;
+    let ttl = Duration::from_millis(200);
+
+    // The slow broker takes the lease and reads version 1, then stalls past its ttl.
+    let _stale = slow
+        .try_acquire_lease("alice", "slow", ttl)
+        .await
+        .expect("lease")
+        .expect("free");
+    let seen = slow
+        .load("alice")
+        .await
+        .expect("load")
+        .expect("stored")
+        .version;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    // The fast broker takes over and refreshes.
+    let _lease = fast
+        .try_acquire_lease("alice", "fast", ttl)
+        .await
+        .expect("lease")
+        .expect("lapsed");
+    assert!(matches!(
+        swap(&*fast, "alice", Some(seen), grant(seen + 1)).await,
+        CasOutcome::Swapped
+    ));
+
+    // The version fences the slow broker's late write.
+    let late = StoredGrant::new(seen + 1, RefreshToken::new("1//stale-rotation"));
+    let CasOutcome::Conflict {
+        current: Some(current),
+    } = swap(&*slow, "alice", Some(seen), late).await
+    else {
+        panic!("a write based on a version read under a lapsed lease must conflict");
+    };
+    assert_eq!(current.refresh_token.expose_secret(), "1//refresh-v2");
+}

@@ -41,6 +41,7 @@ macro_rules! conformance {
             a_lease_excludes_other_holders_until_released,
             an_expired_lease_can_be_taken_over_with_a_larger_fencing_token,
             concurrent_lease_requests_have_exactly_one_winner,
+            a_holder_whose_lease_lapsed_cannot_overwrite_the_next_holders_grant,
             deleted_grants_are_gone_and_unlisted,
             account_names_with_odd_characters_are_kept_apart,
         ]);
