@@ -62,6 +62,7 @@ fn is_root() -> bool {
 #[tokio::test]
 async fn a_read_only_directory_keeps_serving_reads_and_reports_writes_as_read_only() {
     let keyring = Keyring::generate("k1");
+    let plain = tempfile::tempdir().expect("temp dir");
     let (holder, dir) = if is_root() {
         let Some(tmpfs) = Tmpfs::mount("1m") else {
             eprintln!("skipping: running as root and cannot mount a tmpfs to make read-only");
@@ -70,7 +71,7 @@ async fn a_read_only_directory_keeps_serving_reads_and_reports_writes_as_read_on
         let dir = tmpfs.path().to_owned();
         (Some(tmpfs), dir)
     } else {
-        (None, tempfile::tempdir().expect("temp dir").keep())
+        (None, plain.path().join("store"))
     };
     let store = FileStore::open(&dir, keyring).expect("open");
     let _ = store
@@ -100,6 +101,10 @@ async fn a_read_only_directory_keeps_serving_reads_and_reports_writes_as_read_on
     assert!(matches!(error, StoreError::ReadOnly), "{error:?}");
     let error = store.delete("alice").await.expect_err("read-only");
     assert!(matches!(error, StoreError::ReadOnly), "{error:?}");
+    if holder.is_none() {
+        // Let the temp dir clean itself up.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
 }
 
 #[tokio::test]
