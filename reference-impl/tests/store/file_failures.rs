@@ -30,7 +30,8 @@ impl Tmpfs {
             .arg(dir.path())
             .output()
             .is_ok_and(|output| output.status.success());
-        mounted.then_some(Self(dir))
+        // Built only once mounted: dropping a `Tmpfs` unmounts.
+        mounted.then(|| Self(dir))
     }
 
     fn remount_read_only(&self) -> bool {
