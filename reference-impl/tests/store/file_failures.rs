@@ -1,5 +1,5 @@
-//! How the file store meets a hostile filesystem: read-only, full, or not a directory.
-//!
+//! How the file and SQLite stores meet a hostile filesystem: read-only, full, or not a
+//! directory.
 //! Permission bits do not stop root (the tests run as root in CI), so under root the
 //! read-only and full cases use a real tiny tmpfs (remounted read-only, or filled up);
 //! otherwise a `chmod 0500` directory. Where neither is possible the test says so.
@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
-use reference_impl::{FileStore, Keyring, StoreError, TokenStore};
+use reference_impl::{FileStore, Keyring, SqliteStore, StoreError, TokenStore};
 use tempfile::TempDir;
 
 use crate::conformance::grant;
@@ -188,5 +188,46 @@ async fn a_record_that_is_not_json_is_corrupt() {
     assert!(
         matches!(&error, StoreError::Corrupt { account } if account == "alice"),
         "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_store_on_a_full_filesystem_reports_read_only_and_keeps_serving_reads() {
+    let Some(tmpfs) = Tmpfs::mount("1m") else {
+        eprintln!("skipping: no permission to mount a tiny tmpfs to fill up");
+        return;
+    };
+    let path = tmpfs.path().join("tokens.db");
+    let store = SqliteStore::open(&path, Keyring::generate("k1"))
+        .await
+        .expect("open");
+    let _ = store
+        .compare_and_swap("alice", None, grant(1))
+        .await
+        .expect("write");
+    let filler = std::fs::write(tmpfs.path().join("filler"), vec![0_u8; 2 << 20]);
+    assert!(filler.is_err(), "the tmpfs should have run out of space");
+
+    let mut version = 1;
+    let error = loop {
+        // The WAL may still have room for a few frames; write until it has none.
+        match store
+            .compare_and_swap("alice", Some(version), grant(version + 1))
+            .await
+        {
+            Ok(_) if version < 10_000 => version += 1,
+            Ok(_) => panic!("10,000 writes fitted on a full filesystem"),
+            Err(error) => break error,
+        }
+    };
+    assert!(matches!(error, StoreError::ReadOnly), "{error:?}");
+    assert_eq!(
+        store
+            .load("alice")
+            .await
+            .expect("reads still work")
+            .expect("stored")
+            .version,
+        version
     );
 }
