@@ -1,5 +1,6 @@
 //! How the file and SQLite stores meet a hostile filesystem: read-only, full, or not a
 //! directory.
+//!
 //! Permission bits do not stop root (the tests run as root in CI), so under root the
 //! read-only and full cases use a real tiny tmpfs (remounted read-only, or filled up);
 //! otherwise a `chmod 0500` directory. Where neither is possible the test says so.
