@@ -107,11 +107,16 @@ impl Keyring {
 
     /// Reads the keyring from a file in the [format](Self#format); keep it mode 0600.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, KeyringError> {
+        use std::os::unix::fs::PermissionsExt as _;
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| KeyringError::Read {
             path: path.to_owned(),
             source,
         })?;
+        let mode = std::fs::metadata(path).map_or(0, |meta| meta.permissions().mode());
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "keyring file is readable by others; chmod 600 it");
+        }
         Self::parse(&text)
     }
 

@@ -139,6 +139,9 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
 
     /// Removes the grant for `account` (after revocation); `true` if one was stored.
     ///
+    /// The version history goes with it: the next write must expect `None`, so a
+    /// writer still holding the old version conflicts instead of resurrecting it.
+    ///
     /// The default reports [`StoreError::Unsupported`].
     async fn delete(&self, account: &str) -> Result<bool, StoreError> {
         let _ = account;
