@@ -52,6 +52,7 @@
 
 mod broker;
 mod clock;
+mod crypto;
 mod secret;
 mod store;
 mod transport;
@@ -61,8 +62,13 @@ pub use crate::broker::{
     ProtocolProblem, TokenBroker,
 };
 pub use crate::clock::{Clock, SystemClock};
+pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
+pub use crate::store::{
+    FileStore, Lease, PostgresStore, RotationReport, SqliteStore, StoreSpec, StoreSpecError,
+    rotate_keys,
+};
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };
