@@ -57,12 +57,12 @@ mod store;
 mod transport;
 
 pub use crate::broker::{
-    AccountState, AccountStatus, BrokerConfig, BrokerError, ConfigError, ErrorKind,
-    ProtocolProblem, TokenBroker,
+    AccountHandle, AccountState, AccountStatus, AuthorizationError, BackgroundRefresh,
+    BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker,
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
-pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
+pub use crate::store::{CasOutcome, Lease, MemoryStore, StoreError, StoredGrant, TokenStore};
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };

@@ -13,7 +13,7 @@ pub use self::error::StoreError;
 pub use self::memory::MemoryStore;
 
 use std::fmt::Debug;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -106,4 +106,44 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
         expected_version: Option<u64>,
         new: StoredGrant,
     ) -> Result<CasOutcome, StoreError>;
+
+    /// Tries to take the cross-process refresh lease for `account` for `ttl`.
+    ///
+    /// `Ok(None)` means another holder has it. The default grants every request: a
+    /// store shared by one process needs no lease (CAS still prevents stale writes).
+    async fn try_acquire_lease(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        Ok(Some(Lease {
+            account: account.to_owned(),
+            holder: holder.to_owned(),
+            fencing_token: 0,
+            // Informational only for the default: nothing else holds it.
+            expires_at: SystemTime::UNIX_EPOCH + ttl,
+        }))
+    }
+
+    /// Gives a lease back early. The default has nothing to release.
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let _ = lease;
+        Ok(())
+    }
+}
+
+/// A time-limited right to refresh one account's grant, from
+/// [`TokenStore::try_acquire_lease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The account the lease covers.
+    pub account: String,
+    /// Who holds it.
+    pub holder: String,
+    /// Increases with every grant of the lease, so a store can refuse writes from a
+    /// holder whose lease has since been given to someone else.
+    pub fencing_token: u64,
+    /// When the lease lapses if not released.
+    pub expires_at: SystemTime,
 }
