@@ -2,6 +2,7 @@
 
 mod cached_tokens;
 mod error_classification;
+mod lifecycle;
 mod redaction;
 mod single_flight;
 mod support;
