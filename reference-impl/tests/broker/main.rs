@@ -1,8 +1,11 @@
 //! Broker behaviour against a Google-shaped token endpoint (wiremock), grouped by topic.
 
+mod authorization;
+mod bad_input;
 mod cached_tokens;
 mod error_classification;
 mod lifecycle;
 mod redaction;
+mod revocation;
 mod single_flight;
 mod support;
