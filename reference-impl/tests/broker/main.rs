@@ -3,8 +3,10 @@
 mod authorization;
 mod bad_input;
 mod cached_tokens;
+mod cross_process;
 mod error_classification;
 mod lifecycle;
+mod observability;
 mod redaction;
 mod revocation;
 mod single_flight;
