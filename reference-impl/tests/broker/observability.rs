@@ -8,8 +8,11 @@ use reference_impl::{AccountState, MemoryStore};
 
 use crate::support::{ScriptedTransport, json_response, sim_broker};
 
+/// A metric as (name, labels, value).
+type Sample = (String, Vec<(String, String)>, DebugValue);
+
 fn counter(
-    snapshot: &[(String, Vec<(String, String)>, DebugValue)],
+    snapshot: &[Sample],
     name: &str,
     label: (&str, &str),
 ) -> u64 {
