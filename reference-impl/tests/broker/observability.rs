@@ -11,11 +11,7 @@ use crate::support::{ScriptedTransport, json_response, sim_broker};
 /// A metric as (name, labels, value).
 type Sample = (String, Vec<(String, String)>, DebugValue);
 
-fn counter(
-    snapshot: &[Sample],
-    name: &str,
-    label: (&str, &str),
-) -> u64 {
+fn counter(snapshot: &[Sample], name: &str, label: (&str, &str)) -> u64 {
     snapshot
         .iter()
         .filter(|(key, labels, _)| {
