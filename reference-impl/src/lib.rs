@@ -49,6 +49,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![doc = include_str!("docs/lifecycle.md")]
 
 mod broker;
 mod clock;
