@@ -194,7 +194,7 @@ impl BrokerConfig {
 
 /// FNV-1a: a stable hash (std's `DefaultHasher` may change between Rust releases,
 /// which would change jitter and break seed replay).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -210,7 +210,10 @@ impl Inner {
         failures: u32,
         error: &BrokerError,
     ) -> Duration {
-        let jitter = |ceiling| self.config.draw(account, BACKOFF_SALT, draw, ceiling);
+        // Salted with this broker's name so processes sharing an account do not back
+        // off in lockstep.
+        let salt = BACKOFF_SALT ^ super::config::fnv1a(self.holder.as_bytes());
+        let jitter = |ceiling| self.config.draw(account, salt, draw, ceiling);
         policy
             .delay(jitter, failures, error.retry_after())
             .max(MIN_BACKOFF)
