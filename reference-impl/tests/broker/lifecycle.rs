@@ -183,3 +183,71 @@ async fn ten_thousand_callers_on_an_expired_token_cause_exactly_one_refresh() {
     }
     assert_eq!(transport.count(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_429_with_an_http_date_retry_after_is_retried_no_sooner_than_asked() {
+    let calls = std::sync::atomic::AtomicU32::new(0);
+    let transport = ScriptedTransport::new(Duration::from_millis(10), move |_| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            let retry_at = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_003);
+            let mut response =
+                json_response(429, serde_json::json!({"error": "rate_limit_exceeded"}));
+            response.headers_mut().insert(
+                "retry-after",
+                httpdate::fmt_http_date(retry_at).parse().unwrap(),
+            );
+            response
+        } else {
+            json_response(
+                200,
+                serde_json::json!({"access_token": "ya29.later", "expires_in": 3599, "token_type": "Bearer"}),
+            )
+        }
+    });
+    let broker = sim_broker(transport.clone(), Arc::new(MemoryStore::new()), |c| c).await;
+    let started = tokio::time::Instant::now();
+
+    let token = broker.access_token("alice").await.unwrap();
+
+    assert_eq!(token.expose_secret(), "ya29.later");
+    assert_eq!(transport.count(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_rate_limit_paces_a_burst_of_refreshes_across_accounts() {
+    let transport = ScriptedTransport::new(Duration::ZERO, |_| {
+        json_response(
+            200,
+            serde_json::json!({"access_token": "ya29.x", "expires_in": 3599, "token_type": "Bearer"}),
+        )
+    });
+    let broker = sim_broker(transport.clone(), Arc::new(MemoryStore::new()), |c| {
+        c.with_token_endpoint_rate(10.0, 5)
+    })
+    .await;
+    for n in 0..25 {
+        broker
+            .add_account(&format!("user-{n}"), "1//r".into())
+            .await;
+    }
+    let started = tokio::time::Instant::now();
+    let callers = (0..25).map(|n| {
+        let broker = broker.clone();
+        tokio::spawn(async move { broker.access_token(&format!("user-{n}")).await })
+    });
+    for served in join_all(callers).await {
+        served.unwrap().unwrap();
+    }
+    // 5 at once, then 10 per second for the other 20.
+    assert_eq!(transport.count(), 25);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
