@@ -251,3 +251,51 @@ async fn the_rate_limit_paces_a_burst_of_refreshes_across_accounts() {
         started.elapsed()
     );
 }
+
+/// Answers the first refresh with a token, the next `failures` with 503, then tokens.
+fn flaky_after_first(failures: u32) -> Arc<ScriptedTransport> {
+    let calls = std::sync::atomic::AtomicU32::new(0);
+    ScriptedTransport::new(Duration::from_millis(10), move |_| {
+        let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if (1..=failures).contains(&n) {
+            json_response(503, serde_json::json!({"error": "backend_error"}))
+        } else {
+            json_response(
+                200,
+                serde_json::json!({"access_token": format!("ya29.gen-{n}"), "expires_in": 3599, "token_type": "Bearer"}),
+            )
+        }
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_grow_harder_as_expiry_nears() {
+    // Normal urgency (about five minutes left): one attempt, the old token is served.
+    let transport = flaky_after_first(2);
+    let broker = sim_broker(transport.clone(), Arc::new(MemoryStore::new()), |c| {
+        c.with_refresh_jitter(Duration::ZERO)
+    })
+    .await;
+    broker.access_token("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3599 - 300)).await;
+    assert_eq!(
+        broker.access_token("alice").await.unwrap().expose_secret(),
+        "ya29.gen-0"
+    );
+    assert_eq!(transport.count(), 2);
+
+    // Warning urgency (100 s left): retried inline until it works.
+    let transport = flaky_after_first(2);
+    let broker = sim_broker(transport.clone(), Arc::new(MemoryStore::new()), |c| {
+        c.with_refresh_jitter(Duration::ZERO)
+            .with_refresh_buffer(Duration::from_secs(100))
+    })
+    .await;
+    broker.access_token("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3599 - 100)).await;
+    assert_eq!(
+        broker.access_token("alice").await.unwrap().expose_secret(),
+        "ya29.gen-3"
+    );
+    assert_eq!(transport.count(), 4);
+}
