@@ -49,6 +49,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![doc = include_str!("docs/lifecycle.md")]
 
 mod broker;
 mod clock;
@@ -58,8 +59,8 @@ mod store;
 mod transport;
 
 pub use crate::broker::{
-    AccountState, AccountStatus, BrokerConfig, BrokerError, ConfigError, ErrorKind,
-    ProtocolProblem, TokenBroker,
+    AccountHandle, AccountState, AccountStatus, AuthorizationError, BackgroundRefresh,
+    BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker,
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
