@@ -66,3 +66,12 @@ pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenSt
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };
+
+mod mailbox;
+mod outbox;
+mod sync;
+
+pub use crate::mailbox::{
+    Fence, MailboxCommit, MailboxError, MailboxStore, MemoryMailbox, OutboxEntry, OutboxState,
+    PostgresMailbox, SqliteMailbox, StoredMessage, SyncLease,
+};
