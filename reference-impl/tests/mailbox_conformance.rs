@@ -2,7 +2,10 @@
 //! must behave identically (atomic commits, idempotent upserts, reconciliation, cursor,
 //! leases with fencing, outbox rows).
 
-#[expect(dead_code, reason = "shared support; each test binary uses a part of it")]
+#[expect(
+    dead_code,
+    reason = "shared support; each test binary uses a part of it"
+)]
 mod support;
 
 use std::time::{Duration, SystemTime};
@@ -35,12 +38,25 @@ async fn conformance(store: &dyn MailboxStore, account: &str) {
 
     // Upserts are idempotent and keyed by id; the cursor moves with the commit.
     let mut commit = MailboxCommit::default();
-    commit.upserts = vec![message("b", &["INBOX"], 5), message("a", &["INBOX", "UNREAD"], 6)];
+    commit.upserts = vec![
+        message("b", &["INBOX"], 5),
+        message("a", &["INBOX", "UNREAD"], 6),
+    ];
     store.commit(account, commit.clone()).await.unwrap();
     store.commit(account, commit).await.unwrap();
     let stored = store.messages(account).await.unwrap();
-    assert_eq!(stored, vec![message("a", &["INBOX", "UNREAD"], 6), message("b", &["INBOX"], 5)]);
-    assert_eq!(store.cursor(account).await.unwrap(), None, "no cursor until a commit sets one");
+    assert_eq!(
+        stored,
+        vec![
+            message("a", &["INBOX", "UNREAD"], 6),
+            message("b", &["INBOX"], 5)
+        ]
+    );
+    assert_eq!(
+        store.cursor(account).await.unwrap(),
+        None,
+        "no cursor until a commit sets one"
+    );
 
     // Replace, delete and set the cursor together.
     let commit = MailboxCommit {
@@ -75,9 +91,23 @@ async fn conformance(store: &dyn MailboxStore, account: &str) {
 
     // Leases: exclusive until expiry, fences grow, a stale fence cannot commit.
     let ttl = Duration::from_secs(60);
-    let first = store.acquire_lease(account, "worker-a", ttl, at(0)).await.unwrap().unwrap();
-    assert!(store.acquire_lease(account, "worker-b", ttl, at(30)).await.unwrap().is_none());
-    let second = store.acquire_lease(account, "worker-b", ttl, at(61)).await.unwrap().unwrap();
+    let first = store
+        .acquire_lease(account, "worker-a", ttl, at(0))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .acquire_lease(account, "worker-b", ttl, at(30))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let second = store
+        .acquire_lease(account, "worker-b", ttl, at(61))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(second.fence > first.fence);
     let stale = MailboxCommit {
         fence: Some(first.fence),
@@ -86,16 +116,36 @@ async fn conformance(store: &dyn MailboxStore, account: &str) {
         ..MailboxCommit::default()
     };
     let refused = store.commit(account, stale).await.unwrap_err();
-    assert!(matches!(refused, MailboxError::LeaseLost { .. }), "{refused:?}");
-    assert_eq!(store.cursor(account).await.unwrap(), Some(50), "a refused commit changes nothing");
-    let fresh = MailboxCommit { fence: Some(second.fence), cursor: Some(51), ..MailboxCommit::default() };
+    assert!(
+        matches!(refused, MailboxError::LeaseLost { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.cursor(account).await.unwrap(),
+        Some(50),
+        "a refused commit changes nothing"
+    );
+    let fresh = MailboxCommit {
+        fence: Some(second.fence),
+        cursor: Some(51),
+        ..MailboxCommit::default()
+    };
     store.commit(account, fresh).await.unwrap();
     assert_eq!(store.cursor(account).await.unwrap(), Some(51));
     store.release_lease(&second).await.unwrap();
-    assert!(store.acquire_lease(account, "worker-a", ttl, at(62)).await.unwrap().is_some());
+    assert!(
+        store
+            .acquire_lease(account, "worker-a", ttl, at(62))
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Outbox rows keep their order and state.
-    for (n, state) in [OutboxState::Pending, OutboxState::Attempted].into_iter().enumerate() {
+    for (n, state) in [OutboxState::Pending, OutboxState::Attempted]
+        .into_iter()
+        .enumerate()
+    {
         let entry = OutboxEntry {
             entry_id: format!("{account}-entry-{n}"),
             account: account.to_owned(),
@@ -106,14 +156,31 @@ async fn conformance(store: &dyn MailboxStore, account: &str) {
         store.outbox_insert(&entry).await.unwrap();
         store.outbox_insert(&entry).await.unwrap();
     }
-    let sent = OutboxState::Sent { gmail_id: "18c".into() };
-    store.outbox_set_state(&format!("{account}-entry-1"), &sent).await.unwrap();
-    let failed = OutboxState::Failed { status: 400, reason: "invalidArgument".into() };
-    store.outbox_set_state(&format!("{account}-entry-0"), &failed).await.unwrap();
+    let sent = OutboxState::Sent {
+        gmail_id: "18c".into(),
+    };
+    store
+        .outbox_set_state(&format!("{account}-entry-1"), &sent)
+        .await
+        .unwrap();
+    let failed = OutboxState::Failed {
+        status: 400,
+        reason: "invalidArgument".into(),
+    };
+    store
+        .outbox_set_state(&format!("{account}-entry-0"), &failed)
+        .await
+        .unwrap();
     let entries = store.outbox_entries(account).await.unwrap();
     assert_eq!(entries.len(), 2);
-    assert_eq!((entries[0].state.clone(), entries[1].state.clone()), (failed, sent));
-    let unknown = store.outbox_set_state("no-such-entry", &OutboxState::Attempted).await.unwrap_err();
+    assert_eq!(
+        (entries[0].state.clone(), entries[1].state.clone()),
+        (failed, sent)
+    );
+    let unknown = store
+        .outbox_set_state("no-such-entry", &OutboxState::Attempted)
+        .await
+        .unwrap_err();
     assert!(matches!(unknown, MailboxError::UnknownOutboxEntry { .. }));
 }
 
@@ -134,7 +201,9 @@ async fn the_sqlite_store_keeps_the_mailbox_contract_and_survives_reopening() {
 
 #[tokio::test]
 async fn the_postgres_store_keeps_the_mailbox_contract() {
-    let Some(pg) = support::postgres::postgres() else { return };
+    let Some(pg) = support::postgres::postgres() else {
+        return;
+    };
     let store = PostgresMailbox::connect(&pg.url).await.unwrap();
     let account = format!("alice-{}", std::process::id());
     conformance(&store, &account).await;

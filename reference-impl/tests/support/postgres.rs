@@ -23,7 +23,9 @@ impl Drop for TestPostgres {
     fn drop(&mut self) {
         if let Some(cluster) = &self.cluster {
             let mut stop = cluster.command(&cluster.pg_ctl);
-            stop.arg("-D").arg(&cluster.data).args(["-m", "immediate", "stop"]);
+            stop.arg("-D")
+                .arg(&cluster.data)
+                .args(["-m", "immediate", "stop"]);
             let _ = stop.output();
         }
     }
@@ -107,7 +109,10 @@ fn start_cluster() -> Result<TestPostgres, String> {
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -117,7 +122,12 @@ fn start_cluster() -> Result<TestPostgres, String> {
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
         dir.path().display()
     );
-    let cluster = Cluster { pg_ctl: pg_ctl.clone(), data: data.clone(), run_as_nobody, _dir: dir };
+    let cluster = Cluster {
+        pg_ctl: pg_ctl.clone(),
+        data: data.clone(),
+        run_as_nobody,
+        _dir: dir,
+    };
     let log = data.join("server.log");
     let out = cluster
         .command(&pg_ctl)
@@ -131,7 +141,10 @@ fn start_cluster() -> Result<TestPostgres, String> {
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(TestPostgres {
         url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),

@@ -26,6 +26,10 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let latency = gmail.lock().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let mut state = gmail.lock();
     state.requests += 1;
     let number = state.requests;
@@ -120,12 +124,15 @@ async fn handle(
         None => {}
     }
     let mut response = match endpoint {
-        Endpoint::Profile => ok(json!({
+        Endpoint::Profile => {
+            state.profile_requests += 1;
+            ok(json!({
             "emailAddress": "alice@example.com",
             "messagesTotal": state.messages.len(),
             "threadsTotal": state.messages.len(),
             "historyId": state.history_id.to_string(),
-        })),
+            }))
+        }
         Endpoint::List => list(&state, &query),
         Endpoint::Get => get(&state, path.trim_start_matches("messages/")),
         Endpoint::History => history(&state, &query),

@@ -77,6 +77,8 @@ pub struct GmailState {
     pub revoked: bool,
     pub empty_page_quirk: bool,
     pub now_unix: i64,
+    pub latency: std::time::Duration,
+    pub profile_requests: u64,
 }
 
 impl std::fmt::Debug for GmailState {
@@ -113,6 +115,8 @@ impl FakeGmail {
                 revoked: false,
                 empty_page_quirk: false,
                 now_unix: 1_700_000_000,
+                latency: std::time::Duration::ZERO,
+                profile_requests: 0,
             })),
         }
     }
@@ -308,5 +312,26 @@ impl FakeGmail {
     /// Sets or clears the revoked flag (re-consent in tests).
     pub fn lock_revoked(&self, revoked: bool) {
         self.lock().revoked = revoked;
+    }
+}
+
+impl FakeGmail {
+    /// Every answer waits this long first (real-mode tests use it to be killable mid-sync).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// How many full syncs started (each reads the profile once).
+    pub fn profile_requests(&self) -> u64 {
+        self.lock().profile_requests
+    }
+
+    /// Serves the fake over real HTTP on 127.0.0.1; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = self.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{address}")
     }
 }
