@@ -37,11 +37,13 @@ async fn conformance(store: &dyn MailboxStore, account: &str) {
     assert!(store.messages(account).await.unwrap().is_empty());
 
     // Upserts are idempotent and keyed by id; the cursor moves with the commit.
-    let mut commit = MailboxCommit::default();
-    commit.upserts = vec![
-        message("b", &["INBOX"], 5),
-        message("a", &["INBOX", "UNREAD"], 6),
-    ];
+    let commit = MailboxCommit {
+        upserts: vec![
+            message("b", &["INBOX"], 5),
+            message("a", &["INBOX", "UNREAD"], 6),
+        ],
+        ..MailboxCommit::default()
+    };
     store.commit(account, commit.clone()).await.unwrap();
     store.commit(account, commit).await.unwrap();
     let stored = store.messages(account).await.unwrap();
