@@ -167,7 +167,7 @@ async fn delivery_killed_at_any_point_sends_each_message_exactly_once_on_rerun()
             crashing.deliver(ACCOUNT).await,
             Err(SyncError::Crashed(_))
         ));
-        // Restart: a new outbox over the same store.
+        // Restart: a new outbox process (same worker id) over the same store.
         outbox(&gmail, Arc::new(store.clone()), 8)
             .deliver(ACCOUNT)
             .await
@@ -187,4 +187,35 @@ async fn delivery_killed_at_any_point_sends_each_message_exactly_once_on_rerun()
             "crash point {n}: {states:?}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_outbox_waits_while_another_holds_the_delivery_lease() {
+    use std::time::{Duration, SystemTime};
+
+    let gmail = FakeGmail::new(37);
+    let store = MemoryMailbox::new();
+    let first = outbox(&gmail, Arc::new(store.clone()), 9);
+    let entry = first.send(ACCOUNT, MESSAGE).await.unwrap();
+    // Another process is mid-delivery: it holds the account's outbox lease.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let held = store
+        .acquire_lease(
+            &format!("outbox:{ACCOUNT}"),
+            "other-process",
+            Duration::from_secs(60),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let refused = first.deliver(ACCOUNT).await.unwrap_err();
+    assert!(
+        matches!(refused, SyncError::LeaseHeld { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(gmail.sent_with_message_id(&entry.message_id), 0);
+    store.release_lease(&held).await.unwrap();
+    first.deliver(ACCOUNT).await.unwrap();
+    assert_eq!(gmail.sent_with_message_id(&entry.message_id), 1);
 }

@@ -18,6 +18,31 @@ impl Outbox {
     /// Gmail failures are reported per entry as [`Delivery::Pending`] or
     /// [`Delivery::Failed`].
     pub async fn deliver(&self, account: &str) -> Result<Vec<DeliveryReport>, SyncError> {
+        let lease_name = format!("outbox:{account}");
+        let lease = self
+            .store
+            .acquire_lease(
+                &lease_name,
+                &self.holder,
+                self.config.lease_ttl,
+                self.gmail.clock.now(),
+            )
+            .await
+            .map_err(|source| store_error(account, source))?
+            .ok_or_else(|| SyncError::LeaseHeld {
+                account: account.to_owned(),
+            })?;
+        let result = self.deliver_under_lease(account).await;
+        // A crashed process releases nothing; the lease then expires on its own.
+        if !matches!(result, Err(SyncError::Crashed(_))) {
+            if let Err(error) = self.store.release_lease(&lease).await {
+                tracing::warn!(account, %error, "could not release the outbox lease; it will expire");
+            }
+        }
+        result
+    }
+
+    async fn deliver_under_lease(&self, account: &str) -> Result<Vec<DeliveryReport>, SyncError> {
         let entries = self
             .store
             .outbox_entries(account)

@@ -22,6 +22,12 @@ pub struct OutboxConfig {
     pub retry: RetryPolicy,
     /// Seed for entry ids; `None` draws them from the OS (production). Sim runs set it.
     pub seed: Option<u64>,
+    /// How long one delivery pass may hold the account's outbox lease.
+    pub lease_ttl: std::time::Duration,
+    /// This worker's stable name in the delivery lease; a restarted worker with the same
+    /// name takes its lease back at once instead of waiting for it to expire. `None`
+    /// picks a random one (a restart then waits up to `lease_ttl`).
+    pub worker_id: Option<String>,
 }
 
 impl OutboxConfig {
@@ -32,12 +38,20 @@ impl OutboxConfig {
             max_ambiguous_attempts: 3,
             retry: RetryPolicy::default(),
             seed: None,
+            lease_ttl: std::time::Duration::from_secs(300),
+            worker_id: None,
         }
     }
 
     /// Sets [`OutboxConfig::seed`].
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Sets [`OutboxConfig::worker_id`].
+    pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
         self
     }
 
@@ -49,6 +63,9 @@ impl OutboxConfig {
 }
 
 /// Sends mail through Gmail exactly once per [`send`](Self::send).
+///
+/// Delivery passes for one account are serialised across processes by a lease in the
+/// store (named `outbox:<account>`), so two outboxes never send the same entry at once.
 ///
 /// A message is first stored as an outbox entry with a `Message-ID` derived from the
 /// entry id (`<hex@oauth-chaos.invalid>`). Delivery marks the entry `Attempted` before
@@ -76,6 +93,8 @@ pub struct Outbox {
     pub(crate) store: Arc<dyn MailboxStore>,
     pub(crate) config: OutboxConfig,
     ids: Mutex<ChaCha8Rng>,
+    /// This outbox's name in the per-account delivery lease.
+    pub(crate) holder: String,
 }
 
 impl Outbox {
@@ -98,14 +117,17 @@ impl Outbox {
             .ok_or_else(|| InvalidGmailBase {
                 base: config.gmail_base.clone(),
             })?;
-        let ids = config
+        let mut ids = config
             .seed
             .map_or_else(ChaCha8Rng::from_os_rng, ChaCha8Rng::seed_from_u64);
+        let random_holder = format!("outbox-{:016x}", ids.random::<u64>());
+        let holder = config.worker_id.clone().unwrap_or(random_holder);
         Ok(Self {
             gmail,
             store,
             config,
             ids: Mutex::new(ids),
+            holder,
         })
     }
 

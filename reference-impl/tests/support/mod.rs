@@ -57,7 +57,9 @@ pub fn engine_with(
 
 pub fn outbox(gmail: &FakeGmail, store: Arc<dyn MailboxStore>, seed: u64) -> Outbox {
     Outbox::new(
-        OutboxConfig::new(GMAIL_BASE).with_seed(seed),
+        OutboxConfig::new(GMAIL_BASE)
+            .with_seed(seed)
+            .with_worker_id("outbox-worker-1"),
         Arc::new(FixedClock),
         Arc::new(InMemoryGmail::new(gmail)),
         Arc::new(FakeTokens::new(gmail)),
