@@ -47,8 +47,8 @@ impl MemoryMailbox {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave a half-applied commit (commits
-        // are built aside and swapped in), so a poisoned lock is still consistent.
+        // Commits cannot fail once they start changing state, so even a lock poisoned
+        // by a panicking caller guards consistent data.
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -72,8 +72,9 @@ impl MailboxStore for MemoryMailbox {
                 });
             }
         }
+        // Nothing below can fail, so applying in place is all-or-nothing.
         let entry = state.accounts.entry(account.to_owned()).or_default();
-        let mut messages = entry.messages.clone();
+        let messages = &mut entry.messages;
         if let Some(keep) = &commit.keep_only {
             let keep: BTreeSet<&str> = keep.iter().map(String::as_str).collect();
             messages.retain(|id, _| keep.contains(id.as_str()));
@@ -84,7 +85,6 @@ impl MailboxStore for MemoryMailbox {
         for message in commit.upserts {
             messages.insert(message.id.clone(), message);
         }
-        entry.messages = messages;
         if let Some(cursor) = commit.cursor {
             entry.cursor = Some(cursor);
         }
