@@ -14,7 +14,7 @@ use super::token_source::{TokenSource, TokenSourceError};
 use super::wire::ErrorEnvelope;
 use crate::clock::Clock;
 use crate::secret::AccessToken;
-use crate::transport::{HttpResponse, HttpTransport};
+use crate::transport::{HttpResponse, HttpTransport, TransportError};
 
 /// Whether repeating a request after an unknown outcome is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,15 @@ impl GmailClient {
         loop {
             attempt += 1;
             self.crash_point(CrashPoint::BeforeRequest(endpoint))?;
-            let sent = self.transport.send(self.request(&call, &token)).await;
+            // Spawned so that an in-process transport (the sim's router) runs on another
+            // worker thread while this task parses earlier responses.
+            let sent = tokio::spawn(self.transport.send(self.request(&call, &token)))
+                .await
+                .unwrap_or_else(|join_error| {
+                    Err(TransportError::Other {
+                        source: Some(Arc::new(join_error)),
+                    })
+                });
             self.crash_point(CrashPoint::AfterResponse(endpoint))?;
             let response = match sent {
                 Ok(response) => response,
