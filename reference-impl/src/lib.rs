@@ -73,3 +73,18 @@ pub use crate::store::{
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };
+
+mod mailbox;
+mod outbox;
+mod sync;
+
+pub use crate::mailbox::{
+    Fence, MailboxCommit, MailboxError, MailboxStore, MemoryMailbox, OutboxEntry, OutboxState,
+    PostgresMailbox, SqliteMailbox, StoredMessage, SyncLease,
+};
+pub use crate::outbox::{Delivery, DeliveryReport, Outbox, OutboxConfig, OutboxError};
+pub use crate::sync::{
+    CrashPoint, CrashPoints, Crashed, GmailEndpoint, InvalidGmailBase, Location, NoCrashes,
+    RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,
+    TokenSourceError,
+};
