@@ -1,5 +1,6 @@
 //! The admin HTTP API, driven over a real socket with reqwest.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod common;
 
 use common::{ALICE, refresh_body};

@@ -87,7 +87,7 @@ impl ProviderConfig {
                 line,
                 column,
                 message: source.message().to_owned(),
-                source,
+                source: Box::new(source),
             }
         })
     }
