@@ -41,7 +41,10 @@ async fn the_binary_serves_a_refresh_and_the_admin_api_from_its_config() {
         "seed = 9\naccounts = [\"zoe@example.com\"]\n[client]\nid = \"cli.apps.googleusercontent.com\"\nsecret = \"GOCSPX-cli\"\n[gmail]\nmailbox_size = 4\n",
     );
     let log = tempfile::NamedTempFile::new().expect("log file");
-    let (process, uri) = start(&["--port", "0", "--config", config.path().to_str().unwrap()], log.as_file());
+    let (process, uri) = start(
+        &["--port", "0", "--config", config.path().to_str().unwrap()],
+        log.as_file(),
+    );
     assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
     let http = reqwest::Client::new();
     let accounts: Value = http
