@@ -1,7 +1,7 @@
 use crate::Clock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A shared, adjustable offset (milliseconds) applied to the provider clock:
 /// skew and jumps are operations on the provider, not on the test's clock.
@@ -19,8 +19,15 @@ impl ClockOffset {
         self.millis.store(millis, Ordering::SeqCst);
     }
 
+    /// Adds `millis`, saturating (an absurd jump must not overflow).
     pub fn add(&self, millis: i64) -> i64 {
-        self.millis.fetch_add(millis, Ordering::SeqCst) + millis
+        let previous = self
+            .millis
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(now.saturating_add(millis))
+            })
+            .unwrap_or_else(|now| now);
+        previous.saturating_add(millis)
     }
 }
 
@@ -37,15 +44,33 @@ impl OffsetClock {
     }
 }
 
+/// The last second RFC 3339 formatting (journal lines, Gmail `Date`
+/// headers) can express: 9999-12-31T23:59:59Z.
+pub(crate) const LATEST: Duration = Duration::from_secs(253_402_300_799);
+
+/// Clamps `time` into what the provider can format: the epoch to year 9999.
+pub(crate) fn clamp_time(time: SystemTime) -> SystemTime {
+    let latest = UNIX_EPOCH + LATEST;
+    if time < UNIX_EPOCH {
+        UNIX_EPOCH
+    } else if time > latest {
+        latest
+    } else {
+        time
+    }
+}
+
 impl Clock for OffsetClock {
     fn now(&self) -> SystemTime {
         let now = self.inner.now();
         let millis = self.offset.get();
         let shift = Duration::from_millis(millis.unsigned_abs());
-        if millis >= 0 {
-            now.checked_add(shift).unwrap_or(now)
+        let shifted = if millis >= 0 {
+            now.checked_add(shift)
         } else {
-            now.checked_sub(shift).unwrap_or(now)
-        }
+            now.checked_sub(shift)
+        };
+        // An absurd offset from the admin API must not make time unformattable.
+        clamp_time(shifted.unwrap_or(now))
     }
 }

@@ -13,4 +13,4 @@ mod mailbox_ops;
 pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
 pub use handle::MockProvider;
 
-pub(crate) use clock_offset::{ClockOffset, OffsetClock};
+pub(crate) use clock_offset::{ClockOffset, OffsetClock, clamp_time};
