@@ -19,6 +19,12 @@
 //! request with token fingerprints (never values), and the
 //! [`SecretRegistry`] lists every secret the provider issued so a leak
 //! checker can look for them. Time is read only through [`Clock`].
+//!
+//! The provider also serves a slice of the Gmail API (`/gmail/v1/users/me/…`:
+//! profile, messages, history, send) over mailboxes generated from the seed
+//! ([`GmailSettings`], [`MockProvider::mailbox`]), an admin HTTP API under
+//! `/__admin/` (docs/ADMIN_API.md), and runs standalone as the
+//! `mock-provider` binary ([`standalone::ProviderConfig`]).
 
 mod admin;
 mod authorize;

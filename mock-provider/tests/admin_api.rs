@@ -1,5 +1,6 @@
 //! The admin HTTP API, driven over a real socket with reqwest.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod common;
 
 use common::{ALICE, refresh_body};
@@ -149,6 +150,31 @@ async fn lifecycle_clock_mailbox_journal_secrets_and_accounts_round_trip() {
     assert_eq!(status, 200);
     assert_eq!(after["offset_ms"], 3_600_000);
     assert!(after["now_unix_ms"].as_u64() >= before["now_unix_ms"].as_u64().map(|t| t + 3_600_000));
+    let (status, _) = admin
+        .post("/clock", r#"{"jump_ms": 18446744073709551615}"#)
+        .await;
+    assert_eq!(
+        status, 200,
+        "an absurd jump saturates instead of overflowing"
+    );
+    let (status, _) = admin
+        .post(
+            &format!("/mailboxes/{ALICE}/messages"),
+            r#"{"from":"x@y.z","subject":"far future"}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "provider time stays formattable");
+    let (status, _) = admin
+        .post("/clock", r#"{"offset_ms": -9223372036854775807}"#)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        refresh(&provider).await,
+        200,
+        "a clock before the epoch still serves"
+    );
+    let (status, error) = admin.post("/clock", r#"{"jump_ms": -5}"#).await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("jump_ms")));
     let (_, reset) = admin.post("/clock", r#"{"offset_ms": 0}"#).await;
     assert_eq!(reset["offset_ms"], 0);
 
@@ -181,9 +207,9 @@ async fn lifecycle_clock_mailbox_journal_secrets_and_accounts_round_trip() {
     assert_eq!(sent["message_ids"], json!({}));
 
     assert_eq!(refresh(&provider).await, 200);
-    let (_, journal) = admin.get("/journal?endpoint=token").await;
-    assert_eq!(journal["entries"].as_array().unwrap().len(), 1);
-    assert_eq!(journal["entries"][0]["grant_type"], "refresh_token");
+    let (_, journal) = admin.get("/journal?endpoint=token&status=200").await;
+    assert_eq!(journal["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(journal["entries"][1]["grant_type"], "refresh_token");
     let (status, _) = admin.get("/journal?endpoint=nowhere").await;
     assert_eq!(status, 400);
 

@@ -1,6 +1,7 @@
 //! Malformed requests get Google-shaped or RFC 6749 §5.2 errors with the
 //! right status: never a panic, never a 5xx nobody injected.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod common;
 
 use axum::body::Body;
@@ -151,9 +152,11 @@ fn config() -> ProptestConfig {
 proptest! {
     #![proptest_config(config())]
 
+    /// A short sequence per case, so state one request leaves (a clock jump,
+    /// a deleted message, a revoked grant) meets the next.
     #[test]
     fn random_requests_never_panic_or_get_an_uninjected_5xx(
-        (method, uri, authorization, body, with_valid_token) in arbitrary_request()
+        requests in proptest::collection::vec(arbitrary_request(), 1..4)
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -161,18 +164,24 @@ proptest! {
                 .scopes(["https://mail.google.com/"])
                 .mailbox_size(3)
                 .build();
-            let mut request = Request::builder().method(method.as_str()).uri(uri.as_str());
-            if with_valid_token {
-                let token = access_token(&provider, ALICE).await;
-                request = request.header("authorization", format!("Bearer {token}"));
-            } else if let Some(value) = authorization {
-                request = request.header("authorization", value);
+            for (method, uri, authorization, body, with_valid_token) in requests {
+                let mut request = Request::builder().method(method.as_str()).uri(uri.as_str());
+                if with_valid_token {
+                    let token = access_token(&provider, ALICE).await;
+                    request = request.header("authorization", format!("Bearer {token}"));
+                } else if let Some(value) = authorization {
+                    request = request.header("authorization", value);
+                }
+                // Some generated URIs are not valid HTTP; those cannot reach a server.
+                let Ok(request) = request.body(Body::from(body)) else { continue };
+                let answer = send(&provider, request).await;
+                // A random admin request could in principle mount a fault; then
+                // failures would be injected ones.
+                if provider.mounted_faults() == 0 {
+                    prop_assert!(answer.body.is_ok(), "{method} {uri}: no fault was mounted, yet the body failed");
+                    prop_assert!(answer.status.as_u16() < 500, "{method} {uri} -> {}: {}", answer.status, answer.text());
+                }
             }
-            // Some generated URIs are not valid HTTP; those cannot reach a server.
-            let Ok(request) = request.body(Body::from(body)) else { return Ok(()) };
-            let answer = send(&provider, request).await;
-            prop_assert!(answer.body.is_ok(), "{method} {uri}: no fault was mounted, yet the body failed");
-            prop_assert!(answer.status.as_u16() < 500, "{method} {uri} -> {}: {}", answer.status, answer.text());
             Ok(())
         })?;
     }

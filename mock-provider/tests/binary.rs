@@ -13,11 +13,12 @@ impl Drop for Running {
     }
 }
 
-fn start(args: &[&str]) -> (Running, String) {
+fn start(args: &[&str], log: &std::fs::File) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mock-provider"))
         .args(args)
+        .env("RUST_LOG", "mock_provider=debug")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log.try_clone().expect("log handle"))
         .spawn()
         .expect("spawn mock-provider");
     let stdout = child.stdout.take().expect("stdout");
@@ -39,7 +40,11 @@ async fn the_binary_serves_a_refresh_and_the_admin_api_from_its_config() {
     let config = config_file(
         "seed = 9\naccounts = [\"zoe@example.com\"]\n[client]\nid = \"cli.apps.googleusercontent.com\"\nsecret = \"GOCSPX-cli\"\n[gmail]\nmailbox_size = 4\n",
     );
-    let (_process, uri) = start(&["--port", "0", "--config", config.path().to_str().unwrap()]);
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let (process, uri) = start(
+        &["--port", "0", "--config", config.path().to_str().unwrap()],
+        log.as_file(),
+    );
     assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
     let http = reqwest::Client::new();
     let accounts: Value = http
@@ -91,6 +96,14 @@ async fn the_binary_serves_a_refresh_and_the_admin_api_from_its_config() {
         .await
         .unwrap();
     assert_eq!(journal["entries"][0]["status"], 200);
+
+    drop(process);
+    let logs = std::fs::read_to_string(log.path()).expect("logs");
+    assert!(logs.contains("POST token"), "the journal is logged: {logs}");
+    let access_token = token["access_token"].as_str().unwrap();
+    for secret in [refresh_token.as_str(), access_token, "GOCSPX-cli"] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
 }
 
 #[test]

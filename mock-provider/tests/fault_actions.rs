@@ -1,5 +1,6 @@
 //! Every fault action, over real sockets and in memory through `router()`.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod common;
 
 use common::{ALICE, refresh_body, refresh_request, send};

@@ -109,7 +109,8 @@ impl FaultSpec {
                 target.rate_limited(Duration::from_secs(retry_after_secs))
             }
             ActionSpec::UserRateLimit { retry_after_secs } => {
-                target.user_rate_limit_until(now + Duration::from_secs(retry_after_secs))
+                let retry_at = now.checked_add(Duration::from_secs(retry_after_secs));
+                target.user_rate_limit_until(crate::provider::clamp_time(retry_at.unwrap_or(now)))
             }
             ActionSpec::TruncatedJson {} => target.truncated_json(),
             ActionSpec::HtmlErrorPage { status: code } => {

@@ -78,7 +78,7 @@ impl FaultTarget {
     pub fn user_rate_limit_until(self, retry_at: SystemTime) -> Fault {
         let message = format!(
             "User-rate limit exceeded.  Retry after {}",
-            humantime::format_rfc3339_millis(retry_at)
+            humantime::format_rfc3339_millis(crate::provider::clamp_time(retry_at))
         );
         let body = api_error_body(
             429,

@@ -184,8 +184,14 @@ impl Mailbox {
     /// Moves the expiry floor past records older than `retention`.
     pub fn expire(&mut self, now: SystemTime, retention: Duration) {
         let cutoff = now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH);
-        if let Some(newest_expired) = self.history.iter().filter(|r| r.at < cutoff).last() {
-            self.expired_below = self.expired_below.max(newest_expired.id + 1);
+        let newest_expired = self
+            .history
+            .iter()
+            .filter(|r| r.at < cutoff)
+            .map(|r| r.id)
+            .max();
+        if let Some(id) = newest_expired {
+            self.expired_below = self.expired_below.max(id + 1);
         }
     }
 

@@ -9,6 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct GmailSettings {
     /// Messages generated per account (default 25).
     pub mailbox_size: usize,
+    /// Per-account overrides of `mailbox_size`.
+    pub mailbox_sizes: BTreeMap<String, usize>,
     /// How long history is kept before `startHistoryId` gets 404 (default 7 days).
     pub history_retention: Duration,
     /// Largest random gap between consecutive history ids (default 20).
@@ -24,6 +26,7 @@ impl Default for GmailSettings {
     fn default() -> Self {
         Self {
             mailbox_size: 25,
+            mailbox_sizes: BTreeMap::new(),
             history_retention: Duration::from_secs(7 * 24 * 3600),
             history_id_max_gap: 20,
             empty_first_history_page: false,
@@ -62,10 +65,15 @@ impl GmailStore {
                 let account_seed = seed
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                     .wrapping_add(n as u64 + 1);
+                let size = settings
+                    .mailbox_sizes
+                    .get(account)
+                    .copied()
+                    .unwrap_or(settings.mailbox_size);
                 let mailbox = Mailbox::generate(
                     account,
                     account_seed,
-                    settings.mailbox_size,
+                    size,
                     settings.history_id_max_gap,
                     now,
                 );

@@ -303,6 +303,12 @@ impl MockProviderBuilder {
         self
     }
 
+    /// Messages generated for one account, overriding [`mailbox_size`](Self::mailbox_size).
+    pub fn mailbox_size_for(mut self, account: impl Into<String>, size: usize) -> Self {
+        self.gmail.mailbox_sizes.insert(account.into(), size);
+        self
+    }
+
     /// Builds the provider and serves it on `127.0.0.1:port` (0 = a free
     /// port). Fails when the port is taken.
     pub async fn start_on_port(self, port: u16) -> std::io::Result<MockProvider> {

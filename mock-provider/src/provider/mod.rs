@@ -14,3 +14,5 @@ pub use handle::MockProvider;
 
 pub use builder::DEFAULT_REDIRECT_URI;
 pub use handle::IN_MEMORY_URI;
+
+pub(crate) use crate::state::clamp_time;

@@ -60,6 +60,9 @@ pub struct ClientConfig {
 pub struct GmailConfig {
     /// Messages generated per account.
     pub mailbox_size: Option<usize>,
+    /// Per-account overrides: `[gmail.mailbox_sizes]` `"bob@example.com" = 500`.
+    #[serde(default)]
+    pub mailbox_sizes: std::collections::BTreeMap<String, usize>,
     /// History kept this long before `startHistoryId` gets 404.
     pub history_retention_secs: Option<u64>,
     /// Largest random gap between history ids.
@@ -87,7 +90,7 @@ impl ProviderConfig {
                 line,
                 column,
                 message: source.message().to_owned(),
-                source,
+                source: Box::new(source),
             }
         })
     }
@@ -111,6 +114,7 @@ impl ProviderConfig {
         let gmail = &self.gmail;
         builder.gmail(GmailSettings {
             mailbox_size: gmail.mailbox_size.unwrap_or(defaults.mailbox_size),
+            mailbox_sizes: gmail.mailbox_sizes.clone(),
             history_retention: gmail
                 .history_retention_secs
                 .map_or(defaults.history_retention, Duration::from_secs),

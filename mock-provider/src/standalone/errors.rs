@@ -26,6 +26,6 @@ pub enum ConfigError {
         message: String,
         /// The TOML error.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 }

@@ -21,7 +21,7 @@ pub(crate) use mint::TokenMint;
 pub(crate) use model::{
     AuthorizationCode, CodeChallenge, Consent, IssuedAccessTokens, RefreshTokenRecord,
 };
-pub(crate) use provider_clock::ProviderClock;
+pub(crate) use provider_clock::{ProviderClock, clamp_time};
 
 use crate::signing::{ServiceAccountKey, SigningKey};
 use crate::{Clock, GrantId};

@@ -1,7 +1,7 @@
 use crate::Clock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The injected [`Clock`] plus an offset the provider can be skewed or
 /// jumped by, so provider time can drift from the broker's.
@@ -40,15 +40,27 @@ impl ProviderClock {
     }
 }
 
+/// The last second RFC 3339 formatting (journal lines, Gmail `Date`
+/// headers) can express: 9999-12-31T23:59:59Z.
+const LATEST: Duration = Duration::from_secs(253_402_300_799);
+
+/// Clamps `time` into what the provider can format: the epoch to year 9999.
+pub(crate) fn clamp_time(time: SystemTime) -> SystemTime {
+    let latest = UNIX_EPOCH + LATEST;
+    time.clamp(UNIX_EPOCH, latest)
+}
+
 impl Clock for ProviderClock {
     fn now(&self) -> SystemTime {
         let base = self.base.now();
         let offset = self.offset_ms();
         let magnitude = Duration::from_millis(offset.unsigned_abs());
-        if offset >= 0 {
-            base.checked_add(magnitude).unwrap_or(base)
+        let shifted = if offset >= 0 {
+            base.checked_add(magnitude)
         } else {
-            base.checked_sub(magnitude).unwrap_or(base)
-        }
+            base.checked_sub(magnitude)
+        };
+        // An absurd offset from the admin API must not make time unformattable.
+        clamp_time(shifted.unwrap_or(base))
     }
 }

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![expect(dead_code, reason = "each test file uses a different subset")]
 
 use axum::body::Body;
 use http::{Request, StatusCode};
