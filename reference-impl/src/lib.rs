@@ -66,3 +66,4 @@ pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenSt
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };
+pub mod protocol;

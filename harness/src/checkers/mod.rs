@@ -4,10 +4,18 @@
 //! harness saw callers get) and returns [`Violation`]s naming the journal
 //! entries that prove them. One file per invariant.
 
+mod broker_responsive;
+mod no_token_leak;
+mod outage_surfaced;
 mod proactive_refresh;
+mod retry_discipline;
 mod single_flight;
 
+pub use broker_responsive::BrokerResponsive;
+pub use no_token_leak::NoTokenLeak;
+pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
+pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
 
 use crate::run::RunRecord;
@@ -36,14 +44,24 @@ pub struct Violation {
     pub entries: Vec<u64>,
 }
 
-/// The checkers a scenario's `[invariants]` table asks for.
+/// The checkers a scenario's `[invariants]` table asks for, plus
+/// `broker_responsive`, which every run checks.
 pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> = Vec::new();
+    let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(BrokerResponsive)];
     if let Some(params) = &invariants.single_flight_refresh {
         checkers.push(Box::new(SingleFlightRefresh::new(params.clone())));
     }
     if let Some(params) = &invariants.proactive_refresh {
         checkers.push(Box::new(ProactiveRefresh::new(params.clone())));
+    }
+    if let Some(params) = &invariants.retry_discipline {
+        checkers.push(Box::new(RetryDiscipline::new(params.clone())));
+    }
+    if let Some(params) = &invariants.outage_surfaced {
+        checkers.push(Box::new(OutageSurfaced::new(params.clone())));
+    }
+    if let Some(params) = &invariants.no_token_leak {
+        checkers.push(Box::new(NoTokenLeak::new(params.clone())));
     }
     checkers
 }
