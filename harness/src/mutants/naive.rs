@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime};
 /// [`correct`]: NaiveKnobs::correct
 #[derive(Debug, Clone, Copy)]
 pub struct NaiveKnobs {
-    /// Refresh this long before expiry.
+    /// Refresh this long before expiry (at most a quarter of the token's
+    /// lifetime, so short-lived tokens are not refreshed on every call).
     pub refresh_buffer: Duration,
     /// One refresh at a time (callers queue behind it).
     pub single_flight: bool,
@@ -55,6 +56,7 @@ impl Default for NaiveKnobs {
 
 #[derive(Debug, Default)]
 struct Account {
+    /// The token and the moment to stop serving it.
     token: Option<(SecretString, SystemTime)>,
     revoked: bool,
     failures: u32,
@@ -150,9 +152,10 @@ impl NaiveBroker {
             tracing::debug!(account, "refresh succeeded");
         }
         let token = SecretString::from(token.to_owned());
-        let expires_at = sent_at + Duration::from_secs(expires_in);
+        let lifetime = Duration::from_secs(expires_in);
+        let refresh_at = sent_at + lifetime - self.knobs.refresh_buffer.min(lifetime / 4);
         self.with_account(account, |a| {
-            a.token = Some((token.clone(), expires_at));
+            a.token = Some((token.clone(), refresh_at));
             a.failures = 0;
             a.next_attempt_at = None;
         });
@@ -161,7 +164,15 @@ impl NaiveBroker {
 
     async fn obtain(&self, account: &str) -> Result<SecretString, BrokerFailure> {
         let fail = |kind, message: &str| Err(BrokerFailure::new(kind, message));
-        for attempt in 1..=self.knobs.attempts_per_call {
+        // Quick retries inside a call only open a failure streak; once the
+        // streak has begun, each call makes one attempt, so the gaps
+        // between attempts keep growing instead of sawing up and down.
+        let attempts = if self.with_account(account, |a| a.failures) == 0 {
+            self.knobs.attempts_per_call
+        } else {
+            1
+        };
+        for attempt in 1..=attempts {
             let retry_after = match self.refresh_once(account).await {
                 Ok(token) => return Ok(token),
                 Err(Attempt::Refused) => {
@@ -186,7 +197,7 @@ impl NaiveBroker {
             {
                 wait = wait.max(retry_after);
             }
-            if attempt == self.knobs.attempts_per_call || wait > self.knobs.max_in_call_wait {
+            if attempt == attempts || wait > self.knobs.max_in_call_wait {
                 let next = self.env.clock.now() + wait;
                 self.with_account(account, |a| a.next_attempt_at = Some(next));
                 break;
@@ -218,7 +229,7 @@ impl BrokerUnderTest for NaiveBroker {
             let cached = a
                 .token
                 .as_ref()
-                .filter(|(_, expires_at)| now + self.knobs.refresh_buffer < *expires_at)
+                .filter(|(_, refresh_at)| now < *refresh_at)
                 .map(|(token, _)| token.clone());
             let backing_off = a.next_attempt_at.is_some_and(|next| now < next);
             (cached, a.revoked, backing_off)
