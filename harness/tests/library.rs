@@ -73,3 +73,40 @@ fn a_scenario_needing_status_is_not_applicable_to_a_broker_without_it() {
     assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
     assert!(outcome.note.unwrap_or_default().contains("status"));
 }
+
+#[test]
+fn every_step_kind_replays_to_the_same_journal_hash() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    // Faults, pauses, clock jumps, revocations, restarts and status polls.
+    for file in [
+        "flapping-5xx-across-expiry.toml",
+        "stalled-scheduler.toml",
+        "laptop-sleep-2h-jump.toml",
+        "revoked-mid-run.toml",
+        "kill-9-restart.toml",
+        "quiet-day-status.toml",
+    ] {
+        let (first, _) = support::run_file(file, &reference);
+        let (second, _) = support::run_file(file, &reference);
+        assert_eq!(first.journal_hash, second.journal_hash, "{file}");
+    }
+}
+
+#[test]
+fn a_restarted_in_process_broker_serves_from_its_store_without_refreshing() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let (outcome, record) = support::run_file("kill-9-restart.toml", &reference);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    assert_eq!(
+        record.events.iter().filter(|e| e.kind == "restart").count(),
+        2
+    );
+    // One refresh per hour of the 3-hour run: the restarts cost nothing.
+    let refreshes = record.journal.iter().filter(|e| e.is_refresh()).count();
+    assert_eq!(refreshes, 4, "{:#?}", record.journal);
+}

@@ -15,7 +15,11 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     (
         "retry-after-revoked",
-        &["revoked-mid-run.toml", "revoked-under-load.toml"],
+        &[
+            "revoked-mid-run.toml",
+            "revoked-under-load.toml",
+            "storm-then-revoked.toml",
+        ],
     ),
     (
         "ignores-retry-after",
@@ -24,7 +28,10 @@ const MATRIX: &[(&str, &[&str])] = &[
             "token-endpoint-503-retry-after.toml",
         ],
     ),
-    ("silent-outage", &["revoked-mid-run.toml"]),
+    (
+        "silent-outage",
+        &["revoked-mid-run.toml", "revoked-before-first-call.toml"],
+    ),
     ("logs-token", &["trace-logging-refresh-storm.toml"]),
 ];
 

@@ -57,7 +57,16 @@ pub async fn serve(
                             continue;
                         }
                     };
-                    if request.get("method").and_then(Value::as_str) == Some("shutdown") {
+                    let method = request.get("method").and_then(Value::as_str);
+                    if method == Some("initialize") {
+                        // Answered before the next line is read, so no call
+                        // can race the broker's construction.
+                        if let Some(answer) = session.answer(request).await {
+                            write_line(&mut output, &answer).await?;
+                        }
+                        continue;
+                    }
+                    if method == Some("shutdown") {
                         open = false;
                     }
                     let session = session.clone();
