@@ -33,6 +33,7 @@ const MATRIX: &[(&str, &[&str])] = &[
         &["revoked-mid-run.toml", "revoked-before-first-call.toml"],
     ),
     ("logs-token", &["trace-logging-refresh-storm.toml"]),
+    ("amnesiac-restart", &["kill-9-restart.toml"]),
 ];
 
 #[test]

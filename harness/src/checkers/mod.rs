@@ -10,6 +10,7 @@ mod outage_surfaced;
 mod proactive_refresh;
 mod retry_discipline;
 mod single_flight;
+mod survives_restart;
 
 pub use broker_responsive::BrokerResponsive;
 pub use no_token_leak::NoTokenLeak;
@@ -17,6 +18,7 @@ pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
 pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
+pub use survives_restart::SurvivesRestart;
 
 use crate::run::RunRecord;
 use crate::scenario::Invariants;
@@ -62,6 +64,9 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if let Some(params) = &invariants.no_token_leak {
         checkers.push(Box::new(NoTokenLeak::new(params.clone())));
+    }
+    if invariants.survives_restart.is_some() {
+        checkers.push(Box::new(SurvivesRestart));
     }
     checkers
 }

@@ -35,6 +35,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "logs-token",
         "no_token_leak: logs each new access token at debug level",
     ),
+    (
+        "amnesiac-restart",
+        "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
+    ),
 ];
 
 /// The invariant each mutant is built to break.
@@ -71,6 +75,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         },
         "logs-token" => NaiveKnobs {
             log_token: true,
+            ..correct
+        },
+        "amnesiac-restart" => NaiveKnobs {
+            durable_grants: false,
             ..correct
         },
         _ => return None,

@@ -26,6 +26,9 @@ pub struct NaiveKnobs {
     pub truthful_status: bool,
     /// Logs the access token at debug level.
     pub log_token: bool,
+    /// A restart keeps the refresh tokens (as if they were stored durably);
+    /// otherwise it forgets them, like a broker that kept them in memory.
+    pub durable_grants: bool,
     /// Attempts inside one `access_token` call before giving up.
     pub attempts_per_call: u32,
     /// A backoff longer than this ends the call; the next call waits it out.
@@ -42,6 +45,7 @@ impl NaiveKnobs {
             honour_retry_after: true,
             truthful_status: true,
             log_token: false,
+            durable_grants: true,
             attempts_per_call: 3,
             max_in_call_wait: Duration::from_secs(10),
         }
@@ -76,6 +80,8 @@ pub struct NaiveBroker {
     knobs: NaiveKnobs,
     accounts: Mutex<BTreeMap<String, Account>>,
     flight: tokio::sync::Mutex<()>,
+    /// Set by a restart that lost the refresh tokens.
+    amnesia: std::sync::atomic::AtomicBool,
 }
 
 impl NaiveBroker {
@@ -86,6 +92,7 @@ impl NaiveBroker {
             knobs,
             accounts: Mutex::new(BTreeMap::new()),
             flight: tokio::sync::Mutex::new(()),
+            amnesia: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -99,6 +106,9 @@ impl NaiveBroker {
     }
 
     async fn refresh_once(&self, account: &str) -> Result<SecretString, Attempt> {
+        if self.amnesia.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Attempt::Refused);
+        }
         let refresh_token = self
             .env
             .accounts
@@ -214,8 +224,25 @@ impl BrokerUnderTest for NaiveBroker {
         Capabilities {
             access_token: true,
             status: true,
+            restart: true,
             ..Capabilities::default()
         }
+    }
+
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.knobs.durable_grants {
+            // Tokens come back from the store; in-memory backoff state does not.
+            for account in accounts.values_mut() {
+                account.failures = 0;
+                account.next_attempt_at = None;
+            }
+        } else {
+            accounts.clear();
+            self.amnesia
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {

@@ -140,6 +140,9 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
     if scenario.invariants.outage_surfaced.is_some() {
         needed.status = true;
     }
+    if scenario.invariants.survives_restart.is_some() {
+        needed.restart = true;
+    }
     for step in &scenario.timeline {
         match step.get_ref().action {
             Action::StatusPoll(_) => needed.status = true,

@@ -21,7 +21,15 @@ pub struct Invariants {
     pub outage_surfaced: Option<OutageSurfacedParams>,
     /// No secret in the broker's logs, errors, request URLs or plaintext store.
     pub no_token_leak: Option<NoTokenLeakParams>,
+    /// After a `restart` step, every account served before is served again
+    /// with no new consent.
+    pub survives_restart: Option<SurvivesRestartParams>,
 }
+
+/// Parameters of `survives_restart` (none yet; write `survives_restart = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivesRestartParams {}
 
 /// Parameters of `single_flight_refresh`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

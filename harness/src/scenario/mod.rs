@@ -19,7 +19,7 @@ pub use action::{
 };
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
-    RetryDisciplineParams, SingleFlightParams,
+    RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
