@@ -19,7 +19,11 @@ fn scripted(script: &str) -> BrokerChoice {
 #[test]
 fn the_python_minimal_adapter_passes_the_token_only_real_scenarios() {
     let python = support::python_minimal();
-    for file in ["real-token-basics.toml", "real-revoked-mid-run.toml"] {
+    for file in [
+        "real-token-basics.toml",
+        "real-revoked-mid-run.toml",
+        "real-kill-9-restart.toml",
+    ] {
         let (outcome, record) = support::run_file(file, &python);
         assert_eq!(
             outcome.verdict,
@@ -125,4 +129,21 @@ fn env_for_tests() -> harness::broker::BrokerEnv {
         accounts: Vec::new(),
         store: "memory".into(),
     }
+}
+
+#[test]
+fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() {
+    let (outcome, record) =
+        support::run_file("real-kill-9-restart.toml", &support::reference_broker());
+    assert_eq!(outcome.verdict, Verdict::Passed, "{:#?}", outcome.violations);
+    let log = String::from_utf8_lossy(&record.broker_log);
+    assert_eq!(log.matches("initialized").count(), 2, "{log}");
+    assert!(
+        record
+            .served
+            .iter()
+            .filter(|s| s.requested_at > record.events[0].at)
+            .any(|s| s.result.is_ok()),
+        "served again after the restart"
+    );
 }

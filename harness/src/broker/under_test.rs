@@ -101,6 +101,9 @@ pub enum FailureKind {
     Protocol,
     /// The broker does not support the operation.
     Unsupported,
+    /// The harness killed the broker (a `restart` step) while the call was
+    /// in flight: not the broker's fault.
+    Killed,
     /// Anything else.
     Other,
 }

@@ -13,6 +13,7 @@ use mock_provider::{Endpoint, Fault, FaultAction, Fingerprint};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use secrecy::ExposeSecret;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -248,7 +249,10 @@ impl Player<'_> {
                 );
                 let sink = self.sink.clone();
                 self.tasks.push(tokio::spawn(async move {
-                    if let Err(failure) = instance.broker.restart().await {
+                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    let restarted = instance.broker.restart().await;
+                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    if let Err(failure) = restarted {
                         lock(&sink.failures)
                             .push(format!("restart of instance {index}: {failure}"));
                     }
@@ -337,15 +341,20 @@ async fn call_access_token(
     tokio::time::sleep(delay).await;
     instance.wait_if_paused().await;
     let requested_at = clock.now();
-    let result =
-        match tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account)).await {
-            Ok(Ok(token)) => Ok(Fingerprint::of(token.expose_secret())),
-            Ok(Err(failure)) => {
-                lock(&sink.failures).push(failure.message.clone());
-                Err(failure.kind)
-            }
-            Err(_) => Err(FailureKind::Timeout),
-        };
+    let epoch = instance.restart_epoch.load(Ordering::SeqCst);
+    let answer = tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account)).await;
+    let killed_under_it = epoch % 2 == 1 || instance.restart_epoch.load(Ordering::SeqCst) != epoch;
+    let result = match answer {
+        Ok(Ok(token)) => Ok(Fingerprint::of(token.expose_secret())),
+        Ok(Err(failure)) if failure.kind == FailureKind::Crashed && killed_under_it => {
+            Err(FailureKind::Killed)
+        }
+        Ok(Err(failure)) => {
+            lock(&sink.failures).push(failure.message.clone());
+            Err(failure.kind)
+        }
+        Err(_) => Err(FailureKind::Timeout),
+    };
     lock(&sink.served).push(ServedToken {
         instance: index,
         account,

@@ -10,6 +10,7 @@ use crate::sim::{InMemoryTransport, SimClock, SimTime};
 use futures::future::BoxFuture;
 use mock_provider::{Endpoint, Fault, MockProvider};
 use reference_impl::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -24,6 +25,9 @@ pub(super) struct Instance {
     pub clock: SimClock,
     /// While set and in the future, calls to this instance are held.
     pub paused_until: Arc<Mutex<Option<Instant>>>,
+    /// Bumped when a restart begins and when it ends (odd: restarting), so
+    /// a call can tell whether the harness killed the broker under it.
+    pub restart_epoch: Arc<AtomicU64>,
 }
 
 impl Instance {
@@ -98,6 +102,7 @@ pub(super) async fn build_world(
                 broker: built,
                 clock,
                 paused_until: Arc::default(),
+                restart_epoch: Arc::default(),
             }),
             Err(failure) => return (world, Err(failure)),
         }
