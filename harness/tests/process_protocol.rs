@@ -135,7 +135,12 @@ fn env_for_tests() -> harness::broker::BrokerEnv {
 fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() {
     let (outcome, record) =
         support::run_file("real-kill-9-restart.toml", &support::reference_broker());
-    assert_eq!(outcome.verdict, Verdict::Passed, "{:#?}", outcome.violations);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
     let log = String::from_utf8_lossy(&record.broker_log);
     assert_eq!(log.matches("initialized").count(), 2, "{log}");
     assert!(
