@@ -164,3 +164,28 @@ fn list_shows_scenarios_brokers_and_every_mutant() {
         assert!(stdout.contains(&format!("mutant:{name}")), "{stdout}");
     }
 }
+
+#[test]
+fn serve_prints_a_loopback_uri_and_answers_on_it() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-chaos"))
+        .args([
+            "serve",
+            "--account",
+            "bob@example.com",
+            "--access-token-ttl",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut uri = String::new();
+    let read = BufReader::new(stdout).read_line(&mut uri);
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("a line");
+    assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
+    assert!(!uri.contains("1//"), "no refresh token on stdout");
+}
