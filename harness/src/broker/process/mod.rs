@@ -115,7 +115,24 @@ impl BrokerFactory for ProcessBroker {
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
         let params = initialize_params(&env);
-        let (connection, capabilities) = start(self, &params, &transcript).await?;
+        let (connection, capabilities) =
+            start(self, &params, &transcript)
+                .await
+                .map_err(|mut failure| {
+                    let stderr = transcript
+                        .stderr
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    // Only the shell's verdict, never the broker's own log lines.
+                    if String::from_utf8_lossy(&stderr).contains("not found") {
+                        failure.message.push_str(&format!(
+                            " (the shell could not find `{}`; for reference-broker run `cargo build -p reference-impl --bin reference-broker` or set OAUTH_CHAOS_REFERENCE_BROKER)",
+                            self.command
+                        ));
+                    }
+                    failure
+                })?;
         Ok(Arc::new(ProcessInstance {
             factory: self.clone(),
             params,
