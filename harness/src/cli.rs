@@ -1,12 +1,32 @@
-//! The `oauth-chaos` command line.
+//! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve` and
+//! `schema`. Exit codes are the constants in [`crate::errors`].
 
 use crate::broker::{BrokerChoice, MUTANTS};
-use crate::errors::{EXIT_PASSED, EXIT_VIOLATIONS};
-use crate::report::{render_outcome, render_summary};
-use crate::run::{Verdict, run_scenario};
-use crate::scenario::load_paths;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use crate::errors::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_RUN_ERROR, EXIT_VIOLATIONS};
+use crate::report::{
+    render_json, render_junit, render_outcome, render_summary_table, render_timeline,
+};
+use crate::run::{RunOutcome, Verdict, run_scenario};
+use crate::scenario::{json_schema, load_paths};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// `println!` that ignores a closed stdout (`oauth-chaos ... | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Chaos and conformance tests for OAuth token brokers.
 #[derive(Debug, Parser)]
@@ -16,6 +36,17 @@ pub struct Cli {
     command: Command,
 }
 
+/// How `run` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Verdict lines, failures in detail, a summary table.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenario files (or every `*.toml` in folders) against a broker.
@@ -23,37 +54,94 @@ enum Command {
         /// Scenario files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// `reference` or `mutant:NAME`.
+        /// `reference`, `reference-broker`, `mutant:NAME` or `cmd:"COMMAND"`.
         #[arg(long, default_value = "reference")]
         broker: String,
         /// Override every scenario's seed (to replay a failure).
         #[arg(long)]
         seed: Option<u64>,
+        /// Only scenarios whose name or file contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Write `results.json`, `junit.xml` and an HTML timeline per failing run here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
-    /// List the brokers and mutants this build knows.
-    List,
+    /// Run one scenario and print its whole journal and timeline events.
+    Replay {
+        /// The scenario file.
+        file: PathBuf,
+        /// The seed (default: the file's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The broker.
+        #[arg(long, default_value = "reference")]
+        broker: String,
+    },
+    /// List the scenarios under the given folders, and the brokers and mutants.
+    List {
+        /// Scenario files or folders (default `scenarios/`).
+        paths: Vec<PathBuf>,
+    },
+    /// Serve the mock Google provider on 127.0.0.1 and print its URI.
+    Serve {
+        /// Seed for tokens.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Accounts to seed (each gets an offline grant).
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// Access-token lifetime, e.g. `3599s`.
+        #[arg(long, default_value = "3599s")]
+        access_token_ttl: humantime::Duration,
+    },
+    /// Print the JSON Schema of scenario files.
+    Schema,
 }
 
 /// Parses arguments, runs, and returns the process exit code.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Run {
             paths,
             broker,
             seed,
-        } => run_command(&paths, &broker, seed),
-        Command::List => {
-            println!("reference\t the reference broker from reference-impl (in-process)");
-            for (name, flaw) in MUTANTS {
-                println!("mutant:{name}\t {flaw}");
-            }
+            filter,
+            format,
+            out,
+        } => run_command(
+            &paths,
+            &broker,
+            seed,
+            filter.as_deref(),
+            format,
+            out.as_deref(),
+        ),
+        Command::Replay { file, seed, broker } => replay(&file, &broker, seed),
+        Command::List { paths } => list(&paths),
+        Command::Serve {
+            seed,
+            accounts,
+            access_token_ttl,
+        } => serve(seed, &accounts, access_token_ttl.into()),
+        Command::Schema => {
+            say_raw!("{}", json_schema());
             EXIT_PASSED
         }
     }
 }
 
-fn run_command(paths: &[PathBuf], broker: &str, seed: Option<u64>) -> i32 {
+fn run_command(
+    paths: &[PathBuf],
+    broker: &str,
+    seed: Option<u64>,
+    filter: Option<&str>,
+    format: Format,
+    out: Option<&Path>,
+) -> i32 {
     let broker = match BrokerChoice::parse(broker) {
         Ok(broker) => broker,
         Err(error) => {
@@ -61,30 +149,211 @@ fn run_command(paths: &[PathBuf], broker: &str, seed: Option<u64>) -> i32 {
             return error.exit_code();
         }
     };
-    let scenarios = match load_paths(paths) {
+    let mut scenarios = match load_paths(paths) {
         Ok(scenarios) => scenarios,
         Err(error) => {
             eprintln!("error: {error}");
             return error.exit_code();
         }
     };
+    if let Some(filter) = filter {
+        scenarios.retain(|(path, s)| {
+            s.name.contains(filter) || path.display().to_string().contains(filter)
+        });
+    }
+    let progress = (format == Format::Human && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(scenarios.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
     let mut outcomes = Vec::new();
     for (path, scenario) in &scenarios {
-        match run_scenario(path, scenario, &broker, seed) {
-            Ok((outcome, record)) => {
-                print!("{}", render_outcome(&outcome, &record));
-                outcomes.push(outcome);
-            }
+        if let Some(bar) = &progress {
+            bar.set_message(scenario.name.clone());
+        }
+        let (outcome, record) = match run_scenario(path, scenario, &broker, seed) {
+            Ok(done) => done,
             Err(error) => {
                 eprintln!("error: {}: {error}", path.display());
                 return error.exit_code();
             }
+        };
+        if format == Format::Human {
+            let text = render_outcome(&outcome, &record);
+            match &progress {
+                Some(bar) => bar.println(text.trim_end()),
+                None => say_raw!("{text}"),
+            }
+        }
+        if let Some(dir) = out
+            && outcome.verdict == Verdict::Failed
+            && let Err(code) = write_file(
+                dir,
+                &format!("{}.html", file_stem(&outcome)),
+                &render_timeline(&outcome, &record),
+            )
+        {
+            return code;
+        }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        outcomes.push(outcome);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    match format {
+        Format::Human => say!("\n{}", render_summary_table(&outcomes)),
+        Format::Json => say_raw!("{}", render_json(&outcomes)),
+        Format::Junit => say!("{}", render_junit(&outcomes)),
+    }
+    if let Some(dir) = out {
+        for (name, text) in [
+            ("results.json", render_json(&outcomes)),
+            ("junit.xml", render_junit(&outcomes)),
+        ] {
+            if let Err(code) = write_file(dir, name, &text) {
+                return code;
+            }
         }
     }
-    println!("{}", render_summary(&outcomes));
+    exit_code(&outcomes)
+}
+
+fn exit_code(outcomes: &[RunOutcome]) -> i32 {
     if outcomes.iter().any(|o| o.verdict == Verdict::Failed) {
         EXIT_VIOLATIONS
     } else {
         EXIT_PASSED
     }
+}
+
+fn file_stem(outcome: &RunOutcome) -> String {
+    let broker: String = outcome
+        .broker
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!("{}--{broker}--seed{}", outcome.scenario, outcome.seed)
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), i32> {
+    let path = dir.join(name);
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|error| {
+            eprintln!("error: cannot write `{}`: {error}", path.display());
+            EXIT_RUN_ERROR
+        })
+}
+
+fn replay(file: &Path, broker: &str, seed: Option<u64>) -> i32 {
+    let broker = match BrokerChoice::parse(broker) {
+        Ok(broker) => broker,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return error.exit_code();
+        }
+    };
+    let scenarios = match load_paths(&[file.to_path_buf()]) {
+        Ok(scenarios) => scenarios,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return error.exit_code();
+        }
+    };
+    let Some((path, scenario)) = scenarios.first() else {
+        return EXIT_BAD_INPUT;
+    };
+    match run_scenario(path, scenario, &broker, seed) {
+        Ok((outcome, record)) => {
+            say!("journal ({} entries):", record.journal.len());
+            for entry in &record.journal {
+                say!("  {entry}");
+            }
+            say!("timeline events:");
+            for event in &record.events {
+                say!(
+                    "  [{}] {}",
+                    humantime::format_rfc3339_millis(event.at),
+                    event.what
+                );
+            }
+            say_raw!("{}", render_outcome(&outcome, &record));
+            exit_code(&[outcome])
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn list(paths: &[PathBuf]) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    match load_paths(&paths) {
+        Ok(scenarios) => {
+            say!("scenarios:");
+            for (path, scenario) in scenarios {
+                say!(
+                    "  {:<36} {:<4} {}  ({})",
+                    scenario.name,
+                    scenario.mode.as_str(),
+                    scenario.description,
+                    path.display()
+                );
+            }
+        }
+        Err(error) => eprintln!("(no scenarios listed: {error})"),
+    }
+    say!("brokers:");
+    say!("  reference          the reference broker from reference-impl (in-process)");
+    say!("  reference-broker   the reference broker as a process (JSON-RPC over stdio)");
+    say!("  cmd:\"COMMAND\"      any process speaking docs/PROTOCOL.md");
+    for (name, flaw) in MUTANTS {
+        say!("  mutant:{name:<20} {flaw}");
+    }
+    EXIT_PASSED
+}
+
+fn serve(seed: u64, accounts: &[String], ttl: std::time::Duration) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return EXIT_RUN_ERROR;
+        }
+    };
+    runtime.block_on(async {
+        let mut builder = mock_provider::MockProvider::builder()
+            .seed(seed)
+            .access_token_ttl(ttl);
+        for account in accounts {
+            builder = builder.account(account);
+        }
+        let provider = builder.start().await;
+        // The URI only: refresh tokens are secrets and stay out of stdout.
+        say!("{}", provider.uri());
+        eprintln!("token endpoint: {} (ctrl-c to stop)", provider.token_url());
+        let _ = tokio::signal::ctrl_c().await;
+        EXIT_PASSED
+    })
 }

@@ -66,7 +66,9 @@ impl ScenarioError {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The `--broker` value names no known broker.
-    #[error("unknown broker `{0}`; use `reference` or `mutant:NAME` (see `oauth-chaos list`)")]
+    #[error(
+        "unknown broker `{0}`; use `reference`, `reference-broker`, `mutant:NAME` or `cmd:\"COMMAND\"` (see `oauth-chaos list`)"
+    )]
     UnknownBroker(String),
     /// The scenario asks for a mode this build cannot run yet.
     #[error("scenario `{scenario}` uses mode `{mode}`, which this harness cannot run yet")]

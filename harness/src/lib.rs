@@ -2,9 +2,13 @@
 //! that they keep their promises.
 //!
 //! A run builds a mock Google provider ([`mock_provider`]), one or more
-//! brokers under test ([`broker`]), plays a [`scenario`]'s timeline on
-//! simulated time ([`sim`]), and hands what it recorded to the
-//! [`checkers`]. Every failure carries its seed and a replay command.
+//! brokers under test ([`broker`]: in-process Rust brokers, or any process
+//! speaking the JSON-RPC protocol of docs/PROTOCOL.md), plays a
+//! [`scenario`]'s timeline ([`run`]: on simulated time in sim mode, on wall
+//! time over loopback in real mode), and hands what it recorded to the
+//! [`checkers`]. [`mutants`] are deliberately flawed brokers that prove
+//! each checker can fail; [`report`] renders outcomes as text, JSON, JUnit
+//! and HTML timelines. Every failure carries its seed and a replay command.
 //!
 //! ```
 //! use harness::{broker::BrokerChoice, run::run_scenario, scenario::parse_scenario};

@@ -52,3 +52,140 @@ fn a_bad_scenario_file_exits_two_naming_the_file() {
     assert!(stderr.contains("sede"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_committed_json_schema_matches_the_generated_one() {
+    let output = oauth_chaos(&["schema"]);
+    assert_eq!(output.status.code(), Some(0));
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/scenario.schema.json"
+    ))
+    .expect("docs/scenario.schema.json exists");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        committed,
+        "regenerate it: oauth-chaos schema > docs/scenario.schema.json"
+    );
+}
+
+#[test]
+fn json_output_is_one_document_with_a_summary() {
+    let output = oauth_chaos(&[
+        "run",
+        "scenarios/",
+        "--filter",
+        "thundering",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(value["summary"]["passed"], 1);
+    assert_eq!(value["outcomes"][0]["scenario"], "thundering-herd");
+}
+
+#[test]
+fn junit_output_marks_a_mutant_failure_with_its_replay_command() {
+    let output = oauth_chaos(&[
+        "run",
+        "scenarios/",
+        "--filter",
+        "thundering",
+        "--broker",
+        "mutant:no-single-flight",
+        "--format",
+        "junit",
+    ]);
+    let xml = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"mutant:no-single-flight\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(xml.contains("replay: oauth-chaos run"), "{xml}");
+}
+
+#[test]
+fn out_writes_a_self_contained_html_timeline_for_each_failing_run() {
+    let dir = std::env::temp_dir().join(format!("oauth-chaos-out-{}", std::process::id()));
+    let output = oauth_chaos(&[
+        "run",
+        "scenarios/revoked-mid-run.toml",
+        "--broker",
+        "mutant:silent-outage",
+        "--out",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let pages: Vec<_> = std::fs::read_dir(&dir)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    let html = std::fs::read_to_string(&pages[0]).expect("readable");
+    assert!(html.contains("<svg") && html.contains("outage_surfaced"));
+    assert!(
+        html.contains("revoke_account"),
+        "the revocation is on the axis"
+    );
+    assert!(
+        !html.contains("src=") && !html.contains("<link"),
+        "no external assets"
+    );
+    assert!(dir.join("junit.xml").is_file() && dir.join("results.json").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn replay_prints_the_journal_and_the_timeline_events() {
+    let output = oauth_chaos(&["replay", "scenarios/revoked-mid-run.toml", "--seed", "3"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("journal ("), "{stdout}");
+    assert!(stdout.contains("error=invalid_grant"), "{stdout}");
+    assert!(
+        stdout.contains("revoked 1 grant(s) of alice@example.com"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn list_shows_scenarios_brokers_and_every_mutant() {
+    let output = oauth_chaos(&["list"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("thundering-herd"), "{stdout}");
+    assert!(stdout.contains("reference-broker"), "{stdout}");
+    for (name, _) in harness::broker::MUTANTS {
+        assert!(stdout.contains(&format!("mutant:{name}")), "{stdout}");
+    }
+}
+
+#[test]
+fn serve_prints_a_loopback_uri_and_answers_on_it() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-chaos"))
+        .args([
+            "serve",
+            "--account",
+            "bob@example.com",
+            "--access-token-ttl",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut uri = String::new();
+    let read = BufReader::new(stdout).read_line(&mut uri);
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("a line");
+    assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
+    assert!(!uri.contains("1//"), "no refresh token on stdout");
+}

@@ -28,7 +28,11 @@ fn thundering_herd_passes_against_the_reference_broker() {
     );
     assert_eq!(
         outcome.checked,
-        vec!["single_flight_refresh", "proactive_refresh"]
+        vec![
+            "broker_responsive",
+            "single_flight_refresh",
+            "proactive_refresh"
+        ]
     );
     // 500 cold-start callers plus 500 around each of three expiries.
     assert_eq!(record.served.len(), 2000);

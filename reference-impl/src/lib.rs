@@ -88,3 +88,5 @@ pub use crate::sync::{
     RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,
     TokenSourceError,
 };
+
+pub mod protocol;

@@ -1,13 +1,10 @@
-use super::{BrokerFactory, ReferenceBroker};
+use super::{BrokerFactory, ProcessBroker, ReferenceBroker};
 use crate::errors::RunError;
-use crate::mutants::NoSingleFlight;
+use crate::mutants::{MUTANT_CATALOGUE, mutant};
 use std::sync::Arc;
 
 /// Every mutant broker: its name and the invariant it breaks.
-pub const MUTANTS: &[(&str, &str)] = &[(
-    "no-single-flight",
-    "single_flight_refresh: every stale caller refreshes on its own",
-)];
+pub const MUTANTS: &[(&str, &str)] = MUTANT_CATALOGUE;
 
 /// A `--broker` value.
 #[derive(Debug, Clone)]
@@ -16,18 +13,31 @@ pub struct BrokerChoice {
 }
 
 impl BrokerChoice {
-    /// Parses `reference` or `mutant:NAME`.
+    /// Parses `reference`, `reference-broker`, `mutant:NAME` or `cmd:COMMAND`.
     ///
     /// ```
     /// use harness::broker::BrokerChoice;
     /// assert_eq!(BrokerChoice::parse("reference").unwrap().name(), "reference");
+    /// assert_eq!(BrokerChoice::parse("cmd:python3 b.py").unwrap().name(), "cmd:python3 b.py");
     /// assert!(BrokerChoice::parse("mutant:nope").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Self, RunError> {
         let factory: Arc<dyn BrokerFactory> = match text {
             "reference" => Arc::new(ReferenceBroker),
-            "mutant:no-single-flight" => Arc::new(NoSingleFlight),
-            other => return Err(RunError::UnknownBroker(other.to_owned())),
+            "reference-broker" => Arc::new(ProcessBroker::reference()),
+            other => {
+                if let Some(name) = other.strip_prefix("mutant:") {
+                    mutant(name).ok_or_else(|| RunError::UnknownBroker(other.to_owned()))?
+                } else if let Some(command) = other.strip_prefix("cmd:") {
+                    let command = command.trim().trim_matches('"').trim();
+                    if command.is_empty() {
+                        return Err(RunError::UnknownBroker(other.to_owned()));
+                    }
+                    Arc::new(ProcessBroker::command(command))
+                } else {
+                    return Err(RunError::UnknownBroker(other.to_owned()));
+                }
+            }
         };
         Ok(Self { factory })
     }

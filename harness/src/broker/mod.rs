@@ -1,14 +1,18 @@
 //! The broker-under-test seam: one trait, built per run by a factory.
 //!
 //! `under_test.rs` defines [`BrokerUnderTest`] and what a run hands a
-//! broker ([`BrokerEnv`]); `reference.rs` binds the reference broker;
-//! `choice.rs` parses `--broker` into a factory (reference or a mutant).
+//! broker ([`BrokerEnv`]); `reference.rs` binds the reference broker
+//! in-process; `process/` binds any external process speaking the JSON-RPC
+//! protocol of docs/PROTOCOL.md; `choice.rs` parses `--broker` into a
+//! factory.
 
 mod choice;
+mod process;
 mod reference;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,

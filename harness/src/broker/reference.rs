@@ -7,7 +7,7 @@ use reference_impl::{
     AccountState, BrokerConfig, ErrorKind, MemoryStore, RefreshToken, TokenBroker,
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The reference broker from `reference-impl`, in-process.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,30 +19,55 @@ impl BrokerFactory for ReferenceBroker {
         "reference".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Arc<dyn BrokerUnderTest> {
-        let config = BrokerConfig::new(
-            env.token_url,
-            env.client_id,
-            env.client_secret.expose_secret().to_owned(),
-        )
-        .with_scopes(env.scopes)
-        .with_seed(env.seed ^ u64::from(env.instance));
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+        // One store per instance, kept across restarts: a restart loses
+        // what was in memory and keeps what was committed.
         let store = Arc::new(MemoryStore::new());
-        // The token URL comes from the mock provider, so it always parses.
-        let broker = TokenBroker::new(config, env.clock, env.transport, store)
-            .expect("the mock provider's token URL parses");
-        for (account, refresh_token) in env.accounts {
+        let broker = new_broker(&env, &store)?;
+        for (account, refresh_token) in &env.accounts {
             broker
-                .add_account(&account, RefreshToken::new(refresh_token.expose_secret()))
+                .add_account(account, RefreshToken::new(refresh_token.expose_secret()))
                 .await;
         }
-        Arc::new(ReferenceInstance { broker })
+        Ok(Arc::new(ReferenceInstance {
+            env,
+            store,
+            broker: Mutex::new(broker),
+        }))
     }
+}
+
+fn new_broker(env: &BrokerEnv, store: &Arc<MemoryStore>) -> Result<TokenBroker, BrokerFailure> {
+    let config = BrokerConfig::new(
+        env.token_url.clone(),
+        env.client_id.clone(),
+        env.client_secret.expose_secret().to_owned(),
+    )
+    .with_scopes(env.scopes.clone())
+    .with_seed(env.seed ^ u64::from(env.instance));
+    TokenBroker::new(
+        config,
+        env.clock.clone(),
+        env.transport.clone(),
+        store.clone(),
+    )
+    .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
 #[derive(Debug)]
 struct ReferenceInstance {
-    broker: TokenBroker,
+    env: BrokerEnv,
+    store: Arc<MemoryStore>,
+    broker: Mutex<TokenBroker>,
+}
+
+impl ReferenceInstance {
+    fn broker(&self) -> TokenBroker {
+        self.broker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 #[async_trait]
@@ -51,11 +76,13 @@ impl BrokerUnderTest for ReferenceInstance {
         Capabilities {
             access_token: true,
             status: true,
+            restart: true,
+            ..Capabilities::default()
         }
     }
 
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        match self.broker.access_token(account).await {
+        match self.broker().access_token(account).await {
             Ok(token) => Ok(SecretString::from(token.expose_secret().to_owned())),
             Err(error) => Err(BrokerFailure {
                 kind: match error.kind() {
@@ -69,21 +96,34 @@ impl BrokerUnderTest for ReferenceInstance {
         }
     }
 
-    async fn status(&self) -> Vec<AccountReport> {
-        self.broker
+    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
+        Ok(self
+            .broker()
             .status()
             .into_iter()
             .map(|s| AccountReport {
                 account: s.account,
-                state: match s.state {
-                    AccountState::Ok => "ok",
-                    AccountState::Refreshing => "refreshing",
-                    AccountState::Degraded => "degraded",
-                    AccountState::NeedsReauth => "needs_reauth",
-                    AccountState::NoToken => "no_token",
-                }
-                .to_owned(),
+                state: state_name(s.state).to_owned(),
             })
-            .collect()
+            .collect())
+    }
+
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        // A fresh broker over the same store: the accounts come back from
+        // what was committed, with no new consent.
+        let fresh = new_broker(&self.env, &self.store)?;
+        *self.broker.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+}
+
+/// The protocol's name for a reference account state.
+pub(crate) fn state_name(state: AccountState) -> &'static str {
+    match state {
+        AccountState::Ok => "ok",
+        AccountState::Refreshing => "refreshing",
+        AccountState::Degraded => "degraded",
+        AccountState::NeedsReauth => "needs_reauth",
+        AccountState::NoToken => "no_token",
     }
 }

@@ -5,12 +5,81 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 /// What a broker can do; a scenario needing more is "not applicable".
+///
+/// Process brokers declare these by name in their `initialize` answer
+/// (see docs/PROTOCOL.md).
+///
+/// ```
+/// use harness::broker::Capabilities;
+/// let caps = Capabilities::from_names(["access_token", "status", "future_thing"]);
+/// assert!(caps.status && !caps.restart);
+/// assert_eq!(caps.names(), vec!["access_token", "status"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capabilities {
     /// `access_token(account)` (every broker has it).
     pub access_token: bool,
     /// `status()` reports per-account state.
     pub status: bool,
+    /// The harness may kill and restart an instance over the same store.
+    pub restart: bool,
+    /// `begin_authorization` / `complete_authorization`.
+    pub authorization: bool,
+    /// `gmail_request`, `sync`, `synced_ids` and `send`.
+    pub gmail: bool,
+}
+
+impl Capabilities {
+    const NAMES: [&'static str; 5] = [
+        "access_token",
+        "status",
+        "restart",
+        "authorization",
+        "gmail",
+    ];
+
+    /// Parses capability names; unknown names are ignored (forward compatible).
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        let mut caps = Self::default();
+        for name in names {
+            match name.as_ref() {
+                "access_token" => caps.access_token = true,
+                "status" => caps.status = true,
+                "restart" => caps.restart = true,
+                "authorization" => caps.authorization = true,
+                "gmail" => caps.gmail = true,
+                _ => {}
+            }
+        }
+        caps
+    }
+
+    /// The names of the capabilities present, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let flags = [
+            self.access_token,
+            self.status,
+            self.restart,
+            self.authorization,
+            self.gmail,
+        ];
+        Self::NAMES
+            .iter()
+            .zip(flags)
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// The names in `needed` this broker lacks.
+    pub fn missing(&self, needed: &Capabilities) -> Vec<&'static str> {
+        let have = self.names();
+        needed
+            .names()
+            .into_iter()
+            .filter(|name| !have.contains(name))
+            .collect()
+    }
 }
 
 /// Why a broker could not serve a token, as far as the harness cares.
@@ -25,11 +94,29 @@ pub enum FailureKind {
     Storage,
     /// The harness gave up waiting.
     Timeout,
+    /// The broker process exited or closed its stdout.
+    Crashed,
+    /// The broker answered something that is not the protocol (bad JSON,
+    /// a wrong id, a result of the wrong shape).
+    Protocol,
+    /// The broker does not support the operation.
+    Unsupported,
+    /// The harness killed the broker (a `restart` step) while the call was
+    /// in flight: not the broker's fault.
+    Killed,
     /// Anything else.
     Other,
 }
 
-/// A failed `access_token` call.
+impl FailureKind {
+    /// True for failures that mean the broker itself misbehaved (as opposed
+    /// to reporting a provider or store problem).
+    pub fn is_broker_fault(self) -> bool {
+        matches!(self, Self::Timeout | Self::Crashed | Self::Protocol)
+    }
+}
+
+/// A failed broker call.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind:?}: {message}")]
 pub struct BrokerFailure {
@@ -38,6 +125,16 @@ pub struct BrokerFailure {
     /// The broker's message (brokers must keep secrets out of it; the leak
     /// checker verifies that).
     pub message: String,
+}
+
+impl BrokerFailure {
+    /// A failure of `kind` with `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
 }
 
 /// One account as a broker reports it.
@@ -60,7 +157,26 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
     /// A valid access token for `account`.
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure>;
     /// Per-account state.
-    async fn status(&self) -> Vec<AccountReport>;
+    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure>;
+    /// Kill the instance without warning and start it again over the same
+    /// store (capability `restart`).
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker cannot be restarted",
+        ))
+    }
+    /// Ends the instance cleanly at the end of a run.
+    async fn shutdown(&self) {}
+    /// What the broker wrote to its log outside the harness's tracing
+    /// capture (a process's stderr); `None` for in-process brokers.
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Protocol problems seen so far (bad JSON, exits), for the report.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Everything a broker instance needs from the run.
@@ -76,6 +192,12 @@ pub struct BrokerEnv {
     pub transport: Arc<dyn HttpTransport>,
     /// `POST` URL of the token endpoint.
     pub token_url: String,
+    /// The authorization endpoint.
+    pub auth_url: String,
+    /// The revocation endpoint.
+    pub revoke_url: String,
+    /// The Gmail API base URL.
+    pub gmail_base: String,
     /// The OAuth client id.
     pub client_id: String,
     /// The OAuth client secret.
@@ -84,6 +206,8 @@ pub struct BrokerEnv {
     pub scopes: Vec<String>,
     /// Accounts and their consented refresh tokens.
     pub accounts: Vec<(String, SecretString)>,
+    /// The store kind the scenario asks for (`memory`, ...).
+    pub store: String,
 }
 
 /// Builds broker instances for a run.
@@ -91,6 +215,11 @@ pub struct BrokerEnv {
 pub trait BrokerFactory: Send + Sync + Debug {
     /// The name used in reports and replay commands (`reference`, `mutant:NAME`).
     fn name(&self) -> String;
+    /// True for brokers that run inside the harness (these can run sim
+    /// scenarios); false for external processes (real mode only).
+    fn in_process(&self) -> bool {
+        true
+    }
     /// Builds one instance.
-    async fn build(&self, env: BrokerEnv) -> Arc<dyn BrokerUnderTest>;
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure>;
 }

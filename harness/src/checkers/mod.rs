@@ -4,11 +4,21 @@
 //! harness saw callers get) and returns [`Violation`]s naming the journal
 //! entries that prove them. One file per invariant.
 
+mod broker_responsive;
+mod no_token_leak;
+mod outage_surfaced;
 mod proactive_refresh;
+mod retry_discipline;
 mod single_flight;
+mod survives_restart;
 
+pub use broker_responsive::BrokerResponsive;
+pub use no_token_leak::NoTokenLeak;
+pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
+pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
+pub use survives_restart::SurvivesRestart;
 
 use crate::run::RunRecord;
 use crate::scenario::Invariants;
@@ -36,14 +46,27 @@ pub struct Violation {
     pub entries: Vec<u64>,
 }
 
-/// The checkers a scenario's `[invariants]` table asks for.
+/// The checkers a scenario's `[invariants]` table asks for, plus
+/// `broker_responsive`, which every run checks.
 pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> = Vec::new();
+    let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(BrokerResponsive)];
     if let Some(params) = &invariants.single_flight_refresh {
         checkers.push(Box::new(SingleFlightRefresh::new(params.clone())));
     }
     if let Some(params) = &invariants.proactive_refresh {
         checkers.push(Box::new(ProactiveRefresh::new(params.clone())));
+    }
+    if let Some(params) = &invariants.retry_discipline {
+        checkers.push(Box::new(RetryDiscipline::new(params.clone())));
+    }
+    if let Some(params) = &invariants.outage_surfaced {
+        checkers.push(Box::new(OutageSurfaced::new(params.clone())));
+    }
+    if let Some(params) = &invariants.no_token_leak {
+        checkers.push(Box::new(NoTokenLeak::new(params.clone())));
+    }
+    if invariants.survives_restart.is_some() {
+        checkers.push(Box::new(SurvivesRestart));
     }
     checkers
 }

@@ -1,29 +1,108 @@
 //! Mutant brokers: each one is correct but for one deliberate flaw, so a
 //! test can prove the checker for that flaw catches it.
 //!
-//! `naive.rs` is a small broker with knobs for each flaw; the mutants are
-//! named configurations of it.
+//! `naive.rs` is a small broker with a knob for each flaw; the mutants are
+//! named configurations of it. Adding a mutant is one line in
+//! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod naive;
 
 pub use naive::{NaiveBroker, NaiveKnobs};
 
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerUnderTest};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
 use async_trait::async_trait;
 use std::sync::Arc;
 
-/// `mutant:no-single-flight`: every caller that finds the token stale sends
-/// its own refresh.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoSingleFlight;
+/// Every mutant: its name and the flaw (naming the invariant it breaks).
+pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
+    (
+        "no-single-flight",
+        "single_flight_refresh: every stale caller refreshes on its own",
+    ),
+    (
+        "retry-after-revoked",
+        "retry_discipline: keeps sending a refresh token the provider answered invalid_grant",
+    ),
+    (
+        "ignores-retry-after",
+        "retry_discipline: retries after 1s whatever Retry-After says",
+    ),
+    (
+        "silent-outage",
+        "outage_surfaced: status() says ok even after the grant was revoked",
+    ),
+    (
+        "logs-token",
+        "no_token_leak: logs each new access token at debug level",
+    ),
+    (
+        "amnesiac-restart",
+        "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
+    ),
+];
+
+/// The invariant each mutant is built to break.
+///
+/// ```
+/// assert_eq!(harness::mutants::target_of("logs-token"), Some("no_token_leak"));
+/// ```
+pub fn target_of(name: &str) -> Option<&'static str> {
+    MUTANT_CATALOGUE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, flaw)| flaw.split(':').next())
+}
+
+/// The factory for `mutant:NAME`.
+pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
+    let correct = NaiveKnobs::correct();
+    let knobs = match name {
+        "no-single-flight" => NaiveKnobs {
+            single_flight: false,
+            ..correct
+        },
+        "retry-after-revoked" => NaiveKnobs {
+            stop_after_invalid_grant: false,
+            ..correct
+        },
+        "ignores-retry-after" => NaiveKnobs {
+            honour_retry_after: false,
+            ..correct
+        },
+        "silent-outage" => NaiveKnobs {
+            truthful_status: false,
+            ..correct
+        },
+        "logs-token" => NaiveKnobs {
+            log_token: true,
+            ..correct
+        },
+        "amnesiac-restart" => NaiveKnobs {
+            durable_grants: false,
+            ..correct
+        },
+        _ => return None,
+    };
+    Some(Arc::new(Mutant {
+        name: name.to_owned(),
+        knobs,
+    }))
+}
+
+/// `mutant:NAME`: a [`NaiveBroker`] with one knob flipped.
+#[derive(Debug, Clone)]
+pub struct Mutant {
+    name: String,
+    knobs: NaiveKnobs,
+}
 
 #[async_trait]
-impl BrokerFactory for NoSingleFlight {
+impl BrokerFactory for Mutant {
     fn name(&self) -> String {
-        "mutant:no-single-flight".to_owned()
+        format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Arc<dyn BrokerUnderTest> {
-        Arc::new(NaiveBroker::new(env, NaiveKnobs::default()))
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+        Ok(Arc::new(NaiveBroker::new(env, self.knobs)))
     }
 }

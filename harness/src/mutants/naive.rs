@@ -4,37 +4,84 @@ use crate::broker::{
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-/// The flaws a [`NaiveBroker`] has.
+/// The behaviours a [`NaiveBroker`] can get right or wrong. [`correct`]
+/// gets everything right; each mutant flips one knob.
+///
+/// [`correct`]: NaiveKnobs::correct
 #[derive(Debug, Clone, Copy)]
 pub struct NaiveKnobs {
-    /// Refresh this long before expiry.
+    /// Refresh this long before expiry (at most a quarter of the token's
+    /// lifetime, so short-lived tokens are not refreshed on every call).
     pub refresh_buffer: Duration,
+    /// One refresh at a time (callers queue behind it).
+    pub single_flight: bool,
+    /// After `invalid_grant`, never send that refresh token again.
+    pub stop_after_invalid_grant: bool,
+    /// Wait at least `Retry-After` before the next attempt.
+    pub honour_retry_after: bool,
+    /// `status()` tells the truth (otherwise it always says `ok`).
+    pub truthful_status: bool,
+    /// Logs the access token at debug level.
+    pub log_token: bool,
+    /// A restart keeps the refresh tokens (as if they were stored durably);
+    /// otherwise it forgets them, like a broker that kept them in memory.
+    pub durable_grants: bool,
+    /// Attempts inside one `access_token` call before giving up.
+    pub attempts_per_call: u32,
+    /// A backoff longer than this ends the call; the next call waits it out.
+    pub max_in_call_wait: Duration,
 }
 
-impl Default for NaiveKnobs {
-    fn default() -> Self {
+impl NaiveKnobs {
+    /// Every behaviour right.
+    pub fn correct() -> Self {
         Self {
             refresh_buffer: Duration::from_secs(300),
+            single_flight: true,
+            stop_after_invalid_grant: true,
+            honour_retry_after: true,
+            truthful_status: true,
+            log_token: false,
+            durable_grants: true,
+            attempts_per_call: 3,
+            max_in_call_wait: Duration::from_secs(10),
         }
     }
 }
 
-#[derive(Debug)]
-struct Cached {
-    token: SecretString,
-    expires_at: SystemTime,
+impl Default for NaiveKnobs {
+    fn default() -> Self {
+        Self::correct()
+    }
 }
 
-/// A deliberately simple broker: a cache and a refresh with no
-/// coordination between callers at all.
+#[derive(Debug, Default)]
+struct Account {
+    /// The token and the moment to stop serving it.
+    token: Option<(SecretString, SystemTime)>,
+    revoked: bool,
+    failures: u32,
+    next_attempt_at: Option<SystemTime>,
+}
+
+enum Attempt {
+    Refused,
+    Transient(Option<Duration>),
+}
+
+/// A deliberately simple broker: a cache, a refresh and a retry loop whose
+/// every behaviour is a knob, so each mutant is correct but for one flaw.
 #[derive(Debug)]
 pub struct NaiveBroker {
     env: BrokerEnv,
     knobs: NaiveKnobs,
-    cache: Mutex<BTreeMap<String, Cached>>,
+    accounts: Mutex<BTreeMap<String, Account>>,
+    flight: tokio::sync::Mutex<()>,
+    /// Set by a restart that lost the refresh tokens.
+    amnesia: std::sync::atomic::AtomicBool,
 }
 
 impl NaiveBroker {
@@ -43,30 +90,32 @@ impl NaiveBroker {
         Self {
             env,
             knobs,
-            cache: Mutex::new(BTreeMap::new()),
+            accounts: Mutex::new(BTreeMap::new()),
+            flight: tokio::sync::Mutex::new(()),
+            amnesia: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    fn cached(&self, account: &str, now: SystemTime) -> Option<SecretString> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(account)
-            .filter(|c| now + self.knobs.refresh_buffer < c.expires_at)
-            .map(|c| c.token.clone())
+    fn with_account<T>(&self, account: &str, f: impl FnOnce(&mut Account) -> T) -> T {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        f(accounts.entry(account.to_owned()).or_default())
     }
 
-    async fn refresh(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        let failure = |kind, message: &str| BrokerFailure {
-            kind,
-            message: message.to_owned(),
-        };
+    fn backoff(failures: u32) -> Duration {
+        Duration::from_secs(1 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60))
+    }
+
+    async fn refresh_once(&self, account: &str) -> Result<SecretString, Attempt> {
+        if self.amnesia.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Attempt::Refused);
+        }
         let refresh_token = self
             .env
             .accounts
             .iter()
             .find(|(a, _)| a == account)
             .map(|(_, t)| t.clone())
-            .ok_or_else(|| failure(FailureKind::Other, "unknown account"))?;
+            .ok_or(Attempt::Refused)?;
         let sent_at = self.env.clock.now();
         let body = serde_urlencoded::to_string([
             ("grant_type", "refresh_token"),
@@ -74,44 +123,98 @@ impl NaiveBroker {
             ("client_id", self.env.client_id.as_str()),
             ("client_secret", self.env.client_secret.expose_secret()),
         ])
-        .map_err(|_| failure(FailureKind::Other, "cannot encode the refresh form"))?;
+        .map_err(|_| Attempt::Refused)?;
         let request = http::Request::post(&self.env.token_url)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.into_bytes())
-            .map_err(|_| failure(FailureKind::Other, "cannot build the refresh request"))?;
+            .map_err(|_| Attempt::Refused)?;
         let response = self
             .env
             .transport
             .send(request)
             .await
-            .map_err(|_| failure(FailureKind::Transient, "transport failure"))?;
+            .map_err(|_| Attempt::Transient(None))?;
         let status = response.status();
-        let json: serde_json::Value = serde_json::from_slice(response.body())
-            .map_err(|_| failure(FailureKind::Transient, "token response is not json"))?;
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let json: serde_json::Value =
+            serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
         if !status.is_success() {
-            let kind = match json["error"].as_str() {
+            tracing::debug!(account, status = status.as_u16(), "refresh failed");
+            return match json["error"].as_str() {
                 Some("invalid_grant" | "invalid_client" | "unauthorized_client") => {
-                    FailureKind::Revoked
+                    Err(Attempt::Refused)
                 }
-                _ => FailureKind::Transient,
+                _ => Err(Attempt::Transient(retry_after)),
             };
-            return Err(failure(kind, "token endpoint refused the refresh"));
         }
         let (Some(token), Some(expires_in)) =
             (json["access_token"].as_str(), json["expires_in"].as_u64())
         else {
-            return Err(failure(FailureKind::Other, "token response lacks fields"));
+            return Err(Attempt::Transient(None));
         };
+        if self.knobs.log_token {
+            tracing::debug!(account, access_token = token, "refresh succeeded");
+        } else {
+            tracing::debug!(account, "refresh succeeded");
+        }
         let token = SecretString::from(token.to_owned());
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.insert(
-            account.to_owned(),
-            Cached {
-                token: token.clone(),
-                expires_at: sent_at + Duration::from_secs(expires_in),
-            },
-        );
+        let lifetime = Duration::from_secs(expires_in);
+        let refresh_at = sent_at + lifetime - self.knobs.refresh_buffer.min(lifetime / 4);
+        self.with_account(account, |a| {
+            a.token = Some((token.clone(), refresh_at));
+            a.failures = 0;
+            a.next_attempt_at = None;
+        });
         Ok(token)
+    }
+
+    async fn obtain(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+        let fail = |kind, message: &str| Err(BrokerFailure::new(kind, message));
+        // Quick retries inside a call only open a failure streak; once the
+        // streak has begun, each call makes one attempt, so the gaps
+        // between attempts keep growing instead of sawing up and down.
+        let attempts = if self.with_account(account, |a| a.failures) == 0 {
+            self.knobs.attempts_per_call
+        } else {
+            1
+        };
+        for attempt in 1..=attempts {
+            let retry_after = match self.refresh_once(account).await {
+                Ok(token) => return Ok(token),
+                Err(Attempt::Refused) => {
+                    self.with_account(account, |a| {
+                        a.revoked = true;
+                        a.token = None;
+                    });
+                    if self.knobs.stop_after_invalid_grant {
+                        return fail(FailureKind::Revoked, "the grant was refused");
+                    }
+                    None
+                }
+                Err(Attempt::Transient(retry_after)) => retry_after,
+            };
+            let failures = self.with_account(account, |a| {
+                a.failures += 1;
+                a.failures
+            });
+            let mut wait = Self::backoff(failures);
+            if self.knobs.honour_retry_after
+                && let Some(retry_after) = retry_after
+            {
+                wait = wait.max(retry_after);
+            }
+            if attempt == attempts || wait > self.knobs.max_in_call_wait {
+                let next = self.env.clock.now() + wait;
+                self.with_account(account, |a| a.next_attempt_at = Some(next));
+                break;
+            }
+            tokio::time::sleep(wait).await;
+        }
+        fail(FailureKind::Transient, "the token endpoint is failing")
     }
 }
 
@@ -120,18 +223,81 @@ impl BrokerUnderTest for NaiveBroker {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             access_token: true,
-            status: false,
+            status: true,
+            restart: true,
+            ..Capabilities::default()
         }
+    }
+
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.knobs.durable_grants {
+            // Tokens come back from the store; in-memory backoff state does not.
+            for account in accounts.values_mut() {
+                account.failures = 0;
+                account.next_attempt_at = None;
+            }
+        } else {
+            accounts.clear();
+            self.amnesia
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        if let Some(token) = self.cached(account, self.env.clock.now()) {
+        let _flight = if self.knobs.single_flight {
+            Some(self.flight.lock().await)
+        } else {
+            None
+        };
+        let now = self.env.clock.now();
+        let (cached, revoked, backing_off) = self.with_account(account, |a| {
+            let cached = a
+                .token
+                .as_ref()
+                .filter(|(_, refresh_at)| now < *refresh_at)
+                .map(|(token, _)| token.clone());
+            let backing_off = a.next_attempt_at.is_some_and(|next| now < next);
+            (cached, a.revoked, backing_off)
+        });
+        if let Some(token) = cached {
             return Ok(token);
         }
-        self.refresh(account).await
+        if revoked && self.knobs.stop_after_invalid_grant {
+            return Err(BrokerFailure::new(
+                FailureKind::Revoked,
+                "the account needs re-authorization",
+            ));
+        }
+        if backing_off {
+            return Err(BrokerFailure::new(
+                FailureKind::Transient,
+                "backing off after failures",
+            ));
+        }
+        self.obtain(account).await
     }
 
-    async fn status(&self) -> Vec<AccountReport> {
-        Vec::new()
+    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
+        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(self
+            .env
+            .accounts
+            .iter()
+            .map(|(account, _)| {
+                let state = match accounts.get(account) {
+                    _ if !self.knobs.truthful_status => "ok",
+                    Some(a) if a.revoked => "needs_reauth",
+                    Some(a) if a.failures > 0 => "degraded",
+                    Some(a) if a.token.is_some() => "ok",
+                    _ => "no_token",
+                };
+                AccountReport {
+                    account: account.clone(),
+                    state: state.to_owned(),
+                }
+            })
+            .collect())
     }
 }

@@ -1,13 +1,18 @@
-//! Running a scenario: play its timeline against a broker, then check.
+//! Running a scenario: build a world, play its timeline, then check.
 //!
-//! `record.rs` is what a run leaves behind for the checkers, `sim.rs` plays
-//! a scenario on simulated time, and `outcome.rs` is the verdict with the
-//! seed and the replay command.
+//! `world.rs` builds the provider and broker instances (sim: in-memory on
+//! paused time; real: loopback on wall time), `play.rs` plays the timeline
+//! into a [`RunRecord`] (`record.rs`), `logs.rs` captures in-process broker
+//! logs, `execute.rs` ties it together with the checkers, and `outcome.rs`
+//! is the verdict with the seed and the replay command.
 
+mod execute;
+mod logs;
 mod outcome;
+mod play;
 mod record;
-mod sim;
+mod world;
 
+pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};
-pub use record::{RunRecord, ServedToken};
-pub use sim::run_scenario;
+pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

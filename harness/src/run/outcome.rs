@@ -24,6 +24,8 @@ pub struct RunOutcome {
     pub path: PathBuf,
     /// The broker (`reference`, `mutant:NAME`, ...).
     pub broker: String,
+    /// `sim` or `real`.
+    pub mode: &'static str,
     /// The seed used.
     pub seed: u64,
     /// The verdict.
@@ -52,7 +54,7 @@ impl RunOutcome {
         format!(
             "oauth-chaos run {} --broker {} --seed {}",
             self.path.display(),
-            self.broker,
+            shell_word(&self.broker),
             self.seed
         )
     }
@@ -60,5 +62,17 @@ impl RunOutcome {
     /// True when the given invariant was violated.
     pub fn violated(&self, invariant: &str) -> bool {
         self.violations.iter().any(|v| v.invariant == invariant)
+    }
+}
+
+/// Quotes a broker name for a shell when it has spaces (`cmd:...`).
+fn shell_word(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_:./".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }

@@ -1,8 +1,8 @@
-use crate::broker::FailureKind;
-use mock_provider::{Endpoint, Fingerprint, IssuedToken, JournalEntry};
+use crate::broker::{AccountReport, FailureKind};
+use mock_provider::{Endpoint, Fingerprint, IssuedToken, JournalEntry, RegisteredSecret};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// One `access_token` call as the harness saw it.
 #[derive(Debug, Clone, Serialize)]
@@ -19,6 +19,43 @@ pub struct ServedToken {
     pub result: Result<Fingerprint, FailureKind>,
 }
 
+/// A fault the timeline mounted, and when (provider time).
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultWindow {
+    /// The mock's label for it (as in journal entries' `fault`).
+    pub label: String,
+    /// The `Retry-After` it answers with, if any.
+    pub retry_after: Option<Duration>,
+    /// When it was mounted.
+    pub mounted_at: SystemTime,
+    /// When it was unmounted (`None`: still mounted at the end).
+    pub unmounted_at: Option<SystemTime>,
+}
+
+/// One `status()` answer of one instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusSample {
+    /// Which instance.
+    pub instance: u32,
+    /// Provider time of the poll.
+    pub at: SystemTime,
+    /// What it said (empty when the call failed).
+    pub accounts: Vec<AccountReport>,
+}
+
+/// A lifecycle event the timeline caused at the provider or a broker.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    /// Provider time.
+    pub at: SystemTime,
+    /// What happened, e.g. `revoke_account alice@example.com`.
+    pub what: String,
+    /// The account concerned, if any.
+    pub account: Option<String>,
+    /// The kind of step (`revoke_account`, `restart`, `jump_clock`, ...).
+    pub kind: &'static str,
+}
+
 /// Everything a run leaves for the checkers.
 #[derive(Debug, Clone, Default)]
 pub struct RunRecord {
@@ -28,6 +65,29 @@ pub struct RunRecord {
     pub journal_hash: String,
     /// Every `access_token` call, in completion order.
     pub served: Vec<ServedToken>,
+    /// Messages of failed broker calls (the leak checker scans them).
+    pub failure_messages: Vec<String>,
+    /// Faults the timeline mounted.
+    pub faults: Vec<FaultWindow>,
+    /// Revocations, restarts, clock steps, pauses.
+    pub events: Vec<TimelineEvent>,
+    /// Every `status()` poll.
+    pub status_samples: Vec<StatusSample>,
+    /// Everything the brokers logged (in-process: TRACE events; processes:
+    /// stderr), concatenated.
+    pub broker_log: Vec<u8>,
+    /// The URL of every request an in-process broker sent.
+    pub request_urls: Vec<String>,
+    /// Raw bytes of stores that expose them (for the plaintext leak scan).
+    pub store_bytes: Vec<(String, Vec<u8>)>,
+    /// Every secret the provider issued or was configured with.
+    pub secrets: Vec<RegisteredSecret>,
+    /// Protocol problems reported by process brokers.
+    pub broker_problems: Vec<String>,
+    /// Provider time the run started.
+    pub started_at: Option<SystemTime>,
+    /// Provider time the run ended.
+    pub ended_at: Option<SystemTime>,
 }
 
 impl RunRecord {

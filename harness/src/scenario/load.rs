@@ -1,4 +1,5 @@
-use super::model::{Action, Scenario};
+use super::action::Action;
+use super::model::{Mode, Scenario};
 use crate::errors::ScenarioError;
 use std::path::{Path, PathBuf};
 
@@ -114,39 +115,100 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
                 "must be longer than zero".into(),
             ));
         }
-        match &step.action {
-            Action::TokenRequests {
-                account,
-                callers,
-                instance,
-                ..
-            } => {
-                if !scenario.provider.accounts.contains(account) {
-                    return Err(invalid(
-                        offset,
-                        "timeline.action.token_requests.account",
-                        format!("`{account}` is not in `provider.accounts`"),
-                    ));
-                }
-                if *callers == 0 || *callers > MAX_CALLERS {
-                    return Err(invalid(
-                        offset,
-                        "timeline.action.token_requests.callers",
-                        format!("must be between 1 and {MAX_CALLERS}"),
-                    ));
-                }
-                if *instance >= scenario.broker.instances {
-                    return Err(invalid(
-                        offset,
-                        "timeline.action.token_requests.instance",
-                        format!(
-                            "no instance {instance}: `broker.instances` is {}",
-                            scenario.broker.instances
-                        ),
-                    ));
-                }
-            }
+        if let Err((field, message)) = validate_action(scenario, &step.action) {
+            return Err(invalid(
+                offset,
+                &format!("timeline.action.{field}"),
+                message,
+            ));
         }
     }
     Ok(())
+}
+
+/// Checks one action against the scenario; the error is (field path, message).
+fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, String)> {
+    let known_account = |field: &str, account: &str| {
+        if scenario.provider.accounts.iter().any(|a| a == account) {
+            Ok(())
+        } else {
+            Err((
+                field.to_owned(),
+                format!("`{account}` is not in `provider.accounts`"),
+            ))
+        }
+    };
+    let known_instance = |field: &str, instance: u32| {
+        if instance < scenario.broker.instances {
+            Ok(())
+        } else {
+            Err((
+                field.to_owned(),
+                format!(
+                    "no instance {instance}: `broker.instances` is {}",
+                    scenario.broker.instances
+                ),
+            ))
+        }
+    };
+    let sim_only = |field: &str| {
+        if scenario.mode == Mode::Sim {
+            Ok(())
+        } else {
+            Err((
+                field.to_owned(),
+                "clock steps and pauses need `mode = \"sim\"` (real-mode processes keep the system clock)".to_owned(),
+            ))
+        }
+    };
+    match action {
+        Action::TokenRequests(requests) => {
+            known_account("token_requests.account", &requests.account)?;
+            if requests.callers == 0 || requests.callers > MAX_CALLERS {
+                return Err((
+                    "token_requests.callers".into(),
+                    format!("must be between 1 and {MAX_CALLERS}"),
+                ));
+            }
+            known_instance("token_requests.instance", requests.instance)
+        }
+        Action::RevokeAccount { account } => known_account("revoke_account.account", account),
+        Action::Fault(fault) => {
+            if let Some(account) = &fault.account {
+                known_account("fault.account", account)?;
+            }
+            match (fault.status, fault.delay) {
+                (None, None) => Err((
+                    "fault.status".into(),
+                    "give a `status` to answer with or a `delay` to hold requests".into(),
+                )),
+                (Some(_), Some(_)) => Err((
+                    "fault.delay".into(),
+                    "a fault either answers (`status`) or delays (`delay`), not both".into(),
+                )),
+                (Some(status), None) if !(100..=599).contains(&status) => Err((
+                    "fault.status".into(),
+                    format!("`{status}` is not an http status"),
+                )),
+                _ => Ok(()),
+            }
+        }
+        Action::SkewClock(skew) => {
+            sim_only("skew_clock")?;
+            known_instance("skew_clock.instance", skew.instance)
+        }
+        Action::JumpClock(jump) => {
+            sim_only("jump_clock")?;
+            known_instance("jump_clock.instance", jump.instance)
+        }
+        Action::Pause(pause) => {
+            sim_only("pause")?;
+            known_instance("pause.instance", pause.instance)
+        }
+        Action::StatusPoll(poll) => match poll.instance {
+            Some(instance) => known_instance("status_poll.instance", instance),
+            None => Ok(()),
+        },
+        Action::Restart { instance } => known_instance("restart.instance", *instance),
+    }
 }

@@ -1,17 +1,38 @@
 //! Scenario files: the TOML language users write and the loader that turns
 //! a file into a checked [`Scenario`].
 //!
-//! `model.rs` is the language (every type here is what a file may say),
-//! `load.rs` reads files and folders and reports errors with file, line and
-//! field, and `timeline.rs` expands steps into the timed events a run plays.
+//! `model.rs` is the file's shape, `action.rs` the step kinds,
+//! `invariants.rs` the checkers' parameters (every type here is what a file
+//! may say, and derives the published JSON Schema), `load.rs` reads files
+//! and folders and reports errors with file, line and field, and
+//! `timeline.rs` expands steps into the timed events a run plays.
 
+mod action;
+mod invariants;
 mod load;
 mod model;
 mod timeline;
 
-pub use load::{load_file, load_paths, parse_scenario};
-pub use model::{
-    Action, BrokerSettings, Invariants, Mode, ProactiveRefreshParams, ProviderSettings, Scenario,
-    SingleFlightParams, Step,
+pub use action::{
+    Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
+    TokenRequests,
 };
+pub use invariants::{
+    Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
+    RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
+};
+pub use load::{load_file, load_paths, parse_scenario};
+pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};
+
+/// The JSON Schema of scenario files, pretty-printed (what `oauth-chaos
+/// schema` prints and `docs/scenario.schema.json` holds).
+///
+/// ```
+/// assert!(harness::scenario::json_schema().contains("token_requests"));
+/// ```
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Scenario);
+    // A schema is plain JSON values; serializing it cannot fail.
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}

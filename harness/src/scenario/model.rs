@@ -1,3 +1,6 @@
+use super::action::Action;
+use super::invariants::Invariants;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
 use toml::Spanned;
@@ -21,7 +24,7 @@ use toml::Spanned;
 /// let scenario = harness::scenario::parse_scenario(text, "herd.toml").unwrap();
 /// assert_eq!(scenario.seed, 7);
 /// ```
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short unique name.
@@ -29,14 +32,16 @@ pub struct Scenario {
     /// What production incident it models.
     #[serde(default)]
     pub description: String,
-    /// `sim` (simulated time, in memory) or `real`.
+    /// `sim` (simulated time, in memory) or `real` (wall time, loopback HTTP,
+    /// broker processes).
     #[serde(default)]
     pub mode: Mode,
     /// Seed for tokens, jitter and every random choice.
     #[serde(default)]
     pub seed: u64,
-    /// How long the run lasts (simulated time in sim mode).
+    /// How long the run lasts (simulated time in sim mode), e.g. `"3h"`.
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub duration: Duration,
     /// The mock provider's settings.
     #[serde(default)]
@@ -46,6 +51,7 @@ pub struct Scenario {
     pub broker: BrokerSettings,
     /// What happens when.
     #[serde(default)]
+    #[schemars(with = "Vec<Step>")]
     pub timeline: Vec<Spanned<Step>>,
     /// What must hold.
     #[serde(default)]
@@ -53,27 +59,41 @@ pub struct Scenario {
 }
 
 /// How a scenario runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
-    /// Paused tokio time, in-memory transport: deterministic and fast.
+    /// Paused tokio time, in-memory transport, in-process brokers:
+    /// deterministic and fast.
     #[default]
     Sim,
-    /// Wall time over loopback (not yet supported by this slice).
+    /// Wall time, a mock provider on 127.0.0.1, brokers in-process or as
+    /// external processes. Keep these short (seconds) with short TTLs.
     Real,
 }
 
+impl Mode {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sim => "sim",
+            Self::Real => "real",
+        }
+    }
+}
+
 /// The mock provider's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProviderSettings {
-    /// Access-token lifetime.
+    /// Access-token lifetime (Google: `"3599s"`).
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub access_token_ttl: Duration,
     /// Accounts, each with a consented offline grant.
     pub accounts: Vec<String>,
     /// Time the token endpoint takes to answer each request.
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub token_latency: Duration,
 }
 
@@ -88,98 +108,41 @@ impl Default for ProviderSettings {
 }
 
 /// The broker's settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BrokerSettings {
     /// How many broker instances share the grants.
     pub instances: u32,
+    /// The store the broker is told to use (`memory` unless the broker
+    /// supports more; passed through to process brokers as `store.kind`).
+    pub store: String,
 }
 
 impl Default for BrokerSettings {
     fn default() -> Self {
-        Self { instances: 1 }
+        Self {
+            instances: 1,
+            store: "memory".to_owned(),
+        }
     }
 }
 
 /// One timeline step: an action at a time, optionally repeated.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// When, from the start of the run.
     #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub at: Duration,
     /// Repeat every so often after `at`.
     #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
     pub every: Option<Duration>,
     /// Stop repeating at this time (default: the run's duration).
     #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
     pub until: Option<Duration>,
     /// What to do.
     pub action: Action,
-}
-
-/// What a step does.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Action {
-    /// `callers` concurrent `access_token(account)` calls, each started at a
-    /// seeded random offset within `spread`.
-    TokenRequests {
-        /// The account.
-        account: String,
-        /// How many concurrent callers.
-        callers: u32,
-        /// Window the callers' start times are spread over.
-        #[serde(default, with = "humantime_serde")]
-        spread: Duration,
-        /// Which broker instance (default 0).
-        #[serde(default)]
-        instance: u32,
-    },
-}
-
-/// The invariants a scenario checks, each with its parameters. An absent
-/// table means the invariant is not checked.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Invariants {
-    /// Per grant, no overlapping refreshes and at most one per token generation.
-    pub single_flight_refresh: Option<SingleFlightParams>,
-    /// No caller is served a token about to expire.
-    pub proactive_refresh: Option<ProactiveRefreshParams>,
-}
-
-/// Parameters of `single_flight_refresh`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SingleFlightParams {
-    /// A successful refresh followed by another before the new token has
-    /// lived this fraction of its lifetime is redundant (unless the first
-    /// failed or its token was rejected).
-    pub min_token_age_fraction: f64,
-}
-
-impl Default for SingleFlightParams {
-    fn default() -> Self {
-        Self {
-            min_token_age_fraction: 0.5,
-        }
-    }
-}
-
-/// Parameters of `proactive_refresh`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ProactiveRefreshParams {
-    /// Every token served must have at least this long left at the provider.
-    #[serde(with = "humantime_serde")]
-    pub margin: Duration,
-}
-
-impl Default for ProactiveRefreshParams {
-    fn default() -> Self {
-        Self {
-            margin: Duration::from_secs(60),
-        }
-    }
 }

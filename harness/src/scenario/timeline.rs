@@ -1,4 +1,5 @@
-use super::model::{Action, Scenario};
+use super::action::Action;
+use super::model::Scenario;
 use std::time::Duration;
 
 /// One action at one moment of a run.

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 /// The shared origin of a simulated run: an epoch and the tokio instant
@@ -40,6 +40,7 @@ impl SimTime {
         SimClock {
             time: *self,
             offset_ms: Arc::new(AtomicI64::new(0)),
+            frozen_at_ms: Arc::new(AtomicI64::new(NOT_FROZEN)),
         }
     }
 
@@ -62,11 +63,19 @@ impl SimTime {
 pub struct SimClock {
     time: SimTime,
     offset_ms: Arc<AtomicI64>,
+    /// Milliseconds since the unix epoch the clock is frozen at, or [`NOT_FROZEN`].
+    frozen_at_ms: Arc<AtomicI64>,
 }
+
+const NOT_FROZEN: i64 = i64::MIN;
 
 impl SimClock {
     /// The component's current time.
     pub fn now(&self) -> SystemTime {
+        let frozen = self.frozen_at_ms.load(Ordering::Relaxed);
+        if frozen != NOT_FROZEN {
+            return UNIX_EPOCH + Duration::from_millis(frozen.unsigned_abs());
+        }
         let base = self.time.epoch + self.time.elapsed();
         let offset = self.offset_ms.load(Ordering::Relaxed);
         let magnitude = Duration::from_millis(offset.unsigned_abs());
@@ -89,6 +98,24 @@ impl SimClock {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.offset_ms
             .fetch_add(if forward { ms } else { -ms }, Ordering::Relaxed);
+    }
+}
+
+impl SimClock {
+    /// Stops the clock where it is (a paused VM): `now()` returns the same
+    /// instant until [`thaw`](Self::thaw).
+    pub fn freeze(&self) {
+        let now = self.now();
+        let ms = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.frozen_at_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Lets a frozen clock run again; it jumps straight to true time plus
+    /// its offset, as a resumed VM's clock does after an NTP step.
+    pub fn thaw(&self) {
+        self.frozen_at_ms.store(NOT_FROZEN, Ordering::Relaxed);
     }
 }
 

@@ -1,0 +1,297 @@
+//! Brokers as external processes speaking JSON-RPC 2.0 over stdio
+//! (docs/PROTOCOL.md): `cmd:"..."` for any command, `reference-broker` for
+//! the reference broker's own binary.
+//!
+//! `connection.rs` owns one process and its plumbing; this file is the
+//! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top of it.
+
+mod connection;
+
+use crate::broker::{
+    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
+    FailureKind,
+};
+use async_trait::async_trait;
+use connection::{Connection, Transcript};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The longest the harness waits for any one answer from a broker process.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The protocol version the harness speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Builds broker instances by spawning a command.
+///
+/// ```
+/// use harness::broker::{BrokerFactory, ProcessBroker};
+/// let broker = ProcessBroker::command("python3 broker.py");
+/// assert_eq!(broker.name(), "cmd:python3 broker.py");
+/// assert!(!broker.in_process());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProcessBroker {
+    name: String,
+    command: String,
+    call_timeout: Duration,
+}
+
+impl ProcessBroker {
+    /// Any command line, run through `sh -c "exec ..."`.
+    pub fn command(command: impl Into<String>) -> Self {
+        let command = command.into();
+        Self {
+            name: format!("cmd:{command}"),
+            command,
+            call_timeout: CALL_TIMEOUT,
+        }
+    }
+
+    /// The reference broker's binary (`reference-broker` from reference-impl):
+    /// `$OAUTH_CHAOS_REFERENCE_BROKER`, else next to the running executable
+    /// (or its parent folder, for test binaries), else on `PATH`.
+    pub fn reference() -> Self {
+        let program = reference_broker_path();
+        Self {
+            name: "reference-broker".to_owned(),
+            command: shell_quote(&program),
+            call_timeout: CALL_TIMEOUT,
+        }
+    }
+
+    /// The reference broker's binary at `path` (tests build it and pass it in).
+    pub fn reference_at(path: impl AsRef<std::path::Path>) -> Self {
+        Self {
+            name: "reference-broker".to_owned(),
+            command: shell_quote(&path.as_ref().display().to_string()),
+            call_timeout: CALL_TIMEOUT,
+        }
+    }
+
+    /// Changes the per-call timeout.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+}
+
+fn reference_broker_path() -> String {
+    if let Ok(path) = std::env::var("OAUTH_CHAOS_REFERENCE_BROKER") {
+        return path;
+    }
+    let exe = std::env::current_exe().ok();
+    let candidates: Vec<PathBuf> = exe
+        .iter()
+        .flat_map(|exe| exe.ancestors().skip(1).take(2))
+        .map(|dir| dir.join("reference-broker"))
+        .collect();
+    candidates
+        .into_iter()
+        .find(|path| path.is_file())
+        .map_or_else(
+            || "reference-broker".to_owned(),
+            |path| path.display().to_string(),
+        )
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[async_trait]
+impl BrokerFactory for ProcessBroker {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn in_process(&self) -> bool {
+        false
+    }
+
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+        let transcript = Transcript::default();
+        let params = initialize_params(&env);
+        let (connection, capabilities) =
+            start(self, &params, &transcript)
+                .await
+                .map_err(|mut failure| {
+                    let stderr = transcript
+                        .stderr
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    // Only the shell's verdict, never the broker's own log lines.
+                    if String::from_utf8_lossy(&stderr).contains("not found") {
+                        failure.message.push_str(&format!(
+                            " (the shell could not find `{}`; for reference-broker run `cargo build -p reference-impl --bin reference-broker` or set OAUTH_CHAOS_REFERENCE_BROKER)",
+                            self.command
+                        ));
+                    }
+                    failure
+                })?;
+        Ok(Arc::new(ProcessInstance {
+            factory: self.clone(),
+            params,
+            transcript,
+            capabilities,
+            connection: Mutex::new(Arc::new(connection)),
+        }))
+    }
+}
+
+/// The `initialize` params for one instance (docs/PROTOCOL.md).
+fn initialize_params(env: &BrokerEnv) -> Value {
+    let accounts: Vec<Value> = env
+        .accounts
+        .iter()
+        .map(|(account, token)| json!({"account": account, "refresh_token": token.expose_secret()}))
+        .collect();
+    json!({
+        "protocol_version": PROTOCOL_VERSION,
+        "provider": {
+            "token_url": env.token_url,
+            "auth_url": env.auth_url,
+            "revoke_url": env.revoke_url,
+            "gmail_base": env.gmail_base,
+        },
+        "client": {"id": env.client_id, "secret": env.client_secret.expose_secret()},
+        "accounts": accounts,
+        "scopes": env.scopes,
+        "store": {"kind": env.store, "instance": env.instance},
+        "instance": env.instance,
+        "seed": env.seed,
+    })
+}
+
+async fn start(
+    factory: &ProcessBroker,
+    params: &Value,
+    transcript: &Transcript,
+) -> Result<(Connection, Capabilities), BrokerFailure> {
+    // Ask for the most verbose logs: the leak checker reads them.
+    let env = [("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
+    let connection = Connection::spawn(&factory.command, &env, transcript)?;
+    let result = connection
+        .call("initialize", params.clone(), factory.call_timeout)
+        .await?;
+    let names: Vec<String> = result
+        .get("capabilities")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            BrokerFailure::new(
+                FailureKind::Protocol,
+                "`initialize` result lacks a `capabilities` array",
+            )
+        })?
+        .iter()
+        .filter_map(|name| name.as_str().map(str::to_owned))
+        .collect();
+    let mut capabilities = Capabilities::from_names(&names);
+    // The harness restarts a process itself (SIGKILL, respawn, initialize).
+    capabilities.restart = true;
+    Ok((connection, capabilities))
+}
+
+#[derive(Debug)]
+struct ProcessInstance {
+    factory: ProcessBroker,
+    params: Value,
+    transcript: Transcript,
+    capabilities: Capabilities,
+    connection: Mutex<Arc<Connection>>,
+}
+
+impl ProcessInstance {
+    fn connection(&self) -> Arc<Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait]
+impl BrokerUnderTest for ProcessInstance {
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+        let result = self
+            .connection()
+            .call(
+                "access_token",
+                json!({"account": account}),
+                self.factory.call_timeout,
+            )
+            .await?;
+        result
+            .get("access_token")
+            .and_then(Value::as_str)
+            .map(|token| SecretString::from(token.to_owned()))
+            .ok_or_else(|| {
+                BrokerFailure::new(
+                    FailureKind::Protocol,
+                    "`access_token` result lacks an `access_token` string",
+                )
+            })
+    }
+
+    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
+        let result = self
+            .connection()
+            .call("status", json!({}), self.factory.call_timeout)
+            .await?;
+        let accounts = result
+            .get("accounts")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                BrokerFailure::new(FailureKind::Protocol, "`status` result lacks `accounts`")
+            })?;
+        Ok(accounts
+            .iter()
+            .filter_map(|a| {
+                Some(AccountReport {
+                    account: a.get("account")?.as_str()?.to_owned(),
+                    state: a.get("state")?.as_str()?.to_owned(),
+                })
+            })
+            .collect())
+    }
+
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        self.connection().kill().await;
+        let (connection, _) = start(&self.factory, &self.params, &self.transcript).await?;
+        *self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(connection);
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        self.connection().shutdown(Duration::from_secs(2)).await;
+    }
+
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        Some(
+            self.transcript
+                .stderr
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        )
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.transcript
+            .problems
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}

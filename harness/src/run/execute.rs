@@ -1,0 +1,184 @@
+use super::logs::LogCapture;
+use super::play::play;
+use super::world::build_world;
+use super::{RunOutcome, RunRecord, Verdict};
+use crate::broker::{BrokerChoice, Capabilities};
+use crate::checkers::{Violation, checkers_for};
+use crate::errors::RunError;
+use crate::scenario::{Action, Mode, Scenario};
+use crate::sim::SimTime;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Simulated runs start at 2026-01-01T00:00:00Z.
+const SIM_EPOCH_SECS: u64 = 1_767_225_600;
+
+/// Runs `scenario` against `broker`; `seed` overrides the file's seed.
+///
+/// Sim mode runs on a fresh current-thread runtime with paused time, so a
+/// simulated day takes milliseconds and the same seed gives the same
+/// journal. Real mode runs on wall time with the mock provider on
+/// 127.0.0.1 (the `real` runner: see `docs/ARCHITECTURE.md`).
+pub fn run_scenario(
+    path: &Path,
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: Option<u64>,
+) -> Result<(RunOutcome, RunRecord), RunError> {
+    let seed = seed.unwrap_or(scenario.seed);
+    let started = Instant::now();
+    let skip = |note: String| {
+        let outcome = outcome(
+            path,
+            scenario,
+            broker,
+            seed,
+            &RunRecord::default(),
+            Vec::new(),
+        );
+        Ok((
+            RunOutcome {
+                verdict: Verdict::NotApplicable,
+                note: Some(note),
+                checked: Vec::new(),
+                wall_time: started.elapsed(),
+                ..outcome
+            },
+            RunRecord::default(),
+        ))
+    };
+    if scenario.mode == Mode::Sim && !broker.factory().in_process() {
+        return skip(
+            "sim scenarios run in-process brokers only; process brokers run `mode = \"real\"` scenarios".to_owned(),
+        );
+    }
+    let runtime = match scenario.mode {
+        Mode::Sim => tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build(),
+        Mode::Real => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    }
+    .map_err(RunError::Runtime)?;
+    let logs = LogCapture::default();
+    let epoch = match scenario.mode {
+        Mode::Sim => UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS),
+        Mode::Real => SystemTime::now(),
+    };
+    let played = tracing::subscriber::with_default(logs.subscriber(), || {
+        runtime.block_on(async {
+            let (world, built) = build_world(scenario, broker, seed, SimTime::new(epoch)).await;
+            if let Err(failure) = built {
+                for instance in &world.instances {
+                    instance.broker.shutdown().await;
+                }
+                return Err(Err(failure));
+            }
+            let needed = needed_capabilities(scenario);
+            let missing: Vec<&str> = world
+                .instances
+                .first()
+                .map(|i| i.broker.capabilities().missing(&needed))
+                .unwrap_or_default();
+            if !missing.is_empty() {
+                for instance in &world.instances {
+                    instance.broker.shutdown().await;
+                }
+                return Err(Ok(missing.join(", ")));
+            }
+            Ok(play(&world, scenario, seed).await)
+        })
+    });
+    drop(runtime);
+    let mut record = match played {
+        Ok(record) => record,
+        Err(Ok(missing)) => {
+            return skip(format!("the broker lacks capabilities: {missing}"));
+        }
+        Err(Err(failure)) => {
+            let violation = Violation {
+                invariant: "broker_responsive",
+                message: format!("the broker could not be started: {failure}"),
+                entries: Vec::new(),
+            };
+            let failed = outcome(
+                path,
+                scenario,
+                broker,
+                seed,
+                &RunRecord::default(),
+                vec![violation],
+            );
+            return Ok((
+                RunOutcome {
+                    wall_time: started.elapsed(),
+                    ..failed
+                },
+                RunRecord::default(),
+            ));
+        }
+    };
+    let mut log = logs.take();
+    log.extend_from_slice(&record.broker_log);
+    record.broker_log = log;
+    let checkers = checkers_for(&scenario.invariants);
+    let violations: Vec<_> = checkers.iter().flat_map(|c| c.check(&record)).collect();
+    let mut result = outcome(path, scenario, broker, seed, &record, violations);
+    result.checked = checkers.iter().map(|c| c.name()).collect();
+    result.wall_time = started.elapsed();
+    Ok((result, record))
+}
+
+/// The capabilities a scenario needs from the broker.
+pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
+    let mut needed = Capabilities {
+        access_token: true,
+        ..Capabilities::default()
+    };
+    if scenario.invariants.outage_surfaced.is_some() {
+        needed.status = true;
+    }
+    if scenario.invariants.survives_restart.is_some() {
+        needed.restart = true;
+    }
+    for step in &scenario.timeline {
+        match step.get_ref().action {
+            Action::StatusPoll(_) => needed.status = true,
+            Action::Restart { .. } => needed.restart = true,
+            _ => {}
+        }
+    }
+    needed
+}
+
+fn outcome(
+    path: &Path,
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: u64,
+    record: &RunRecord,
+    violations: Vec<Violation>,
+) -> RunOutcome {
+    RunOutcome {
+        scenario: scenario.name.clone(),
+        path: path.to_path_buf(),
+        broker: broker.name(),
+        mode: scenario.mode.as_str(),
+        seed,
+        verdict: if violations.is_empty() {
+            Verdict::Passed
+        } else {
+            Verdict::Failed
+        },
+        violations,
+        checked: Vec::new(),
+        requests: record.journal.len(),
+        calls: record.served.len(),
+        journal_hash: record.journal_hash.clone(),
+        wall_time: Duration::ZERO,
+        simulated: scenario.duration,
+        note: None,
+    }
+}

@@ -1,0 +1,383 @@
+//! Plays a scenario's timeline against a built [`World`] and collects the
+//! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
+
+use super::record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+use super::world::{Instance, World};
+use crate::broker::FailureKind;
+use crate::scenario::{
+    Action, ClockOwner, FaultEndpoint, FaultStep, Scenario, StatusPoll, TimedAction,
+    expand_timeline,
+};
+use crate::sim::SimClock;
+use mock_provider::{Endpoint, Fault, FaultAction, Fingerprint};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use secrecy::ExposeSecret;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// A broker call that takes longer than this (simulated in sim mode) is a timeout.
+const CALL_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Shared, append-only parts of the record that spawned tasks write to.
+#[derive(Debug, Clone, Default)]
+struct Sink {
+    served: Arc<Mutex<Vec<ServedToken>>>,
+    failures: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Vec<FaultWindow>>>,
+    events: Arc<Mutex<Vec<TimelineEvent>>>,
+    samples: Arc<Mutex<Vec<StatusSample>>>,
+}
+
+struct Player<'w> {
+    world: &'w World,
+    scenario: &'w Scenario,
+    rng: ChaCha8Rng,
+    sink: Sink,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Plays the whole timeline, waits for the run's duration and every call,
+/// and returns what was recorded.
+pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRecord {
+    let started_at = world.provider_clock.now();
+    let mut player = Player {
+        world,
+        scenario,
+        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0068_6172_6e65_7373),
+        sink: Sink::default(),
+        tasks: Vec::new(),
+    };
+    for timed in timeline_with_polls(scenario) {
+        tokio::time::sleep_until(world.time.instant_at(timed.at)).await;
+        player.apply(timed.action);
+    }
+    tokio::time::sleep_until(world.time.instant_at(scenario.duration)).await;
+    for task in std::mem::take(&mut player.tasks) {
+        // A task only fails if the broker panicked; that shows up as a
+        // missing record, which the checkers report.
+        let _ = task.await;
+    }
+    let ended_at = world.provider_clock.now();
+    let mut failure_messages = lock(&player.sink.failures).clone();
+    let mut broker_log = Vec::new();
+    let mut broker_problems = Vec::new();
+    for (index, instance) in world.instances.iter().enumerate() {
+        instance.broker.shutdown().await;
+        if let Some(log) = instance.broker.captured_log() {
+            broker_log.extend_from_slice(&log);
+        }
+        for problem in instance.broker.problems() {
+            broker_problems.push(format!("instance {index}: {problem}"));
+        }
+    }
+    failure_messages.sort();
+    let mut faults = lock(&player.sink.faults).clone();
+    for window in &mut faults {
+        window.unmounted_at.get_or_insert(ended_at);
+    }
+    RunRecord {
+        journal: world.provider.journal().entries(),
+        journal_hash: world.provider.journal().hash(),
+        served: lock(&player.sink.served).clone(),
+        failure_messages,
+        faults,
+        events: lock(&player.sink.events).clone(),
+        status_samples: lock(&player.sink.samples).clone(),
+        broker_log,
+        request_urls: lock(&world.request_urls).clone(),
+        store_bytes: Vec::new(),
+        secrets: world.provider.secrets().snapshot(),
+        broker_problems,
+        started_at: Some(started_at),
+        ended_at: Some(ended_at),
+    }
+}
+
+/// The file's timeline plus the status polls `outage_surfaced` needs.
+fn timeline_with_polls(scenario: &Scenario) -> Vec<TimedAction> {
+    let mut actions = expand_timeline(scenario);
+    if let Some(params) = &scenario.invariants.outage_surfaced {
+        let mut at = Duration::ZERO;
+        while at <= scenario.duration && !params.poll_every.is_zero() {
+            actions.push(TimedAction {
+                at,
+                step: usize::MAX,
+                action: Action::StatusPoll(StatusPoll::default()),
+            });
+            at += params.poll_every;
+        }
+        actions.sort_by_key(|a| (a.at, a.step));
+    }
+    actions
+}
+
+impl Player<'_> {
+    fn event(&self, kind: &'static str, what: String, account: Option<String>) {
+        lock(&self.sink.events).push(TimelineEvent {
+            at: self.world.provider_clock.now(),
+            what,
+            account,
+            kind,
+        });
+    }
+
+    fn clocks_of(&self, owner: ClockOwner, instance: u32) -> Vec<SimClock> {
+        let brokers = self.world.instances.iter().map(|i| i.clock.clone());
+        match owner {
+            ClockOwner::Provider => vec![self.world.provider_clock.clone()],
+            ClockOwner::Broker => self
+                .world
+                .instances
+                .get(instance as usize)
+                .map(|i| vec![i.clock.clone()])
+                .unwrap_or_default(),
+            ClockOwner::All => std::iter::once(self.world.provider_clock.clone())
+                .chain(brokers)
+                .collect(),
+        }
+    }
+
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::TokenRequests(requests) => {
+                let Some(instance) = self.world.instances.get(requests.instance as usize) else {
+                    return;
+                };
+                for _ in 0..requests.callers {
+                    let delay = random_within(&mut self.rng, requests.spread);
+                    self.tasks.push(tokio::spawn(call_access_token(
+                        instance.clone(),
+                        requests.instance,
+                        requests.account.clone(),
+                        delay,
+                        self.world.provider_clock.clone(),
+                        self.sink.clone(),
+                    )));
+                }
+            }
+            Action::RevokeAccount { account } => {
+                let grants = self.world.provider.revoke_account(&account);
+                self.event(
+                    "revoke_account",
+                    format!("revoked {grants} grant(s) of {account}"),
+                    Some(account),
+                );
+            }
+            Action::Fault(step) => self.mount_fault(&step),
+            Action::SkewClock(skew) => {
+                for clock in self.clocks_of(skew.of, skew.instance) {
+                    clock.skew(skew.by, skew.ahead);
+                }
+                let direction = if skew.ahead { "ahead" } else { "behind" };
+                self.event(
+                    "skew_clock",
+                    format!(
+                        "{:?} clock {} {direction}",
+                        skew.of,
+                        humantime::format_duration(skew.by)
+                    ),
+                    None,
+                );
+            }
+            Action::JumpClock(jump) => {
+                for clock in self.clocks_of(jump.of, jump.instance) {
+                    clock.jump(jump.by, jump.forward);
+                }
+                let direction = if jump.forward { "forward" } else { "back" };
+                self.event(
+                    "jump_clock",
+                    format!(
+                        "{:?} clock jumped {} {direction}",
+                        jump.of,
+                        humantime::format_duration(jump.by)
+                    ),
+                    None,
+                );
+            }
+            Action::Pause(pause) => {
+                let Some(instance) = self.world.instances.get(pause.instance as usize) else {
+                    return;
+                };
+                let until = tokio::time::Instant::now() + pause.duration;
+                *lock(&instance.paused_until) = Some(until);
+                instance.clock.freeze();
+                self.event(
+                    "pause",
+                    format!(
+                        "instance {} stalled for {}",
+                        pause.instance,
+                        humantime::format_duration(pause.duration)
+                    ),
+                    None,
+                );
+                let instance = instance.clone();
+                self.tasks.push(tokio::spawn(async move {
+                    tokio::time::sleep_until(until).await;
+                    instance.clock.thaw();
+                    *lock(&instance.paused_until) = None;
+                }));
+            }
+            Action::StatusPoll(poll) => {
+                let instances: Vec<(u32, Instance)> = (0u32..)
+                    .zip(self.world.instances.iter().cloned())
+                    .filter(|(i, _)| poll.instance.is_none_or(|only| only == *i))
+                    .collect();
+                for (index, instance) in instances {
+                    self.tasks.push(tokio::spawn(poll_status(
+                        instance,
+                        index,
+                        self.world.provider_clock.clone(),
+                        self.sink.clone(),
+                    )));
+                }
+            }
+            Action::Restart { instance: index } => {
+                let Some(instance) = self.world.instances.get(index as usize).cloned() else {
+                    return;
+                };
+                self.event(
+                    "restart",
+                    format!("instance {index} killed and restarted"),
+                    None,
+                );
+                let sink = self.sink.clone();
+                self.tasks.push(tokio::spawn(async move {
+                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    let restarted = instance.broker.restart().await;
+                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    if let Err(failure) = restarted {
+                        lock(&sink.failures)
+                            .push(format!("restart of instance {index}: {failure}"));
+                    }
+                }));
+            }
+        }
+    }
+
+    fn mount_fault(&mut self, step: &FaultStep) {
+        let target = match step.endpoint {
+            FaultEndpoint::Token => Fault::on(Endpoint::Token),
+            FaultEndpoint::Any => Fault::on_any(),
+        };
+        let target = match &step.account {
+            Some(account) => target.account(account.clone()),
+            None => target,
+        };
+        let mut fault = match (step.status, step.delay) {
+            (Some(status), _) => {
+                let mut headers = vec![(
+                    "content-type".to_owned(),
+                    "application/json; charset=utf-8".to_owned(),
+                )];
+                headers.extend(step.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+                target.then(FaultAction::Respond {
+                    status: http::StatusCode::from_u16(status)
+                        .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+                    headers,
+                    body: step
+                        .body
+                        .clone()
+                        .unwrap_or_else(|| r#"{"error":"backend_error"}"#.to_owned()),
+                })
+            }
+            (None, delay) => target.delay(delay.unwrap_or_default()),
+        };
+        if let Some(times) = step.times {
+            fault = fault.times(times);
+        }
+        let label = fault.label();
+        let guard = self.world.provider.mount(fault);
+        let index = {
+            let mut faults = lock(&self.sink.faults);
+            faults.push(FaultWindow {
+                label: label.clone(),
+                retry_after: step.retry_after(),
+                mounted_at: self.world.provider_clock.now(),
+                unmounted_at: None,
+            });
+            faults.len() - 1
+        };
+        self.event("fault", format!("mounted `{label}`"), step.account.clone());
+        let until = self
+            .world
+            .time
+            .instant_at(step.until.unwrap_or(self.scenario.duration));
+        let faults = self.sink.faults.clone();
+        let clock = self.world.provider_clock.clone();
+        self.tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(until).await;
+            drop(guard);
+            if let Some(window) = lock(&faults).get_mut(index) {
+                window.unmounted_at = Some(clock.now());
+            }
+        }));
+    }
+}
+
+fn random_within(rng: &mut ChaCha8Rng, window: Duration) -> Duration {
+    let nanos = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
+    if nanos == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_nanos(rng.random_range(0..nanos))
+    }
+}
+
+async fn call_access_token(
+    instance: Instance,
+    index: u32,
+    account: String,
+    delay: Duration,
+    clock: SimClock,
+    sink: Sink,
+) {
+    tokio::time::sleep(delay).await;
+    instance.wait_if_paused().await;
+    let requested_at = clock.now();
+    let epoch = instance.restart_epoch.load(Ordering::SeqCst);
+    let answer = tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account)).await;
+    let killed_under_it = epoch % 2 == 1 || instance.restart_epoch.load(Ordering::SeqCst) != epoch;
+    let result = match answer {
+        Ok(Ok(token)) => Ok(Fingerprint::of(token.expose_secret())),
+        Ok(Err(failure)) if failure.kind == FailureKind::Crashed && killed_under_it => {
+            Err(FailureKind::Killed)
+        }
+        Ok(Err(failure)) => {
+            lock(&sink.failures).push(failure.message.clone());
+            Err(failure.kind)
+        }
+        Err(_) => Err(FailureKind::Timeout),
+    };
+    lock(&sink.served).push(ServedToken {
+        instance: index,
+        account,
+        requested_at,
+        served_at: clock.now(),
+        result,
+    });
+}
+
+async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink) {
+    instance.wait_if_paused().await;
+    let at = clock.now();
+    let accounts = match tokio::time::timeout(CALL_TIMEOUT, instance.broker.status()).await {
+        Ok(Ok(accounts)) => accounts,
+        Ok(Err(failure)) => {
+            lock(&sink.failures).push(failure.message);
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    };
+    lock(&sink.samples).push(StatusSample {
+        instance: index,
+        at,
+        accounts,
+    });
+}

@@ -1,0 +1,165 @@
+//! What a run plays against: the mock provider on its clock, the broker
+//! instances each on theirs, and the transport they share. Sim and real
+//! mode differ only here: in-memory router vs loopback socket, paused vs
+//! wall time (both read through [`SimClock`], which on an unpaused runtime
+//! is the system clock plus any offset).
+
+use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure, BrokerUnderTest};
+use crate::scenario::{Mode, Scenario};
+use crate::sim::{InMemoryTransport, SimClock, SimTime};
+use futures::future::BoxFuture;
+use mock_provider::{Endpoint, Fault, MockProvider};
+use reference_impl::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Real-mode HTTP timeout for in-process brokers.
+const REAL_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One broker instance and the harness's handles on it.
+#[derive(Debug, Clone)]
+pub(super) struct Instance {
+    pub broker: Arc<dyn BrokerUnderTest>,
+    pub clock: SimClock,
+    /// While set and in the future, calls to this instance are held.
+    pub paused_until: Arc<Mutex<Option<Instant>>>,
+    /// Bumped when a restart begins and when it ends (odd: restarting), so
+    /// a call can tell whether the harness killed the broker under it.
+    pub restart_epoch: Arc<AtomicU64>,
+}
+
+impl Instance {
+    /// Waits out a pause, if one is in force.
+    pub async fn wait_if_paused(&self) {
+        let until = *self
+            .paused_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(until) = until {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// The provider, the instances and shared time.
+#[derive(Debug)]
+pub(super) struct World {
+    pub time: SimTime,
+    pub provider: MockProvider,
+    pub provider_clock: SimClock,
+    pub instances: Vec<Instance>,
+    pub request_urls: Arc<Mutex<Vec<String>>>,
+}
+
+/// Builds the world for `scenario`. A broker that cannot start is an `Err`.
+pub(super) async fn build_world(
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: u64,
+    time: SimTime,
+) -> (World, Result<(), BrokerFailure>) {
+    let provider_clock = time.clock();
+    let mut builder = MockProvider::builder()
+        .seed(seed)
+        .clock(Arc::new(provider_clock.clone()))
+        .access_token_ttl(scenario.provider.access_token_ttl);
+    for account in &scenario.provider.accounts {
+        builder = builder.account(account);
+    }
+    let provider = match scenario.mode {
+        Mode::Sim => builder.build(),
+        Mode::Real => builder.start().await,
+    };
+    if !scenario.provider.token_latency.is_zero() {
+        provider
+            .mount(Fault::on(Endpoint::Token).delay(scenario.provider.token_latency))
+            .keep();
+    }
+    let request_urls = Arc::new(Mutex::new(Vec::new()));
+    let mut world = World {
+        time,
+        provider_clock,
+        instances: Vec::new(),
+        request_urls: request_urls.clone(),
+        provider,
+    };
+    for instance in 0..scenario.broker.instances {
+        let clock = time.clock();
+        let inner: Arc<dyn HttpTransport> = match scenario.mode {
+            Mode::Sim => Arc::new(InMemoryTransport::new(world.provider.router())),
+            Mode::Real => Arc::new(ReqwestTransport::with_timeout(REAL_HTTP_TIMEOUT)),
+        };
+        let env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
+            Arc::new(RecordingTransport {
+                inner,
+                urls: request_urls.clone(),
+            })
+        });
+        match broker.factory().build(env).await {
+            Ok(built) => world.instances.push(Instance {
+                broker: built,
+                clock,
+                paused_until: Arc::default(),
+                restart_epoch: Arc::default(),
+            }),
+            Err(failure) => return (world, Err(failure)),
+        }
+    }
+    (world, Ok(()))
+}
+
+fn broker_env(
+    provider: &MockProvider,
+    scenario: &Scenario,
+    seed: u64,
+    instance: u32,
+    clock: SimClock,
+    transport: Arc<dyn HttpTransport>,
+) -> BrokerEnv {
+    let base = provider.uri();
+    BrokerEnv {
+        instance,
+        seed,
+        clock: Arc::new(clock),
+        transport,
+        token_url: provider.token_url(),
+        auth_url: format!("{base}/o/oauth2/v2/auth"),
+        revoke_url: format!("{base}/revoke"),
+        gmail_base: format!("{base}/gmail/v1"),
+        client_id: provider.client_id().to_owned(),
+        client_secret: provider.client_secret(),
+        scopes: mock_provider::DEFAULT_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        accounts: provider
+            .accounts()
+            .into_iter()
+            .filter_map(|(account, _)| provider.refresh_token(&account).map(|t| (account, t)))
+            .collect(),
+        store: scenario.broker.store.clone(),
+    }
+}
+
+/// Wraps a transport and remembers every request URL (the leak checker
+/// looks for secrets in them).
+#[derive(Debug)]
+struct RecordingTransport {
+    inner: Arc<dyn HttpTransport>,
+    urls: Arc<Mutex<Vec<String>>>,
+}
+
+impl HttpTransport for RecordingTransport {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+        self.urls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(request.uri().to_string());
+        self.inner.send(request)
+    }
+}

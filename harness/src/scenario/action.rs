@@ -1,0 +1,182 @@
+//! What a timeline step can do. Adding a step kind is one variant here, one
+//! arm in `load.rs` (validation) and one arm in `run/play.rs` (execution).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What a step does.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// `callers` concurrent `access_token(account)` calls, each started at a
+    /// seeded random offset within `spread`.
+    TokenRequests(TokenRequests),
+    /// The user revokes every grant of `account` (as from their Google
+    /// account page).
+    RevokeAccount {
+        /// The account.
+        account: String,
+    },
+    /// Mount a fault on the mock provider until `until`.
+    Fault(FaultStep),
+    /// Set a clock's offset from true time.
+    SkewClock(ClockSkew),
+    /// Move a clock by an amount on top of its skew (a laptop waking up,
+    /// an NTP step).
+    JumpClock(ClockJump),
+    /// Stall a broker instance: its clock stands still and no call reaches
+    /// it for `for`; then its clock jumps to true time and held calls go in.
+    Pause(Pause),
+    /// Record every instance's `status()` (or one instance's).
+    StatusPoll(StatusPoll),
+    /// Kill an instance (SIGKILL for a process) and start it again over the
+    /// same store.
+    Restart {
+        /// Which instance.
+        instance: u32,
+    },
+}
+
+/// Parameters of `token_requests`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequests {
+    /// The account.
+    pub account: String,
+    /// How many concurrent callers.
+    pub callers: u32,
+    /// Window the callers' start times are spread over.
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub spread: Duration,
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+}
+
+/// Which provider endpoint a fault targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultEndpoint {
+    /// `POST /token`.
+    Token,
+    /// Every endpoint.
+    Any,
+}
+
+/// Parameters of `fault`: a mock-provider fault rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    /// Which endpoint.
+    pub endpoint: FaultEndpoint,
+    /// Only requests concerning this account.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Answer with this HTTP status instead of the handler.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The body answered with `status` (default `{"error":"backend_error"}`).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Extra headers answered with `status`, e.g. `{ "retry-after" = "30" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Hold each matched request this long, then handle it normally.
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub delay: Option<Duration>,
+    /// Apply to the first `times` matching requests only.
+    #[serde(default)]
+    pub times: Option<u64>,
+    /// Unmount at this time from the start of the run (default: the end).
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub until: Option<Duration>,
+}
+
+impl FaultStep {
+    /// The `Retry-After` delay the fault answers with, if it has one in seconds.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+}
+
+/// Whose clock a clock step changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockOwner {
+    /// The mock provider's clock.
+    Provider,
+    /// One broker instance's clock (`instance`).
+    Broker,
+    /// Every clock at once (the world moved on, e.g. after a laptop sleep).
+    All,
+}
+
+/// Parameters of `skew_clock`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSkew {
+    /// Whose clock.
+    pub of: ClockOwner,
+    /// Which broker instance, for `of = "broker"` (default 0).
+    #[serde(default)]
+    pub instance: u32,
+    /// How far from true time.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub by: Duration,
+    /// Ahead of true time (`true`) or behind it (`false`).
+    pub ahead: bool,
+}
+
+/// Parameters of `jump_clock`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockJump {
+    /// Whose clock.
+    pub of: ClockOwner,
+    /// Which broker instance, for `of = "broker"` (default 0).
+    #[serde(default)]
+    pub instance: u32,
+    /// How far.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub by: Duration,
+    /// Forward (`true`, the default) or backward.
+    #[serde(default = "yes")]
+    pub forward: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Parameters of `pause`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pause {
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+    /// How long it stays stalled.
+    #[serde(rename = "for", with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub duration: Duration,
+}
+
+/// Parameters of `status_poll`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusPoll {
+    /// Only this instance (default: every instance).
+    #[serde(default)]
+    pub instance: Option<u32>,
+}

@@ -1,0 +1,143 @@
+//! The `[invariants]` table: which checkers run, with their parameters.
+//! Adding a checker is one field here and one line in `checkers::checkers_for`.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The invariants a scenario checks, each with its parameters. An absent
+/// table means the invariant is not checked.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invariants {
+    /// Per grant, no overlapping refreshes and at most one per token generation.
+    pub single_flight_refresh: Option<SingleFlightParams>,
+    /// No caller is served a token about to expire.
+    pub proactive_refresh: Option<ProactiveRefreshParams>,
+    /// No retry after `invalid_grant`, Retry-After honoured, bounded rate,
+    /// backoff that never shrinks during a failure streak.
+    pub retry_discipline: Option<RetryDisciplineParams>,
+    /// After a revocation, `status()` reports it within a bound.
+    pub outage_surfaced: Option<OutageSurfacedParams>,
+    /// No secret in the broker's logs, errors, request URLs or plaintext store.
+    pub no_token_leak: Option<NoTokenLeakParams>,
+    /// After a `restart` step, every account served before is served again
+    /// with no new consent.
+    pub survives_restart: Option<SurvivesRestartParams>,
+}
+
+/// Parameters of `survives_restart` (none yet; write `survives_restart = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivesRestartParams {}
+
+/// Parameters of `single_flight_refresh`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SingleFlightParams {
+    /// A successful refresh followed by another before the new token has
+    /// lived this fraction of its lifetime is redundant (unless the first
+    /// failed or its token was rejected).
+    pub min_token_age_fraction: f64,
+}
+
+impl Default for SingleFlightParams {
+    fn default() -> Self {
+        Self {
+            min_token_age_fraction: 0.5,
+        }
+    }
+}
+
+/// Parameters of `proactive_refresh`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProactiveRefreshParams {
+    /// Every token served must have at least this long left at the provider.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub margin: Duration,
+}
+
+impl Default for ProactiveRefreshParams {
+    fn default() -> Self {
+        Self {
+            margin: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Parameters of `retry_discipline`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryDisciplineParams {
+    /// Refresh attempts allowed on a grant after it was answered
+    /// `invalid_grant` (raise to `instances - 1` for fleets whose other
+    /// instances each learn it once).
+    pub attempts_after_invalid_grant: u32,
+    /// At most this many refresh requests per grant in any `rate_window`.
+    pub max_refreshes_per_window: u32,
+    /// The sliding window of `max_refreshes_per_window`.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub rate_window: Duration,
+    /// Once the gap between failed attempts reaches this, it may stop growing.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub max_backoff: Duration,
+    /// Slack for timing comparisons (scheduling noise in real mode).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub tolerance: Duration,
+}
+
+impl Default for RetryDisciplineParams {
+    fn default() -> Self {
+        Self {
+            attempts_after_invalid_grant: 0,
+            max_refreshes_per_window: 10,
+            rate_window: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(60),
+            tolerance: Duration::from_millis(50),
+        }
+    }
+}
+
+/// Parameters of `outage_surfaced`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutageSurfacedParams {
+    /// The broker must report `needs_reauth` this soon after it was told
+    /// `invalid_grant`.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub within: Duration,
+    /// How often the harness polls `status()` during the run.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub poll_every: Duration,
+}
+
+impl Default for OutageSurfacedParams {
+    fn default() -> Self {
+        Self {
+            within: Duration::from_secs(300),
+            poll_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Parameters of `no_token_leak`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoTokenLeakParams {
+    /// A run of this many characters of a secret (or of its URL-encoded or
+    /// base64 form) counts as a leak.
+    pub min_substring: usize,
+}
+
+impl Default for NoTokenLeakParams {
+    fn default() -> Self {
+        Self { min_substring: 16 }
+    }
+}

@@ -1,0 +1,112 @@
+//! The whole scenario library against the reference broker: sim scenarios
+//! in-process, real ones against the `reference-broker` process.
+
+mod support;
+
+use harness::broker::BrokerChoice;
+use harness::run::{Verdict, run_scenario};
+use harness::scenario::Mode;
+
+#[test]
+fn every_sim_scenario_passes_against_the_in_process_reference_broker() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let mut ran = 0;
+    for (path, scenario) in support::scenarios() {
+        if scenario.mode != Mode::Sim {
+            continue;
+        }
+        let (outcome, _) = run_scenario(&path, &scenario, &reference, None).expect("runs");
+        assert_eq!(
+            outcome.verdict,
+            Verdict::Passed,
+            "{}: {:#?} {:?}",
+            path.display(),
+            outcome.violations,
+            outcome.note
+        );
+        ran += 1;
+    }
+    assert!(ran >= 15, "the library has {ran} sim scenarios");
+}
+
+#[test]
+fn every_real_scenario_passes_against_the_reference_broker_process() {
+    let broker = support::reference_broker();
+    let mut ran = 0;
+    for (path, scenario) in support::scenarios() {
+        if scenario.mode != Mode::Real {
+            continue;
+        }
+        let (outcome, record) = run_scenario(&path, &scenario, &broker, None).expect("runs");
+        assert_eq!(
+            outcome.verdict,
+            Verdict::Passed,
+            "{}: {:#?}",
+            path.display(),
+            outcome.violations
+        );
+        assert!(
+            !record.broker_log.is_empty(),
+            "the process's stderr was captured"
+        );
+        ran += 1;
+    }
+    assert!(ran >= 2, "the library has {ran} real scenarios");
+}
+
+#[test]
+fn sim_scenarios_are_not_applicable_to_process_brokers() {
+    let (outcome, _) = support::run_file("thundering-herd.toml", &support::reference_broker());
+    assert_eq!(outcome.verdict, Verdict::NotApplicable);
+    assert!(outcome.note.unwrap_or_default().contains("real"));
+}
+
+#[test]
+fn a_scenario_needing_status_is_not_applicable_to_a_broker_without_it() {
+    // The python adapter declares `status`; a command broker declaring only
+    // `access_token` must be skipped, never passed.
+    let script = r#"read l; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; cat >/dev/null"#;
+    let broker = harness::broker::BrokerChoice::custom(std::sync::Arc::new(
+        harness::broker::ProcessBroker::command(format!("sh -c '{script}'")),
+    ));
+    let (outcome, _) = support::run_file("real-revoked-mid-run.toml", &broker);
+    assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
+    assert!(outcome.note.unwrap_or_default().contains("status"));
+}
+
+#[test]
+fn every_step_kind_replays_to_the_same_journal_hash() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    // Faults, pauses, clock jumps, revocations, restarts and status polls.
+    for file in [
+        "flapping-5xx-across-expiry.toml",
+        "stalled-scheduler.toml",
+        "laptop-sleep-2h-jump.toml",
+        "revoked-mid-run.toml",
+        "kill-9-restart.toml",
+        "quiet-day-status.toml",
+    ] {
+        let (first, _) = support::run_file(file, &reference);
+        let (second, _) = support::run_file(file, &reference);
+        assert_eq!(first.journal_hash, second.journal_hash, "{file}");
+    }
+}
+
+#[test]
+fn a_restarted_in_process_broker_serves_from_its_store_without_refreshing() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let (outcome, record) = support::run_file("kill-9-restart.toml", &reference);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    assert_eq!(
+        record.events.iter().filter(|e| e.kind == "restart").count(),
+        2
+    );
+    // One refresh per hour of the 3-hour run: the restarts cost nothing.
+    let refreshes = record.journal.iter().filter(|e| e.is_refresh()).count();
+    assert_eq!(refreshes, 4, "{:#?}", record.journal);
+}

@@ -1,0 +1,154 @@
+//! The JSON-RPC process binding: a real adapter in another language runs
+//! the token-only scenarios, and brokers that crash, hang or speak bad JSON
+//! are reported as such without hanging the harness.
+
+mod support;
+
+use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::run::Verdict;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn scripted(script: &str) -> BrokerChoice {
+    BrokerChoice::custom(Arc::new(
+        ProcessBroker::command(format!("sh -c '{script}'"))
+            .with_call_timeout(Duration::from_millis(500)),
+    ))
+}
+
+#[test]
+fn the_python_minimal_adapter_passes_the_token_only_real_scenarios() {
+    let python = support::python_minimal();
+    for file in [
+        "real-token-basics.toml",
+        "real-revoked-mid-run.toml",
+        "real-kill-9-restart.toml",
+    ] {
+        let (outcome, record) = support::run_file(file, &python);
+        assert_eq!(
+            outcome.verdict,
+            Verdict::Passed,
+            "{file}: {:#?} {:?}",
+            outcome.violations,
+            record.broker_problems
+        );
+        assert!(record.served.iter().any(|s| s.result.is_ok()), "{file}");
+        let log = String::from_utf8_lossy(&record.broker_log);
+        assert!(log.contains("python-minimal: refreshed"), "{log}");
+    }
+}
+
+#[test]
+fn a_broker_that_exits_at_once_is_reported_as_crashed() {
+    let (outcome, _) = support::run_file("real-token-basics.toml", &scripted("exit 3"));
+    assert_eq!(outcome.verdict, Verdict::Failed);
+    assert!(outcome.violated("broker_responsive"), "{outcome:?}");
+    assert!(
+        outcome.violations[0]
+            .message
+            .contains("could not be started"),
+        "{:?}",
+        outcome.violations
+    );
+}
+
+#[test]
+fn a_broker_that_speaks_bad_json_is_reported_as_a_protocol_failure() {
+    let (outcome, _) = support::run_file(
+        "real-token-basics.toml",
+        &scripted("read l; echo this-is-not-json; cat >/dev/null"),
+    );
+    assert_eq!(outcome.verdict, Verdict::Failed);
+    let message = &outcome.violations[0].message;
+    assert!(message.contains("Protocol"), "{message}");
+}
+
+#[test]
+fn a_broker_that_never_answers_times_out_instead_of_hanging() {
+    let (outcome, _) = support::run_file("real-token-basics.toml", &scripted("cat >/dev/null"));
+    assert_eq!(outcome.verdict, Verdict::Failed);
+    let message = &outcome.violations[0].message;
+    assert!(message.contains("Timeout"), "{message}");
+}
+
+#[test]
+fn a_broker_that_crashes_mid_run_fails_broker_responsive() {
+    // Answers initialize, then dies on the first access_token.
+    let script = r#"read l; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; read l; exit 1"#;
+    let (outcome, record) = support::run_file("real-token-basics.toml", &scripted(script));
+    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
+    assert!(outcome.violated("broker_responsive"));
+    assert!(
+        record
+            .served
+            .iter()
+            .all(|s| s.result == Err(harness::broker::FailureKind::Crashed)),
+        "every call after the crash fails as Crashed"
+    );
+}
+
+#[test]
+fn answers_out_of_order_are_matched_by_id() {
+    // A broker that answers two requests in reverse order.
+    let script = r#"read a; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; read b; read c; echo "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"access_token\":\"second\"}}"; echo "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"access_token\":\"first\"}}"; cat >/dev/null"#;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let factory = ProcessBroker::command(format!("sh -c '{script}'"))
+            .with_call_timeout(Duration::from_secs(5));
+        let env = env_for_tests();
+        let broker = harness::broker::BrokerFactory::build(&factory, env)
+            .await
+            .expect("initialize answered");
+        let (first, second) = tokio::join!(broker.access_token("a"), async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            broker.access_token("b").await
+        });
+        use secrecy::ExposeSecret;
+        assert_eq!(first.expect("answered").expose_secret(), "first");
+        assert_eq!(second.expect("answered").expose_secret(), "second");
+        broker.shutdown().await;
+    });
+}
+
+fn env_for_tests() -> harness::broker::BrokerEnv {
+    harness::broker::BrokerEnv {
+        instance: 0,
+        seed: 1,
+        clock: Arc::new(reference_impl::SystemClock),
+        transport: Arc::new(reference_impl::ReqwestTransport::new()),
+        token_url: "http://127.0.0.1:9/token".into(),
+        auth_url: "http://127.0.0.1:9/auth".into(),
+        revoke_url: "http://127.0.0.1:9/revoke".into(),
+        gmail_base: "http://127.0.0.1:9/gmail/v1".into(),
+        client_id: "client".into(),
+        client_secret: "secret".to_owned().into(),
+        scopes: Vec::new(),
+        accounts: Vec::new(),
+        store: "memory".into(),
+    }
+}
+
+#[test]
+fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() {
+    let (outcome, record) =
+        support::run_file("real-kill-9-restart.toml", &support::reference_broker());
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    let log = String::from_utf8_lossy(&record.broker_log);
+    assert_eq!(log.matches("initialized").count(), 2, "{log}");
+    assert!(
+        record
+            .served
+            .iter()
+            .filter(|s| s.requested_at > record.events[0].at)
+            .any(|s| s.result.is_ok()),
+        "served again after the restart"
+    );
+}

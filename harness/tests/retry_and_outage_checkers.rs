@@ -1,0 +1,220 @@
+//! `retry_discipline`, `outage_surfaced` and `survives_restart` on
+//! hand-built records: each rule flags what it must and nothing else.
+
+use harness::broker::{AccountReport, FailureKind};
+use harness::checkers::{Checker, OutageSurfaced, RetryDiscipline, SurvivesRestart};
+use harness::run::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+use harness::scenario::{OutageSurfacedParams, RetryDisciplineParams};
+use mock_provider::{Endpoint, Fingerprint, GrantId, JournalEntry};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn at(secs: f64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_000_000) + Duration::from_secs_f64(secs)
+}
+
+fn refresh(
+    seq: u64,
+    start: f64,
+    status: u16,
+    error: Option<&str>,
+    fault: Option<&str>,
+) -> JournalEntry {
+    JournalEntry {
+        seq,
+        started_at: at(start),
+        finished_at: at(start + 0.1),
+        method: "POST".into(),
+        endpoint: Endpoint::Token,
+        client_id: Some("client".into()),
+        account: Some("alice@example.com".into()),
+        grant_id: Some(GrantId("g1".into())),
+        grant_type: Some("refresh_token".into()),
+        presented: vec![Fingerprint::of("1//r")],
+        issued: None,
+        status,
+        error: error.map(str::to_owned),
+        fault: fault.map(str::to_owned),
+        request: Default::default(),
+    }
+}
+
+fn retry(record: &RunRecord) -> Vec<String> {
+    RetryDiscipline::new(RetryDisciplineParams::default())
+        .check(record)
+        .into_iter()
+        .map(|v| v.message)
+        .collect()
+}
+
+#[test]
+fn one_refresh_after_invalid_grant_is_a_violation() {
+    let record = RunRecord {
+        journal: vec![
+            refresh(0, 0.0, 400, Some("invalid_grant"), None),
+            refresh(1, 60.0, 400, Some("invalid_grant"), None),
+        ],
+        ..RunRecord::default()
+    };
+    let found = retry(&record);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("after #0 answered invalid_grant"));
+}
+
+#[test]
+fn a_retry_inside_the_retry_after_window_is_a_violation_and_one_after_it_is_not() {
+    let window = FaultWindow {
+        label: "respond 429 on token".into(),
+        retry_after: Some(Duration::from_secs(30)),
+        mounted_at: at(0.0),
+        unmounted_at: Some(at(1000.0)),
+    };
+    let early = RunRecord {
+        journal: vec![
+            refresh(0, 10.0, 429, None, Some("respond 429 on token")),
+            refresh(1, 15.0, 200, None, None),
+        ],
+        faults: vec![window.clone()],
+        ..RunRecord::default()
+    };
+    assert!(retry(&early)[0].contains("Retry-After: 30"));
+    let patient = RunRecord {
+        journal: vec![
+            refresh(0, 10.0, 429, None, Some("respond 429 on token")),
+            refresh(1, 41.0, 200, None, None),
+        ],
+        faults: vec![window],
+        ..RunRecord::default()
+    };
+    assert!(retry(&patient).is_empty());
+}
+
+#[test]
+fn too_many_refreshes_in_a_window_is_a_violation() {
+    let journal = (0..11)
+        .map(|i| refresh(i, i as f64 * 60.0 / 12.0, 200, None, None))
+        .collect();
+    let found = retry(&RunRecord {
+        journal,
+        ..RunRecord::default()
+    });
+    assert!(
+        found.iter().any(|m| m.contains("over the bound of 10")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_shrinking_gap_in_a_failure_streak_is_a_violation_and_a_growing_one_is_not() {
+    let shrinking = RunRecord {
+        journal: vec![
+            refresh(0, 0.0, 503, None, None),
+            refresh(1, 8.0, 503, None, None),
+            refresh(2, 9.0, 503, None, None),
+        ],
+        ..RunRecord::default()
+    };
+    assert!(retry(&shrinking)[0].contains("backoff shrank from 8.0s to 1.0s"));
+    let growing = RunRecord {
+        journal: vec![
+            refresh(0, 0.0, 503, None, None),
+            refresh(1, 1.0, 503, None, None),
+            refresh(2, 3.0, 503, None, None),
+            refresh(3, 7.0, 200, None, None),
+        ],
+        ..RunRecord::default()
+    };
+    assert!(retry(&growing).is_empty());
+}
+
+fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
+    RunRecord {
+        journal: vec![refresh(0, 100.0, 400, Some("invalid_grant"), None)],
+        events: vec![TimelineEvent {
+            at: at(50.0),
+            what: "revoked".into(),
+            account: Some("alice@example.com".into()),
+            kind: "revoke_account",
+        }],
+        status_samples: states
+            .iter()
+            .map(|(secs, state)| StatusSample {
+                instance: 0,
+                at: at(*secs),
+                accounts: vec![AccountReport {
+                    account: "alice@example.com".into(),
+                    state: (*state).to_owned(),
+                }],
+            })
+            .collect(),
+        ..RunRecord::default()
+    }
+}
+
+fn outage(record: &RunRecord) -> usize {
+    OutageSurfaced::new(OutageSurfacedParams {
+        within: Duration::from_secs(60),
+        poll_every: Duration::from_secs(30),
+    })
+    .check(record)
+    .len()
+}
+
+#[test]
+fn needs_reauth_within_the_bound_surfaces_the_outage() {
+    assert_eq!(
+        outage(&revoked_record(&[
+            (130.0, "needs_reauth"),
+            (190.0, "needs_reauth")
+        ])),
+        0
+    );
+}
+
+#[test]
+fn ok_past_the_bound_is_a_silent_outage() {
+    assert_eq!(outage(&revoked_record(&[(130.0, "ok"), (190.0, "ok")])), 1);
+}
+
+#[test]
+fn a_run_that_ends_before_the_bound_is_not_judged() {
+    assert_eq!(outage(&revoked_record(&[(130.0, "ok")])), 0);
+}
+
+fn served(secs: f64, result: Result<&str, FailureKind>) -> ServedToken {
+    ServedToken {
+        instance: 0,
+        account: "alice@example.com".into(),
+        requested_at: at(secs),
+        served_at: at(secs),
+        result: result.map(Fingerprint::of),
+    }
+}
+
+#[test]
+fn a_revoked_answer_after_a_restart_is_a_lost_grant_but_a_killed_call_is_not() {
+    let restart = TimelineEvent {
+        at: at(10.0),
+        what: "instance 0 killed and restarted".into(),
+        account: None,
+        kind: "restart",
+    };
+    let lost = RunRecord {
+        served: vec![
+            served(1.0, Ok("a")),
+            served(11.0, Err(FailureKind::Revoked)),
+        ],
+        events: vec![restart.clone()],
+        ..RunRecord::default()
+    };
+    assert_eq!(SurvivesRestart.check(&lost).len(), 1);
+    let killed = RunRecord {
+        served: vec![
+            served(1.0, Ok("a")),
+            served(10.5, Err(FailureKind::Killed)),
+            served(11.0, Ok("a")),
+        ],
+        events: vec![restart],
+        ..RunRecord::default()
+    };
+    assert!(SurvivesRestart.check(&killed).is_empty());
+}

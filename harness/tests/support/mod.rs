@@ -1,0 +1,77 @@
+//! Shared test helpers: the scenario library and the reference broker binary.
+
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::run::{RunOutcome, RunRecord, run_scenario};
+use harness::scenario::{Scenario, load_file, load_paths};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+/// The scenario library folder.
+pub fn library() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+/// Every scenario of the library, with its path.
+pub fn scenarios() -> Vec<(PathBuf, Scenario)> {
+    load_paths(&[library()]).expect("the library loads")
+}
+
+/// Runs one library file against a broker.
+pub fn run_file(file: &str, broker: &BrokerChoice) -> (RunOutcome, RunRecord) {
+    let path = library().join(file);
+    let scenario = load_file(&path).expect("the scenario loads");
+    run_scenario(&path, &scenario, broker, None).expect("the run completes")
+}
+
+/// Builds `reference-broker` once (cargo does not build other packages'
+/// binaries for this crate's tests) and returns its path.
+pub fn reference_broker_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let output = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "reference-impl",
+                "--bin",
+                "reference-broker",
+                "--message-format=json",
+            ])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building reference-broker failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .next_back()
+            .expect("cargo reports the reference-broker executable")
+    })
+    .clone()
+}
+
+/// `--broker reference-broker`, pointing at the freshly built binary.
+pub fn reference_broker() -> BrokerChoice {
+    BrokerChoice::custom(Arc::new(ProcessBroker::reference_at(
+        reference_broker_binary(),
+    )))
+}
+
+/// `--broker cmd:python3 examples/adapters/python-minimal/broker.py`.
+pub fn python_minimal() -> BrokerChoice {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/adapters/python-minimal/broker.py");
+    BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "python3 '{}'",
+        script.display()
+    ))))
+}

@@ -1,0 +1,96 @@
+//! The reference broker as a process: JSON-RPC 2.0 over stdin/stdout, one
+//! message per line, as the oauth-chaos harness speaks it (docs/PROTOCOL.md).
+//!
+//! `messages.rs` holds the wire types and error codes; `session.rs` answers
+//! each method with a [`TokenBroker`](crate::TokenBroker); this file runs the
+//! loop: every request is answered on its own task, so answers may come out
+//! of order and concurrent `access_token` calls exercise single flight.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let input: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\"}\n";
+//! let mut output = Vec::new();
+//! reference_impl::protocol::serve(input, &mut output).await.unwrap();
+//! assert!(String::from_utf8(output).unwrap().contains("\"id\":1"));
+//! # }
+//! ```
+
+mod messages;
+mod session;
+
+pub use messages::{ErrorCode, RpcError};
+pub use session::Session;
+
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+/// Serves requests from `input` until `shutdown` or end of input, writing
+/// one answer line per request to `output`.
+///
+/// # Errors
+///
+/// Only when `output` cannot be written.
+pub async fn serve(
+    input: impl AsyncBufRead + Unpin,
+    mut output: impl AsyncWrite + Unpin,
+) -> std::io::Result<()> {
+    let session = Arc::new(Session::default());
+    let (answers, mut outbox) = mpsc::unbounded_channel::<String>();
+    let mut lines = input.lines();
+    let mut open = true;
+    let mut in_flight = tokio::task::JoinSet::new();
+    while open {
+        tokio::select! {
+            biased;
+            Some(line) = outbox.recv() => write_line(&mut output, &line).await?,
+            line = lines.next_line() => match line {
+                Ok(Some(line)) if line.trim().is_empty() => {}
+                Ok(Some(line)) => {
+                    let request: Value = match serde_json::from_str(&line) {
+                        Ok(request) => request,
+                        Err(_) => {
+                            let error = RpcError::new(ErrorCode::ParseError, "the line is not JSON");
+                            write_line(&mut output, &error.answer(&Value::Null)).await?;
+                            continue;
+                        }
+                    };
+                    let method = request.get("method").and_then(Value::as_str);
+                    if method == Some("initialize") {
+                        // Answered before the next line is read, so no call
+                        // can race the broker's construction.
+                        if let Some(answer) = session.answer(request).await {
+                            write_line(&mut output, &answer).await?;
+                        }
+                        continue;
+                    }
+                    if method == Some("shutdown") {
+                        open = false;
+                    }
+                    let session = session.clone();
+                    let answers = answers.clone();
+                    in_flight.spawn(async move {
+                        if let Some(answer) = session.answer(request).await {
+                            let _ = answers.send(answer);
+                        }
+                    });
+                }
+                Ok(None) | Err(_) => open = false,
+            },
+        }
+    }
+    while in_flight.join_next().await.is_some() {}
+    drop(answers);
+    while let Some(line) = outbox.recv().await {
+        write_line(&mut output, &line).await?;
+    }
+    Ok(())
+}
+
+async fn write_line(output: &mut (impl AsyncWrite + Unpin), line: &str) -> std::io::Result<()> {
+    output.write_all(line.as_bytes()).await?;
+    output.write_all(b"\n").await?;
+    output.flush().await
+}
