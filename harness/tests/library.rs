@@ -117,7 +117,12 @@ fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_store
     let path = support::library().join("fleet-of-three-shared-store.toml");
     let shared = harness::scenario::load_file(&path).expect("loads");
     let (outcome, record) = run_scenario(&path, &shared, &reference, None).expect("runs");
-    assert_eq!(outcome.verdict, Verdict::Passed, "{:#?}", outcome.violations);
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
     assert_eq!(record.journal.iter().filter(|e| e.is_refresh()).count(), 4);
     let mut separate = shared.clone();
     separate.broker.store = "memory".to_owned();
