@@ -3,16 +3,23 @@
 //! The cached path never awaits, so the future is polled exactly once with
 //! `now_or_never` (no runtime, no waker). The clock is the real `SystemClock`, because
 //! production pays for that read too.
+//!
+//! Groups:
+//! - `access_token_cached`: by account name through the broker, and through an
+//!   `AccountHandle` (no lookup, cached `ArcSwap` load, borrowed token).
+//! - `access_token_cached_scaling`: the same calls from 1 and 2 threads at once on one
+//!   account; time is per call per thread, so equal numbers mean linear scaling.
 
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use reference_impl::{
-    BrokerConfig, Clock, HttpRequest, HttpResponse, HttpTransport, MemoryStore, RefreshToken,
-    SystemClock, TokenBroker, TransportError,
+    AccountHandle, BrokerConfig, Clock, HttpRequest, HttpResponse, HttpTransport, MemoryStore,
+    RefreshToken, SystemClock, TokenBroker, TransportError,
 };
 
 /// Answers every request with one Google-shaped token response.
@@ -34,7 +41,8 @@ impl HttpTransport for FixedTokenEndpoint {
 }
 
 fn primed_broker(accounts: usize) -> TokenBroker {
-    let config = BrokerConfig::new("https://oauth2.example/token", "client-id", "client-secret");
+    let config = BrokerConfig::new("https://oauth2.example/token", "client-id", "client-secret")
+        .with_token_endpoint_rate(1e9, u32::MAX);
     let broker = TokenBroker::new(
         config,
         Arc::new(SystemClock),
@@ -43,6 +51,7 @@ fn primed_broker(accounts: usize) -> TokenBroker {
     )
     .expect("valid config");
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("runtime");
     runtime.block_on(async {
@@ -64,6 +73,10 @@ fn primed_broker(accounts: usize) -> TokenBroker {
     broker
 }
 
+fn handle(broker: &TokenBroker) -> AccountHandle {
+    futures::executor::block_on(broker.handle("a")).expect("account exists")
+}
+
 fn access_token_hot_path(c: &mut Criterion) {
     let mut group = c.benchmark_group("access_token_cached");
     for accounts in [1, 1_000] {
@@ -81,6 +94,25 @@ fn access_token_hot_path(c: &mut Criterion) {
             },
         );
     }
+    let broker = primed_broker(1);
+    let mut alice = handle(&broker);
+    group.bench_function("handle_cached_access_token_borrowed", |b| {
+        b.iter(|| {
+            black_box(
+                alice
+                    .cached_access_token()
+                    .expect("cached")
+                    .expose_secret()
+                    .len(),
+            )
+        });
+    });
+    group.bench_function("handle_access_token_now_or_never_owned", |b| {
+        b.iter(|| {
+            let token = alice.access_token().now_or_never();
+            black_box(token.expect("cached path never waits").expect("cached"))
+        });
+    });
     // Baseline: the clock read every cached call pays for.
     group.bench_function("baseline_system_clock_now", |b| {
         b.iter(|| black_box(SystemClock.now()))
@@ -88,5 +120,68 @@ fn access_token_hot_path(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, access_token_hot_path);
+/// Runs `iterations` calls of `call` on each of `threads` threads at once; returns the
+/// wall time, so the per-iteration figure is time per call per thread.
+fn concurrent<S: Send + 'static>(
+    threads: usize,
+    iterations: u64,
+    make_state: impl Fn() -> S,
+    call: fn(&mut S),
+) -> Duration {
+    let barrier = Arc::new(Barrier::new(threads + 1));
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let mut state = make_state();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                for _ in 0..iterations {
+                    call(&mut state);
+                }
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    for worker in workers {
+        worker.join().expect("bench thread");
+    }
+    start.elapsed()
+}
+
+fn access_token_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("access_token_cached_scaling");
+    let broker = primed_broker(1);
+    for threads in [1, 2] {
+        let by_name = broker.clone();
+        group.bench_function(format!("broker_by_name/{threads}_threads"), |b| {
+            b.iter_custom(|iterations| {
+                concurrent(
+                    threads,
+                    iterations,
+                    || by_name.clone(),
+                    |broker| {
+                        black_box(broker.cached_access_token(black_box("a")));
+                    },
+                )
+            });
+        });
+        let for_handles = broker.clone();
+        group.bench_function(format!("handle_borrowed/{threads}_threads"), |b| {
+            b.iter_custom(|iterations| {
+                concurrent(
+                    threads,
+                    iterations,
+                    || handle(&for_handles),
+                    |alice| {
+                        black_box(alice.cached_access_token().map(|t| t.expose_secret().len()));
+                    },
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, access_token_hot_path, access_token_scaling);
 criterion_main!(benches);

@@ -31,6 +31,7 @@ fn refresh(seq: u64, start: f64, end: f64, status: u16, token: Option<&str>) -> 
         status,
         error: (status != 200).then(|| "backend".to_owned()),
         fault: None,
+        request: Default::default(),
     }
 }
 

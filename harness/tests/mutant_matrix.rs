@@ -15,11 +15,7 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     (
         "retry-after-revoked",
-        &[
-            "revoked-mid-run.toml",
-            "revoked-under-load.toml",
-            "storm-then-revoked.toml",
-        ],
+        &["revoked-mid-run.toml", "revoked-under-load.toml"],
     ),
     (
         "ignores-retry-after",

@@ -34,6 +34,7 @@ fn refresh(
         status,
         error: error.map(str::to_owned),
         fault: fault.map(str::to_owned),
+        request: Default::default(),
     }
 }
 

@@ -19,22 +19,45 @@
 //! request with token fingerprints (never values), and the
 //! [`SecretRegistry`] lists every secret the provider issued so a leak
 //! checker can look for them. Time is read only through [`Clock`].
+//!
+//! The provider also serves a slice of the Gmail API (`/gmail/v1/users/me/…`:
+//! profile, messages, history, send) over mailboxes generated from the seed
+//! ([`GmailSettings`], [`MockProvider::mailbox`]), an admin HTTP API under
+//! `/__admin/` (docs/ADMIN_API.md), and runs standalone as the
+//! `mock-provider` binary ([`standalone::ProviderConfig`]).
 
+mod admin;
+mod authorize;
 mod clock;
+mod discovery;
 mod fault;
 mod fingerprint;
+mod gmail;
 mod journal;
+mod lifecycle;
 mod provider;
+mod revocation;
 mod server;
+mod signing;
+pub mod standalone;
 mod state;
 mod token;
+mod tokeninfo;
 
 pub use clock::{Clock, SystemClock};
-pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, RequestFacts, Verdict};
+pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
-pub use journal::{Endpoint, GrantId, IssuedToken, Journal, JournalEntry};
+pub use gmail::{GmailSettings, MessageSummary, NewMessage};
+pub use journal::{
+    Endpoint, GrantId, IssuedToken, Journal, JournalEntry, JournalQuery, RequestDetails,
+};
 pub use provider::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder,
 };
 pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
 pub use token::TokenError;
+
+pub use lifecycle::ClockOffset;
+pub use provider::{DEFAULT_REDIRECT_URI, IN_MEMORY_URI};
+pub use signing::{ID_TOKEN_KEY_ID, InvalidServiceAccountKey};
+pub use state::{ConsentMode, RevocationCause, RevokeUnknown, Rotation};

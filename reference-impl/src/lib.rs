@@ -49,21 +49,44 @@
 //! # Ok(())
 //! # }
 //! ```
+#![doc = include_str!("docs/lifecycle.md")]
 
 mod broker;
 mod clock;
+mod crypto;
 mod secret;
 mod store;
 mod transport;
 
 pub use crate::broker::{
-    AccountState, AccountStatus, BrokerConfig, BrokerError, ConfigError, ErrorKind,
-    ProtocolProblem, TokenBroker,
+    AccountHandle, AccountState, AccountStatus, AuthorizationError, BackgroundRefresh,
+    BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker,
 };
 pub use crate::clock::{Clock, SystemClock};
+pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
+pub use crate::store::{
+    FileStore, Lease, PostgresStore, RotationReport, SqliteStore, StoreSpec, StoreSpecError,
+    rotate_keys,
+};
 pub use crate::transport::{
     HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError,
 };
+
+mod mailbox;
+mod outbox;
+mod sync;
+
+pub use crate::mailbox::{
+    Fence, MailboxCommit, MailboxError, MailboxStore, MemoryMailbox, OutboxEntry, OutboxState,
+    PostgresMailbox, SqliteMailbox, StoredMessage, SyncLease,
+};
+pub use crate::outbox::{Delivery, DeliveryReport, Outbox, OutboxConfig, OutboxError};
+pub use crate::sync::{
+    CrashPoint, CrashPoints, Crashed, GmailEndpoint, InvalidGmailBase, Location, NoCrashes,
+    RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,
+    TokenSourceError,
+};
+
 pub mod protocol;

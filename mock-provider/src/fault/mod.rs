@@ -3,11 +3,21 @@
 //! A [`Fault`] is built from a target ([`Fault::on`]) and an action, then
 //! mounted on a provider, which returns a [`FaultGuard`]. On each request
 //! the mounted faults are asked in mount order; the first one that does not
-//! pass decides. `rule.rs` holds the values, `set.rs` the mounted list.
+//! pass decides.
+//!
+//! `target.rs` says which requests a fault matches, `action.rs` what it does
+//! to them, `builtin.rs` holds Google-shaped ready-made faults, `rule.rs`
+//! the complete value with its count and probability limits, and `set.rs`
+//! the mounted list with its seeded generator.
 
+mod action;
+mod builtin;
 mod rule;
 mod set;
+mod target;
 
-pub use rule::{Fault, FaultAction, FaultTarget, RequestFacts, Verdict};
+pub use action::{FaultAction, Latency};
+pub use rule::{Fault, Verdict};
 pub use set::FaultGuard;
 pub(crate) use set::FaultSet;
+pub use target::{FaultTarget, RequestFacts};

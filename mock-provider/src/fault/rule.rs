@@ -1,41 +1,9 @@
+use super::{FaultAction, FaultTarget, RequestFacts};
 use crate::Endpoint;
-use http::StatusCode;
-use std::time::Duration;
-
-/// What the provider knows about a request before handling it; faults
-/// match on this.
-#[derive(Debug, Clone, Default)]
-pub struct RequestFacts {
-    /// Which endpoint.
-    pub endpoint: Option<Endpoint>,
-    /// HTTP method.
-    pub method: String,
-    /// The client the request names, if any.
-    pub client_id: Option<String>,
-    /// The account the request concerns, if known.
-    pub account: Option<String>,
-    /// `grant_type` of a token request.
-    pub grant_type: Option<String>,
-}
-
-/// How a fault answers a request it matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultAction {
-    /// Answer with this status, headers and body instead of the handler.
-    Respond {
-        /// HTTP status.
-        status: StatusCode,
-        /// Extra headers.
-        headers: Vec<(String, String)>,
-        /// Body bytes.
-        body: String,
-    },
-    /// Hold the request this long, then handle it normally.
-    Delay(Duration),
-}
+use rand::Rng;
 
 /// The decision for one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// No fault applies.
     Pass,
@@ -48,66 +16,9 @@ pub enum Verdict {
     },
 }
 
-/// Which requests a fault will match. Finish it with an action
-/// ([`respond`](Self::respond), [`delay`](Self::delay)) to get a [`Fault`].
-#[derive(Debug, Clone, Default)]
-#[must_use = "a target does nothing until it is given an action and mounted"]
-pub struct FaultTarget {
-    endpoint: Option<Endpoint>,
-    account: Option<String>,
-    grant_type: Option<String>,
-}
-
-impl FaultTarget {
-    /// Only requests concerning this account.
-    pub fn account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// Only token requests with this `grant_type`.
-    pub fn grant_type(mut self, grant_type: impl Into<String>) -> Self {
-        self.grant_type = Some(grant_type.into());
-        self
-    }
-
-    /// Answer matched requests with `status` and a JSON `body`.
-    pub fn respond(self, status: StatusCode, body: impl Into<String>) -> Fault {
-        self.then(FaultAction::Respond {
-            status,
-            headers: vec![(
-                "content-type".into(),
-                "application/json; charset=utf-8".into(),
-            )],
-            body: body.into(),
-        })
-    }
-
-    /// Hold matched requests for `delay` before handling them.
-    pub fn delay(self, delay: Duration) -> Fault {
-        self.then(FaultAction::Delay(delay))
-    }
-
-    /// Apply any action to matched requests.
-    pub fn then(self, action: FaultAction) -> Fault {
-        Fault {
-            target: self,
-            action,
-            limit: None,
-        }
-    }
-
-    fn matches(&self, facts: &RequestFacts) -> bool {
-        let same = |want: &Option<String>, got: &Option<String>| {
-            want.as_ref().is_none_or(|w| got.as_ref() == Some(w))
-        };
-        self.endpoint.is_none_or(|e| facts.endpoint == Some(e))
-            && same(&self.account, &facts.account)
-            && same(&self.grant_type, &facts.grant_type)
-    }
-}
-
-/// A complete fault: a target, an action and an optional count limit.
+/// A complete fault: a target, an action, and optional limits on which
+/// matching requests it applies to (first N, every Nth, a seeded
+/// probability).
 ///
 /// ```
 /// use mock_provider::{Endpoint, Fault};
@@ -128,15 +39,26 @@ pub struct Fault {
     target: FaultTarget,
     action: FaultAction,
     limit: Option<u64>,
+    every: Option<u64>,
+    probability: Option<f64>,
+    label: Option<String>,
 }
 
 impl Fault {
+    pub(super) fn new(target: FaultTarget, action: FaultAction) -> Self {
+        Self {
+            target,
+            action,
+            limit: None,
+            every: None,
+            probability: None,
+            label: None,
+        }
+    }
+
     /// Starts a fault for requests to `endpoint`.
     pub fn on(endpoint: Endpoint) -> FaultTarget {
-        FaultTarget {
-            endpoint: Some(endpoint),
-            ..FaultTarget::default()
-        }
+        FaultTarget::for_endpoint(endpoint)
     }
 
     /// Starts a fault for requests to any endpoint.
@@ -150,22 +72,59 @@ impl Fault {
         self
     }
 
+    /// Apply to every `n`th matching request (the nth, 2nth, ...).
+    pub fn every(mut self, n: u64) -> Self {
+        self.every = Some(n.max(1));
+        self
+    }
+
+    /// Apply to each matching request with probability `p`, drawn from the
+    /// provider's seeded generator.
+    pub fn probability(mut self, p: f64) -> Self {
+        self.probability = Some(p.clamp(0.0, 1.0));
+        self
+    }
+
+    /// Replaces the journal label.
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The action taken on matched requests.
+    pub fn action(&self) -> &FaultAction {
+        &self.action
+    }
+
     /// A short description for the journal.
     pub fn label(&self) -> String {
-        let what = match &self.action {
-            FaultAction::Respond { status, .. } => format!("respond {}", status.as_u16()),
-            FaultAction::Delay(d) => format!("delay {}ms", d.as_millis()),
-        };
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let what = self.action.label();
         match self.target.endpoint {
             Some(e) => format!("{what} on {e}"),
             None => what,
         }
     }
 
-    /// Decides for one request, given how often this fault already applied.
-    pub(crate) fn decide(&self, facts: &RequestFacts, applied: u64) -> Verdict {
+    /// True when the target matches, before counts and probability.
+    pub(super) fn targets(&self, facts: &RequestFacts) -> bool {
+        self.target.matches(facts)
+    }
+
+    /// Decides for a request the target matched, given how many matching
+    /// requests came before it and how often the fault already applied.
+    pub(super) fn decide(&self, matched_before: u64, applied: u64, rng: &mut impl Rng) -> Verdict {
         let exhausted = self.limit.is_some_and(|limit| applied >= limit);
-        if exhausted || !self.target.matches(facts) {
+        let off_beat = self.every.is_some_and(|n| (matched_before + 1) % n != 0);
+        if exhausted || off_beat {
+            return Verdict::Pass;
+        }
+        // Drawn only when a probability is set, so adding a fault without one
+        // does not shift the random sequence other faults see.
+        let unlucky = self.probability.is_some_and(|p| rng.random::<f64>() >= p);
+        if unlucky {
             return Verdict::Pass;
         }
         Verdict::Apply {

@@ -1,67 +1,136 @@
-use super::{Fault, RequestFacts, Verdict};
+use super::{Fault, FaultAction, RequestFacts, Verdict};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Debug)]
 struct Mounted {
     id: u64,
     fault: Fault,
+    matched: u64,
     applied: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     next_id: u64,
     mounted: Vec<Mounted>,
+    /// One generator for every probability and latency draw, so a seed
+    /// replays the same faults in the same order.
+    rng: ChaCha8Rng,
 }
 
 /// The faults mounted on one provider, in mount order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct FaultSet {
     inner: Arc<Mutex<Inner>>,
 }
 
+impl Default for FaultSet {
+    fn default() -> Self {
+        Self::with_seed(0)
+    }
+}
+
+/// A mounted fault as listed by the admin API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct MountedFault {
+    pub id: u64,
+    pub label: String,
+    pub applied: u64,
+}
+
 impl FaultSet {
+    pub(crate) fn with_seed(seed: u64) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                next_id: 0,
+                mounted: Vec::new(),
+                // Offset so fault draws differ from token minting on the same seed.
+                rng: ChaCha8Rng::seed_from_u64(seed ^ 0xFA17_5EED),
+            })),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn mount(&self, fault: Fault) -> FaultGuard {
+        FaultGuard {
+            id: self.mount_kept(fault),
+            set: self.clone(),
+            keep: false,
+        }
+    }
+
+    /// Mounts a fault with no guard (the admin API removes it by id).
+    pub(crate) fn mount_kept(&self, fault: Fault) -> u64 {
         let mut inner = self.lock();
         inner.next_id += 1;
         let id = inner.next_id;
         inner.mounted.push(Mounted {
             id,
             fault,
+            matched: 0,
             applied: 0,
         });
-        FaultGuard {
-            id,
-            set: self.clone(),
-            keep: false,
-        }
+        id
     }
 
     /// Asks every mounted fault in order; the first that does not pass wins
-    /// and its use is counted.
+    /// and its use is counted. Latencies are drawn here, so the returned
+    /// delay is always fixed.
     pub(crate) fn evaluate(&self, facts: &RequestFacts) -> Verdict {
         let mut inner = self.lock();
-        for mounted in inner.mounted.iter_mut() {
-            let verdict = mounted.fault.decide(facts, mounted.applied);
-            if verdict != Verdict::Pass {
+        if inner.mounted.is_empty() {
+            return Verdict::Pass;
+        }
+        let Inner { mounted, rng, .. } = &mut *inner;
+        for mounted in mounted.iter_mut() {
+            if !mounted.fault.targets(facts) {
+                continue;
+            }
+            let verdict = mounted.fault.decide(mounted.matched, mounted.applied, rng);
+            mounted.matched += 1;
+            if let Verdict::Apply { label, action } = verdict {
                 mounted.applied += 1;
-                return verdict;
+                let action = match action {
+                    FaultAction::Delay(latency) => {
+                        FaultAction::Delay(super::Latency::Fixed(latency.sample(rng)))
+                    }
+                    other => other,
+                };
+                return Verdict::Apply { label, action };
             }
         }
         Verdict::Pass
     }
 
-    fn remove(&self, id: u64) {
-        self.lock().mounted.retain(|m| m.id != id);
+    /// Unmounts fault `id`; false when no such fault is mounted.
+    pub(crate) fn remove(&self, id: u64) -> bool {
+        let mut inner = self.lock();
+        let before = inner.mounted.len();
+        inner.mounted.retain(|m| m.id != id);
+        inner.mounted.len() != before
     }
 
     /// How many faults are mounted.
     pub(crate) fn len(&self) -> usize {
         self.lock().mounted.len()
+    }
+
+    /// The mounted faults, in mount order.
+    pub(crate) fn list(&self) -> Vec<MountedFault> {
+        self.lock()
+            .mounted
+            .iter()
+            .map(|m| MountedFault {
+                id: m.id,
+                label: m.fault.label(),
+                applied: m.applied,
+            })
+            .collect()
     }
 }
 
@@ -88,6 +157,11 @@ impl FaultGuard {
             .iter()
             .find(|m| m.id == self.id)
             .map_or(0, |m| m.applied)
+    }
+
+    /// The fault's id (as used by the admin API).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 }
 

@@ -9,8 +9,30 @@ use std::time::SystemTime;
 pub enum Endpoint {
     /// `POST /token`.
     Token,
+    /// `GET /o/oauth2/v2/auth`.
+    Authorize,
+    /// `POST /revoke`.
+    Revoke,
+    /// `GET /tokeninfo`.
+    TokenInfo,
+    /// Either discovery document under `/.well-known/`.
+    Discovery,
+    /// `GET /oauth2/v3/certs`.
+    Jwks,
     /// Any path the provider does not serve.
     Unknown,
+    /// `GET /gmail/v1/users/{userId}/profile`.
+    GmailProfile,
+    /// `GET /gmail/v1/users/{userId}/messages`.
+    GmailMessagesList,
+    /// `GET /gmail/v1/users/{userId}/messages/{id}`.
+    GmailMessagesGet,
+    /// `POST /gmail/v1/users/{userId}/messages/send`.
+    GmailSend,
+    /// `GET /gmail/v1/users/{userId}/history`.
+    GmailHistory,
+    /// Anything under the admin prefix `/__admin/`.
+    Admin,
 }
 
 impl Endpoint {
@@ -18,7 +40,14 @@ impl Endpoint {
     pub fn from_path(path: &str) -> Self {
         match path {
             "/token" => Self::Token,
-            _ => Self::Unknown,
+            "/o/oauth2/v2/auth" => Self::Authorize,
+            "/revoke" => Self::Revoke,
+            "/tokeninfo" => Self::TokenInfo,
+            "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server" => {
+                Self::Discovery
+            }
+            "/oauth2/v3/certs" => Self::Jwks,
+            _ => Self::from_extra_path(path),
         }
     }
 
@@ -26,7 +55,49 @@ impl Endpoint {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Token => "token",
+            Self::Authorize => "authorize",
+            Self::Revoke => "revoke",
+            Self::TokenInfo => "tokeninfo",
+            Self::Discovery => "discovery",
+            Self::Jwks => "jwks",
             Self::Unknown => "unknown",
+            Self::GmailProfile => "gmail_profile",
+            Self::GmailMessagesList => "gmail_messages_list",
+            Self::GmailMessagesGet => "gmail_messages_get",
+            Self::GmailSend => "gmail_send",
+            Self::GmailHistory => "gmail_history",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// True for the Gmail API endpoints.
+    pub fn is_gmail(self) -> bool {
+        matches!(
+            self,
+            Self::GmailProfile
+                | Self::GmailMessagesList
+                | Self::GmailMessagesGet
+                | Self::GmailSend
+                | Self::GmailHistory
+        )
+    }
+
+    /// Gmail and admin paths, which carry ids and so cannot be matched whole.
+    fn from_extra_path(path: &str) -> Self {
+        if path.starts_with("/__admin/") || path == "/__admin" {
+            return Self::Admin;
+        }
+        let Some(rest) = path.strip_prefix("/gmail/v1/users/") else {
+            return Self::Unknown;
+        };
+        let segments: Vec<&str> = rest.split('/').collect();
+        match segments.as_slice() {
+            [_, "profile"] => Self::GmailProfile,
+            [_, "messages"] => Self::GmailMessagesList,
+            [_, "messages", "send"] => Self::GmailSend,
+            [_, "messages", _] => Self::GmailMessagesGet,
+            [_, "history"] => Self::GmailHistory,
+            _ => Self::Unknown,
         }
     }
 }
@@ -93,6 +164,24 @@ pub struct JournalEntry {
     pub error: Option<String>,
     /// The fault that shaped the answer, if any.
     pub fault: Option<String>,
+    /// Request details added after the first slice (path, Message-ID, URL
+    /// secrets); defaulted when reading older journals.
+    #[serde(default)]
+    pub request: RequestDetails,
+}
+
+/// More of what the provider saw of a request, for checkers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDetails {
+    /// The request path, without the query string (which may hold secrets).
+    pub path: String,
+    /// The `Message-ID` header of a Gmail send, for counting deliveries.
+    pub message_id: Option<String>,
+    /// The Gmail message id created by a send.
+    pub gmail_message_id: Option<String>,
+    /// True when the URL (path or query) carried a registered secret or a
+    /// credential parameter such as `access_token`: a leak by the client.
+    pub url_secret: bool,
 }
 
 impl JournalEntry {

@@ -1,6 +1,10 @@
 use super::MockProvider;
 use crate::clock::{Clock, SystemClock};
-use crate::state::{Account, Client, ProviderState, SecretKind, TokenPolicy};
+use crate::gmail::GmailStore;
+use crate::signing::{InvalidServiceAccountKey, ServiceAccountKey};
+use crate::state::{
+    Account, Client, ConsentMode, ProviderState, RevokeUnknown, Rotation, SecretKind, TokenPolicy,
+};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +14,8 @@ use std::time::Duration;
 pub const DEFAULT_CLIENT_ID: &str = "1234567890-oauthchaos.apps.googleusercontent.com";
 /// The default account, seeded when no account is configured.
 pub const DEFAULT_ACCOUNT: &str = "alice@example.com";
+/// The redirect URI registered when none is configured.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// The scopes a seeded grant carries unless configured otherwise.
 pub const DEFAULT_SCOPES: &[&str] = &["https://www.googleapis.com/auth/gmail.readonly"];
 
@@ -38,6 +44,12 @@ pub struct MockProviderBuilder {
     accounts: Vec<String>,
     scopes: Vec<String>,
     policy: TokenPolicy,
+    redirect_uris: Vec<String>,
+    service_accounts: BTreeMap<String, ServiceAccountKey>,
+    issuer: Option<String>,
+    consent: ConsentMode,
+    extra_clients: Vec<(String, String)>,
+    gmail: crate::gmail::GmailSettings,
 }
 
 impl Default for MockProviderBuilder {
@@ -50,6 +62,12 @@ impl Default for MockProviderBuilder {
             accounts: Vec::new(),
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
             policy: TokenPolicy::default(),
+            redirect_uris: Vec::new(),
+            service_accounts: BTreeMap::new(),
+            issuer: None,
+            consent: ConsentMode::default(),
+            extra_clients: Vec::new(),
+            gmail: crate::gmail::GmailSettings::default(),
         }
     }
 }
@@ -95,8 +113,18 @@ impl MockProviderBuilder {
     /// Builds the provider for in-memory use through
     /// [`MockProvider::router`]; no socket is opened.
     pub fn build(self) -> MockProvider {
-        let state = ProviderState::new(self.clock.clone(), self.seed, self.policy.clone());
-        let now = self.clock.now();
+        let mut state = ProviderState::new(self.clock.clone(), self.seed, self.policy.clone());
+        state.service_accounts = std::sync::Arc::new(self.service_accounts.clone());
+        if let Some(issuer) = &self.issuer {
+            state.set_issuer(issuer);
+            state.issuer_configured = true;
+        }
+        let redirect_uris = if self.redirect_uris.is_empty() {
+            vec![DEFAULT_REDIRECT_URI.to_owned()]
+        } else {
+            self.redirect_uris.clone()
+        };
+        let now = state.clock.now();
         let mut refresh_tokens = BTreeMap::new();
         {
             let mut model = state.model();
@@ -109,6 +137,7 @@ impl MockProviderBuilder {
                 self.client_id.clone(),
                 Client {
                     secret: SecretString::from(secret),
+                    redirect_uris: redirect_uris.clone(),
                 },
             );
             let accounts = if self.accounts.is_empty() {
@@ -116,6 +145,18 @@ impl MockProviderBuilder {
             } else {
                 self.accounts.clone()
             };
+            for (id, secret) in &self.extra_clients {
+                state.secrets.register(SecretKind::ClientSecret, secret);
+                model.clients.insert(
+                    id.clone(),
+                    Client {
+                        secret: SecretString::from(secret.clone()),
+                        redirect_uris: redirect_uris.clone(),
+                    },
+                );
+            }
+            model.default_account = accounts.first().cloned();
+            model.consent_mode = self.consent;
             for (n, email) in accounts.iter().enumerate() {
                 model.accounts.insert(
                     email.clone(),
@@ -133,11 +174,144 @@ impl MockProviderBuilder {
                 refresh_tokens.insert(email.clone(), SecretString::from(token));
             }
         }
-        MockProvider::new(state, self.client_id, refresh_tokens)
+        let accounts: Vec<String> = state.model().accounts.keys().cloned().collect();
+        let gmail = GmailStore::generate(self.gmail.clone(), self.seed, &accounts, now);
+        let mut provider = MockProvider::new(state, self.client_id, refresh_tokens);
+        provider.install(gmail, self.seed);
+        provider
+    }
+
+    /// Registers one more client (same redirect URIs, no seeded grants), for
+    /// tests where two clients meet.
+    pub fn add_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.extra_clients.push((id.into(), secret.into()));
+        self
+    }
+
+    /// Registers a redirect URI for the client (compared exactly). With none
+    /// registered, [`DEFAULT_REDIRECT_URI`] is.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
+    /// Authorization-code lifetime (default 10 minutes).
+    pub fn code_ttl(mut self, ttl: Duration) -> Self {
+        self.policy.code_ttl = ttl;
+        self
+    }
+
+    /// Live refresh tokens per (account, client) before the oldest is
+    /// silently evicted (default 100, as Google).
+    pub fn refresh_token_limit(mut self, limit: usize) -> Self {
+        self.policy.refresh_token_limit = limit;
+        self
+    }
+
+    /// An app in Testing status: refresh tokens expire 7 days after consent
+    /// and token responses carry `refresh_token_expires_in`.
+    pub fn testing_mode(mut self, testing: bool) -> Self {
+        self.policy.testing_mode = testing;
+        self
+    }
+
+    /// How long an unused refresh token lives (default 183 days).
+    pub fn refresh_idle_expiry(mut self, idle: Duration) -> Self {
+        self.policy.refresh_idle_expiry = idle;
+        self
+    }
+
+    /// Turns on refresh-token rotation (Google never rotates): each refresh
+    /// returns a new refresh token, the previous one works for `grace`, and
+    /// presenting it later revokes the whole grant.
+    pub fn rotate_refresh_tokens(mut self, grace: Duration) -> Self {
+        self.policy.rotation = Some(Rotation { grace });
+        self
+    }
+
+    /// How `POST /revoke` answers an unknown or revoked token (default:
+    /// Google's 400; [`RevokeUnknown::Rfc7009Ok`] answers 200).
+    pub fn revoke_unknown(mut self, answer: RevokeUnknown) -> Self {
+        self.policy.revoke_unknown = answer;
+        self
+    }
+
+    /// Whether authorization responses carry `iss` (default true).
+    pub fn authorization_response_iss(mut self, send: bool) -> Self {
+        self.policy.authorization_response_iss = send;
+        self
+    }
+
+    /// The issuer in id_tokens, discovery and `iss` (default: the
+    /// provider's base URI).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// What the simulated user does on the consent screen (default: grant).
+    pub fn consent(mut self, mode: ConsentMode) -> Self {
+        self.consent = mode;
+        self
+    }
+
+    /// Registers a service account for the jwt-bearer grant by its email
+    /// and RSA public key (PEM). The key is parsed here, once.
+    ///
+    /// ```
+    /// # fn example(pem: &[u8]) -> Result<(), mock_provider::InvalidServiceAccountKey> {
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .service_account("robot@project.iam.gserviceaccount.com", pem)?
+    ///     .build();
+    /// # let _ = provider; Ok(()) }
+    /// ```
+    pub fn service_account(
+        mut self,
+        email: impl Into<String>,
+        public_key_pem: &[u8],
+    ) -> Result<Self, InvalidServiceAccountKey> {
+        let email = email.into();
+        let key = ServiceAccountKey::from_pem(&email, public_key_pem)?;
+        self.service_accounts.insert(email, key);
+        Ok(self)
     }
 
     /// Builds the provider and serves it on `127.0.0.1` on a free port.
     pub async fn start(self) -> MockProvider {
         self.build().listen().await
+    }
+}
+
+impl MockProviderBuilder {
+    /// Gmail behaviour: mailbox size, history retention, quirks, quota.
+    ///
+    /// ```
+    /// use mock_provider::GmailSettings;
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .gmail(GmailSettings { mailbox_size: 3, ..GmailSettings::default() })
+    ///     .build();
+    /// assert_eq!(provider.mailbox("alice@example.com").len(), 3);
+    /// ```
+    pub fn gmail(mut self, settings: crate::gmail::GmailSettings) -> Self {
+        self.gmail = settings;
+        self
+    }
+
+    /// Messages generated per account (default 25).
+    pub fn mailbox_size(mut self, size: usize) -> Self {
+        self.gmail.mailbox_size = size;
+        self
+    }
+
+    /// Messages generated for one account, overriding [`mailbox_size`](Self::mailbox_size).
+    pub fn mailbox_size_for(mut self, account: impl Into<String>, size: usize) -> Self {
+        self.gmail.mailbox_sizes.insert(account.into(), size);
+        self
+    }
+
+    /// Builds the provider and serves it on `127.0.0.1:port` (0 = a free
+    /// port). Fails when the port is taken.
+    pub async fn start_on_port(self, port: u16) -> std::io::Result<MockProvider> {
+        self.build().listen_on(port).await
     }
 }

@@ -43,6 +43,7 @@ impl MockProvider {
                 state,
                 journal: Journal::default(),
                 faults: FaultSet::default(),
+                gmail: crate::gmail::GmailStore::default(),
             },
             client_id,
             refresh_tokens,
@@ -68,6 +69,9 @@ impl MockProvider {
             .await
             .expect("bind 127.0.0.1:0 for the mock provider");
         self.address = listener.local_addr().ok();
+        if !self.shared.state.issuer_configured {
+            self.shared.state.set_issuer(&self.uri());
+        }
         let (tx, rx) = oneshot::channel::<()>();
         let app = self.router();
         tokio::spawn(async move {
@@ -84,7 +88,7 @@ impl MockProvider {
     /// The provider as an axum [`Router`], for in-memory use with
     /// `tower::ServiceExt::oneshot`. Shares state with the server.
     pub fn router(&self) -> Router {
-        router(self.shared.clone())
+        router(self.shared.clone(), crate::admin::routes(self.view()))
     }
 
     /// `http://127.0.0.1:PORT`, or [`IN_MEMORY_URI`] when built without a socket.
@@ -163,24 +167,10 @@ impl MockProvider {
     /// The user revokes every grant of `account` (as from their Google
     /// account page). Returns how many grants were revoked.
     pub fn revoke_account(&self, account: &str) -> usize {
-        let mut model = self.shared.state.model();
-        let mut revoked = 0;
-        for grant in model.grants.values_mut() {
-            if grant.account == account && !grant.revoked {
-                grant.revoked = true;
-                revoked += 1;
-            }
-        }
-        let dead: Vec<_> = model
-            .grants
-            .values()
-            .filter(|g| g.revoked)
-            .map(|g| g.id.clone())
-            .collect();
-        model
-            .access_tokens
-            .retain(|_, record| !dead.contains(&record.grant_id));
-        revoked
+        self.shared
+            .state
+            .model()
+            .revoke_account(account, crate::state::RevocationCause::User)
     }
 
     /// True when `token` is a live access token at the provider's now.
@@ -194,10 +184,79 @@ impl MockProvider {
     }
 }
 
+impl MockProvider {
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// The authorization endpoint URL (`/o/oauth2/v2/auth`).
+    pub fn authorize_url(&self) -> String {
+        format!("{}/o/oauth2/v2/auth", self.uri())
+    }
+
+    /// The revocation endpoint URL.
+    pub fn revoke_url(&self) -> String {
+        format!("{}/revoke", self.uri())
+    }
+
+    /// The tokeninfo endpoint URL.
+    pub fn tokeninfo_url(&self) -> String {
+        format!("{}/tokeninfo", self.uri())
+    }
+
+    /// The JWKS URL (`/oauth2/v3/certs`).
+    pub fn jwks_url(&self) -> String {
+        format!("{}/oauth2/v3/certs", self.uri())
+    }
+
+    /// The issuer identifier (the base URI unless configured).
+    pub fn issuer(&self) -> String {
+        self.shared.state.issuer().to_string()
+    }
+
+    /// The client's first registered redirect URI.
+    pub fn redirect_uri(&self) -> String {
+        let model = self.shared.state.model();
+        model
+            .clients
+            .get(&self.client_id)
+            .and_then(|c| c.redirect_uris.first().cloned())
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for MockProvider {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl MockProvider {
+    /// A handle on the same provider that owns no server: the admin API
+    /// calls the same operations a Rust user does through it.
+    pub(crate) fn view(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            client_id: self.client_id.clone(),
+            refresh_tokens: self.refresh_tokens.clone(),
+            address: self.address,
+            shutdown: None,
+        }
+    }
+
+    /// Installs the parts the builder configures after [`MockProvider::new`].
+    pub(crate) fn install(&mut self, gmail: crate::gmail::GmailStore, fault_seed: u64) {
+        self.shared.gmail = gmail;
+        self.shared.faults = FaultSet::with_seed(fault_seed);
+    }
+
+    pub(crate) fn set_address(&mut self, address: SocketAddr) {
+        self.address = Some(address);
+    }
+
+    pub(crate) fn set_shutdown(&mut self, shutdown: oneshot::Sender<()>) {
+        self.shutdown = Some(shutdown);
     }
 }

@@ -2,10 +2,17 @@
 //!
 //! `builder.rs` collects options and seeds clients and accounts;
 //! `handle.rs` is the running provider (socket or in-memory) and the
-//! operations a test performs on it.
+//! operations a test performs on it; `mailbox_ops.rs` the Gmail and clock
+//! operations.
 
 mod builder;
 mod handle;
+mod mailbox_ops;
 
 pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
 pub use handle::MockProvider;
+
+pub use builder::DEFAULT_REDIRECT_URI;
+pub use handle::IN_MEMORY_URI;
+
+pub(crate) use crate::state::clamp_time;

@@ -1,11 +1,13 @@
-use super::{BODY_LIMIT, Shared, inspect::inspect};
-use crate::fault::{FaultAction, Verdict};
-use crate::{GrantId, IssuedToken, JournalEntry};
+use super::{BODY_LIMIT, Shared, dropped::dropped_connection, inspect::inspect};
+use crate::fault::{FaultAction, Latency, Verdict};
+use crate::gmail::GmailOutcome;
+use crate::{GrantId, IssuedToken, JournalEntry, RequestDetails};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use std::time::SystemTime;
 
 /// What a handler learned while answering, attached to its response as an
 /// extension so the journal can record it.
@@ -27,7 +29,7 @@ impl Outcome {
 }
 
 /// Journals every request and applies the first mounted fault that does not
-/// pass.
+/// pass. Admin requests are journaled but never faulted.
 pub(crate) async fn journal_and_faults(
     State(shared): State<Shared>,
     request: Request,
@@ -36,53 +38,98 @@ pub(crate) async fn journal_and_faults(
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        let response = (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        let response = too_large();
         let entry = blank_entry(&parts, started_at, shared.state.clock.now(), 413);
         shared.journal.record(entry);
         return response;
     };
     let inspection = inspect(&shared.state, &parts, &bytes);
-    let verdict = shared.faults.evaluate(&inspection.facts);
-    let mut fault_label = None;
-    let mut injected = None;
-    if let Verdict::Apply { label, action } = verdict {
-        fault_label = Some(label);
-        match action {
-            FaultAction::Delay(delay) => tokio::time::sleep(delay).await,
-            FaultAction::Respond {
-                status,
-                headers,
-                body,
-            } => injected = Some(respond(status, headers, body)),
+    let verdict = if inspection.facts.endpoint == Some(crate::Endpoint::Admin) {
+        Verdict::Pass
+    } else {
+        shared.faults.evaluate(&inspection.facts)
+    };
+    let (fault_label, action) = match verdict {
+        Verdict::Apply { label, action } => (Some(label), Some(action)),
+        Verdict::Pass => (None, None),
+    };
+    let mut entry = blank_entry(&parts, started_at, started_at, 0);
+    entry.client_id = inspection.facts.client_id.clone();
+    entry.account = inspection.facts.account.clone();
+    entry.grant_id = inspection.grant_id.clone();
+    entry.grant_type = inspection.facts.grant_type.clone();
+    entry.presented = inspection.presented;
+    entry.fault = fault_label;
+    entry.request.url_secret = inspection.url_secret;
+
+    // Moves `parts` into the handler's request: the entry above already
+    // took what the journal needs, so nothing is cloned on the hot path.
+    let handled = move |bytes| next.run(Request::from_parts(parts, Body::from(bytes)));
+    let response = match action {
+        None => handled(bytes).await,
+        Some(FaultAction::Delay(latency)) => {
+            // The set draws latencies, so only fixed delays reach here.
+            if let Latency::Fixed(delay) = latency {
+                tokio::time::sleep(delay).await;
+            }
+            handled(bytes).await
         }
-    }
-    let response = match injected {
-        Some(response) => response,
-        None => {
-            next.run(Request::from_parts(parts.clone(), Body::from(bytes)))
-                .await
+        Some(FaultAction::Respond {
+            status,
+            headers,
+            body,
+        }) => respond(status, headers, body),
+        Some(FaultAction::Reset) => {
+            finish(&shared, entry, None);
+            return dropped_connection();
+        }
+        Some(FaultAction::AckLost) => {
+            let response = handled(bytes).await;
+            finish(&shared, entry, Some(&response));
+            return dropped_connection();
+        }
+        Some(FaultAction::Hang) => {
+            finish(&shared, entry, None);
+            // Never answers: the client's timeout (or its runtime) ends this.
+            return std::future::pending().await;
         }
     };
-    let outcome = response
-        .extensions()
-        .get::<Outcome>()
-        .cloned()
-        .unwrap_or_default();
-    let mut entry = blank_entry(
-        &parts,
-        started_at,
-        shared.state.clock.now(),
-        response.status().as_u16(),
-    );
-    entry.client_id = inspection.facts.client_id;
-    entry.account = outcome.account.or(inspection.facts.account);
-    entry.grant_id = outcome.grant_id.or(inspection.grant_id);
-    entry.grant_type = inspection.facts.grant_type;
-    entry.presented = inspection.presented;
-    entry.issued = outcome.issued;
-    entry.error = outcome.error;
-    entry.fault = fault_label;
+    entry.status = response.status().as_u16();
+    finish(&shared, entry, Some(&response));
+    response
+}
+
+/// Completes `entry` from what the handler attached to `response` (if it
+/// ran) and appends it to the journal. `status` stays as set: 0 for
+/// dropped connections.
+fn finish(shared: &Shared, mut entry: JournalEntry, response: Option<&Response>) {
+    entry.finished_at = shared.state.clock.now();
+    if let Some(response) = response {
+        if let Some(outcome) = response.extensions().get::<Outcome>() {
+            entry.account = outcome.account.clone().or(entry.account);
+            entry.grant_id = outcome.grant_id.clone().or(entry.grant_id);
+            entry.issued = outcome.issued.clone();
+            entry.error = outcome.error.clone();
+        }
+        if let Some(gmail) = response.extensions().get::<GmailOutcome>() {
+            entry.request.message_id = gmail.message_id.clone();
+            entry.request.gmail_message_id = gmail.gmail_message_id.clone();
+        }
+    }
+    tracing::debug!(target: "mock_provider::journal", "{entry}");
     shared.journal.record(entry);
+}
+
+fn too_large() -> Response {
+    let body = serde_json::json!({
+        "error": "invalid_request",
+        "error_description": "Request body too large.",
+    });
+    let mut response = (StatusCode::PAYLOAD_TOO_LARGE, body.to_string()).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }
 
@@ -101,8 +148,8 @@ fn respond(status: StatusCode, headers: Vec<(String, String)>, body: String) -> 
 
 fn blank_entry(
     parts: &http::request::Parts,
-    started_at: std::time::SystemTime,
-    finished_at: std::time::SystemTime,
+    started_at: SystemTime,
+    finished_at: SystemTime,
     status: u16,
 ) -> JournalEntry {
     JournalEntry {
@@ -120,5 +167,9 @@ fn blank_entry(
         status,
         error: None,
         fault: None,
+        request: RequestDetails {
+            path: parts.uri.path().to_owned(),
+            ..RequestDetails::default()
+        },
     }
 }

@@ -2,18 +2,24 @@
 //! that journals every request and applies mounted faults.
 //!
 //! `inspect.rs` reads what a request is about before it is handled (for
-//! fault targeting and the journal); `middleware.rs` records and shapes it.
+//! fault targeting and the journal); `middleware.rs` records and shapes it;
+//! `dropped.rs` makes connection-level faults (reset, lost ack) look the
+//! same over sockets and in memory; `fallback.rs` answers unknown paths and
+//! wrong methods as Google does.
 
+mod dropped;
+mod fallback;
 mod inspect;
 mod middleware;
 
 pub(crate) use middleware::Outcome;
 
 use crate::fault::FaultSet;
+use crate::gmail::GmailStore;
 use crate::journal::Journal;
 use crate::state::ProviderState;
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 /// Largest request body the provider reads; Google's token requests are tiny.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -24,13 +30,34 @@ pub(crate) struct Shared {
     pub state: ProviderState,
     pub journal: Journal,
     pub faults: FaultSet,
+    pub gmail: GmailStore,
 }
 
-/// Builds the provider's router over shared state.
-pub(crate) fn router(shared: Shared) -> Router {
+/// Builds the provider's router over shared state; `admin` holds the admin
+/// routes (built by the handle, which owns the operations they call).
+pub(crate) fn router(shared: Shared, admin: Router) -> Router {
     Router::new()
         .route("/token", post(crate::token::token_endpoint))
+        .route(
+            "/o/oauth2/v2/auth",
+            get(crate::authorize::authorize_endpoint),
+        )
+        .route("/revoke", post(crate::revocation::revoke_endpoint))
+        .route("/tokeninfo", get(crate::tokeninfo::tokeninfo_endpoint))
+        .route(
+            "/.well-known/openid-configuration",
+            get(crate::discovery::openid_configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(crate::discovery::authorization_server_metadata),
+        )
+        .route("/oauth2/v3/certs", get(crate::discovery::jwks))
         .with_state(shared.state.clone())
+        .merge(crate::gmail::routes(shared.clone()))
+        .merge(admin)
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared,
             middleware::journal_and_faults,

@@ -33,3 +33,10 @@ impl TokenMint {
         format!("1//0{}", self.random_text(72))
     }
 }
+
+impl TokenMint {
+    /// `4/0A` followed by opaque text, like Google's authorization codes.
+    pub fn authorization_code(&mut self) -> String {
+        format!("4/0A{}", self.random_text(54))
+    }
+}

@@ -1,51 +1,61 @@
 //! The provider's model of Google: clients, accounts, grants and tokens.
 //!
-//! `model.rs` holds the records, `mint.rs` the seeded token generator and
-//! `secrets.rs` the registry of every secret the provider issued or was given.
-//! [`ProviderState`] ties them together behind one lock.
+//! `model.rs` holds the records, `policy.rs` the settings that shape token
+//! lifetimes, `provider_clock.rs` the skewable clock, `mint.rs` the seeded
+//! token generator and `secrets.rs` the registry of every secret the
+//! provider issued or was given. [`ProviderState`] ties them together behind
+//! one lock; the lifecycle rules that change grants live in
+//! `crate::lifecycle`.
 
 mod mint;
 mod model;
+mod policy;
+mod provider_clock;
 mod secrets;
 
-pub use model::{AccessTokenRecord, Account, Client, Grant};
+pub use model::{AccessTokenRecord, Account, Client, Grant, RevocationCause};
+pub use policy::{ConsentMode, RevokeUnknown, Rotation, TokenPolicy};
 pub use secrets::{RegisteredSecret, SecretKind, SecretRegistry};
 
 pub(crate) use mint::TokenMint;
+pub(crate) use model::{
+    AuthorizationCode, CodeChallenge, Consent, IssuedAccessTokens, RefreshTokenRecord,
+};
+pub(crate) use provider_clock::{ProviderClock, clamp_time};
 
+use crate::signing::{ServiceAccountKey, SigningKey};
 use crate::{Clock, GrantId};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
-
-/// Settings that shape how tokens are issued.
-#[derive(Debug, Clone)]
-pub struct TokenPolicy {
-    /// Lifetime of an access token (Google: 3599 s).
-    pub access_token_ttl: Duration,
-}
-
-impl Default for TokenPolicy {
-    fn default() -> Self {
-        Self {
-            access_token_ttl: Duration::from_secs(3599),
-        }
-    }
-}
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Everything mutable about the provider.
 #[derive(Debug)]
 pub(crate) struct Model {
     pub clients: BTreeMap<String, Client>,
     pub accounts: BTreeMap<String, Account>,
+    /// The account that consents when `login_hint` names none we know.
+    pub default_account: Option<String>,
     pub grants: BTreeMap<GrantId, Grant>,
-    /// refresh token value -> grant
-    pub refresh_tokens: HashMap<String, GrantId>,
+    /// refresh token value -> its record
+    pub refresh_tokens: HashMap<String, RefreshTokenRecord>,
     /// access token value -> record
     pub access_tokens: HashMap<String, AccessTokenRecord>,
+    /// grant -> the access tokens issued under it, so revocation and early
+    /// invalidation touch only that grant's tokens.
+    pub grant_access_tokens: HashMap<GrantId, IssuedAccessTokens>,
+    /// (account, client) -> live offline grants, oldest first (the
+    /// refresh-token limit evicts from the front).
+    pub offline_grants: BTreeMap<(String, String), VecDeque<GrantId>>,
+    /// (account, client) -> what was consented so far.
+    pub consents: BTreeMap<(String, String), Consent>,
+    /// authorization code value -> what it was issued for
+    pub codes: HashMap<String, AuthorizationCode>,
+    /// Sweep expired codes once `codes` reaches this size.
+    pub code_sweep_at: usize,
+    pub consent_mode: ConsentMode,
     pub mint: TokenMint,
     pub policy: TokenPolicy,
-    next_grant: u64,
+    pub next_grant: u64,
 }
 
 impl Model {
@@ -53,42 +63,20 @@ impl Model {
         Self {
             clients: BTreeMap::new(),
             accounts: BTreeMap::new(),
+            default_account: None,
             grants: BTreeMap::new(),
             refresh_tokens: HashMap::new(),
             access_tokens: HashMap::new(),
+            grant_access_tokens: HashMap::new(),
+            offline_grants: BTreeMap::new(),
+            consents: BTreeMap::new(),
+            codes: HashMap::new(),
+            code_sweep_at: 64,
+            consent_mode: ConsentMode::default(),
             mint: TokenMint::new(seed),
             policy,
             next_grant: 0,
         }
-    }
-
-    /// Creates a grant with a fresh refresh token for `account` and `client_id`.
-    pub fn create_grant(
-        &mut self,
-        account: &str,
-        client_id: &str,
-        scopes: Vec<String>,
-        secrets: &SecretRegistry,
-        now: std::time::SystemTime,
-    ) -> (GrantId, String) {
-        self.next_grant += 1;
-        let grant_id = GrantId(format!("g{}", self.next_grant));
-        let refresh_token = self.mint.refresh_token();
-        secrets.register(SecretKind::RefreshToken, &refresh_token);
-        self.refresh_tokens
-            .insert(refresh_token.clone(), grant_id.clone());
-        self.grants.insert(
-            grant_id.clone(),
-            Grant {
-                id: grant_id.clone(),
-                account: account.to_owned(),
-                client_id: client_id.to_owned(),
-                scopes,
-                created_at: now,
-                revoked: false,
-            },
-        );
-        (grant_id, refresh_token)
     }
 }
 
@@ -96,16 +84,33 @@ impl Model {
 #[derive(Debug, Clone)]
 pub struct ProviderState {
     model: Arc<Mutex<Model>>,
+    /// The provider clock (injected clock + skew); what everything reads.
     pub(crate) clock: Arc<dyn Clock>,
+    /// The same clock, for skew and jump operations.
+    pub(crate) provider_clock: Arc<ProviderClock>,
     pub(crate) secrets: SecretRegistry,
+    /// The id_token signing key, parsed once at build.
+    pub(crate) signing: Arc<SigningKey>,
+    /// Service accounts for the jwt-bearer grant: email -> public key.
+    pub(crate) service_accounts: Arc<BTreeMap<String, ServiceAccountKey>>,
+    /// `iss` of id_tokens, discovery and authorization responses.
+    issuer: Arc<RwLock<Arc<str>>>,
+    /// True when the builder fixed the issuer (a socket must not replace it).
+    pub(crate) issuer_configured: bool,
 }
 
 impl ProviderState {
     pub(crate) fn new(clock: Arc<dyn Clock>, seed: u64, policy: TokenPolicy) -> Self {
+        let provider_clock = Arc::new(ProviderClock::new(clock));
         Self {
             model: Arc::new(Mutex::new(Model::new(seed, policy))),
-            clock,
+            clock: provider_clock.clone(),
+            provider_clock,
             secrets: SecretRegistry::default(),
+            signing: Arc::new(SigningKey::shipped()),
+            service_accounts: Arc::new(BTreeMap::new()),
+            issuer: Arc::new(RwLock::new(Arc::from(crate::provider::IN_MEMORY_URI))),
+            issuer_configured: false,
         }
     }
 
@@ -114,5 +119,17 @@ impl ProviderState {
         // Handlers validate before they mutate, so a poisoned lock still
         // holds a consistent model.
         self.model.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The issuer identifier (the provider's base URI unless configured).
+    pub(crate) fn issuer(&self) -> Arc<str> {
+        self.issuer
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_issuer(&self, issuer: &str) {
+        *self.issuer.write().unwrap_or_else(|e| e.into_inner()) = Arc::from(issuer);
     }
 }

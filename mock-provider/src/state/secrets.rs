@@ -1,5 +1,7 @@
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// What kind of secret a registry entry is.
@@ -12,6 +14,14 @@ pub enum SecretKind {
     RefreshToken,
     /// A configured client secret.
     ClientSecret,
+    /// An issued authorization code.
+    AuthorizationCode,
+    /// An issued OpenID Connect id_token.
+    IdToken,
+    /// A PKCE code verifier a client presented.
+    CodeVerifier,
+    /// A service-account JWT assertion a client presented.
+    JwtAssertion,
 }
 
 /// One secret the provider issued or was configured with.
@@ -36,17 +46,43 @@ pub struct RegisteredSecret {
 #[derive(Debug, Clone, Default)]
 pub struct SecretRegistry {
     secrets: Arc<Mutex<Vec<RegisteredSecret>>>,
+    /// Hashes of every registered value, so registering and `contains`
+    /// stay O(1) however many tokens were issued (no values: Debug-safe).
+    index: Arc<Mutex<HashSet<u64>>>,
+}
+
+fn value_hash(value: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl SecretRegistry {
     pub(crate) fn register(&self, kind: SecretKind, value: &str) {
-        let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        if !secrets.iter().any(|s| s.value.expose_secret() == value) {
+        if value.is_empty() {
+            return;
+        }
+        let fresh = self
+            .index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value_hash(value));
+        if fresh {
+            let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
             secrets.push(RegisteredSecret {
                 kind,
                 value: SecretString::from(value.to_owned()),
             });
         }
+    }
+
+    /// True when `value` is a registered secret (by hash; a collision of
+    /// 64-bit hashes is the only false positive).
+    pub fn contains(&self, value: &str) -> bool {
+        self.index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&value_hash(value))
     }
 
     /// Every secret registered so far.

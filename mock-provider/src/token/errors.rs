@@ -18,6 +18,10 @@ pub struct TokenError {
     status: StatusCode,
     error: &'static str,
     error_description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_uri: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_subtype: Option<&'static str>,
 }
 
 impl TokenError {
@@ -26,6 +30,8 @@ impl TokenError {
             status,
             error,
             error_description: description.into(),
+            error_uri: None,
+            error_subtype: None,
         }
     }
 
@@ -78,6 +84,74 @@ impl TokenError {
             "unsupported_grant_type",
             format!("Invalid grant_type: {value}"),
         )
+    }
+
+    /// 400 `invalid_grant` "Bad Request": the code was reused, expired,
+    /// unknown, or issued to another client.
+    pub fn bad_code() -> Self {
+        Self::invalid_grant("Bad Request")
+    }
+
+    /// 400 `invalid_grant`: the code is not shaped like a Google code.
+    pub fn malformed_code() -> Self {
+        Self::invalid_grant("Malformed auth code.")
+    }
+
+    /// 400 `invalid_grant`: the PKCE verifier does not match the challenge.
+    pub fn invalid_code_verifier() -> Self {
+        Self::invalid_grant("Invalid code verifier.")
+    }
+
+    /// 400 `invalid_grant`: a challenge was sent but no verifier.
+    pub fn missing_code_verifier() -> Self {
+        Self::invalid_grant("Missing code verifier.")
+    }
+
+    /// 400 `redirect_uri_mismatch`: the token request's `redirect_uri`
+    /// differs from the authorization request's.
+    pub fn redirect_uri_mismatch() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "redirect_uri_mismatch",
+            "Bad Request",
+        )
+    }
+
+    /// 400 `invalid_scope`: a refresh asked for scopes outside the grant.
+    /// The description is Java's `Map.toString`, as Google prints it.
+    pub fn invalid_scope(invalid: &[&str]) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            format!(
+                "Some requested scopes were invalid. {{invalid=[{}]}}",
+                invalid.join(", ")
+            ),
+        )
+    }
+
+    /// 400 `invalid_grant` with `error_subtype` `invalid_rapt`: session
+    /// control wants the user to re-authenticate.
+    pub fn invalid_rapt() -> Self {
+        let mut error = Self::invalid_grant("reauth related error (invalid_rapt)");
+        error.error_uri = Some("https://support.google.com/a/answer/9368756");
+        error.error_subtype = Some("invalid_rapt");
+        error
+    }
+
+    /// 400 `invalid_grant` with a description of its own.
+    pub fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
+    /// 400 `invalid_scope` with a description of its own.
+    pub fn invalid_scope_described(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", description)
+    }
+
+    /// The error description Google sends.
+    pub fn description(&self) -> &str {
+        &self.error_description
     }
 
     /// The HTTP status.

@@ -47,8 +47,27 @@ pub(crate) fn client_credentials(
     headers: &HeaderMap,
     form: &TokenForm,
 ) -> Result<(Option<String>, Option<String>), TokenError> {
-    if let Some(value) = headers.get(http::header::AUTHORIZATION) {
-        let bad = || TokenError::invalid_request("Invalid authorization header.");
+    if let Some(credentials) = client_credentials_from_header(headers) {
+        let (id, secret) = credentials?;
+        return Ok((Some(id), Some(secret)));
+    }
+    Ok((
+        form.get("client_id").map(str::to_owned),
+        form.get("client_secret").map(str::to_owned),
+    ))
+}
+
+/// `Authorization: Basic` credentials (id, secret), when the header is sent.
+pub(crate) fn client_credentials_from_header(
+    headers: &HeaderMap,
+) -> Option<Result<(String, String), TokenError>> {
+    let value = headers.get(http::header::AUTHORIZATION)?;
+    Some(parse_basic(value))
+}
+
+fn parse_basic(value: &http::HeaderValue) -> Result<(String, String), TokenError> {
+    let bad = || TokenError::invalid_request("Invalid authorization header.");
+    {
         let text = value.to_str().map_err(|_| bad())?;
         let encoded = text.strip_prefix("Basic ").ok_or_else(bad)?;
         let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
@@ -60,12 +79,8 @@ pub(crate) fn client_credentials(
                 serde_urlencoded::from_str(&format!("v={s}")).map_err(|_| bad())?;
             Ok(pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default())
         };
-        return Ok((Some(unescape(id)?), Some(unescape(secret)?)));
+        Ok((unescape(id)?, unescape(secret)?))
     }
-    Ok((
-        form.get("client_id").map(str::to_owned),
-        form.get("client_secret").map(str::to_owned),
-    ))
 }
 
 /// Authenticates the client; returns its id.

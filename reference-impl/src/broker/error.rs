@@ -44,7 +44,7 @@ pub enum BrokerError {
         status: u16,
         /// The OAuth error code, when the body had one.
         error: Option<String>,
-        /// The `Retry-After` delay, when the provider sent one in seconds.
+        /// The `Retry-After` delay (sent as seconds or as an HTTP date).
         retry_after: Option<Duration>,
     },
     /// No complete response arrived; retry later.
@@ -65,6 +65,26 @@ pub enum BrokerError {
         #[source]
         source: StoreError,
     },
+    /// A feature was used whose endpoint is not configured.
+    #[error("`{setting}` is not configured; set it in `BrokerConfig`")]
+    NotConfigured {
+        /// The missing `BrokerConfig` field.
+        setting: &'static str,
+    },
+    /// Another process holds the refresh lease and did not store a new token in time.
+    #[error(
+        "another process is refreshing account `{account}` and has not stored a token yet; retry later"
+    )]
+    LeaseBusy {
+        /// The account.
+        account: String,
+    },
+    /// The refresh task ended without an outcome (it panicked or its runtime shut down).
+    #[error("the refresh task for account `{account}` ended without an outcome; retry later")]
+    RefreshAborted {
+        /// The account.
+        account: String,
+    },
     /// The provider's answer did not follow the protocol.
     #[error("the token endpoint sent an unusable answer for account `{account}`: {problem}")]
     Protocol {
@@ -83,6 +103,30 @@ pub enum ProtocolProblem {
     MissingExpiresIn,
     /// `expires_in` was zero or too large to represent.
     InvalidExpiresIn,
+    /// `expires_in` was not a JSON number (for example the string `"3599"`).
+    ExpiresInNotANumber,
+    /// `expires_in` was negative, zero, or longer than a day.
+    ExpiresInOutOfRange {
+        /// The value sent, in seconds (saturated to the `i64` range).
+        seconds: i64,
+    },
+    /// A success response without a string `access_token`.
+    MissingAccessToken,
+    /// A 200 response carrying an OAuth `error` field.
+    ErrorInSuccess {
+        /// The error code (replaced by `<nonstandard>` unless it looks like an OAuth code).
+        error: String,
+    },
+    /// A success status with a body that is not JSON.
+    NotJson {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A success status with an HTML page (a captive portal, proxy or login page).
+    HtmlPage {
+        /// The HTTP status.
+        status: u16,
+    },
     /// The body was not the JSON the status promised (the body is not kept: it may hold a token).
     Unparseable {
         /// The HTTP status.
@@ -103,6 +147,25 @@ impl fmt::Display for ProtocolProblem {
         match self {
             Self::MissingExpiresIn => f.write_str("success response without `expires_in`"),
             Self::InvalidExpiresIn => f.write_str("`expires_in` is zero or out of range"),
+            Self::ExpiresInNotANumber => f.write_str("`expires_in` is not a json number"),
+            Self::ExpiresInOutOfRange { seconds } => write!(
+                f,
+                "`expires_in` of `{seconds}` seconds is outside 1 s to 1 day"
+            ),
+            Self::MissingAccessToken => f.write_str("success response without `access_token`"),
+            Self::ErrorInSuccess { error } => {
+                write!(
+                    f,
+                    "http 200 carrying error `{error}`; not accepted as a token"
+                )
+            }
+            Self::NotJson { status } => write!(f, "http {status} body is not json"),
+            Self::HtmlPage { status } => {
+                write!(
+                    f,
+                    "http {status} body is an html page, not a token response"
+                )
+            }
             Self::Unparseable { status } => {
                 write!(f, "http {status} body is not a valid oauth response")
             }
@@ -142,9 +205,22 @@ impl BrokerError {
         match self {
             Self::UnknownAccount { .. } => ErrorKind::UnknownAccount,
             Self::Revoked { .. } | Self::NeedsReauth { .. } => ErrorKind::Revoked,
-            Self::ProviderUnavailable { .. } | Self::Transport { .. } => ErrorKind::Transient,
+            Self::ProviderUnavailable { .. }
+            | Self::Transport { .. }
+            | Self::LeaseBusy { .. }
+            | Self::RefreshAborted { .. } => ErrorKind::Transient,
             Self::Storage { .. } => ErrorKind::Storage,
-            Self::Protocol { .. } => ErrorKind::Protocol,
+            Self::Protocol { .. } | Self::NotConfigured { .. } => ErrorKind::Protocol,
+        }
+    }
+}
+
+impl BrokerError {
+    /// How long the provider asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::ProviderUnavailable { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }

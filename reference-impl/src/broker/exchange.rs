@@ -1,20 +1,26 @@
-//! One refresh-token exchange through the `oauth2` crate, riding our [`HttpTransport`].
+//! Token endpoint calls (refresh and code exchange) through the `oauth2` crate, riding
+//! our [`HttpTransport`]. `response_check.rs` vets every answer before `oauth2` parses it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{EndpointNotSet, EndpointSet, RequestTokenError, TokenResponse};
 
 use super::error::{BrokerError, ProtocolProblem};
+use super::response_check::{AdapterError, check_response, sanitize_code};
 use crate::secret::{AccessToken, RefreshToken};
-use crate::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 
 /// A `BasicClient` with only the token endpoint set.
 pub(crate) type RefreshClient =
     BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// A `BasicClient` with the authorization and token endpoints set.
+pub(crate) type CodeClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// A successful token response, already validated.
 pub(crate) struct Refreshed {
@@ -24,47 +30,52 @@ pub(crate) struct Refreshed {
     pub scopes: Option<Vec<String>>,
 }
 
-/// Failures our HTTP adapter reports to `oauth2` before it parses anything.
-#[derive(Debug, thiserror::Error)]
-enum AdapterError {
-    #[error("transport failed")]
-    Transport(#[source] TransportError),
-    /// 5xx and 429 are answered by proxies and overload paths with arbitrary bodies,
-    /// so they are classified by status instead of being parsed as OAuth errors.
-    #[error("token endpoint answered http {status}")]
-    Unavailable {
-        status: u16,
-        error: Option<String>,
-        retry_after: Option<Duration>,
-    },
-}
-
-/// Exchanges `refresh_token` for a new access token.
+/// Exchanges `refresh_token` for a new access token. `now` dates `Retry-After`.
 pub(crate) async fn exchange(
     client: &RefreshClient,
     transport: &Arc<dyn HttpTransport>,
     account: &str,
     refresh_token: &RefreshToken,
+    now: SystemTime,
 ) -> Result<Refreshed, BrokerError> {
-    let http_client = TransportClient {
-        transport: Arc::clone(transport),
-        status: AtomicU16::new(0),
-    };
+    let http_client = TransportClient::new(transport, now);
     let secret = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
     let result = client
         .exchange_refresh_token(&secret)
         .request_async(&http_client)
         .await;
-    let status = http_client.status.load(Ordering::Relaxed);
-    let protocol = |problem| BrokerError::Protocol {
-        account: account.to_owned(),
-        problem,
-    };
+    finish(result, account, &http_client)
+}
 
+/// Exchanges an authorization `code` (with its PKCE `verifier`) for tokens.
+pub(crate) async fn exchange_code(
+    client: &CodeClient,
+    transport: &Arc<dyn HttpTransport>,
+    account: &str,
+    code: String,
+    verifier: String,
+    now: SystemTime,
+) -> Result<Refreshed, BrokerError> {
+    let http_client = TransportClient::new(transport, now);
+    let result = client
+        .exchange_code(oauth2::AuthorizationCode::new(code))
+        .set_pkce_verifier(oauth2::PkceCodeVerifier::new(verifier))
+        .request_async(&http_client)
+        .await;
+    finish(result, account, &http_client)
+}
+
+fn finish(
+    result: Result<BasicTokenResponse, OAuthError>,
+    account: &str,
+    http_client: &TransportClient,
+) -> Result<Refreshed, BrokerError> {
+    let status = http_client.status.load(Ordering::Relaxed);
     let response = result.map_err(|error| classify(error, account, status))?;
-    let expires_in = response
-        .expires_in()
-        .ok_or_else(|| protocol(ProtocolProblem::MissingExpiresIn))?;
+    let expires_in = response.expires_in().ok_or_else(|| BrokerError::Protocol {
+        account: account.to_owned(),
+        problem: ProtocolProblem::MissingExpiresIn,
+    })?;
     Ok(Refreshed {
         access_token: AccessToken::new(response.access_token().secret().as_str()),
         expires_in,
@@ -86,6 +97,17 @@ struct TransportClient {
     transport: Arc<dyn HttpTransport>,
     /// The last response status; `oauth2` does not hand it back on parse failures.
     status: AtomicU16,
+    now: SystemTime,
+}
+
+impl TransportClient {
+    fn new(transport: &Arc<dyn HttpTransport>, now: SystemTime) -> Self {
+        Self {
+            transport: Arc::clone(transport),
+            status: AtomicU16::new(0),
+            now,
+        }
+    }
 }
 
 impl<'c> oauth2::AsyncHttpClient<'c> for TransportClient {
@@ -101,34 +123,10 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TransportClient {
                 .map_err(AdapterError::Transport)?;
             self.status
                 .store(response.status().as_u16(), Ordering::Relaxed);
-            check_unavailable(&response)?;
+            check_response(&response, self.now)?;
             Ok(response)
         })
     }
-}
-
-fn check_unavailable(response: &HttpResponse) -> Result<(), AdapterError> {
-    let status = response.status();
-    if !(status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS) {
-        return Ok(());
-    }
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
-    let error = serde_json::from_slice::<ErrorBody>(response.body())
-        .ok()
-        .map(|body| sanitize_code(&body.error));
-    let retry_after = response
-        .headers()
-        .get(http::header::RETRY_AFTER)
-        .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    Err(AdapterError::Unavailable {
-        status: status.as_u16(),
-        error,
-        retry_after,
-    })
 }
 
 type OAuthError = RequestTokenError<AdapterError, oauth2::basic::BasicErrorResponse>;
@@ -175,24 +173,14 @@ fn classify(error: OAuthError, account: &str, status: u16) -> BrokerError {
             error,
             retry_after,
         },
+        RequestTokenError::Request(AdapterError::Invalid(problem)) => {
+            BrokerError::Protocol { account, problem }
+        }
         // The parse error and body are dropped on purpose: a half-valid success body
         // still contains the access token.
         RequestTokenError::Parse(..) | RequestTokenError::Other(_) => BrokerError::Protocol {
             account,
             problem: ProtocolProblem::Unparseable { status },
         },
-    }
-}
-
-/// Keeps provider error codes out of messages unless they look like OAuth codes, so a
-/// misbehaving endpoint cannot smuggle a token into our errors and logs.
-fn sanitize_code(code: &str) -> String {
-    let looks_like_code = !code.is_empty()
-        && code.len() <= 64
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    if looks_like_code {
-        code.to_owned()
-    } else {
-        "<nonstandard>".to_owned()
     }
 }

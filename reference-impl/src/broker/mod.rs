@@ -1,21 +1,39 @@
 //! The token broker.
 //!
 //! `token_broker.rs` is the public face: the lock-free cached path and account
-//! bookkeeping. `refresh.rs` runs one single-flight refresh and decides what its outcome
-//! means; `exchange.rs` is the `oauth2` call over our transport; `persist.rs` writes
-//! grants with compare-and-swap. `slot.rs` holds per-account state, `config.rs`,
-//! `error.rs` and `status.rs` the public value types.
+//! bookkeeping; `handle.rs` is the per-account handle for the fastest path.
+//! `refresh.rs` runs single-flight refreshes in their own tasks and decides what a
+//! failure means, with `retry.rs` (urgency, backoff, rate limit) and `lease.rs`
+//! (cross-process coordination). `obtain.rs` is one exchange and what follows it,
+//! `exchange.rs` the `oauth2` call over our transport, `response_check.rs` the vetting
+//! of answers, `persist.rs` compare-and-swap writes and their background retry.
+//! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
+//! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
+//! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
 
+mod authorize;
+mod authorize_error;
+mod background;
 mod config;
 mod error;
 mod exchange;
+mod handle;
+mod lease;
+mod metrics;
+mod obtain;
 mod persist;
 mod refresh;
+mod response_check;
+mod retry;
+mod revoke;
 mod slot;
 mod status;
 mod token_broker;
 
+pub use self::authorize_error::AuthorizationError;
+pub use self::background::BackgroundRefresh;
 pub use self::config::BrokerConfig;
 pub use self::error::{BrokerError, ErrorKind, ProtocolProblem};
-pub use self::status::{AccountState, AccountStatus};
+pub use self::handle::AccountHandle;
+pub use self::status::{AccountState, AccountStatus, FailureCounts};
 pub use self::token_broker::{ConfigError, TokenBroker};

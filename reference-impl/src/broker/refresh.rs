@@ -1,181 +1,225 @@
+//! Single-flight refresh: who sends, who waits, and what a failure means.
+//!
+//! The first caller that finds a token due starts a *flight*: the refresh runs in its
+//! own tokio task and its outcome is a shared future every concurrent caller awaits.
+//! Because the task is spawned, a caller cancelled mid-refresh (a timeout, a dropped
+//! request) cannot cancel the exchange halfway and lose a rotated refresh token.
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use tracing::Instrument;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 
-use super::error::{BrokerError, ErrorKind, ProtocolProblem};
-use super::exchange::exchange;
-use super::persist::ConflictPolicy;
-use super::slot::{AccountSlot, CachedToken, RefreshState};
+use super::error::{BrokerError, ErrorKind};
+use super::metrics;
+use super::retry::Urgency;
+use super::slot::{AccountSlot, CachedToken, Flight, RefreshState};
 use super::token_broker::Inner;
 use crate::secret::AccessToken;
-use crate::store::StoredGrant;
 
-/// Longest wait between attempts while an older token is still being served.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Salt for backoff draws, so they are independent of the refresh-point jitter.
+const BACKOFF_SALT: u64 = 0xB0FF;
+/// Never retry sooner than this, even when full jitter draws zero.
+const MIN_BACKOFF: Duration = Duration::from_millis(50);
 
 impl Inner {
     /// Everything after a cache miss: find the account, then join or start a refresh.
-    pub async fn access_token_slow(&self, account: &str) -> Result<AccessToken, BrokerError> {
+    pub async fn access_token_slow(
+        self: &Arc<Self>,
+        account: &str,
+    ) -> Result<AccessToken, BrokerError> {
         let slot = match self.slot(account) {
             Some(slot) => slot,
             None => self.load_slot(account).await?,
         };
-        // Read before the cache check: if an attempt finishes after this point, the
-        // counter will have moved by the time we hold the lock.
-        let seen = slot.completed_attempts.load(Ordering::Acquire);
-        if let Some(token) = slot.fresh(self.clock.now()) {
-            return Ok(token);
+        self.token_for(&slot).await
+    }
+
+    pub async fn token_for(
+        self: &Arc<Self>,
+        slot: &Arc<AccountSlot>,
+    ) -> Result<AccessToken, BrokerError> {
+        match self.join_or_start(slot) {
+            Ok(flight) => flight.await,
+            Err(settled) => settled,
         }
-        let mut state = slot.refresh.lock().await;
-        if slot.completed_attempts.load(Ordering::Acquire) != seen {
-            // An attempt finished while we queued: its outcome is ours too.
-            if let Some(token) = slot.unexpired(self.clock.now()) {
-                return Ok(token);
+    }
+
+    /// The refresh to wait on, or (as `Err`) an outcome known without one: a fresh
+    /// token, needs-reauth, or a backoff still running.
+    fn join_or_start(
+        self: &Arc<Self>,
+        slot: &Arc<AccountSlot>,
+    ) -> Result<Flight, Result<AccessToken, BrokerError>> {
+        let mut flight = slot.flight();
+        let now = self.clock.now();
+        if let Some(token) = slot.fresh(now) {
+            return Err(Ok(token));
+        }
+        if slot.needs_reauth() {
+            return Err(Err(BrokerError::NeedsReauth {
+                account: slot.account.to_string(),
+            }));
+        }
+        if let Some(current) = flight.as_ref() {
+            return Ok(current.clone());
+        }
+        if let Some(settled) = self.backing_off(slot, now) {
+            return Err(settled);
+        }
+        let started = self.start_flight(slot);
+        *flight = Some(started.clone());
+        Ok(started)
+    }
+
+    /// During a backoff: the unexpired old token, or the last error.
+    fn backing_off(
+        &self,
+        slot: &AccountSlot,
+        now: SystemTime,
+    ) -> Option<Result<AccessToken, BrokerError>> {
+        let mut health = slot.health();
+        if let Some(cached) = slot.cached.load().as_deref()
+            && now < cached.received_at
+        {
+            health.clock_regressions = health.clock_regressions.saturating_add(1);
+            metrics::clock_regression();
+            tracing::warn!(account = %slot.account, "the clock went backwards; not trusting the cached token");
+        }
+        let next = health.next_attempt_at?;
+        // A clock that went back past the failure would stretch the backoff; ignore it.
+        let failed_at = health.last_failure_at.unwrap_or(SystemTime::UNIX_EPOCH);
+        if now >= next || now < failed_at {
+            return None;
+        }
+        if let Some(token) = slot.unexpired(now) {
+            return Some(Ok(token));
+        }
+        health.last_error.clone().map(Err)
+    }
+
+    fn start_flight(self: &Arc<Self>, slot: &Arc<AccountSlot>) -> Flight {
+        let task = Arc::clone(self).run_refresh(Arc::clone(slot));
+        let account = slot.account.to_string();
+        let outcome: BoxFuture<'static, Result<AccessToken, BrokerError>> =
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let handle = runtime.spawn(task);
+                    Box::pin(async move {
+                        handle
+                            .await
+                            .unwrap_or(Err(BrokerError::RefreshAborted { account }))
+                    })
+                }
+                // Outside tokio there is nothing to spawn on; run it in the caller.
+                Err(_) => Box::pin(task),
+            };
+        outcome.shared()
+    }
+
+    /// The body of a flight's task.
+    async fn run_refresh(
+        self: Arc<Self>,
+        slot: Arc<AccountSlot>,
+    ) -> Result<AccessToken, BrokerError> {
+        let account = slot.account.to_string();
+        let started = tokio::time::Instant::now();
+        let result = {
+            let mut state = slot.refresh.lock().await;
+            match self.refresh(&account, &slot, &mut state).await {
+                Ok(token) => Ok(token),
+                Err(error) => self.on_failure(&account, &slot, &mut state, error),
             }
-            if let Some(error) = &state.last_failure {
-                return Err(error.clone());
-            }
-        }
-        if slot.needs_reauth.load(Ordering::Acquire) {
-            return Err(BrokerError::NeedsReauth {
-                account: account.to_owned(),
-            });
-        }
-        if let Some(token) = slot.fresh(self.clock.now()) {
-            return Ok(token);
-        }
-        let _refreshing = slot.refreshing_guard();
-        let result = match self.refresh(account, &slot, &mut state).await {
-            Ok(token) => {
-                state.last_failure = None;
-                Ok(token)
-            }
-            Err(error) => self.on_failure(account, &slot, &mut state, error),
         };
-        // Last, so callers that see the new count also see the outcome.
-        slot.completed_attempts.fetch_add(1, Ordering::Release);
+        metrics::refresh_duration(started.elapsed());
+        if slot.health().persist_pending {
+            self.schedule_persist_retry(&slot);
+        }
+        // Last, after the outcome is published in the slot: a caller that finds no
+        // flight finds the new token or the new backoff instead.
+        *slot.flight() = None;
+        self.schedule_changed.notify_one();
         result
     }
 
+    /// Adopt a newer stored token or coordinate with other processes, then exchange,
+    /// retrying transient failures as hard as the token's remaining life demands.
     async fn refresh(
         &self,
         account: &str,
         slot: &AccountSlot,
         state: &mut RefreshState,
     ) -> Result<AccessToken, BrokerError> {
-        self.adopt_newer_stored(account, slot, state).await;
-        if let Some(token) = slot.fresh(self.clock.now()) {
+        if let Some(token) = self.adopt_newer_stored(account, slot, state).await? {
             return Ok(token);
         }
-        // Expiry counts from before sending, so a slow answer cannot stretch its life.
-        let sent_at = self.clock.now();
-        let span = tracing::debug_span!("refresh", account);
-        let refreshed = async {
-            tracing::debug!("refresh started");
-            exchange(
-                &self.client,
-                &self.transport,
-                account,
-                &state.grant.refresh_token,
-            )
-            .await
-        }
-        .instrument(span.clone())
-        .await?;
-        let expires_at = Some(refreshed.expires_in)
-            .filter(|lifetime| !lifetime.is_zero())
-            .and_then(|lifetime| sent_at.checked_add(lifetime))
-            .ok_or_else(|| BrokerError::Protocol {
-                account: account.to_owned(),
-                problem: ProtocolProblem::InvalidExpiresIn,
-            })?;
-        let rotated = refreshed.refresh_token.is_some();
-        let grant = StoredGrant {
-            version: state
-                .grant
-                .version
-                .max(state.persisted_version.unwrap_or(0))
-                + 1,
-            refresh_token: refreshed
-                .refresh_token
-                .unwrap_or_else(|| state.grant.refresh_token.clone()),
-            access_token: Some(refreshed.access_token.clone()),
-            expires_at: Some(expires_at),
-            scopes: refreshed
-                .scopes
-                .unwrap_or_else(|| state.grant.scopes.clone()),
+        let lease = match self.coordinate(account, slot, state).await? {
+            super::lease::Coordinated::Adopted(token) => return Ok(token),
+            super::lease::Coordinated::Proceed(lease) => lease,
         };
-        // Persist before publishing: a rotated refresh token must be durable before
-        // the access token it came with is used.
-        let (grant, persisted) = self
-            .persist(
-                account,
-                state.persisted_version,
-                grant,
-                ConflictPolicy::KeepNewerStored,
-            )
-            .await;
-        state.grant = grant;
-        if let Ok(version) = &persisted {
-            state.persisted_version = Some(*version);
-        }
-        state.generation += 1;
-        slot.cached.store(Some(Arc::new(CachedToken {
-            access_token: refreshed.access_token.clone(),
-            refresh_at: self.refresh_at(account, state.generation, Some(sent_at), expires_at),
-            expires_at,
-        })));
-        {
-            let mut health = slot.health();
-            health.last_refresh = Some(sent_at);
-            health.consecutive_failures = 0;
-            health.persist_pending = persisted.is_err();
-        }
-        tracing::debug!(parent: &span, rotated, persisted = persisted.is_ok(), "refresh succeeded");
-        Ok(refreshed.access_token)
+        let result = self.refresh_with_retries(account, slot, state).await;
+        self.release(lease).await;
+        result
     }
 
-    /// Picks up a grant another process (or an operator) stored after ours.
-    async fn adopt_newer_stored(
+    async fn refresh_with_retries(
         &self,
         account: &str,
         slot: &AccountSlot,
         state: &mut RefreshState,
-    ) {
-        match self.store.load(account).await {
-            Ok(Some(stored)) if Some(stored.version) > state.persisted_version => {
-                tracing::debug!(
-                    account,
-                    version = stored.version,
-                    "adopting a newer grant from the store"
-                );
-                if let (Some(access_token), Some(expires_at)) =
-                    (&stored.access_token, stored.expires_at)
-                {
-                    let refresh_at = self.refresh_at(account, state.generation, None, expires_at);
-                    if self.clock.now() < refresh_at {
-                        let access_token = access_token.clone();
-                        slot.cached.store(Some(Arc::new(CachedToken {
-                            access_token,
-                            refresh_at,
-                            expires_at,
-                        })));
-                    }
-                }
-                state.persisted_version = Some(stored.version);
-                state.grant = stored;
-                slot.health().persist_pending = false;
+    ) -> Result<AccessToken, BrokerError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let expires_at = slot.cached.load().as_deref().map(|c| c.expires_at);
+            let urgency = Urgency::at(&self.config, self.clock.now(), expires_at);
+            let policy = urgency.policy();
+            self.limiter.acquire().await;
+            let error = match self.exchange_and_persist(account, slot, state).await {
+                Ok(token) => return Ok(token),
+                Err(error) => error,
+            };
+            if error.kind() != ErrorKind::Transient || attempt >= policy.attempts {
+                return Err(error);
             }
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(account, %error, "could not read the store before refreshing; using the grant in memory");
+            state.attempts += 1;
+            let delay = self.backoff(account, state.attempts, policy, attempt, &error);
+            if delay > policy.cap {
+                // The provider asked for a longer pause than callers should wait inline.
+                return Err(error);
             }
+            metrics::retry(urgency);
+            tracing::debug!(
+                account,
+                urgency = urgency.label(),
+                attempt,
+                ?delay,
+                "retrying a transient refresh failure"
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 
-    /// Records a failed attempt. Returns the old token if it is still valid (and
+    fn backoff(
+        &self,
+        account: &str,
+        draw: u64,
+        policy: super::retry::RetryPolicy,
+        failures: u32,
+        error: &BrokerError,
+    ) -> Duration {
+        // Salted with this broker's name so processes sharing an account do not back
+        // off in lockstep.
+        let salt = BACKOFF_SALT ^ super::config::fnv1a(self.holder.as_bytes());
+        let jitter = |ceiling| self.config.draw(account, salt, draw, ceiling);
+        policy
+            .delay(jitter, failures, error.retry_after())
+            .max(MIN_BACKOFF)
+    }
+
+    /// Records a failed refresh. Returns the old token if it is still valid (and
     /// backs off the next attempt), the error otherwise.
     fn on_failure(
         &self,
@@ -184,37 +228,61 @@ impl Inner {
         state: &mut RefreshState,
         error: BrokerError,
     ) -> Result<AccessToken, BrokerError> {
-        let failures = {
-            let mut health = slot.health();
-            health.consecutive_failures = health.consecutive_failures.saturating_add(1);
-            health.consecutive_failures
-        };
-        tracing::debug!(account, kind = ?error.kind(), failures, "refresh failed");
         let now = self.clock.now();
+        state.attempts += 1;
+        metrics::refresh_outcome(metrics::outcome_label(error.kind()));
+        let cached = slot.cached.load_full();
+        let mut health = slot.health();
+        health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+        health.failures.record(error.kind());
+        health.last_error = Some(error.clone());
+        health.last_failure_at = Some(now);
+        tracing::warn!(account, kind = ?error.kind(), failures = health.consecutive_failures, %error, "refresh failed");
         if error.kind() == ErrorKind::Revoked {
             slot.needs_reauth.store(true, Ordering::Release);
             slot.cached.store(None);
-        } else if let Some(cached) = slot
-            .cached
-            .load_full()
-            .filter(|cached| now < cached.expires_at)
-        {
-            let backoff = Duration::from_secs(1 << (failures - 1).min(6)).min(MAX_BACKOFF);
-            let refresh_at = now
-                .checked_add(backoff)
-                .unwrap_or(SystemTime::UNIX_EPOCH)
-                .min(cached.expires_at);
+            health.next_attempt_at = None;
+            return Err(error);
+        }
+        let urgency = Urgency::at(&self.config, now, cached.as_deref().map(|c| c.expires_at));
+        let delay = self.backoff(
+            account,
+            state.attempts,
+            urgency.policy(),
+            health.consecutive_failures,
+            &error,
+        );
+        let next = now.checked_add(delay).unwrap_or(now);
+        health.next_attempt_at = Some(next);
+        drop(health);
+        if let Some(cached) = cached.filter(|cached| cached.is_unexpired(now)) {
             let access_token = cached.access_token.clone();
-            let expires_at = cached.expires_at;
             slot.cached.store(Some(Arc::new(CachedToken {
                 access_token: access_token.clone(),
-                refresh_at,
-                expires_at,
+                refresh_at: next.min(cached.expires_at),
+                expires_at: cached.expires_at,
+                received_at: cached.received_at,
             })));
-            state.last_failure = None;
             return Ok(access_token);
         }
-        state.last_failure = Some(error.clone());
         Err(error)
+    }
+
+    /// Forgets `rejected` if it is still the cached token (an API answered 401 to it).
+    pub fn invalidate(&self, slot: &AccountSlot, rejected: &AccessToken) {
+        let current = slot.cached.load_full();
+        let Some(cached) = current.as_deref() else {
+            return;
+        };
+        if cached.access_token.expose_secret() != rejected.expose_secret() {
+            return;
+        }
+        let previous = slot.cached.compare_and_swap(&current, None);
+        if previous.as_ref().map(Arc::as_ptr) == current.as_ref().map(Arc::as_ptr) {
+            tracing::info!(account = %slot.account, "token rejected by an api; forcing a refresh");
+            metrics::forced_refresh();
+            // A 401 is evidence the token is dead, whatever backoff was running.
+            slot.health().next_attempt_at = None;
+        }
     }
 }

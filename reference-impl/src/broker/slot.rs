@@ -1,13 +1,15 @@
 //! Per-account state, split by who touches it: lock-free fields for the hot path, a
-//! tokio mutex for the single refresh in flight, a std mutex for status bookkeeping.
+//! std mutex naming the one refresh in flight, a tokio mutex for the refresh's own
+//! state, and a std mutex for status bookkeeping.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
+use futures::future::{BoxFuture, Shared};
 
-use super::error::BrokerError;
+use super::error::{BrokerError, ErrorKind};
 use crate::secret::AccessToken;
 use crate::store::StoredGrant;
 
@@ -19,58 +21,115 @@ pub(crate) struct CachedToken {
     pub refresh_at: SystemTime,
     /// The token is useless after this point.
     pub expires_at: SystemTime,
+    /// When the request that obtained it was sent (local clock). A clock reading before
+    /// this means the clock went backwards, and the cache is not trusted.
+    pub received_at: SystemTime,
 }
+
+impl CachedToken {
+    /// Servable without refreshing at `now`.
+    #[inline]
+    pub fn is_fresh(&self, now: SystemTime) -> bool {
+        self.received_at <= now && now < self.refresh_at
+    }
+
+    /// Not yet expired at `now` (possibly due for refresh).
+    pub fn is_unexpired(&self, now: SystemTime) -> bool {
+        self.received_at <= now && now < self.expires_at
+    }
+}
+
+/// The outcome of one refresh, shared by everyone waiting on it.
+pub(crate) type Flight = Shared<BoxFuture<'static, Result<AccessToken, BrokerError>>>;
 
 #[derive(Debug)]
 pub(crate) struct AccountSlot {
-    pub cached: ArcSwapOption<CachedToken>,
-    /// Bumped after each finished refresh attempt, once its outcome is recorded. A
-    /// caller that saw an older value before queueing knows someone else's attempt
-    /// finished while it waited and takes that outcome instead of sending another.
-    pub completed_attempts: AtomicU64,
+    pub account: Box<str>,
+    /// In its own `Arc` so an [`AccountHandle`](crate::AccountHandle) can keep an
+    /// `arc_swap::Cache` of it.
+    pub cached: Arc<ArcSwapOption<CachedToken>>,
     pub needs_reauth: AtomicBool,
-    pub refreshing: AtomicBool,
+    /// The refresh in flight, if any. Held only briefly, never across an await.
+    flight: Mutex<Option<Flight>>,
     pub refresh: tokio::sync::Mutex<RefreshState>,
+    /// Set while a background task retries a failed store write.
+    pub persist_retrying: AtomicBool,
     health: Mutex<Health>,
 }
 
-/// Guarded by the refresh mutex: only the caller doing the refresh reads or writes it.
+/// Guarded by the refresh mutex: only the task doing the refresh reads or writes it.
 #[derive(Debug)]
 pub(crate) struct RefreshState {
     /// The newest grant this process knows, persisted or not.
     pub grant: StoredGrant,
     /// The version the store holds as far as we know (`None`: nothing stored).
     pub persisted_version: Option<u64>,
-    /// The outcome of the last attempt, if it failed, for callers that waited on it.
-    pub last_failure: Option<BrokerError>,
     /// Tokens obtained by this slot; one input of the jitter.
     pub generation: u64,
+    /// Failed attempts so far; one input of the backoff jitter.
+    pub attempts: u64,
+}
+
+/// Failures since the last success, by category.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FailureCounts {
+    /// Network failures, 5xx, 429, `temporarily_unavailable`, busy leases.
+    pub transient: u32,
+    /// `invalid_grant`, `invalid_client`, `unauthorized_client`.
+    pub revoked: u32,
+    /// Store reads or writes that failed.
+    pub storage: u32,
+    /// Answers that broke the protocol, or misconfiguration.
+    pub protocol: u32,
+}
+
+impl FailureCounts {
+    pub(crate) fn record(&mut self, kind: ErrorKind) {
+        let counter = match kind {
+            ErrorKind::Transient => &mut self.transient,
+            ErrorKind::Revoked => &mut self.revoked,
+            ErrorKind::Storage => &mut self.storage,
+            ErrorKind::Protocol | ErrorKind::UnknownAccount => &mut self.protocol,
+        };
+        *counter = counter.saturating_add(1);
+    }
 }
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Health {
     pub last_refresh: Option<SystemTime>,
     pub consecutive_failures: u32,
+    pub failures: FailureCounts,
+    /// Store write failures since the last successful write.
+    pub storage_failures: u32,
     pub persist_pending: bool,
+    /// No refresh is sent before this (backoff or `Retry-After`).
+    pub next_attempt_at: Option<SystemTime>,
+    pub last_failure_at: Option<SystemTime>,
+    pub last_error: Option<BrokerError>,
+    pub clock_regressions: u32,
 }
 
 impl AccountSlot {
     pub fn new(
+        account: &str,
         grant: StoredGrant,
         persisted_version: Option<u64>,
         cached: Option<CachedToken>,
     ) -> Self {
         Self {
-            cached: ArcSwapOption::new(cached.map(Arc::new)),
-            completed_attempts: AtomicU64::new(0),
+            account: account.into(),
+            cached: Arc::new(ArcSwapOption::new(cached.map(Arc::new))),
             needs_reauth: AtomicBool::new(false),
-            refreshing: AtomicBool::new(false),
+            flight: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(RefreshState {
                 grant,
                 persisted_version,
-                last_failure: None,
                 generation: 0,
+                attempts: 0,
             }),
+            persist_retrying: AtomicBool::new(false),
             health: Mutex::new(Health {
                 persist_pending: persisted_version.is_none(),
                 ..Health::default()
@@ -79,17 +138,20 @@ impl AccountSlot {
     }
 
     /// The cached token if it is still before its refresh point.
+    #[inline]
     pub fn fresh(&self, now: SystemTime) -> Option<AccessToken> {
         let cached = self.cached.load();
         let cached = cached.as_deref()?;
-        (now < cached.refresh_at).then(|| cached.access_token.clone())
+        cached.is_fresh(now).then(|| cached.access_token.clone())
     }
 
     /// The cached token if it has not expired, even if it is due for refresh.
     pub fn unexpired(&self, now: SystemTime) -> Option<AccessToken> {
         let cached = self.cached.load();
         let cached = cached.as_deref()?;
-        (now < cached.expires_at).then(|| cached.access_token.clone())
+        cached
+            .is_unexpired(now)
+            .then(|| cached.access_token.clone())
     }
 
     pub fn health(&self) -> MutexGuard<'_, Health> {
@@ -97,17 +159,16 @@ impl AccountSlot {
         self.health.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Marks the slot as refreshing until the guard drops, including on cancellation.
-    pub fn refreshing_guard(&self) -> RefreshingGuard<'_> {
-        self.refreshing.store(true, Ordering::Release);
-        RefreshingGuard(&self.refreshing)
+    pub fn flight(&self) -> MutexGuard<'_, Option<Flight>> {
+        // Holds an `Option` that is only ever replaced whole.
+        self.flight.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
 
-pub(crate) struct RefreshingGuard<'a>(&'a AtomicBool);
+    pub fn is_refreshing(&self) -> bool {
+        self.flight().is_some()
+    }
 
-impl Drop for RefreshingGuard<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+    pub fn needs_reauth(&self) -> bool {
+        self.needs_reauth.load(Ordering::Acquire)
     }
 }

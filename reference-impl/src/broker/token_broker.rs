@@ -1,19 +1,19 @@
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, TokenUrl};
+use oauth2::{AuthType, AuthUrl, ClientId, RedirectUrl, TokenUrl};
+use rustc_hash::FxHashMap;
 
+use super::authorize::Authorizations;
 use super::config::BrokerConfig;
 use super::error::BrokerError;
-use super::exchange::RefreshClient;
+use super::exchange::{CodeClient, RefreshClient};
 use super::persist::ConflictPolicy;
-use super::slot::{AccountSlot, CachedToken};
-use super::status::{AccountState, AccountStatus};
+use super::retry::RateLimiter;
+use super::slot::{AccountSlot, CachedToken, Health};
 use crate::clock::Clock;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::store::{StoredGrant, TokenStore};
@@ -30,6 +30,15 @@ pub enum ConfigError {
         #[source]
         source: oauth2::url::ParseError,
     },
+    /// `auth_url`, `redirect_url` or `revoke_url` is not an absolute URL.
+    #[error("the configured `{setting}` is not a valid absolute url")]
+    InvalidUrl {
+        /// The `BrokerConfig` field.
+        setting: &'static str,
+        /// The parse failure.
+        #[source]
+        source: oauth2::url::ParseError,
+    },
 }
 
 /// Hands out access tokens, refreshing each account at most once at a time.
@@ -41,14 +50,26 @@ pub struct TokenBroker {
     pub(super) inner: Arc<Inner>,
 }
 
+/// Account name to slot. Fx hashing: account names come from the operator, not from
+/// an attacker, and the hot path hashes one on every call.
+pub(super) type AccountMap = FxHashMap<Box<str>, Arc<AccountSlot>>;
+
 pub(super) struct Inner {
     pub config: BrokerConfig,
     pub client: RefreshClient,
+    pub code_client: Option<CodeClient>,
     pub clock: Arc<dyn Clock>,
     pub transport: Arc<dyn HttpTransport>,
     pub store: Arc<dyn TokenStore>,
-    /// Copy-on-write so lookups take no lock; accounts are added rarely.
-    pub accounts: ArcSwap<HashMap<Box<str>, Arc<AccountSlot>>>,
+    /// Copy-on-write so lookups take no lock; accounts are added rarely. A slot, once
+    /// inserted, is never replaced, so handles to it stay valid.
+    pub accounts: ArcSwap<AccountMap>,
+    pub limiter: RateLimiter,
+    /// This broker's name in cross-process leases.
+    pub holder: String,
+    pub authorizations: Mutex<Authorizations>,
+    /// Wakes the background refresher when an account's schedule changes.
+    pub schedule_changed: tokio::sync::Notify,
 }
 
 impl fmt::Debug for TokenBroker {
@@ -56,6 +77,7 @@ impl fmt::Debug for TokenBroker {
         f.debug_struct("TokenBroker")
             .field("config", &self.inner.config)
             .field("accounts", &self.inner.accounts.load().len())
+            .field("holder", &self.inner.holder)
             .field("clock", &self.inner.clock)
             .field("transport", &self.inner.transport)
             .field("store", &self.inner.store)
@@ -68,7 +90,7 @@ impl TokenBroker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::InvalidTokenUrl`] if `config.token_url` does not parse.
+    /// [`ConfigError`] if a configured URL does not parse.
     pub fn new(
         config: BrokerConfig,
         clock: Arc<dyn Clock>,
@@ -85,13 +107,43 @@ impl TokenBroker {
             // client_secret_post: Google accepts it, and it keeps credentials out of
             // headers that proxies like to log.
             .set_auth_type(AuthType::RequestBody);
+        let code_client = match (&config.auth_url, &config.redirect_url) {
+            (Some(auth_url), Some(redirect_url)) => {
+                let invalid = |setting| move |source| ConfigError::InvalidUrl { setting, source };
+                let auth_url = AuthUrl::new(auth_url.clone()).map_err(invalid("auth_url"))?;
+                let redirect_url =
+                    RedirectUrl::new(redirect_url.clone()).map_err(invalid("redirect_url"))?;
+                Some(
+                    client
+                        .clone()
+                        .set_auth_uri(auth_url)
+                        .set_redirect_uri(redirect_url),
+                )
+            }
+            _ => None,
+        };
+        if let Some(revoke_url) = &config.revoke_url {
+            oauth2::url::Url::parse(revoke_url).map_err(|source| ConfigError::InvalidUrl {
+                setting: "revoke_url",
+                source,
+            })?;
+        }
+        let holder = config
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| super::authorize::default_instance_id(config.seed));
         let inner = Inner {
+            limiter: RateLimiter::new(config.token_endpoint_rate, config.token_endpoint_burst),
+            authorizations: Mutex::new(Authorizations::new(config.seed)),
+            holder,
             config,
             client,
+            code_client,
             clock,
             transport,
             store,
-            accounts: ArcSwap::from_pointee(HashMap::new()),
+            accounts: ArcSwap::from_pointee(AccountMap::default()),
+            schedule_changed: tokio::sync::Notify::new(),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -101,14 +153,16 @@ impl TokenBroker {
     /// A valid access token for `account`, refreshing it first if it is due.
     ///
     /// The cached path takes no lock and sends nothing. When a refresh is due, exactly
-    /// one caller per account sends it and every concurrent caller gets its outcome.
-    /// If a refresh fails transiently while the old token has not expired yet, the old
-    /// token is returned and the next attempt is backed off.
+    /// one refresh per account runs (in its own task, so cancelling a caller never
+    /// loses its result) and every concurrent caller gets its outcome. If a refresh
+    /// fails transiently while the old token has not expired yet, the old token is
+    /// returned and the next attempt is backed off.
     ///
     /// # Errors
     ///
     /// See [`BrokerError::kind`]: `Revoked` needs user action, `Transient` can be
     /// retried, the others point at a bug or misconfiguration.
+    #[inline]
     pub async fn access_token(&self, account: &str) -> Result<AccessToken, BrokerError> {
         if let Some(token) = self.cached_access_token(account) {
             return Ok(token);
@@ -120,67 +174,39 @@ impl TokenBroker {
 
     /// The cached token for `account` if it is not yet due for refresh; never sends,
     /// never waits. [`access_token`](Self::access_token) starts with exactly this.
+    #[inline]
     pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
+        let now = self.inner.clock.now();
         let accounts = self.inner.accounts.load();
-        accounts.get(account)?.fresh(self.inner.clock.now())
+        accounts.get(account)?.fresh(now)
+    }
+
+    /// Call after an API answered 401 to `rejected`: refreshes unless someone already
+    /// replaced that token, so a hundred callers reporting the same 401 cause one
+    /// refresh, and returns the token to retry with.
+    ///
+    /// # Errors
+    ///
+    /// As [`access_token`](Self::access_token).
+    pub async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &AccessToken,
+    ) -> Result<AccessToken, BrokerError> {
+        if let Some(slot) = self.inner.slot(account) {
+            self.inner.invalidate(&slot, rejected);
+        }
+        self.access_token(account).await
     }
 
     /// Registers `account` with a refresh token (right after consent) and persists it.
     ///
     /// Replaces any earlier grant for the account and clears needs-reauth. If the store
-    /// write fails the account still works from memory and its status is `Degraded`.
+    /// write fails the account still works from memory, the write is retried in the
+    /// background, and the status is `Degraded` until it lands.
     pub async fn add_account(&self, account: &str, refresh_token: RefreshToken) {
-        let inner = &self.inner;
-        let loaded = inner.store.load(account).await;
-        let expected = match &loaded {
-            Ok(current) => current.as_ref().map(|grant| grant.version),
-            Err(error) => {
-                tracing::warn!(account, %error, "could not read the store while adding an account");
-                None
-            }
-        };
-        let grant = StoredGrant::new(expected.unwrap_or(0) + 1, refresh_token);
-        let (grant, persisted) = inner
-            .persist(account, expected, grant, ConflictPolicy::Overwrite)
-            .await;
-        let slot = Arc::new(AccountSlot::new(
-            grant,
-            persisted.as_ref().ok().copied(),
-            None,
-        ));
-        inner.insert_slot(account, slot, true);
-    }
-
-    /// A snapshot of every known account, sorted by name.
-    pub fn status(&self) -> Vec<AccountStatus> {
-        let accounts = self.inner.accounts.load();
-        let mut statuses: Vec<AccountStatus> = accounts
-            .iter()
-            .map(|(account, slot)| {
-                let health = slot.health().clone();
-                let expires_at = slot.cached.load().as_ref().map(|cached| cached.expires_at);
-                let state = if slot.needs_reauth.load(Ordering::Acquire) {
-                    AccountState::NeedsReauth
-                } else if slot.refreshing.load(Ordering::Acquire) {
-                    AccountState::Refreshing
-                } else if health.persist_pending || health.consecutive_failures > 0 {
-                    AccountState::Degraded
-                } else if expires_at.is_none() {
-                    AccountState::NoToken
-                } else {
-                    AccountState::Ok
-                };
-                AccountStatus {
-                    account: account.to_string(),
-                    state,
-                    last_refresh: health.last_refresh,
-                    expires_at,
-                    consecutive_failures: health.consecutive_failures,
-                }
-            })
-            .collect();
-        statuses.sort_by(|a, b| a.account.cmp(&b.account));
-        statuses
+        let grant = StoredGrant::new(0, refresh_token);
+        self.inner.register(account, grant, None).await;
     }
 }
 
@@ -189,26 +215,67 @@ impl Inner {
         self.accounts.load().get(account).cloned()
     }
 
-    /// Adds `slot` unless one exists (or replaces it, if asked); returns the winner.
-    pub fn insert_slot(
-        &self,
-        account: &str,
-        slot: Arc<AccountSlot>,
-        replace: bool,
-    ) -> Arc<AccountSlot> {
+    /// Adds `slot` unless one exists; returns the one in the map.
+    pub fn insert_slot(&self, account: &str, slot: Arc<AccountSlot>) -> Arc<AccountSlot> {
         let mut winner = Arc::clone(&slot);
         self.accounts.rcu(|accounts| {
-            let mut accounts = HashMap::clone(accounts);
-            winner = match accounts.get(account) {
-                Some(existing) if !replace => Arc::clone(existing),
-                _ => {
-                    accounts.insert(account.into(), Arc::clone(&slot));
-                    Arc::clone(&slot)
-                }
-            };
+            let mut accounts = AccountMap::clone(accounts);
+            winner = Arc::clone(
+                accounts
+                    .entry(account.into())
+                    .or_insert_with(|| Arc::clone(&slot)),
+            );
             accounts
         });
         winner
+    }
+
+    /// Stores a fresh grant (consent, `add_account`) over whatever was there and makes
+    /// the account usable again. `cached` is the access token that came with it.
+    pub async fn register(
+        self: &Arc<Self>,
+        account: &str,
+        mut grant: StoredGrant,
+        cached: Option<CachedToken>,
+    ) {
+        let slot = match self.slot(account) {
+            Some(slot) => slot,
+            None => self.insert_slot(
+                account,
+                Arc::new(AccountSlot::new(account, grant.clone(), None, None)),
+            ),
+        };
+        // Under the refresh lock, so a refresh of the old grant cannot write after us.
+        let mut state = slot.refresh.lock().await;
+        let expected = match self.store.load(account).await {
+            Ok(current) => current.map(|stored| stored.version),
+            Err(error) => {
+                tracing::warn!(account, %error, "could not read the store while adding an account");
+                state.persisted_version
+            }
+        };
+        grant.version = expected.unwrap_or(0).max(state.grant.version) + 1;
+        let (grant, persisted) = self
+            .persist(account, expected, grant, ConflictPolicy::Overwrite)
+            .await;
+        state.grant = grant;
+        state.persisted_version = persisted.as_ref().ok().copied().or(expected);
+        state.attempts = 0;
+        let received_at = cached.as_ref().map(|cached| cached.received_at);
+        slot.cached.store(cached.map(Arc::new));
+        slot.needs_reauth
+            .store(false, std::sync::atomic::Ordering::Release);
+        *slot.health() = Health {
+            last_refresh: received_at,
+            persist_pending: persisted.is_err(),
+            storage_failures: u32::from(persisted.is_err()),
+            ..Health::default()
+        };
+        drop(state);
+        if persisted.is_err() {
+            self.schedule_persist_retry(&slot);
+        }
+        self.schedule_changed.notify_one();
     }
 
     /// Creates the slot for an account that so far exists only in the store.
@@ -229,15 +296,16 @@ impl Inner {
                 access_token: access_token.clone(),
                 refresh_at: self.refresh_at(account, 0, None, expires_at),
                 expires_at,
+                received_at: SystemTime::UNIX_EPOCH,
             }),
             _ => None,
         };
+        let revoked = super::revoke::is_tombstone(&grant);
         let version = grant.version;
-        Ok(self.insert_slot(
-            account,
-            Arc::new(AccountSlot::new(grant, Some(version), cached)),
-            false,
-        ))
+        let slot = Arc::new(AccountSlot::new(account, grant, Some(version), cached));
+        slot.needs_reauth
+            .store(revoked, std::sync::atomic::Ordering::Release);
+        Ok(self.insert_slot(account, slot))
     }
 
     /// When to stop serving a token: `expires_at - buffer - jitter`, but never before

@@ -1,15 +1,25 @@
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{CasOutcome, StoreError, StoredGrant, TokenStore};
+use super::faults::MemoryFaults;
+use super::lease::LeaseRecord;
+use super::{CasOutcome, Lease, StoreError, StoredGrant, TokenStore};
+use crate::clock::{Clock, SystemClock};
 
 /// An in-process [`TokenStore`]; grants are lost when the process exits.
 ///
-/// For tests it can be switched to fail every call with [`StoreError::Unavailable`]
-/// to exercise degraded mode.
+/// It keeps no bytes at rest, so it needs no keyring. Leases expire by the injected
+/// [`Clock`] (the harness passes its simulated one). For simulation it has fault
+/// knobs ([`set_unavailable`](Self::set_unavailable),
+/// [`set_read_only`](Self::set_read_only), [`set_latency`](Self::set_latency),
+/// [`fail_writes_after`](Self::fail_writes_after), [`crash`](Self::crash)).
+///
+/// Durability model: a write either commits, atomically, at the end of its latency, or
+/// not at all; [`crash`](Self::crash) drops the writes still in flight.
 ///
 /// ```
 /// use reference_impl::{MemoryStore, RefreshToken, StoredGrant, TokenStore};
@@ -24,51 +34,109 @@ use super::{CasOutcome, StoreError, StoredGrant, TokenStore};
 /// # Ok::<_, reference_impl::StoreError>(())
 /// # }).unwrap();
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
-    grants: Mutex<BTreeMap<String, StoredGrant>>,
-    unavailable: AtomicBool,
+    state: Mutex<MemoryState>,
+    faults: MemoryFaults,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    grants: BTreeMap<String, StoredGrant>,
+    leases: BTreeMap<String, LeaseRecord>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store whose leases expire by the system clock.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Stores `grant` unconditionally (seeding for tests and the harness).
-    pub fn insert(&self, account: impl Into<String>, grant: StoredGrant) {
-        self.lock().insert(account.into(), grant);
+    /// An empty store whose leases expire by `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            state: Mutex::default(),
+            faults: MemoryFaults::default(),
+            clock,
+        }
     }
 
-    /// Makes every following call fail with [`StoreError::Unavailable`] (or succeed again).
-    pub fn set_unavailable(&self, unavailable: bool) {
-        self.unavailable.store(unavailable, Ordering::SeqCst);
+    /// Stores `grant` unconditionally (seeding for tests and the harness).
+    pub fn insert(&self, account: impl Into<String>, grant: StoredGrant) {
+        self.lock().grants.insert(account.into(), grant);
     }
 
     /// A synchronous read, for assertions.
     pub fn get(&self, account: &str) -> Option<StoredGrant> {
-        self.lock().get(account).cloned()
+        self.lock().grants.get(account).cloned()
     }
 
-    fn check_available(&self) -> Result<(), StoreError> {
-        if self.unavailable.load(Ordering::SeqCst) {
+    /// Makes every following call fail with [`StoreError::Unavailable`] (or succeed again).
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.faults.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Makes every following write fail with [`StoreError::ReadOnly`]; reads still work.
+    pub fn set_read_only(&self, read_only: bool) {
+        self.faults.read_only.store(read_only, Ordering::SeqCst);
+    }
+
+    /// Delays every call by `latency` (through `tokio::time`, so paused time skips it).
+    pub fn set_latency(&self, latency: Duration) {
+        self.faults.set_latency(latency);
+    }
+
+    /// Lets `writes` more writes commit, then fails writes with
+    /// [`StoreError::Unavailable`] until [`clear_write_limit`](Self::clear_write_limit).
+    pub fn fail_writes_after(&self, writes: u64) {
+        self.faults.set_write_budget(Some(writes));
+    }
+
+    /// Removes the limit set by [`fail_writes_after`](Self::fail_writes_after).
+    pub fn clear_write_limit(&self) {
+        self.faults.set_write_budget(None);
+    }
+
+    /// Simulates a crash: every write still in flight (inside its latency) is dropped
+    /// and fails with [`StoreError::Unavailable`]; committed grants and leases stay.
+    pub fn crash(&self) {
+        self.faults.crash_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        // Every mutation is a single map operation, so a panic elsewhere while holding
+        // the lock cannot leave a half-written grant.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits out the latency, then checks the write is still allowed; returns the guard
+    /// under which it commits.
+    async fn begin_write(&self) -> Result<std::sync::MutexGuard<'_, MemoryState>, StoreError> {
+        let epoch = self.faults.crash_epoch.load(Ordering::SeqCst);
+        self.faults.before_call().await?;
+        if self.faults.crash_epoch.load(Ordering::SeqCst) != epoch {
             return Err(StoreError::Unavailable { source: None });
         }
-        Ok(())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StoredGrant>> {
-        // A panic while holding the lock cannot leave a half-written grant (inserts are
-        // single operations), so the data is still consistent.
-        self.grants.lock().unwrap_or_else(PoisonError::into_inner)
+        if self.faults.read_only.load(Ordering::SeqCst) {
+            return Err(StoreError::ReadOnly);
+        }
+        let state = self.lock();
+        self.faults.spend_write()?;
+        Ok(state)
     }
 }
 
 #[async_trait]
 impl TokenStore for MemoryStore {
     async fn load(&self, account: &str) -> Result<Option<StoredGrant>, StoreError> {
-        self.check_available()?;
+        self.faults.before_call().await?;
         Ok(self.get(account))
     }
 
@@ -78,9 +146,8 @@ impl TokenStore for MemoryStore {
         expected_version: Option<u64>,
         new: StoredGrant,
     ) -> Result<CasOutcome, StoreError> {
-        self.check_available()?;
-        let mut grants = self.lock();
-        let current = grants.get(account);
+        let mut state = self.begin_write().await?;
+        let current = state.grants.get(account);
         if current.map(|grant| grant.version) != expected_version {
             return Ok(CasOutcome::Conflict {
                 current: current.cloned(),
@@ -93,7 +160,40 @@ impl TokenStore for MemoryStore {
                 proposed: new.version,
             });
         }
-        grants.insert(account.to_owned(), new);
+        state.grants.insert(account.to_owned(), new);
         Ok(CasOutcome::Swapped)
+    }
+
+    async fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        let mut state = self.begin_write().await?;
+        Ok(state.grants.remove(account).is_some())
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
+        self.faults.before_call().await?;
+        Ok(self.lock().grants.keys().cloned().collect())
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let mut state = self.begin_write().await?;
+        let next = LeaseRecord::acquire(state.leases.get(account), holder, ttl, self.clock.now());
+        Ok(next.map(|record| {
+            let lease = record.to_lease(account);
+            state.leases.insert(account.to_owned(), record);
+            lease
+        }))
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<bool, StoreError> {
+        let mut state = self.begin_write().await?;
+        let released = LeaseRecord::release(state.leases.get(&lease.account), lease);
+        Ok(released
+            .map(|record| state.leases.insert(lease.account.clone(), record))
+            .is_some())
     }
 }

@@ -3,17 +3,47 @@
 //! Every write names the version it expects to replace and carries a strictly greater
 //! version, so a slow writer can never overwrite a newer grant with an older one. This
 //! is what makes refresh-token rotation safe across crashes and processes.
-//! `memory.rs` is the in-process implementation; file, SQLite and PostgreSQL stores
-//! implement the same trait. `error.rs` lists the failures.
+//!
+//! Four implementations keep one contract (the conformance suite in
+//! `tests/store/` runs against each):
+//!
+//! - `memory.rs`: in-process, with fault knobs for simulation (unavailable,
+//!   read-only, slow, fail after N writes, crash);
+//! - `file.rs`: one sealed JSON file per account, temp file + fsync + rename, mode
+//!   0600, an advisory lock around read-compare-write;
+//! - `sqlite.rs`: the embedded default (WAL, `BEGIN IMMEDIATE` for CAS);
+//! - `postgres.rs`: for several broker processes (embedded migrations, single
+//!   statement CAS, the refresh lease on server time).
+//!
+//! `spec.rs` parses `memory` / `file:DIR` / `sqlite:PATH` / `postgres://…` into a
+//! store. `lease.rs` is the cross-process refresh lease, `rotate.rs` re-seals every record
+//! under the keyring's primary key, `io_error.rs` maps OS errors to [`StoreError`]
+//! and `error.rs` lists the failures. Sealing itself lives in `crate::crypto`.
 
 mod error;
+mod faults;
+mod file;
+mod io_error;
+mod lease;
 mod memory;
+mod postgres;
+mod postgres_schema;
+mod rotate;
+mod spec;
+mod sqlite;
+mod sqlite_schema;
 
 pub use self::error::StoreError;
+pub use self::file::FileStore;
+pub use self::lease::Lease;
 pub use self::memory::MemoryStore;
+pub use self::postgres::PostgresStore;
+pub use self::rotate::{RotationReport, rotate_keys};
+pub use self::spec::{StoreSpec, StoreSpecError};
+pub use self::sqlite::SqliteStore;
 
 use std::fmt::Debug;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -106,4 +136,68 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
         expected_version: Option<u64>,
         new: StoredGrant,
     ) -> Result<CasOutcome, StoreError>;
+
+    /// Removes the grant for `account` (after revocation); `true` if one was stored.
+    ///
+    /// The version history goes with it: the next write must expect `None`, so a
+    /// writer still holding the old version conflicts instead of resurrecting it.
+    ///
+    /// The default reports [`StoreError::Unsupported`].
+    async fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        let _ = account;
+        Err(StoreError::Unsupported {
+            operation: "delete",
+        })
+    }
+
+    /// Every account with a stored grant, sorted by name.
+    ///
+    /// The default reports [`StoreError::Unsupported`].
+    async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
+        Err(StoreError::Unsupported {
+            operation: "list_accounts",
+        })
+    }
+
+    /// Takes the refresh lease on `account` for `ttl` unless another holder has a live
+    /// one; `None` means someone else is refreshing, so wait and re-read the grant.
+    ///
+    /// Every successful acquisition gets a larger [`Lease::fencing_token`]; re-acquiring
+    /// a lease one already holds renews it. The lease only decides *who refreshes*: the
+    /// write itself stays fenced by the grant version through
+    /// [`compare_and_swap`](Self::compare_and_swap), so a holder whose lease expired
+    /// mid-refresh cannot overwrite a newer grant.
+    ///
+    /// The default reports [`StoreError::Unsupported`].
+    async fn try_acquire_lease(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let _ = (account, holder, ttl);
+        Err(StoreError::Unsupported {
+            operation: "try_acquire_lease",
+        })
+    }
+
+    /// Gives `lease` up early; `false` if it had already expired and been taken over.
+    ///
+    /// The default reports [`StoreError::Unsupported`].
+    async fn release_lease(&self, lease: &Lease) -> Result<bool, StoreError> {
+        let _ = lease;
+        Err(StoreError::Unsupported {
+            operation: "release_lease",
+        })
+    }
+
+    /// Re-seals the record for `account` under the keyring's primary key, keeping its
+    /// version; `true` if the record was rewritten. See [`rotate_keys`].
+    ///
+    /// The default does nothing: a store that keeps no bytes at rest has nothing to
+    /// re-seal.
+    async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
+        let _ = account;
+        Ok(false)
+    }
 }

@@ -46,7 +46,7 @@ async fn invalid_client_and_unauthorized_client_are_revocations_too() {
 }
 
 #[tokio::test]
-async fn a_503_is_transient_and_a_later_call_retries() {
+async fn a_503_with_retry_after_is_transient_and_nothing_is_sent_before_it_elapses() {
     let f = fixture().await;
     refresh_request()
         .respond_with(
@@ -70,6 +70,13 @@ async fn a_503_is_transient_and_a_later_call_retries() {
     ));
     assert_eq!(f.broker.status()[0].state, AccountState::Degraded);
 
+    // Within the Retry-After window the caller gets the same failure, nothing is sent.
+    f.clock.advance(Duration::from_secs(6));
+    let again = f.broker.access_token("alice").await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Transient);
+    assert_eq!(f.server.received_requests().await.unwrap().len(), 1);
+
+    f.clock.advance(Duration::from_secs(1));
     assert_eq!(
         f.broker
             .access_token("alice")
@@ -79,6 +86,7 @@ async fn a_503_is_transient_and_a_later_call_retries() {
         "ya29.after"
     );
     assert_eq!(f.broker.status()[0].consecutive_failures, 0);
+    assert_eq!(f.server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -1,7 +1,13 @@
 //! Broker behaviour against a Google-shaped token endpoint (wiremock), grouped by topic.
 
+mod authorization;
+mod bad_input;
 mod cached_tokens;
+mod cross_process;
 mod error_classification;
+mod lifecycle;
+mod observability;
 mod redaction;
+mod revocation;
 mod single_flight;
 mod support;

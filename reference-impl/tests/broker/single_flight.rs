@@ -24,14 +24,15 @@ async fn a_thousand_callers_on_a_stale_token_cause_exactly_one_refresh() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn callers_waiting_on_a_failed_refresh_share_its_failure_instead_of_retrying() {
+async fn callers_waiting_on_a_failed_refresh_share_its_retries_and_failure() {
     let f = fixture().await;
+    // No token yet: emergency urgency, five attempts with backoff, then the failure.
     refresh_request()
         .respond_with(
             google_error(503, "backend_error", "Backend Error")
-                .set_delay(Duration::from_millis(200)),
+                .set_delay(Duration::from_millis(20)),
         )
-        .expect(1)
+        .expect(5)
         .mount(&f.server)
         .await;
 

@@ -1,0 +1,163 @@
+use super::errors::{AdminError, parse_json};
+use super::fault_spec::FaultSpec;
+use super::ops::{ClockOp, LifecycleOp};
+use crate::gmail::NewMessage;
+use crate::{JournalQuery, MockProvider};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+type Admin = State<Arc<MockProvider>>;
+type Answer = Result<Json<Value>, AdminError>;
+
+fn unix_ms(time: std::time::SystemTime) -> u128 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis()
+}
+
+pub(crate) async fn accounts(State(p): Admin) -> Json<Value> {
+    let accounts: Vec<Value> = p
+        .accounts()
+        .into_iter()
+        .map(|(email, account)| {
+            json!({
+                "email": email,
+                "subject": account.subject,
+                "refresh_token": p.refresh_token(&email).map(|t| t.expose_secret().to_owned()),
+            })
+        })
+        .collect();
+    Json(json!({
+        "client_id": p.client_id(),
+        "client_secret": p.client_secret().expose_secret(),
+        "accounts": accounts,
+    }))
+}
+
+pub(crate) async fn list_faults(State(p): Admin) -> Json<Value> {
+    Json(json!({"faults": p.shared().faults.list()}))
+}
+
+pub(crate) async fn mount_fault(State(p): Admin, body: Bytes) -> Answer {
+    let spec: FaultSpec = parse_json(&body)?;
+    let fault = spec.into_fault(p.now())?;
+    let label = fault.label();
+    let id = p.shared().faults.mount_kept(fault);
+    Ok(Json(json!({"id": id, "label": label})))
+}
+
+pub(crate) async fn remove_fault(State(p): Admin, Path(id): Path<String>) -> Answer {
+    let not_found = || AdminError::NotFound {
+        what: "fault",
+        id: id.clone(),
+    };
+    let number: u64 = id.parse().map_err(|_| not_found())?;
+    if p.shared().faults.remove(number) {
+        Ok(Json(json!({"removed": number})))
+    } else {
+        Err(not_found())
+    }
+}
+
+pub(crate) async fn lifecycle(State(p): Admin, body: Bytes) -> Answer {
+    let op: LifecycleOp = parse_json(&body)?;
+    Ok(Json(op.apply(&p)))
+}
+
+pub(crate) async fn clock(State(p): Admin) -> Json<Value> {
+    Json(json!({"now_unix_ms": unix_ms(p.now()), "offset_ms": p.clock_offset_ms()}))
+}
+
+pub(crate) async fn set_clock(State(p): Admin, body: Bytes) -> Answer {
+    let op: ClockOp = parse_json(&body)?;
+    match op {
+        ClockOp::OffsetMs(ms) => p.set_clock_offset_ms(ms),
+        ClockOp::JumpMs(ms) => p.jump_clock(Duration::from_millis(ms)),
+    }
+    Ok(clock(State(p)).await)
+}
+
+fn known_account(p: &MockProvider, account: &str) -> Result<(), AdminError> {
+    if p.accounts().iter().any(|(email, _)| email == account) {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound {
+            what: "account",
+            id: account.to_owned(),
+        })
+    }
+}
+
+pub(crate) async fn mailbox(State(p): Admin, Path(account): Path<String>) -> Answer {
+    known_account(&p, &account)?;
+    Ok(Json(json!({"messages": p.mailbox(&account)})))
+}
+
+pub(crate) async fn sent(State(p): Admin, Path(account): Path<String>) -> Answer {
+    known_account(&p, &account)?;
+    Ok(Json(json!({"message_ids": p.sent_message_ids(&account)})))
+}
+
+pub(crate) async fn add_message(
+    State(p): Admin,
+    Path(account): Path<String>,
+    body: Bytes,
+) -> Answer {
+    known_account(&p, &account)?;
+    let message: NewMessage = parse_json(&body)?;
+    let summary = p.add_message(&account, message);
+    Ok(Json(json!(summary)))
+}
+
+pub(crate) async fn delete_message(
+    State(p): Admin,
+    Path((account, id)): Path<(String, String)>,
+) -> Answer {
+    known_account(&p, &account)?;
+    if p.delete_message(&account, &id) {
+        Ok(Json(json!({"deleted": id})))
+    } else {
+        Err(AdminError::NotFound {
+            what: "message",
+            id,
+        })
+    }
+}
+
+pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answer {
+    let query: JournalQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| {
+            AdminError::InvalidField {
+                field: "(query)".to_owned(),
+                message: e.to_string(),
+            }
+        })?;
+    Ok(Json(json!({
+        "hash": p.journal().hash(),
+        "entries": p.journal().query(&query),
+    })))
+}
+
+pub(crate) async fn secrets(State(p): Admin) -> Json<Value> {
+    let secrets: Vec<Value> = p
+        .secrets()
+        .snapshot()
+        .into_iter()
+        .map(|s| json!({"kind": s.kind, "value": s.value.expose_secret()}))
+        .collect();
+    Json(json!({"secrets": secrets}))
+}
+
+pub(crate) async fn unknown(RawQuery(_): RawQuery) -> Response {
+    AdminError::NotFound {
+        what: "admin route",
+        id: "(see docs/ADMIN_API.md)".to_owned(),
+    }
+    .into_response()
+}

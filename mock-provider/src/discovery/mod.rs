@@ -1,0 +1,51 @@
+//! Discovery: `/.well-known/openid-configuration`, RFC 8414's
+//! `/.well-known/oauth-authorization-server`, and the JWKS at
+//! `/oauth2/v3/certs`. Every URL is built from the issuer (the provider's
+//! base URI unless configured), so a client can discover everything.
+
+use crate::signing::SigningKey;
+use crate::state::ProviderState;
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+/// The metadata both discovery documents share.
+fn metadata(state: &ProviderState) -> Value {
+    let issuer = state.issuer();
+    let sends_iss = state.model().policy.authorization_response_iss;
+    json!({
+        "issuer": &*issuer,
+        "authorization_endpoint": format!("{issuer}/o/oauth2/v2/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "revocation_endpoint": format!("{issuer}/revoke"),
+        "jwks_uri": format!("{issuer}/oauth2/v3/certs"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "claims_supported": ["aud", "email", "email_verified", "exp", "iat", "iss", "sub", "azp", "nonce"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        ],
+        "authorization_response_iss_parameter_supported": sends_iss,
+    })
+}
+
+pub(crate) async fn openid_configuration(State(state): State<ProviderState>) -> Json<Value> {
+    Json(metadata(&state))
+}
+
+pub(crate) async fn authorization_server_metadata(
+    State(state): State<ProviderState>,
+) -> Json<Value> {
+    Json(metadata(&state))
+}
+
+pub(crate) async fn jwks() -> Json<Value> {
+    Json(SigningKey::jwks())
+}

@@ -1,0 +1,52 @@
+//! A slice of the Gmail API v1 under `/gmail/v1/users/{userId}/`:
+//! `profile`, `messages` (list, get, send) and `history`.
+//!
+//! `store.rs` holds every mailbox behind its own lock (with settings and
+//! the per-user quota); `mailbox.rs` one account's messages and history,
+//! generated from the seed with `fake`; `message.rs` rendering in Gmail's
+//! formats and RFC 2822 parsing; `auth.rs` the bearer, scope, userId and
+//! quota checks; `errors.rs` Google's exact error envelopes; `handlers.rs`
+//! the endpoints.
+
+mod auth;
+mod errors;
+mod handlers;
+mod mailbox;
+mod message;
+mod store;
+
+pub(crate) use errors::{GmailError, api_error_body};
+pub use message::{MessageSummary, NewMessage};
+pub use store::GmailSettings;
+pub(crate) use store::GmailStore;
+
+use crate::server::Shared;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// What a Gmail handler learned that the journal records beyond [`Outcome`](crate::server::Outcome).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GmailOutcome {
+    pub message_id: Option<String>,
+    pub gmail_message_id: Option<String>,
+}
+
+/// The Gmail routes over the provider's shared state.
+pub(crate) fn routes(shared: Shared) -> Router {
+    Router::new()
+        .route("/gmail/v1/users/{user_id}/profile", get(handlers::profile))
+        .route(
+            "/gmail/v1/users/{user_id}/messages",
+            get(handlers::list_messages),
+        )
+        .route(
+            "/gmail/v1/users/{user_id}/messages/send",
+            post(handlers::send),
+        )
+        .route(
+            "/gmail/v1/users/{user_id}/messages/{id}",
+            get(handlers::get_message),
+        )
+        .route("/gmail/v1/users/{user_id}/history", get(handlers::history))
+        .with_state(shared)
+}

@@ -1,0 +1,130 @@
+use super::ConfigError;
+use crate::{GmailSettings, MockProviderBuilder};
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// `provider.toml`: how the standalone provider is set up. Unknown fields
+/// are errors.
+///
+/// ```
+/// let config: mock_provider::standalone::ProviderConfig = toml::from_str(r#"
+///     seed = 7
+///     accounts = ["alice@example.com", "bob@example.com"]
+///     access_token_ttl_secs = 600
+///     [client]
+///     id = "my-client.apps.googleusercontent.com"
+///     secret = "GOCSPX-test"
+///     [gmail]
+///     mailbox_size = 10
+/// "#).unwrap();
+/// let provider = config.builder().build();
+/// assert_eq!(provider.mailbox("bob@example.com").len(), 10);
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Seed for tokens, mailboxes and fault draws.
+    #[serde(default)]
+    pub seed: u64,
+    /// Port on 127.0.0.1 (0 = a free port); `--port` overrides it.
+    #[serde(default)]
+    pub port: u16,
+    /// The registered client (default: a Google-shaped id, seeded secret).
+    pub client: Option<ClientConfig>,
+    /// Accounts, each with a consented offline grant.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// Scopes of the seeded grants.
+    pub scopes: Option<Vec<String>>,
+    /// Access-token lifetime in seconds (default 3599).
+    pub access_token_ttl_secs: Option<u64>,
+    /// Gmail settings.
+    #[serde(default)]
+    pub gmail: GmailConfig,
+}
+
+/// `[client]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Client id.
+    pub id: String,
+    /// Client secret.
+    pub secret: String,
+}
+
+/// `[gmail]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GmailConfig {
+    /// Messages generated per account.
+    pub mailbox_size: Option<usize>,
+    /// Per-account overrides: `[gmail.mailbox_sizes]` `"bob@example.com" = 500`.
+    #[serde(default)]
+    pub mailbox_sizes: std::collections::BTreeMap<String, usize>,
+    /// History kept this long before `startHistoryId` gets 404.
+    pub history_retention_secs: Option<u64>,
+    /// Largest random gap between history ids.
+    pub history_id_max_gap: Option<u64>,
+    /// The empty-first-page quirk of `history.list`.
+    pub empty_first_history_page: Option<bool>,
+    /// Per-user quota in units per minute.
+    pub quota_units_per_minute: Option<u32>,
+}
+
+impl ProviderConfig {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| {
+            let offset = source.span().map_or(0, |span| span.start);
+            let before = &text[..offset.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            ConfigError::Parse {
+                path: path.to_owned(),
+                line,
+                column,
+                message: source.message().to_owned(),
+                source: Box::new(source),
+            }
+        })
+    }
+
+    /// A provider builder with these settings.
+    pub fn builder(&self) -> MockProviderBuilder {
+        let mut builder = crate::MockProvider::builder().seed(self.seed);
+        if let Some(client) = &self.client {
+            builder = builder.client(&client.id, &client.secret);
+        }
+        for account in &self.accounts {
+            builder = builder.account(account);
+        }
+        if let Some(scopes) = &self.scopes {
+            builder = builder.scopes(scopes.clone());
+        }
+        if let Some(ttl) = self.access_token_ttl_secs {
+            builder = builder.access_token_ttl(Duration::from_secs(ttl));
+        }
+        let defaults = GmailSettings::default();
+        let gmail = &self.gmail;
+        builder.gmail(GmailSettings {
+            mailbox_size: gmail.mailbox_size.unwrap_or(defaults.mailbox_size),
+            mailbox_sizes: gmail.mailbox_sizes.clone(),
+            history_retention: gmail
+                .history_retention_secs
+                .map_or(defaults.history_retention, Duration::from_secs),
+            history_id_max_gap: gmail
+                .history_id_max_gap
+                .unwrap_or(defaults.history_id_max_gap),
+            empty_first_history_page: gmail
+                .empty_first_history_page
+                .unwrap_or(defaults.empty_first_history_page),
+            quota_units_per_minute: gmail.quota_units_per_minute,
+        })
+    }
+}
