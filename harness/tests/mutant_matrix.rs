@@ -15,7 +15,11 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     (
         "retry-after-revoked",
-        &["revoked-mid-run.toml", "revoked-under-load.toml"],
+        &[
+            "revoked-mid-run.toml",
+            "revoked-under-load.toml",
+            "storm-then-revoked.toml",
+        ],
     ),
     (
         "ignores-retry-after",

@@ -94,7 +94,7 @@ impl Checker for NoTokenLeak {
                     found.push(Violation {
                         invariant: NAME,
                         message: format!(
-                            "{place} holds {width}+ characters of an issued {} ({} form) at byte {offset}",
+                            "{place} holds {width}+ characters of a {} ({} form) at byte {offset}",
                             kind_name(origin.kind),
                             origin.form
                         ),
@@ -107,11 +107,14 @@ impl Checker for NoTokenLeak {
     }
 }
 
-/// The kind's name in words (`access token`), from its serde name, so new
-/// kinds the mock registers are named without a change here.
-fn kind_name(kind: SecretKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(|name| name.replace('_', " ")))
-        .unwrap_or_else(|| "secret".to_owned())
+fn kind_name(kind: SecretKind) -> &'static str {
+    match kind {
+        SecretKind::AccessToken => "access token",
+        SecretKind::RefreshToken => "refresh token",
+        SecretKind::ClientSecret => "client secret",
+        SecretKind::AuthorizationCode => "authorization code",
+        SecretKind::IdToken => "id_token",
+        SecretKind::CodeVerifier => "PKCE code verifier",
+        SecretKind::JwtAssertion => "JWT assertion",
+    }
 }
