@@ -16,5 +16,5 @@ pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    FailureKind, RunShared,
 };

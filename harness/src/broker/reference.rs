@@ -22,7 +22,24 @@ impl BrokerFactory for ReferenceBroker {
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         // One store per instance, kept across restarts: a restart loses
         // what was in memory and keeps what was committed.
-        let store = Arc::new(MemoryStore::new());
+        let store = match env.store.as_str() {
+            // One store for the whole fleet: instances see each other's grants.
+            "shared-memory" => env
+                .shared
+                .get_or_create("reference.memory-store", MemoryStore::new)
+                .ok_or_else(|| {
+                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
+                })?,
+            "memory" => Arc::new(MemoryStore::new()),
+            other => {
+                return Err(BrokerFailure::new(
+                    FailureKind::Unsupported,
+                    format!(
+                        "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
+                    ),
+                ));
+            }
+        };
         let broker = new_broker(&env, &store)?;
         for (account, refresh_token) in &env.accounts {
             broker

@@ -78,6 +78,7 @@ pub(super) async fn build_world(
             .keep();
     }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
+    let shared = crate::broker::RunShared::default();
     let mut world = World {
         time,
         provider_clock,
@@ -91,12 +92,13 @@ pub(super) async fn build_world(
             Mode::Sim => Arc::new(InMemoryTransport::new(world.provider.router())),
             Mode::Real => Arc::new(ReqwestTransport::with_timeout(REAL_HTTP_TIMEOUT)),
         };
-        let env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
+        let mut env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
             Arc::new(RecordingTransport {
                 inner,
                 urls: request_urls.clone(),
             })
         });
+        env.shared = shared.clone();
         match broker.factory().build(env).await {
             Ok(built) => world.instances.push(Instance {
                 broker: built,
@@ -140,6 +142,7 @@ fn broker_env(
             .filter_map(|(account, _)| provider.refresh_token(&account).map(|t| (account, t)))
             .collect(),
         store: scenario.broker.store.clone(),
+        shared: crate::broker::RunShared::default(),
     }
 }
 
