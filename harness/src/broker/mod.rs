@@ -9,11 +9,13 @@
 mod choice;
 mod process;
 mod reference;
+mod reference_email;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
+pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind,
