@@ -9,6 +9,7 @@
 mod email_record;
 mod execute;
 mod logs;
+mod mail_scopes;
 mod outcome;
 mod play;
 mod record;
