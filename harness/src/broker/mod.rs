@@ -7,6 +7,7 @@
 //! factory.
 
 mod choice;
+mod flaky_mailbox;
 mod process;
 mod reference;
 mod reference_email;

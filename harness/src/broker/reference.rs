@@ -137,6 +137,11 @@ impl BrokerUnderTest for ReferenceInstance {
             .crash_sync(Arc::new(self.broker()), account, at_point)
             .await
     }
+
+    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
+        self.email.fail_commits(count);
+        Ok(())
+    }
 }
 
 /// The protocol's name for a reference account state.

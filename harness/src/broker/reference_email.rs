@@ -1,5 +1,5 @@
 //! The reference broker's mail side: `reference_impl`'s [`SyncEngine`] and
-//! [`Outbox`] over a [`MemoryMailbox`], with the token broker as their
+//! [`Outbox`] over a memory mailbox whose commits the harness can fail, with the token broker as their
 //! [`TokenSource`].
 //!
 //! The mailbox lives as long as the instance (it is the instance's durable
@@ -8,12 +8,13 @@
 //! but its commits, as `kill -9` would. [`EmailFlaws`] are the knobs the
 //! email mutants flip; the reference sets none.
 
+use super::flaky_mailbox::FlakyMailbox;
 use super::{BrokerEnv, BrokerFailure, FailureKind};
 use futures::future::BoxFuture;
 use reference_impl::{
     Clock, CrashPoint, CrashPoints, Crashed, Delivery, HttpRequest, HttpResponse, HttpTransport,
-    MailboxStore, MemoryMailbox, Outbox, OutboxConfig, OutboxState, SyncConfig, SyncEngine,
-    SyncError, TokenSource, TransportError,
+    MailboxStore, Outbox, OutboxConfig, OutboxState, SyncConfig, SyncEngine, SyncError,
+    TokenSource, TransportError,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -41,7 +42,7 @@ pub(crate) struct ReferenceEmail {
     transport: Arc<dyn HttpTransport>,
     seed: u64,
     instance: u32,
-    mailbox: MemoryMailbox,
+    mailbox: FlakyMailbox,
     flaws: EmailFlaws,
 }
 
@@ -66,7 +67,7 @@ impl ReferenceEmail {
             transport,
             seed: env.seed ^ u64::from(env.instance),
             instance: env.instance,
-            mailbox: MemoryMailbox::new(),
+            mailbox: FlakyMailbox::default(),
             flaws,
         }
     }
@@ -117,6 +118,11 @@ impl ReferenceEmail {
             Err(SyncError::Crashed(_)) => Ok(true),
             Err(error) => Err(sync_failure(&error)),
         }
+    }
+
+    /// The next `count` mailbox commits fail.
+    pub fn fail_commits(&self, count: u32) {
+        self.mailbox.fail_commits(count);
     }
 
     /// The ids stored for `account`.

@@ -213,6 +213,15 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
             "this broker has no crash-point hook",
         ))
     }
+    /// The broker's mailbox store fails its next `count` commits, as a
+    /// database failing over would (capability `gmail`; others answer
+    /// `Unsupported`).
+    async fn fail_mail_commits(&self, _count: u32) -> Result<(), BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker's mailbox store cannot be faulted",
+        ))
+    }
 }
 
 /// Everything a broker instance needs from the run.

@@ -104,6 +104,11 @@ impl BrokerUnderTest for FlawedMail {
             .crash_sync(self.source(), account, at_point)
             .await
     }
+
+    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
+        self.email.fail_commits(count);
+        Ok(())
+    }
 }
 
 /// Any broker under test as a sync [`TokenSource`] (a 401 just asks again).

@@ -153,6 +153,7 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
             Action::StatusPoll(_) => needed.status = true,
             Action::Restart { .. } => needed.restart = true,
             Action::Sync(_) | Action::Send(_) | Action::CrashSync(_) => needed.gmail = true,
+            Action::MailStoreFault(_) => needed.gmail = true,
             _ => {}
         }
     }

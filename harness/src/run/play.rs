@@ -270,6 +270,7 @@ impl Player<'_> {
             Action::ExpireHistory { account } => self.expire_history(account),
             Action::CrashSync(step) => self.crash_sync_step(step),
             Action::GmailFault(step) => self.mount_gmail_fault(&step),
+            Action::MailStoreFault(step) => self.mail_store_fault(step),
         }
     }
 

@@ -57,6 +57,9 @@ pub enum Action {
     CrashSync(super::email_action::CrashSync),
     /// Mount a fault on a Gmail endpoint until `until`.
     GmailFault(super::email_action::GmailFault),
+    /// The broker's mailbox store fails its next `failures` commits (an
+    /// intermittent database outage during sync).
+    MailStoreFault(super::email_action::MailStoreFault),
 }
 
 /// Parameters of `token_requests`.

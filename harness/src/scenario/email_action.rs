@@ -127,6 +127,17 @@ pub struct GmailFault {
     pub until: Option<Duration>,
 }
 
+/// Parameters of `mail_store_fault`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailStoreFault {
+    /// How many of the next commits fail.
+    pub failures: u32,
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+}
+
 fn one() -> u32 {
     1
 }

@@ -228,5 +228,8 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         Action::GmailFault(fault) => {
             super::email_action::validate_gmail_fault(fault, known_account)
         }
+        Action::MailStoreFault(fault) => {
+            known_instance("mail_store_fault.instance", fault.instance)
+        }
     }
 }

@@ -18,6 +18,7 @@ pub use action::{
     Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
     TokenRequests,
 };
+pub use email_action::MailStoreFault;
 pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, SendStep, SyncStep,
 };

@@ -11,7 +11,8 @@ use crate::run::email_record::{
 use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
-    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, SendStep, SyncStep,
+    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
+    SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
@@ -187,6 +188,27 @@ impl Player<'_> {
             "history expired".to_owned(),
             Some(account),
         );
+    }
+
+    /// `mail_store_fault`.
+    pub(super) fn mail_store_fault(&mut self, step: MailStoreFault) {
+        let Some(instance) = self.instance(step.instance) else {
+            return;
+        };
+        self.event(
+            "mail_store_fault",
+            format!(
+                "instance {}: the next {} mailbox commit(s) fail",
+                step.instance, step.failures
+            ),
+            None,
+        );
+        let sink = self.sink.clone();
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(failure) = instance.broker.fail_mail_commits(step.failures).await {
+                lock(&sink.failures).push(failure.message);
+            }
+        }));
     }
 
     /// `gmail_fault`: one mock fault per targeted endpoint.
