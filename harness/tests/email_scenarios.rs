@@ -1,0 +1,170 @@
+//! The Gmail scenarios against the reference broker: each one really
+//! exercises what it names (crashes happen, history expires, acks are lost,
+//! the grant is revoked), the mailbox converges, and runs replay exactly.
+
+mod support;
+
+use harness::broker::{BrokerChoice, FailureKind};
+use harness::run::{RunRecord, Verdict};
+use mock_provider::Endpoint;
+use std::collections::BTreeSet;
+
+const GMAIL_SCENARIOS: &[&str] = &[
+    "gmail-arrivals-and-deletions-during-sync.toml",
+    "gmail-history-404-full-resync.toml",
+    "gmail-kill-9-mid-sync.toml",
+    "gmail-send-ack-lost.toml",
+    "gmail-refresh-token-revoked-mid-sync.toml",
+    "gmail-429-message-only-retry-time.toml",
+    "gmail-mail-store-outage-during-sync.toml",
+];
+
+fn reference() -> BrokerChoice {
+    BrokerChoice::parse("reference").expect("known broker")
+}
+
+fn passing_run(file: &str) -> RunRecord {
+    let (outcome, record) = support::run_file(file, &reference());
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{file}: {:#?}",
+        outcome.violations
+    );
+    for invariant in ["no_lost_email", "no_duplicate_email"] {
+        assert!(
+            outcome.checked.contains(&invariant),
+            "{file} checks {invariant}"
+        );
+    }
+    record
+}
+
+/// The store after the final sync is exactly Gmail's mailbox.
+fn assert_converged(record: &RunRecord) {
+    assert!(
+        !record.email.settled.is_empty(),
+        "the run settled a mailbox"
+    );
+    for settled in &record.email.settled {
+        assert_eq!(settled.final_sync, Ok(()));
+        let stored: BTreeSet<_> = settled.stored_after.iter().collect();
+        let gmail: BTreeSet<_> = settled.at_provider.iter().collect();
+        assert_eq!(stored, gmail);
+        assert_eq!(stored.len(), settled.stored_after.len(), "no row twice");
+    }
+}
+
+#[test]
+fn every_gmail_scenario_passes_and_converges_to_gmails_mailbox() {
+    for file in GMAIL_SCENARIOS {
+        let record = passing_run(file);
+        if *file != "gmail-refresh-token-revoked-mid-sync.toml" {
+            assert_converged(&record);
+        }
+    }
+}
+
+#[test]
+fn crashed_syncs_die_at_several_points_and_the_rerun_converges() {
+    let record = passing_run("gmail-kill-9-mid-sync.toml");
+    let crashed: Vec<u32> = record
+        .email
+        .syncs
+        .iter()
+        .filter(|s| s.result == Ok(true))
+        .filter_map(|s| s.crash_at)
+        .collect();
+    assert!(crashed.len() >= 5, "{:#?}", record.email.syncs);
+    assert_converged(&record);
+}
+
+#[test]
+fn expired_history_answers_404_and_the_resync_drops_deleted_mail() {
+    let record = passing_run("gmail-history-404-full-resync.toml");
+    assert!(
+        record
+            .journal
+            .iter()
+            .any(|e| e.endpoint == Endpoint::GmailHistory && e.status == 404)
+    );
+    assert_converged(&record);
+}
+
+#[test]
+fn sends_whose_ack_was_lost_are_each_in_sent_exactly_once() {
+    let record = passing_run("gmail-send-ack-lost.toml");
+    let lost_acks = record
+        .journal
+        .iter()
+        .filter(|e| e.endpoint == Endpoint::GmailSend && e.status == 0)
+        .count();
+    assert_eq!(lost_acks, 3);
+    assert_eq!(record.email.sends.len(), 5);
+    assert!(record.email.sends.iter().all(|s| s.result.is_ok()));
+    let sent = &record.email.settled[0].sent_subjects;
+    assert_eq!(sent.len(), 5);
+    assert!(sent.values().all(|n| *n == 1), "{sent:#?}");
+}
+
+#[test]
+fn a_sync_cut_off_by_revocation_reports_it_and_keeps_what_was_stored() {
+    let record = passing_run("gmail-refresh-token-revoked-mid-sync.toml");
+    assert!(
+        record
+            .email
+            .syncs
+            .iter()
+            .any(|s| s.result == Err(FailureKind::Revoked))
+    );
+    let settled = &record.email.settled[0];
+    assert_eq!(settled.final_sync, Err(FailureKind::Revoked));
+    assert!(settled.stored_before.len() >= 25);
+    assert_eq!(settled.stored_after, settled.stored_before);
+}
+
+#[test]
+fn the_gmail_429_storm_is_answered_and_sends_still_go_out_once() {
+    let record = passing_run("gmail-429-message-only-retry-time.toml");
+    assert!(record.journal.iter().any(|e| {
+        e.status == 429
+            && e.fault
+                .as_deref()
+                .is_some_and(|f| f.contains("message only"))
+    }));
+    let sent = &record.email.settled[0].sent_subjects;
+    assert!(sent.values().all(|n| *n == 1), "{sent:#?}");
+}
+
+#[test]
+fn a_mailbox_store_outage_fails_syncs_that_later_converge() {
+    let record = passing_run("gmail-mail-store-outage-during-sync.toml");
+    assert!(
+        record
+            .email
+            .syncs
+            .iter()
+            .any(|s| s.result == Err(FailureKind::Storage)),
+        "{:#?}",
+        record.email.syncs
+    );
+    assert_converged(&record);
+}
+
+#[test]
+fn every_gmail_scenario_replays_to_the_same_journal_hash() {
+    for file in GMAIL_SCENARIOS {
+        let (first, _) = support::run_file(file, &reference());
+        let (second, _) = support::run_file(file, &reference());
+        assert_eq!(first.journal_hash, second.journal_hash, "{file}");
+    }
+}
+
+#[test]
+fn gmail_scenarios_are_not_applicable_to_a_broker_without_the_gmail_capability() {
+    // The naive broker behind the token mutants has no mail side.
+    let tokens_only = BrokerChoice::parse("mutant:logs-token").expect("known mutant");
+    let (outcome, _) = support::run_file("gmail-send-ack-lost.toml", &tokens_only);
+    assert_eq!(outcome.verdict, Verdict::NotApplicable);
+    assert!(outcome.note.unwrap_or_default().contains("gmail"));
+}
