@@ -168,3 +168,26 @@ fn gmail_scenarios_are_not_applicable_to_a_broker_without_the_gmail_capability()
     assert_eq!(outcome.verdict, Verdict::NotApplicable);
     assert!(outcome.note.unwrap_or_default().contains("gmail"));
 }
+
+#[test]
+fn the_sync_waits_for_gmails_message_only_retry_time_before_asking_again() {
+    // The storm is mounted at 5m with "Retry after" 7m in its message; the
+    // first Gmail request after it is the 6m sync.
+    let record = passing_run("gmail-429-message-only-retry-time.toml");
+    let start = record.started_at.expect("the run has a start");
+    let minutes = |m: u64| start + std::time::Duration::from_secs(m * 60);
+    let gmail: Vec<_> = record
+        .journal
+        .iter()
+        .filter(|e| e.endpoint.is_gmail() && e.started_at >= minutes(5))
+        .collect();
+    let first = gmail.first().expect("gmail was called during the storm");
+    assert_eq!(first.status, 429);
+    assert!(first.started_at >= minutes(6));
+    let next = gmail.get(1).expect("the sync asked again");
+    assert!(
+        next.started_at >= minutes(7),
+        "asked again at {:?}, before the retry time",
+        next.started_at
+    );
+}
