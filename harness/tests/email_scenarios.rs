@@ -191,3 +191,49 @@ fn the_sync_waits_for_gmails_message_only_retry_time_before_asking_again() {
         next.started_at
     );
 }
+
+#[test]
+fn concurrent_sends_each_get_their_own_message_id_and_arrive_once() {
+    let text = r#"
+name = "overlapping-sends"
+seed = 3
+duration = "10m"
+
+[[timeline]]
+at = "0s"
+action.send = { account = "alice@example.com", count = 3 }
+
+[[timeline]]
+at = "0s"
+action.send = { account = "alice@example.com", count = 3 }
+
+[invariants]
+no_lost_email = {}
+no_duplicate_email = {}
+"#;
+    let scenario =
+        harness::scenario::parse_scenario(text, "overlapping-sends.toml").expect("parses");
+    let (outcome, record) = harness::run::run_scenario(
+        std::path::Path::new("overlapping-sends.toml"),
+        &scenario,
+        &reference(),
+        None,
+    )
+    .expect("runs");
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    let acknowledged: BTreeSet<_> = record
+        .email
+        .sends
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .collect();
+    assert_eq!(acknowledged.len(), 6, "{:#?}", record.email.sends);
+    let sent = &record.email.settled[0].sent_subjects;
+    assert_eq!(sent.len(), 6);
+    assert!(sent.values().all(|n| *n == 1));
+}

@@ -44,6 +44,10 @@ pub(crate) struct ReferenceEmail {
     instance: u32,
     mailbox: FlakyMailbox,
     flaws: EmailFlaws,
+    /// Held for a whole send: two concurrent sends would draw the same entry
+    /// id, and two delivery passes under one worker id both hold the outbox
+    /// lease (it is re-entrant for its holder) and would send twice.
+    sending: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ReferenceEmail {
@@ -69,6 +73,7 @@ impl ReferenceEmail {
             instance: env.instance,
             mailbox: FlakyMailbox::default(),
             flaws,
+            sending: Arc::default(),
         }
     }
 
@@ -147,6 +152,7 @@ impl ReferenceEmail {
         };
         // Entry ids come from the outbox's seeded rng; seeding it from how
         // many entries are stored keeps ids unique across calls and restarts.
+        let _sending = self.sending.lock().await;
         let queued = self
             .mailbox
             .outbox_entries(account)
