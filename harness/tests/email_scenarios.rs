@@ -237,3 +237,16 @@ no_duplicate_email = {}
     assert_eq!(sent.len(), 6);
     assert!(sent.values().all(|n| *n == 1));
 }
+
+#[test]
+fn mail_deleted_while_its_fetch_is_held_is_gone_from_the_store_too() {
+    let record = passing_run("gmail-arrivals-and-deletions-during-sync.toml");
+    assert!(
+        record
+            .journal
+            .iter()
+            .any(|e| e.endpoint == Endpoint::GmailMessagesGet && e.status == 404),
+        "a listed message was deleted before its fetch"
+    );
+    assert_converged(&record);
+}

@@ -37,7 +37,6 @@ const MATRIX: &[(&str, &[&str])] = &[
     (
         "sync-drops-last-page",
         &[
-            "gmail-arrivals-and-deletions-during-sync.toml",
             "gmail-history-404-full-resync.toml",
             "gmail-kill-9-mid-sync.toml",
             "gmail-mail-store-outage-during-sync.toml",
