@@ -114,10 +114,10 @@ fn an_acknowledged_send_missing_from_sent_is_lost() {
 }
 
 #[test]
-fn an_unacknowledged_send_may_be_missing_from_sent() {
+fn a_permanently_refused_send_may_be_missing_from_sent() {
     let mut email = one_account(settled(&[], &[], &[]));
     let mut pending = send(0, "<m1>");
-    pending.result = Err(FailureKind::Transient);
+    pending.result = Err(FailureKind::Other);
     email.sends = vec![pending];
     assert!(lost(email).is_empty());
 }
@@ -152,4 +152,22 @@ fn a_message_stored_twice_is_a_duplicate_at_any_snapshot() {
     let violations = duplicated(email);
     assert_eq!(violations.len(), 1);
     assert!(violations[0].message.contains("2 times"));
+}
+
+#[test]
+fn a_queued_send_still_undelivered_after_the_final_sync_is_lost() {
+    let mut email = one_account(settled(&[], &[], &[]));
+    let mut pending = send(0, "<m1>");
+    pending.result = Err(FailureKind::Transient);
+    email.sends = vec![pending];
+    assert_eq!(lost(email.clone()).len(), 1);
+
+    email.settled[0]
+        .sent_subjects
+        .insert(email.sends[0].subject.clone(), 1);
+    assert!(lost(email.clone()).is_empty(), "delivered later: fine");
+
+    email.settled[0].sent_subjects.clear();
+    email.settled[0].final_sync = Err(FailureKind::Revoked);
+    assert!(lost(email).is_empty(), "a revoked grant cannot deliver");
 }

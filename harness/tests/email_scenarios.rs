@@ -132,7 +132,14 @@ fn the_gmail_429_storm_is_answered_and_sends_still_go_out_once() {
                 .as_deref()
                 .is_some_and(|f| f.contains("message only"))
     }));
+    // Sends cut off by the storm stay queued and go out with a later sync.
+    assert!(
+        record.email.sends.iter().any(|s| s.result.is_err()),
+        "{:#?}",
+        record.email.sends
+    );
     let sent = &record.email.settled[0].sent_subjects;
+    assert_eq!(sent.len(), 4, "{sent:#?}");
     assert!(sent.values().all(|n| *n == 1), "{sent:#?}");
 }
 

@@ -94,17 +94,59 @@ impl ReferenceEmail {
         .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
     }
 
-    /// One sync of `account`.
+    /// One sync of `account`, then a delivery pass over its outbox (as a
+    /// mail worker's periodic job would run both): a send left pending by
+    /// an earlier failure goes out now.
     pub async fn sync(
         &self,
         tokens: Arc<dyn TokenSource>,
         account: &str,
     ) -> Result<(), BrokerFailure> {
-        self.engine(tokens)?
+        self.engine(tokens.clone())?
             .sync(account)
             .await
-            .map(|_| ())
-            .map_err(|error| sync_failure(&error))
+            .map_err(|error| sync_failure(&error))?;
+        let _sending = self.sending.lock().await;
+        let entries = self
+            .mailbox
+            .outbox_entries(account)
+            .await
+            .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))?;
+        if entries.iter().any(|e| !e.state.is_final()) {
+            let outbox = self.outbox(tokens, account, entries.len())?;
+            // Per-entry failures stay queued for the next pass; only a
+            // failure of the pass itself is this sync's failure.
+            outbox
+                .deliver(account)
+                .await
+                .map_err(|error| sync_failure(&error))?;
+        }
+        Ok(())
+    }
+
+    /// An outbox over this instance's mailbox. Entry ids come from its
+    /// seeded rng; seeding it from how many entries are stored (`queued`)
+    /// keeps ids unique across calls and restarts.
+    fn outbox(
+        &self,
+        tokens: Arc<dyn TokenSource>,
+        account: &str,
+        queued: usize,
+    ) -> Result<Outbox, BrokerFailure> {
+        let mut config = OutboxConfig::new(self.gmail_origin.clone())
+            .with_seed(self.seed ^ fnv1a(account) ^ (queued as u64).wrapping_mul(0x9e37_79b9))
+            .with_worker_id(format!("instance-{}", self.instance));
+        if self.flaws.resend_blindly {
+            config.max_ambiguous_attempts = 1;
+        }
+        Outbox::new(
+            config,
+            self.clock.clone(),
+            self.transport.clone(),
+            tokens,
+            Arc::new(self.mailbox.clone()),
+        )
+        .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
     }
 
     /// One sync of `account` that dies at the `at_point`-th crash point.
@@ -150,8 +192,6 @@ impl ReferenceEmail {
         let storage = |error: reference_impl::MailboxError| {
             BrokerFailure::new(FailureKind::Storage, error.to_string())
         };
-        // Entry ids come from the outbox's seeded rng; seeding it from how
-        // many entries are stored keeps ids unique across calls and restarts.
         let _sending = self.sending.lock().await;
         let queued = self
             .mailbox
@@ -159,20 +199,7 @@ impl ReferenceEmail {
             .await
             .map_err(storage)?
             .len();
-        let mut config = OutboxConfig::new(self.gmail_origin.clone())
-            .with_seed(self.seed ^ fnv1a(account) ^ (queued as u64).wrapping_mul(0x9e37_79b9))
-            .with_worker_id(format!("instance-{}", self.instance));
-        if self.flaws.resend_blindly {
-            config.max_ambiguous_attempts = 1;
-        }
-        let outbox = Outbox::new(
-            config,
-            self.clock.clone(),
-            self.transport.clone(),
-            tokens,
-            Arc::new(self.mailbox.clone()),
-        )
-        .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?;
+        let outbox = self.outbox(tokens, account, queued)?;
         let entry = outbox
             .send(account, raw)
             .await

@@ -178,7 +178,8 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
         Vec::new()
     }
     /// Brings the broker's stored copy of `account`'s mailbox up to date with
-    /// Gmail (capability `gmail`).
+    /// Gmail and delivers what its outbox still holds for `account`
+    /// (capability `gmail`).
     async fn sync(&self, _account: &str) -> Result<(), BrokerFailure> {
         Err(BrokerFailure::new(
             FailureKind::Unsupported,

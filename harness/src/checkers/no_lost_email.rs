@@ -1,6 +1,6 @@
 use super::{Checker, Violation, capped};
 use crate::broker::FailureKind;
-use crate::run::{RunRecord, SettledMailbox};
+use crate::run::{LogicalSend, RunRecord, SettledMailbox};
 use mock_provider::Endpoint;
 use std::collections::BTreeSet;
 
@@ -12,7 +12,9 @@ const NAME: &str = "no_lost_email";
 ///   in the mock's mailbox is in the broker's store; a revoked grant may
 ///   stop that sync, but then nothing stored before may be gone;
 /// - a message the broker once stored and Gmail still has is never dropped;
-/// - every send the broker acknowledged is in the mock's Sent.
+/// - every send the broker acknowledged is in the mock's Sent, and every
+///   send it queued but could not deliver yet (transient failure, timeout)
+///   is there after the final sync (`sync` also runs the outbox).
 ///
 /// Needs `sync` or `send` steps; without them it holds vacuously.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,8 +31,12 @@ impl Checker for NoLostEmail {
             found.extend(lost_in_sync(run, settled));
         }
         for send in &run.email.sends {
-            let Ok(message_id) = &send.result else {
-                continue;
+            let message_id = match &send.result {
+                Ok(message_id) => message_id,
+                Err(kind) => {
+                    found.extend(undelivered(run, send, *kind));
+                    continue;
+                }
             };
             let delivered = run
                 .email
@@ -101,6 +107,33 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
         }
     }
     found
+}
+
+/// A send that was queued but not acknowledged (a transient failure or a
+/// timeout) must be in Sent once the final sync ran, unless the grant was
+/// revoked: "queued" may not mean "dropped". Permanent refusals and sends
+/// that could not even be queued are the caller's to handle.
+fn undelivered(run: &RunRecord, send: &LogicalSend, kind: FailureKind) -> Option<Violation> {
+    if !matches!(kind, FailureKind::Transient | FailureKind::Timeout) {
+        return None;
+    }
+    let settled = run
+        .email
+        .settled
+        .iter()
+        .find(|s| s.account == send.account)?;
+    let delivered = settled
+        .sent_subjects
+        .get(&send.subject)
+        .is_some_and(|n| *n > 0);
+    (settled.final_sync.is_ok() && !delivered).then(|| Violation {
+        invariant: NAME,
+        message: format!(
+            "logical send {} of {} failed with `{kind:?}` and was still not delivered after the final sync",
+            send.logical, send.account
+        ),
+        entries: Vec::new(),
+    })
 }
 
 /// Journal entries that fetched message `id`.
