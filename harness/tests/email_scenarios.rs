@@ -197,6 +197,17 @@ fn the_sync_waits_for_gmails_message_only_retry_time_before_asking_again() {
         "asked again at {:?}, before the retry time",
         next.started_at
     );
+    // Once the retry time has passed (the storm keeps naming it), the
+    // broker backs off instead of retrying in the same instant: at most one
+    // sync and one send meet on an endpoint at once.
+    let mut same_instant = std::collections::BTreeMap::new();
+    for entry in gmail.iter().filter(|e| e.status == 429) {
+        *same_instant
+            .entry((entry.started_at, entry.endpoint.as_str()))
+            .or_insert(0) += 1;
+    }
+    let worst = same_instant.values().max().copied().unwrap_or(0);
+    assert!(worst <= 2, "{worst} rate-limited requests in one instant");
 }
 
 #[test]
