@@ -7,13 +7,16 @@
 //! factory.
 
 mod choice;
+mod flaky_mailbox;
 mod process;
 mod reference;
+mod reference_email;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
+pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind, RunShared,

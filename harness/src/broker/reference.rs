@@ -1,3 +1,4 @@
+use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind,
@@ -47,6 +48,7 @@ impl BrokerFactory for ReferenceBroker {
                 .await;
         }
         Ok(Arc::new(ReferenceInstance {
+            email: ReferenceEmail::new(&env, EmailFlaws::default()),
             env,
             store,
             broker: Mutex::new(broker),
@@ -76,6 +78,7 @@ struct ReferenceInstance {
     env: BrokerEnv,
     store: Arc<MemoryStore>,
     broker: Mutex<TokenBroker>,
+    email: ReferenceEmail,
 }
 
 impl ReferenceInstance {
@@ -94,6 +97,7 @@ impl BrokerUnderTest for ReferenceInstance {
             access_token: true,
             status: true,
             restart: true,
+            gmail: true,
             ..Capabilities::default()
         }
     }
@@ -130,6 +134,29 @@ impl BrokerUnderTest for ReferenceInstance {
         // what was committed, with no new consent.
         let fresh = new_broker(&self.env, &self.store)?;
         *self.broker.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        self.email.sync(Arc::new(self.broker()), account).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        self.email.synced_ids(account).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        self.email.send(Arc::new(self.broker()), account, raw).await
+    }
+
+    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
+        self.email
+            .crash_sync(Arc::new(self.broker()), account, at_point)
+            .await
+    }
+
+    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
+        self.email.fail_commits(count);
         Ok(())
     }
 }

@@ -177,6 +177,52 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
     fn problems(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Brings the broker's stored copy of `account`'s mailbox up to date with
+    /// Gmail and delivers what its outbox still holds for `account`
+    /// (capability `gmail`).
+    async fn sync(&self, _account: &str) -> Result<(), BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker cannot sync a mailbox",
+        ))
+    }
+    /// The Gmail message ids the broker has stored for `account`, one entry
+    /// per stored row (a duplicate row shows up twice) (capability `gmail`).
+    async fn synced_ids(&self, _account: &str) -> Result<Vec<String>, BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker keeps no mailbox",
+        ))
+    }
+    /// Sends `raw` (RFC 822 bytes without a `Message-ID`) from `account`
+    /// exactly once; `Ok` carries the `Message-ID` the broker gave it and
+    /// means Gmail acknowledged it (capability `gmail`).
+    async fn send(&self, _account: &str, _raw: &[u8]) -> Result<String, BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker cannot send mail",
+        ))
+    }
+    /// Syncs `account` but dies (as from `kill -9`) at the `at_point`-th
+    /// crash point the sync reaches (0-based); `Ok(true)` when it died,
+    /// `Ok(false)` when the sync finished first. Only what the broker had
+    /// committed survives (capability `gmail`; brokers without a crash hook
+    /// answer `Unsupported`).
+    async fn crash_sync(&self, _account: &str, _at_point: u32) -> Result<bool, BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker has no crash-point hook",
+        ))
+    }
+    /// The broker's mailbox store fails its next `count` commits, as a
+    /// database failing over would (capability `gmail`; others answer
+    /// `Unsupported`).
+    async fn fail_mail_commits(&self, _count: u32) -> Result<(), BrokerFailure> {
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker's mailbox store cannot be faulted",
+        ))
+    }
 }
 
 /// Everything a broker instance needs from the run.

@@ -5,6 +5,8 @@
 //! entries that prove them. One file per invariant.
 
 mod broker_responsive;
+mod no_duplicate_email;
+mod no_lost_email;
 mod no_token_leak;
 mod outage_surfaced;
 mod proactive_refresh;
@@ -13,6 +15,8 @@ mod single_flight;
 mod survives_restart;
 
 pub use broker_responsive::BrokerResponsive;
+pub use no_duplicate_email::NoDuplicateEmail;
+pub use no_lost_email::NoLostEmail;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
@@ -67,6 +71,12 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.survives_restart.is_some() {
         checkers.push(Box::new(SurvivesRestart));
+    }
+    if invariants.no_lost_email.is_some() {
+        checkers.push(Box::new(NoLostEmail));
+    }
+    if invariants.no_duplicate_email.is_some() {
+        checkers.push(Box::new(NoDuplicateEmail));
     }
     checkers
 }

@@ -5,8 +5,10 @@
 //! named configurations of it. Adding a mutant is one line in
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
+mod email;
 mod naive;
 
+pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
@@ -38,6 +40,14 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
     (
         "amnesiac-restart",
         "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
+    ),
+    (
+        "sync-drops-last-page",
+        "no_lost_email: ignores the messages on the last page of every paginated list",
+    ),
+    (
+        "resend-after-ack-lost",
+        "no_duplicate_email: after a lost acknowledgement sends again without looking in Sent",
     ),
 ];
 
@@ -81,6 +91,9 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
             durable_grants: false,
             ..correct
         },
+        "sync-drops-last-page" | "resend-after-ack-lost" => {
+            return EmailMutant::named(name).map(|m| Arc::new(m) as Arc<dyn BrokerFactory>);
+        }
         _ => return None,
     };
     Some(Arc::new(Mutant {

@@ -143,10 +143,17 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
     if scenario.invariants.survives_restart.is_some() {
         needed.restart = true;
     }
+    if scenario.invariants.no_lost_email.is_some()
+        || scenario.invariants.no_duplicate_email.is_some()
+    {
+        needed.gmail = true;
+    }
     for step in &scenario.timeline {
         match step.get_ref().action {
             Action::StatusPoll(_) => needed.status = true,
             Action::Restart { .. } => needed.restart = true,
+            Action::Sync(_) | Action::Send(_) | Action::CrashSync(_) => needed.gmail = true,
+            Action::MailStoreFault(_) => needed.gmail = true,
             _ => {}
         }
     }

@@ -6,13 +6,18 @@
 //! logs, `execute.rs` ties it together with the checkers, and `outcome.rs`
 //! is the verdict with the seed and the replay command.
 
+mod email_record;
 mod execute;
 mod logs;
+mod mail_scopes;
 mod outcome;
 mod play;
 mod record;
 mod world;
 
+pub use email_record::{
+    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
+};
 pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

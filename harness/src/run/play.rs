@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+mod email;
+
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -33,6 +35,7 @@ struct Sink {
     faults: Arc<Mutex<Vec<FaultWindow>>>,
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
+    email: Arc<Mutex<email::EmailLog>>,
 }
 
 struct Player<'w> {
@@ -64,6 +67,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         // missing record, which the checkers report.
         let _ = task.await;
     }
+    let email = email::settle(world, &player.sink).await;
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
@@ -97,6 +101,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         broker_problems,
         started_at: Some(started_at),
         ended_at: Some(ended_at),
+        email,
     }
 }
 
@@ -258,6 +263,14 @@ impl Player<'_> {
                     }
                 }));
             }
+            Action::Sync(step) => self.sync_step(step),
+            Action::Send(step) => self.send_step(step),
+            Action::MailboxAdd(change) => self.mailbox_add(change),
+            Action::MailboxDelete(change) => self.mailbox_delete(change),
+            Action::ExpireHistory { account } => self.expire_history(account),
+            Action::CrashSync(step) => self.crash_sync_step(step),
+            Action::GmailFault(step) => self.mount_gmail_fault(&step),
+            Action::MailStoreFault(step) => self.mail_store_fault(step),
         }
     }
 

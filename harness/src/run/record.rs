@@ -88,6 +88,8 @@ pub struct RunRecord {
     pub started_at: Option<SystemTime>,
     /// Provider time the run ended.
     pub ended_at: Option<SystemTime>,
+    /// Syncs, logical sends and both sides of every mailbox at the end.
+    pub email: super::email_record::EmailRecord,
 }
 
 impl RunRecord {

@@ -68,6 +68,9 @@ pub(super) async fn build_world(
     for account in &scenario.provider.accounts {
         builder = builder.account(account);
     }
+    if super::mail_scopes::sends_mail(scenario) {
+        builder = builder.scopes(super::mail_scopes::SEND_SCOPES.iter().copied());
+    }
     let provider = match scenario.mode {
         Mode::Sim => builder.build(),
         Mode::Real => builder.start().await,
@@ -99,6 +102,7 @@ pub(super) async fn build_world(
             })
         });
         env.shared = shared.clone();
+        let env = env.with_mail_scopes(scenario);
         match broker.factory().build(env).await {
             Ok(built) => world.instances.push(Instance {
                 broker: built,
@@ -144,6 +148,12 @@ fn broker_env(
         store: scenario.broker.store.clone(),
         shared: crate::broker::RunShared::default(),
     }
+}
+
+/// Adjusts a broker's environment to the scenario (see `mail_scopes.rs`).
+pub(super) trait BrokerEnvScopes {
+    /// `self` with the scopes a mail-sending scenario needs.
+    fn with_mail_scopes(self, scenario: &Scenario) -> Self;
 }
 
 /// Wraps a transport and remembers every request URL (the leak checker

@@ -37,6 +37,29 @@ pub enum Action {
         /// Which instance.
         instance: u32,
     },
+    /// The broker syncs an account's mailbox from Gmail (capability `gmail`).
+    Sync(super::email_action::SyncStep),
+    /// The broker sends `count` messages, each a logical send the harness
+    /// numbers and later looks for in the mock's Sent (capability `gmail`).
+    Send(super::email_action::SendStep),
+    /// `count` new messages arrive in the account's inbox at the mock.
+    MailboxAdd(super::email_action::MailboxChange),
+    /// `count` inbox messages are deleted at the mock.
+    MailboxDelete(super::email_action::MailboxChange),
+    /// The mock forgets the account's history: the next partial sync gets
+    /// 404 and must fall back to a full resync.
+    ExpireHistory {
+        /// The account.
+        account: String,
+    },
+    /// A sync that dies at a crash point (as from `kill -9`); later `sync`
+    /// steps are the rerun (capability `gmail`).
+    CrashSync(super::email_action::CrashSync),
+    /// Mount a fault on a Gmail endpoint until `until`.
+    GmailFault(super::email_action::GmailFault),
+    /// The broker's mailbox store fails its next `failures` commits (an
+    /// intermittent database outage during sync).
+    MailStoreFault(super::email_action::MailStoreFault),
 }
 
 /// Parameters of `token_requests`.

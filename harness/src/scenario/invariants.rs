@@ -24,7 +24,22 @@ pub struct Invariants {
     /// After a `restart` step, every account served before is served again
     /// with no new consent.
     pub survives_restart: Option<SurvivesRestartParams>,
+    /// Every message Gmail has is stored after a final sync, nothing stored
+    /// is dropped while Gmail has it, every acknowledged send is in Sent.
+    pub no_lost_email: Option<NoLostEmailParams>,
+    /// No message stored twice; no message or logical send in Sent twice.
+    pub no_duplicate_email: Option<NoDuplicateEmailParams>,
 }
+
+/// Parameters of `no_lost_email` (none yet; write `no_lost_email = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoLostEmailParams {}
+
+/// Parameters of `no_duplicate_email` (none yet; write `no_duplicate_email = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoDuplicateEmailParams {}
 
 /// Parameters of `survives_restart` (none yet; write `survives_restart = {}`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

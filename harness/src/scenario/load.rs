@@ -210,5 +210,26 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
             None => Ok(()),
         },
         Action::Restart { instance } => known_instance("restart.instance", *instance),
+        Action::Sync(sync) => {
+            known_account("sync.account", &sync.account)?;
+            known_instance("sync.instance", sync.instance)
+        }
+        Action::Send(send) => {
+            known_account("send.account", &send.account)?;
+            known_instance("send.instance", send.instance)
+        }
+        Action::MailboxAdd(change) => known_account("mailbox_add.account", &change.account),
+        Action::MailboxDelete(change) => known_account("mailbox_delete.account", &change.account),
+        Action::ExpireHistory { account } => known_account("expire_history.account", account),
+        Action::CrashSync(crash) => {
+            known_account("crash_sync.account", &crash.account)?;
+            known_instance("crash_sync.instance", crash.instance)
+        }
+        Action::GmailFault(fault) => {
+            super::email_action::validate_gmail_fault(fault, known_account)
+        }
+        Action::MailStoreFault(fault) => {
+            known_instance("mail_store_fault.instance", fault.instance)
+        }
     }
 }

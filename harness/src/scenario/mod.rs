@@ -8,6 +8,7 @@
 //! `timeline.rs` expands steps into the timed events a run plays.
 
 mod action;
+mod email_action;
 mod invariants;
 mod load;
 mod model;
@@ -17,10 +18,15 @@ pub use action::{
     Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
     TokenRequests,
 };
+pub use email_action::MailStoreFault;
+pub use email_action::{
+    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, SendStep, SyncStep,
+};
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
+pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};

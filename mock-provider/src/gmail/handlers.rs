@@ -153,12 +153,20 @@ pub(crate) async fn list_messages(
         let max = params.max_results(100)?;
         let start = parse_page_token(params.get("pageToken"))?.unwrap_or(0) as usize;
         let labels = params.all("labelIds");
-        // `q` is accepted and ignored: the mock does not implement search.
+        // Of Gmail's search (`q`) only `rfc822msgid:` is modelled: an outbox
+        // looks a Message-ID up in Sent with it, and ignoring it would
+        // answer "found" for any sent message. Other terms are ignored.
+        let message_id = params.get("q").and_then(rfc822msgid);
         with_mailbox(&shared, &caller, |mailbox| {
             let matching: Vec<_> = mailbox
                 .newest_first()
                 .into_iter()
                 .filter(|m| labels.iter().all(|l| m.label_ids.contains(l)))
+                .filter(|m| {
+                    message_id.is_none_or(|wanted| {
+                        m.header("Message-ID").map(bare_message_id) == Some(wanted)
+                    })
+                })
                 .collect();
             let page: Vec<Value> = matching
                 .iter()
@@ -346,4 +354,15 @@ pub(crate) async fn send(
         });
     }
     response
+}
+
+/// The Message-ID an `rfc822msgid:` search term asks for, without brackets.
+fn rfc822msgid(q: &str) -> Option<&str> {
+    q.split_whitespace()
+        .find_map(|term| term.strip_prefix("rfc822msgid:"))
+        .map(bare_message_id)
+}
+
+fn bare_message_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
 }

@@ -29,8 +29,11 @@ impl SyncEngine {
         account: &str,
         ids: &[String],
     ) -> Result<Vec<Fetched>, SyncError> {
-        stream::iter(ids)
-            .map(|id| self.fetch_one(account, id))
+        // Owned ids and an `async move` block keep this future `Send` for callers
+        // that spawn it (a borrowing closure here trips rustc's higher-ranked
+        // lifetime check, rust-lang/rust#102211).
+        stream::iter(ids.iter().cloned())
+            .map(|id| async move { self.fetch_one(account, &id).await })
             .buffered(self.config.fetch_window)
             .try_collect()
             .await

@@ -155,6 +155,9 @@ impl GmailClient {
             let message = envelope.as_ref().and_then(|e| e.error.message.as_deref());
             match server_delay(retry_after, message, self.clock.now()) {
                 Some(delay) if delay > self.retry.max_server_delay => return Err(exhausted),
+                // A retry time already past is no guidance: retrying at once
+                // would hammer a rate-limited user, so back off instead.
+                Some(delay) if delay.is_zero() => self.sleep_backoff(attempt).await,
                 Some(delay) => {
                     tracing::debug!(account, %endpoint, status, ?delay, "gmail asked to wait");
                     tokio::time::sleep(delay).await;

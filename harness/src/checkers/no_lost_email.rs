@@ -1,0 +1,158 @@
+use super::{Checker, Violation, capped};
+use crate::broker::FailureKind;
+use crate::run::{LogicalSend, RunRecord, SettledMailbox};
+use mock_provider::Endpoint;
+use std::collections::BTreeSet;
+
+const NAME: &str = "no_lost_email";
+
+/// No mail is lost, on either side:
+///
+/// - after the harness's final sync (every fault unmounted), every message
+///   in the mock's mailbox is in the broker's store; a revoked grant may
+///   stop that sync, but then nothing stored before may be gone;
+/// - a message the broker once stored and Gmail still has is never dropped;
+/// - every send the broker acknowledged is in the mock's Sent, and every
+///   send it queued but could not deliver yet (transient failure, timeout)
+///   is there after the final sync (`sync` also runs the outbox).
+///
+/// Needs `sync` or `send` steps; without them it holds vacuously.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLostEmail;
+
+impl Checker for NoLostEmail {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+        let mut found = Vec::new();
+        for settled in &run.email.settled {
+            found.extend(lost_in_sync(run, settled));
+        }
+        for send in &run.email.sends {
+            let message_id = match &send.result {
+                Ok(message_id) => message_id,
+                Err(kind) => {
+                    found.extend(undelivered(run, send, *kind));
+                    continue;
+                }
+            };
+            let delivered = run
+                .email
+                .settled
+                .iter()
+                .filter(|s| s.account == send.account)
+                .any(|s| s.sent_message_ids.get(message_id).is_some_and(|n| *n > 0));
+            if !delivered {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "logical send {} of {} was acknowledged as `{message_id}` but is not in Gmail's Sent",
+                        send.logical, send.account
+                    ),
+                    entries: sends_of(run, message_id),
+                });
+            }
+        }
+        capped(NAME, found)
+    }
+}
+
+fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
+    let account = &settled.account;
+    let after: BTreeSet<&str> = settled.stored_after.iter().map(String::as_str).collect();
+    let at_provider: BTreeSet<&str> = settled.at_provider.iter().map(String::as_str).collect();
+    let mut found = Vec::new();
+    match settled.final_sync {
+        Ok(()) => {
+            for id in at_provider.difference(&after) {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "message `{id}` was in {account}'s Gmail before the final sync but the broker never stored it"
+                    ),
+                    entries: gets_of(run, id),
+                });
+            }
+        }
+        // Only the user can fix a revoked grant; what was stored must stay.
+        Err(FailureKind::Revoked) => {}
+        Err(kind) => found.push(Violation {
+            invariant: NAME,
+            message: format!(
+                "the final sync of {account} failed with `{kind:?}` although every fault was unmounted"
+            ),
+            entries: Vec::new(),
+        }),
+    }
+    let stored_earlier: BTreeSet<&str> = run
+        .email
+        .snapshots
+        .iter()
+        .filter(|s| &s.account == account)
+        .flat_map(|s| s.ids.iter())
+        .chain(settled.stored_before.iter())
+        .map(String::as_str)
+        .collect();
+    for id in stored_earlier {
+        if at_provider.contains(id) && !after.contains(id) {
+            found.push(Violation {
+                invariant: NAME,
+                message: format!(
+                    "message `{id}` of {account} was stored, is still in Gmail, and is gone from the broker's store"
+                ),
+                entries: gets_of(run, id),
+            });
+        }
+    }
+    found
+}
+
+/// A send that was queued but not acknowledged (a transient failure or a
+/// timeout) must be in Sent once the final sync ran, unless the grant was
+/// revoked: "queued" may not mean "dropped". Permanent refusals and sends
+/// that could not even be queued are the caller's to handle.
+fn undelivered(run: &RunRecord, send: &LogicalSend, kind: FailureKind) -> Option<Violation> {
+    if !matches!(kind, FailureKind::Transient | FailureKind::Timeout) {
+        return None;
+    }
+    let settled = run
+        .email
+        .settled
+        .iter()
+        .find(|s| s.account == send.account)?;
+    let delivered = settled
+        .sent_subjects
+        .get(&send.subject)
+        .is_some_and(|n| *n > 0);
+    (settled.final_sync.is_ok() && !delivered).then(|| Violation {
+        invariant: NAME,
+        message: format!(
+            "logical send {} of {} failed with `{kind:?}` and was still not delivered after the final sync",
+            send.logical, send.account
+        ),
+        entries: Vec::new(),
+    })
+}
+
+/// Journal entries that fetched message `id`.
+fn gets_of(run: &RunRecord, id: &str) -> Vec<u64> {
+    let suffix = format!("/messages/{id}");
+    run.journal
+        .iter()
+        .filter(|e| e.endpoint == Endpoint::GmailMessagesGet && e.request.path.ends_with(&suffix))
+        .map(|e| e.seq)
+        .collect()
+}
+
+/// Journal entries that sent a message with this `Message-ID`.
+pub(super) fn sends_of(run: &RunRecord, message_id: &str) -> Vec<u64> {
+    run.journal
+        .iter()
+        .filter(|e| {
+            e.endpoint == Endpoint::GmailSend && e.request.message_id.as_deref() == Some(message_id)
+        })
+        .map(|e| e.seq)
+        .collect()
+}
