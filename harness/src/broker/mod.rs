@@ -8,12 +8,16 @@
 
 mod choice;
 mod process;
+mod recording_store;
 mod reference;
+mod store_faults;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
+pub(crate) use reference::build_reference;
+pub use store_faults::{RunShared, StoreFault, StoreWrite};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind,

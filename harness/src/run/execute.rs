@@ -147,6 +147,10 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
         match step.get_ref().action {
             Action::StatusPoll(_) => needed.status = true,
             Action::Restart { .. } => needed.restart = true,
+            Action::Authorize(_) | Action::ForgeCallback(_) => needed.authorization = true,
+            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_) => {
+                needed.store_faults = true;
+            }
             _ => {}
         }
     }

@@ -6,13 +6,17 @@
 //! logs, `execute.rs` ties it together with the checkers, and `outcome.rs`
 //! is the verdict with the seed and the replay command.
 
+mod auth_record;
+mod browser;
 mod execute;
+mod lifecycle;
 mod logs;
 mod outcome;
 mod play;
 mod record;
 mod world;
 
+pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

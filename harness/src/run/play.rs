@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+mod auth_steps;
+
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -33,6 +35,7 @@ struct Sink {
     faults: Arc<Mutex<Vec<FaultWindow>>>,
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
+    auth: Arc<Mutex<super::AuthRecord>>,
 }
 
 struct Player<'w> {
@@ -97,6 +100,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         broker_problems,
         started_at: Some(started_at),
         ended_at: Some(ended_at),
+        auth: auth_steps::finish(world, scenario, &player.sink),
     }
 }
 
@@ -258,6 +262,15 @@ impl Player<'_> {
                     }
                 }));
             }
+            action @ (Action::Authorize(_)
+            | Action::ForgeCallback(_)
+            | Action::ChangePassword { .. }
+            | Action::InvalidateAccessTokens { .. }
+            | Action::EvictByLimit { .. }
+            | Action::GmailProfile(_)
+            | Action::StoreOutage(_)
+            | Action::StoreReadOnly(_)
+            | Action::StoreFailAfter(_)) => self.apply_lifecycle(action),
         }
     }
 

@@ -88,6 +88,8 @@ pub struct RunRecord {
     pub started_at: Option<SystemTime>,
     /// Provider time the run ended.
     pub ended_at: Option<SystemTime>,
+    /// Consent, forged callbacks and store writes.
+    pub auth: super::AuthRecord,
 }
 
 impl RunRecord {

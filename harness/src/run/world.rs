@@ -68,6 +68,7 @@ pub(super) async fn build_world(
     for account in &scenario.provider.accounts {
         builder = builder.account(account);
     }
+    builder = super::lifecycle::provider_policy(builder, scenario);
     let provider = match scenario.mode {
         Mode::Sim => builder.build(),
         Mode::Real => builder.start().await,
@@ -78,6 +79,7 @@ pub(super) async fn build_world(
             .keep();
     }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
+    let shared = crate::broker::RunShared::default();
     let mut world = World {
         time,
         provider_clock,
@@ -91,12 +93,13 @@ pub(super) async fn build_world(
             Mode::Sim => Arc::new(InMemoryTransport::new(world.provider.router())),
             Mode::Real => Arc::new(ReqwestTransport::with_timeout(REAL_HTTP_TIMEOUT)),
         };
-        let env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
+        let mut env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
             Arc::new(RecordingTransport {
                 inner,
                 urls: request_urls.clone(),
             })
         });
+        env.shared = shared.clone();
         match broker.factory().build(env).await {
             Ok(built) => world.instances.push(Instance {
                 broker: built,
@@ -130,16 +133,15 @@ fn broker_env(
         gmail_base: format!("{base}/gmail/v1"),
         client_id: provider.client_id().to_owned(),
         client_secret: provider.client_secret(),
-        scopes: mock_provider::DEFAULT_SCOPES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
+        scopes: scenario.broker.scopes.clone(),
         accounts: provider
             .accounts()
             .into_iter()
             .filter_map(|(account, _)| provider.refresh_token(&account).map(|t| (account, t)))
             .collect(),
         store: scenario.broker.store.clone(),
+        redirect_url: provider.redirect_uri(),
+        shared: crate::broker::RunShared::default(),
     }
 }
 

@@ -17,6 +17,10 @@ pub use action::{
     Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
     TokenRequests,
 };
+pub use action::{
+    AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
+};
+pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,

@@ -247,11 +247,7 @@ impl MockProvider {
     }
 
     /// Installs the parts the builder configures after [`MockProvider::new`].
-    pub(crate) fn install(
-        &mut self,
-        gmail: crate::gmail::GmailStore,
-        fault_seed: u64,
-    ) {
+    pub(crate) fn install(&mut self, gmail: crate::gmail::GmailStore, fault_seed: u64) {
         self.shared.gmail = gmail;
         self.shared.faults = FaultSet::with_seed(fault_seed);
     }
