@@ -22,7 +22,7 @@ impl BrokerFactory for ReferenceBroker {
     }
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
-        Ok(build_reference(env).await?)
+        build_reference(env).await
     }
 }
 
@@ -36,7 +36,7 @@ struct SharedStore {
 /// Builds one reference instance (also the base of the reference mutants).
 pub(crate) async fn build_reference(
     env: BrokerEnv,
-) -> Result<Arc<ReferenceInstance>, BrokerFailure> {
+) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
     // One store per instance (or one per run when shared), kept across
     // restarts: a restart loses what was in memory and keeps what was
     // committed.
@@ -102,7 +102,7 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
 
 /// One in-process reference broker and its store.
 #[derive(Debug)]
-pub(crate) struct ReferenceInstance {
+struct ReferenceInstance {
     env: BrokerEnv,
     store: Arc<MemoryStore>,
     recording: Arc<dyn TokenStore>,

@@ -5,6 +5,9 @@
 //! entries that prove them. One file per invariant.
 
 mod broker_responsive;
+mod csrf_protected;
+mod least_privilege;
+mod no_stale_overwrite;
 mod no_token_leak;
 mod outage_surfaced;
 mod proactive_refresh;
@@ -13,6 +16,9 @@ mod single_flight;
 mod survives_restart;
 
 pub use broker_responsive::BrokerResponsive;
+pub use csrf_protected::CsrfProtected;
+pub use least_privilege::LeastPrivilege;
+pub use no_stale_overwrite::NoStaleOverwrite;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
@@ -67,6 +73,15 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.survives_restart.is_some() {
         checkers.push(Box::new(SurvivesRestart));
+    }
+    if invariants.least_privilege.is_some() {
+        checkers.push(Box::new(LeastPrivilege));
+    }
+    if invariants.csrf_protected.is_some() {
+        checkers.push(Box::new(CsrfProtected));
+    }
+    if invariants.no_stale_overwrite.is_some() {
+        checkers.push(Box::new(NoStaleOverwrite));
     }
     checkers
 }

@@ -6,6 +6,7 @@
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod naive;
+mod reference_mutants;
 
 pub use naive::{NaiveBroker, NaiveKnobs};
 
@@ -39,6 +40,18 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "amnesiac-restart",
         "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
     ),
+    (
+        "broad-scopes",
+        "least_privilege: asks for full Gmail access (`https://mail.google.com/`) on top of the declared scopes",
+    ),
+    (
+        "no-state-check",
+        "csrf_protected: completes a callback whose state it never issued with its latest login attempt",
+    ),
+    (
+        "stale-overwrite",
+        "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
+    ),
 ];
 
 /// The invariant each mutant is built to break.
@@ -55,6 +68,9 @@ pub fn target_of(name: &str) -> Option<&'static str> {
 
 /// The factory for `mutant:NAME`.
 pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
+    if let Some(factory) = reference_mutants::reference_mutant(name) {
+        return Some(factory);
+    }
     let correct = NaiveKnobs::correct();
     let knobs = match name {
         "no-single-flight" => NaiveKnobs {
@@ -79,6 +95,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         },
         "amnesiac-restart" => NaiveKnobs {
             durable_grants: false,
+            ..correct
+        },
+        "stale-overwrite" => NaiveKnobs {
+            adopt_rotated_refresh_token: false,
             ..correct
         },
         _ => return None,
