@@ -89,3 +89,25 @@ fn secrets_in_request_urls_errors_and_store_bytes_are_leaks() {
         );
     }
 }
+
+#[test]
+fn an_in_process_run_captures_the_brokers_trace_events_for_the_scan() {
+    use harness::broker::BrokerChoice;
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/trace-logging-refresh-storm.toml");
+    let scenario = harness::scenario::load_file(&path).expect("loads");
+    let reference = BrokerChoice::parse("reference").expect("known");
+    let (outcome, record) =
+        harness::run::run_scenario(&path, &scenario, &reference, None).expect("runs");
+    assert!(outcome.checked.contains(&"no_token_leak"));
+    let log = String::from_utf8_lossy(&record.broker_log);
+    assert!(
+        log.contains("refresh started"),
+        "the broker's debug events are captured"
+    );
+    assert!(
+        !log.contains("mock_provider"),
+        "the provider's own events are not"
+    );
+    assert!(!record.secrets.is_empty() && !record.request_urls.is_empty());
+}

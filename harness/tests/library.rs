@@ -110,3 +110,26 @@ fn a_restarted_in_process_broker_serves_from_its_store_without_refreshing() {
     let refreshes = record.journal.iter().filter(|e| e.is_refresh()).count();
     assert_eq!(refreshes, 4, "{:#?}", record.journal);
 }
+
+#[test]
+fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_stores_does_not() {
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let path = support::library().join("fleet-of-three-shared-store.toml");
+    let shared = harness::scenario::load_file(&path).expect("loads");
+    let (outcome, record) = run_scenario(&path, &shared, &reference, None).expect("runs");
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    assert_eq!(record.journal.iter().filter(|e| e.is_refresh()).count(), 4);
+    let mut separate = shared.clone();
+    separate.broker.store = "memory".to_owned();
+    let (outcome, _) = run_scenario(&path, &separate, &reference, None).expect("runs");
+    assert!(
+        outcome.violated("single_flight_refresh"),
+        "three stores, three refreshes per expiry: {:#?}",
+        outcome.violations
+    );
+}

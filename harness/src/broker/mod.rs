@@ -17,8 +17,8 @@ pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference::build_reference;
-pub use store_faults::{RunShared, StoreFault, StoreWrite};
+pub use store_faults::{StoreFault, StoreWrite};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    FailureKind, RunShared,
 };

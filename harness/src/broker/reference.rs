@@ -40,26 +40,37 @@ pub(crate) async fn build_reference(
     // One store per instance (or one per run when shared), kept across
     // restarts: a restart loses what was in memory and keeps what was
     // committed.
-    let (name, store, writes) = if env.store == "shared-memory" {
-        let clock = env.clock.clone();
-        let shared = env
-            .shared
-            .get_or_init(|| SharedStore {
-                store: Arc::new(MemoryStore::with_clock(clock)),
-                writes: Arc::default(),
-            })
-            .ok_or_else(|| BrokerFailure::new(FailureKind::Other, "run slot holds no store"))?;
-        (
-            "shared".to_owned(),
-            shared.store.clone(),
-            shared.writes.clone(),
-        )
-    } else {
-        (
+    let (name, store, writes) = match env.store.as_str() {
+        // One store for the whole fleet: instances see each other's grants.
+        "shared-memory" => {
+            let shared = env
+                .shared
+                .get_or_create("reference.memory-store", || SharedStore {
+                    store: Arc::new(MemoryStore::with_clock(env.clock.clone())),
+                    writes: Arc::default(),
+                })
+                .ok_or_else(|| {
+                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
+                })?;
+            (
+                "shared".to_owned(),
+                shared.store.clone(),
+                shared.writes.clone(),
+            )
+        }
+        "memory" => (
             format!("instance-{}", env.instance),
             Arc::new(MemoryStore::with_clock(env.clock.clone())),
             Arc::default(),
-        )
+        ),
+        other => {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                format!(
+                    "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
+                ),
+            ));
+        }
     };
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,

@@ -250,13 +250,51 @@ pub struct BrokerEnv {
     pub scopes: Vec<String>,
     /// Accounts and their consented refresh tokens.
     pub accounts: Vec<(String, SecretString)>,
-    /// The store kind the scenario asks for (`memory`, ...).
+    /// The store kind the scenario asks for (`memory`, `shared-memory`, ...).
     pub store: String,
+    /// Objects every instance of one run shares (e.g. a store that several
+    /// instances use, as a fleet shares a database).
+    pub shared: RunShared,
     /// The redirect URI registered for the client (authorization flows).
     pub redirect_url: String,
-    /// A slot shared by every instance of one run (e.g. one store that
-    /// several reference instances use, `store = "shared-memory"`).
-    pub shared: super::RunShared,
+}
+
+/// Per-run shared objects, by name: the first instance that asks creates
+/// one, the others get the same.
+///
+/// ```
+/// use harness::broker::RunShared;
+/// let shared = RunShared::default();
+/// let a: std::sync::Arc<String> = shared.get_or_create("k", || "first".to_owned()).unwrap();
+/// let b: std::sync::Arc<String> = shared.get_or_create("k", || "second".to_owned()).unwrap();
+/// assert_eq!(*b, "first");
+/// # let _ = a;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RunShared {
+    objects: Arc<
+        std::sync::Mutex<std::collections::BTreeMap<String, Arc<dyn std::any::Any + Send + Sync>>>,
+    >,
+}
+
+impl RunShared {
+    /// The object named `name`, created by `create` if it does not exist yet;
+    /// `None` if an object of another type has that name.
+    pub fn get_or_create<T: Send + Sync + 'static>(
+        &self,
+        name: &str,
+        create: impl FnOnce() -> T,
+    ) -> Option<Arc<T>> {
+        let mut objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let object = objects
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(create()))
+            .clone();
+        object.downcast::<T>().ok()
+    }
 }
 
 /// Builds broker instances for a run.
