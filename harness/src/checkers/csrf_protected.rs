@@ -84,8 +84,7 @@ fn exchanges_during(run: &RunRecord, forged: &ForgedCallback) -> Vec<u64> {
         .filter(|e| {
             e.endpoint == Endpoint::Token
                 && e.grant_type.as_deref() == Some("authorization_code")
-                && e.started_at >= forged.started_at
-                && e.started_at <= forged.finished_at
+                && (forged.journal_from..forged.journal_to).contains(&e.seq)
         })
         .map(|e| e.seq)
         .collect()

@@ -9,6 +9,7 @@ mod csrf_protected;
 mod least_privilege;
 mod no_stale_overwrite;
 mod no_token_leak;
+mod outage_store;
 mod outage_surfaced;
 mod proactive_refresh;
 mod retry_discipline;

@@ -41,6 +41,10 @@ pub struct ForgedCallback {
     pub accepted: bool,
     /// Why the harness could not stage the forgery, if it could not.
     pub not_staged: Option<String>,
+    /// Journal sequence numbers from here on (inclusive) ...
+    pub journal_from: u64,
+    /// ... up to here (exclusive) arrived while the broker handled it.
+    pub journal_to: u64,
 }
 
 /// One consent the harness played (an `authorize` step).

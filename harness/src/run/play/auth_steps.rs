@@ -25,6 +25,7 @@ struct StepContext {
     clock: SimClock,
     sink: Sink,
     scopes: Vec<String>,
+    journal: mock_provider::Journal,
 }
 
 impl Player<'_> {
@@ -112,6 +113,7 @@ impl Player<'_> {
             clock: self.world.provider_clock.clone(),
             sink: self.sink.clone(),
             scopes: self.scenario.broker.scopes.clone(),
+            journal: self.world.provider.journal().clone(),
         })
     }
 
@@ -229,6 +231,7 @@ async fn stage(
 async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8Rng) {
     let staged = stage(&context, kind, &mut rng).await;
     let started_at = context.clock.now();
+    let journal_from = context.journal.len() as u64;
     let (accepted, not_staged) = match staged {
         Ok(forged) => (
             context
@@ -251,6 +254,8 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
             finished_at: context.clock.now(),
             accepted,
             not_staged,
+            journal_from,
+            journal_to: context.journal.len() as u64,
         });
 }
 
