@@ -46,7 +46,7 @@ pub(crate) async fn build_reference(
             let shared = env
                 .shared
                 .get_or_create("reference.memory-store", || SharedStore {
-                    store: Arc::new(MemoryStore::with_clock(env.clock.clone())),
+                    store: Arc::new(MemoryStore::new()),
                     writes: Arc::default(),
                 })
                 .ok_or_else(|| {
@@ -60,7 +60,7 @@ pub(crate) async fn build_reference(
         }
         "memory" => (
             format!("instance-{}", env.instance),
-            Arc::new(MemoryStore::with_clock(env.clock.clone())),
+            Arc::new(MemoryStore::new()),
             Arc::default(),
         ),
         other => {
