@@ -223,6 +223,7 @@ fn request(scopes: &[&str], method: Option<&str>, has_state: bool) -> AuthorizeR
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         code_challenge_method: method.map(str::to_owned),
         has_state,
+        journal_seq: None,
     }
 }
 
@@ -327,4 +328,33 @@ fn outage_surfaced_flags_a_read_only_store_that_status_never_mentions() {
     // The untouched record passes: the reference said `degraded`.
     let (_, honest) = support::run_file("store-read-only-after-refresh.toml", &reference());
     assert!(checker.check(&honest).is_empty());
+}
+
+#[test]
+fn the_new_step_kinds_replay_to_the_same_journal_hash() {
+    for file in [
+        "forged-callback-state-and-replayed-code.toml",
+        "rotation-two-instances-racing.toml",
+        "refresh-token-limit-eviction.toml",
+        "access-token-invalidated-early.toml",
+        "store-read-only-after-refresh.toml",
+    ] {
+        let (first, _) = support::run_file(file, &reference());
+        let (second, _) = support::run_file(file, &reference());
+        assert_eq!(first.journal_hash, second.journal_hash, "{file}");
+    }
+}
+
+#[test]
+fn a_least_privilege_violation_names_the_authorize_entry_in_the_journal() {
+    let broker = BrokerChoice::parse("mutant:broad-scopes").expect("known mutant");
+    let (outcome, record) = support::run_file("broader-scopes-than-declared.toml", &broker);
+    let violation = outcome
+        .violations
+        .iter()
+        .find(|v| v.invariant == "least_privilege")
+        .expect("violated");
+    assert_eq!(violation.entries.len(), 1);
+    let entry = &record.journal[violation.entries[0] as usize];
+    assert_eq!(entry.endpoint, mock_provider::Endpoint::Authorize);
 }

@@ -33,7 +33,8 @@ impl Checker for LeastPrivilege {
             let entries = run
                 .journal
                 .iter()
-                .filter(|e| e.endpoint == Endpoint::Authorize && e.started_at == request.at)
+                .filter(|e| e.endpoint == Endpoint::Authorize)
+                .filter(|e| Some(e.seq) == request.journal_seq)
                 .map(|e| e.seq)
                 .collect();
             found.push(Violation {

@@ -22,6 +22,8 @@ pub struct AuthorizeRequest {
     pub code_challenge_method: Option<String>,
     /// True when the request carried a `state`.
     pub has_state: bool,
+    /// The provider's journal entry for it, when the harness could tell.
+    pub journal_seq: Option<u64>,
 }
 
 /// One forged callback handed to a broker.

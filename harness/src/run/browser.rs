@@ -71,6 +71,7 @@ pub(super) fn describe(
             .collect(),
         code_challenge_method: param(url, "code_challenge_method"),
         has_state: param(url, "state").is_some_and(|s| !s.is_empty()),
+        journal_seq: None,
     }
 }
 

@@ -166,14 +166,10 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
         .begin_authorization(&context.account)
         .await
         .map_err(|failure| failure.to_string())?;
-    lock(&context.sink.auth)
-        .authorize_requests
-        .push(browser::describe(
-            &url,
-            context.index,
-            &context.account,
-            context.clock.now(),
-        ));
+    let mut request = browser::describe(&url, context.index, &context.account, context.clock.now());
+    // The browser's GET is the next request the provider journals.
+    request.journal_seq = Some(context.journal.len() as u64);
+    lock(&context.sink.auth).authorize_requests.push(request);
     context.browser.follow(&url).await
 }
 
