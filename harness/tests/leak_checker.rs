@@ -102,8 +102,8 @@ fn an_in_process_run_captures_the_brokers_trace_events_for_the_scan() {
     assert!(outcome.checked.contains(&"no_token_leak"));
     let log = String::from_utf8_lossy(&record.broker_log);
     assert!(
-        log.contains("refresh started"),
-        "the broker's debug events are captured"
+        log.contains("reference_impl"),
+        "the broker's debug events are captured: {log}"
     );
     assert!(
         !log.contains("mock_provider"),

@@ -103,27 +103,44 @@ fn too_many_refreshes_in_a_window_is_a_violation() {
     );
 }
 
+fn streak(times: &[f64], last_status: u16) -> RunRecord {
+    let mut journal: Vec<JournalEntry> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| refresh(i as u64, *t, 503, None, None))
+        .collect();
+    if let Some(last) = journal.last_mut() {
+        last.status = last_status;
+    }
+    RunRecord {
+        journal,
+        ..RunRecord::default()
+    }
+}
+
 #[test]
-fn a_shrinking_gap_in_a_failure_streak_is_a_violation_and_a_growing_one_is_not() {
-    let shrinking = RunRecord {
-        journal: vec![
-            refresh(0, 0.0, 503, None, None),
-            refresh(1, 8.0, 503, None, None),
-            refresh(2, 9.0, 503, None, None),
-        ],
-        ..RunRecord::default()
-    };
-    assert!(retry(&shrinking)[0].contains("backoff shrank from 8.0s to 1.0s"));
-    let growing = RunRecord {
-        journal: vec![
-            refresh(0, 0.0, 503, None, None),
-            refresh(1, 1.0, 503, None, None),
-            refresh(2, 3.0, 503, None, None),
-            refresh(3, 7.0, 200, None, None),
-        ],
-        ..RunRecord::default()
-    };
-    assert!(retry(&growing).is_empty());
+fn a_failure_streak_whose_gaps_do_not_grow_is_a_violation() {
+    // A fixed one-second retry loop: five failures, gaps 1, 1, 1, 1.
+    let constant = streak(&[0.0, 1.0, 2.0, 3.0, 4.0], 503);
+    let found = retry(&constant);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("backoff did not grow during a 5-attempt failure streak"));
+    // Gaps that shrink: 8 s then 1 s apart.
+    let shrinking = streak(&[0.0, 8.0, 16.0, 17.0, 18.0, 19.0], 503);
+    assert!(retry(&shrinking)[0].contains("mean gap 8.0s in its first half, 1.0s in its second"));
+}
+
+#[test]
+fn exponential_backoff_passes_with_or_without_jitter() {
+    // Doubling ceilings 1, 2, 4, 8, 16 s.
+    let exact = streak(&[0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 32.0], 200);
+    assert!(retry(&exact).is_empty(), "{:?}", retry(&exact));
+    // Full jitter under those ceilings: any single gap may be small.
+    let jittered = streak(&[0.0, 0.9, 1.1, 4.8, 6.0, 19.0], 503);
+    assert!(retry(&jittered).is_empty(), "{:?}", retry(&jittered));
+    // A streak that sits at its cap (here 60 s max_backoff) needs not grow.
+    let capped = streak(&[0.0, 20.0, 40.0, 60.0, 80.0, 100.0], 503);
+    assert!(retry(&capped).is_empty(), "{:?}", retry(&capped));
 }
 
 fn revoked_record(states: &[(f64, &str)]) -> RunRecord {

@@ -235,3 +235,72 @@ async fn lifecycle_clock_mailbox_journal_secrets_and_accounts_round_trip() {
     assert_eq!(revoked["revoked"], 1);
     assert_eq!(refresh(&provider).await, 400);
 }
+
+#[tokio::test]
+async fn every_lifecycle_event_is_reachable_over_http() {
+    let provider = MockProvider::start().await;
+    let admin = Admin::new(&provider);
+    assert_eq!(refresh(&provider).await, 200);
+    let (status, answer) = admin
+        .post(
+            "/lifecycle",
+            &format!(r#"{{"op":"invalidate_access_tokens","account":"{ALICE}"}}"#),
+        )
+        .await;
+    assert_eq!((status, answer["invalidated"].as_u64()), (200, Some(1)));
+    let (status, answer) = admin
+        .post(
+            "/lifecycle",
+            &format!(r#"{{"op":"require_reauthentication","account":"{ALICE}"}}"#),
+        )
+        .await;
+    assert_eq!((status, answer["affected"].as_u64()), (200, Some(1)));
+    assert_eq!(refresh(&provider).await, 400, "invalid_rapt until consent");
+    let (status, answer) = admin
+        .post("/lifecycle", r#"{"op":"set_consent","consent":"deny"}"#)
+        .await;
+    assert_eq!((status, answer["consent"].as_str()), (200, Some("deny")));
+    let (status, answer) = admin
+        .post(
+            "/lifecycle",
+            &format!(r#"{{"op":"change_password","account":"{ALICE}"}}"#),
+        )
+        .await;
+    assert_eq!((status, answer["revoked"].as_u64()), (200, Some(1)));
+    let (status, answer) = admin
+        .post("/lifecycle", r#"{"op":"revoke_grant","grant_id":"g1"}"#)
+        .await;
+    assert_eq!(
+        (status, answer["revoked"].as_bool()),
+        (200, Some(false)),
+        "already dead after the password change"
+    );
+}
+
+#[test]
+fn the_config_file_sets_the_oauth_lifecycle() {
+    let config: mock_provider::standalone::ProviderConfig = toml::from_str(
+        r#"
+        accounts = ["alice@example.com"]
+        [oauth]
+        rotation_grace_secs = 30
+        refresh_token_limit = 2
+        testing_mode = true
+        redirect_uris = ["http://127.0.0.1:9999/cb"]
+        "#,
+    )
+    .expect("valid config");
+    assert_eq!(config.oauth.rotation_grace_secs, Some(30));
+    assert_eq!(config.oauth.refresh_token_limit, Some(2));
+    assert!(config.oauth.testing_mode);
+    let provider = config.builder().build();
+    assert_eq!(provider.redirect_uri(), "http://127.0.0.1:9999/cb");
+    let unknown: Result<mock_provider::standalone::ProviderConfig, _> =
+        toml::from_str("[oauth]\nrotaton_grace_secs = 3\n");
+    assert!(
+        unknown
+            .unwrap_err()
+            .to_string()
+            .contains("rotaton_grace_secs")
+    );
+}

@@ -484,3 +484,39 @@ async fn the_per_user_quota_answers_429_resource_exhausted_until_the_next_minute
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_token_narrowed_by_a_scoped_refresh_lacks_the_grants_other_scopes() {
+    let provider = MockProvider::builder().scopes([READONLY, "openid"]).build();
+    let refresh = provider.refresh_token(ALICE).expect("seeded");
+    let secret = provider.client_secret();
+    let body = serde_urlencoded::to_string([
+        ("grant_type", "refresh_token"),
+        (
+            "refresh_token",
+            secrecy::ExposeSecret::expose_secret(&refresh),
+        ),
+        ("client_id", provider.client_id()),
+        (
+            "client_secret",
+            secrecy::ExposeSecret::expose_secret(&secret),
+        ),
+        ("scope", "openid"),
+    ])
+    .expect("form");
+    let request = Request::post("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let answer = send(&provider, request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let narrowed = answer.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let profile = send(&provider, get("/gmail/v1/users/me/profile", &narrowed)).await;
+    assert_eq!(profile.status, StatusCode::FORBIDDEN, "{}", profile.text());
+    let full = access_token(&provider, ALICE).await;
+    let profile = send(&provider, get("/gmail/v1/users/me/profile", &full)).await;
+    assert_eq!(profile.status, StatusCode::OK);
+}

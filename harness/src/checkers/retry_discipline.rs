@@ -5,14 +5,19 @@ use mock_provider::{GrantId, JournalEntry};
 use std::collections::BTreeMap;
 
 const NAME: &str = "retry_discipline";
+/// Failure streaks shorter than this say too little about a backoff schedule.
+const MIN_STREAK: usize = 5;
+/// How much the second half's mean gap must exceed the first half's.
+const GROWTH: f64 = 1.25;
 
 /// How a broker retries refreshes, from the provider's journal, per grant:
 ///
 /// - after `invalid_grant` it does not send that grant's refresh token again;
 /// - after an answer carrying `Retry-After` it waits at least that long;
 /// - it sends at most `max_refreshes_per_window` refreshes per `rate_window`;
-/// - during a streak of transient failures the gap between attempts never
-///   shrinks (until it reaches `max_backoff`).
+/// - during a streak of transient failures the gaps between attempts grow
+///   (compared as means of the streak's halves, so jitter is allowed) until
+///   they reach `max_backoff`.
 #[derive(Debug, Clone)]
 pub struct RetryDiscipline {
     params: RetryDisciplineParams,
@@ -122,38 +127,46 @@ impl RetryDiscipline {
         Vec::new()
     }
 
+    /// Backoff must grow across a failure streak. Brokers draw their delays with
+    /// jitter (full jitter may make any one gap tiny), so single gaps prove
+    /// nothing; the mean gap of the streak's second half must clearly exceed the
+    /// first half's, unless it has already reached a quarter of `max_backoff`
+    /// (a capped backoff with full jitter averages half its cap).
     fn backoff(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
         let transient = |e: &JournalEntry| e.status == 0 || e.status == 429 || e.status >= 500;
         let mut found = Vec::new();
-        let mut streak: Vec<&JournalEntry> = Vec::new();
-        for entry in refreshes.iter().copied() {
-            if transient(entry) {
-                streak.push(entry);
-                if let [.., a, b, c] = streak.as_slice() {
-                    let gap = |x: &JournalEntry, y: &JournalEntry| {
-                        y.started_at
-                            .duration_since(x.started_at)
-                            .unwrap_or_default()
-                    };
-                    let (before, after) = (gap(a, b), gap(b, c));
-                    let shrank = after + self.params.tolerance < before.mul_f64(0.9);
-                    if shrank && after < self.params.max_backoff {
-                        found.push(Violation {
-                            invariant: NAME,
-                            message: format!(
-                                "grant {grant}: backoff shrank from {:.1}s to {:.1}s during a failure streak (#{} #{} #{})",
-                                before.as_secs_f64(),
-                                after.as_secs_f64(),
-                                a.seq,
-                                b.seq,
-                                c.seq
-                            ),
-                            entries: vec![a.seq, b.seq, c.seq],
-                        });
-                    }
-                }
-            } else {
-                streak.clear();
+        for streak in refreshes
+            .chunk_by(|a, b| transient(a) == transient(b))
+            .filter(|run| run.first().is_some_and(|e| transient(e)))
+            .filter(|run| run.len() >= MIN_STREAK)
+        {
+            let gaps: Vec<f64> = streak
+                .windows(2)
+                .map(|pair| {
+                    pair[1]
+                        .started_at
+                        .duration_since(pair[0].started_at)
+                        .unwrap_or_default()
+                        .as_secs_f64()
+                })
+                .collect();
+            let half = gaps.len() / 2;
+            let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+            let (early, late) = (mean(&gaps[..half]), mean(&gaps[half..]));
+            let capped = late >= self.params.max_backoff.as_secs_f64() / 4.0;
+            let grew = late > early * GROWTH + self.params.tolerance.as_secs_f64();
+            if !capped && !grew {
+                let (first, last) = (streak[0], streak[streak.len() - 1]);
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "grant {grant}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {early:.1}s in its first half, {late:.1}s in its second",
+                        streak.len(),
+                        first.seq,
+                        last.seq
+                    ),
+                    entries: vec![first.seq, last.seq],
+                });
             }
         }
         found

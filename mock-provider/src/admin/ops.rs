@@ -1,4 +1,4 @@
-use crate::MockProvider;
+use crate::{ConsentMode, GrantId, MockProvider};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -14,6 +14,26 @@ pub(crate) enum LifecycleOp {
     RevokeAccount { account: String },
     /// All Gmail history of the account expires (next history call: 404).
     ExpireHistory { account: String },
+    /// The user removes one grant (`grant_id` as in the journal, e.g. `g1`).
+    RevokeGrant { grant_id: String },
+    /// The user changes their password: Gmail-scoped grants die.
+    ChangePassword { account: String },
+    /// Every access token of the account stops working now.
+    InvalidateAccessTokens { account: String },
+    /// Session control: refreshes answer `invalid_grant` / `invalid_rapt`.
+    RequireReauthentication { account: String },
+    /// What the simulated user does on the consent screen from now on.
+    SetConsent { consent: ConsentChoice },
+}
+
+/// `SetConsent`'s choice.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ConsentChoice {
+    /// Consent at once.
+    Grant,
+    /// Click "Cancel" (`error=access_denied`).
+    Deny,
 }
 
 impl LifecycleOp {
@@ -24,6 +44,26 @@ impl LifecycleOp {
             }
             Self::ExpireHistory { account } => {
                 json!({"expired": provider.expire_history(&account)})
+            }
+            Self::RevokeGrant { grant_id } => {
+                json!({"revoked": provider.revoke_grant(&GrantId(grant_id))})
+            }
+            Self::ChangePassword { account } => {
+                json!({"revoked": provider.change_password(&account)})
+            }
+            Self::InvalidateAccessTokens { account } => {
+                json!({"invalidated": provider.invalidate_access_tokens(&account)})
+            }
+            Self::RequireReauthentication { account } => {
+                json!({"affected": provider.require_reauthentication(&account)})
+            }
+            Self::SetConsent { consent } => {
+                let mode = match consent {
+                    ConsentChoice::Grant => ConsentMode::Grant,
+                    ConsentChoice::Deny => ConsentMode::Deny,
+                };
+                provider.set_consent(mode);
+                json!({"consent": format!("{mode:?}").to_lowercase()})
             }
         }
     }

@@ -58,10 +58,11 @@ pub(crate) fn authorize(
             .get(&record.grant_id)
             .filter(|g| !g.revoked)
             .ok_or_else(GmailError::invalid_credentials)?;
-        (grant.account.clone(), grant.scopes.clone())
+        // The token's own scopes: a refresh may have narrowed them below the grant's.
+        (grant.account.clone(), record.scope.clone())
     };
     let accepted = access.accepted_scopes();
-    if !scopes.iter().any(|s| accepted.contains(&s.as_str())) {
+    if !scopes.split(' ').any(|s| accepted.contains(&s)) {
         return Err(GmailError::insufficient_scope(accepted));
     }
     if user_id != "me" && !user_id.eq_ignore_ascii_case(&account) {

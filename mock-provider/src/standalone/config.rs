@@ -42,6 +42,35 @@ pub struct ProviderConfig {
     /// Gmail settings.
     #[serde(default)]
     pub gmail: GmailConfig,
+    /// OAuth lifecycle settings.
+    #[serde(default)]
+    pub oauth: OAuthConfig,
+}
+
+/// `[oauth]`: the refresh-token lifecycle and RFC options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthConfig {
+    /// Registered redirect URIs (default `http://127.0.0.1/callback`).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Authorization-code lifetime in seconds (default 600).
+    pub code_ttl_secs: Option<u64>,
+    /// Live refresh tokens per account and client before the oldest is
+    /// silently evicted (default 100).
+    pub refresh_token_limit: Option<usize>,
+    /// A Testing-mode app: refresh tokens die 7 days after consent.
+    #[serde(default)]
+    pub testing_mode: bool,
+    /// Unused refresh tokens die after this many seconds (default 183 days).
+    pub refresh_idle_expiry_secs: Option<u64>,
+    /// Rotate refresh tokens on every refresh, the previous one working for
+    /// this many seconds (off by default, as at Google).
+    pub rotation_grace_secs: Option<u64>,
+    /// Answer revoking an unknown token with RFC 7009's 200 instead of
+    /// Google's 400.
+    #[serde(default)]
+    pub rfc7009_revoke: bool,
 }
 
 /// `[client]`.
@@ -110,6 +139,26 @@ impl ProviderConfig {
         if let Some(ttl) = self.access_token_ttl_secs {
             builder = builder.access_token_ttl(Duration::from_secs(ttl));
         }
+        let oauth = &self.oauth;
+        for uri in &oauth.redirect_uris {
+            builder = builder.redirect_uri(uri);
+        }
+        if let Some(secs) = oauth.code_ttl_secs {
+            builder = builder.code_ttl(Duration::from_secs(secs));
+        }
+        if let Some(limit) = oauth.refresh_token_limit {
+            builder = builder.refresh_token_limit(limit);
+        }
+        if let Some(secs) = oauth.refresh_idle_expiry_secs {
+            builder = builder.refresh_idle_expiry(Duration::from_secs(secs));
+        }
+        if let Some(secs) = oauth.rotation_grace_secs {
+            builder = builder.rotate_refresh_tokens(Duration::from_secs(secs));
+        }
+        if oauth.rfc7009_revoke {
+            builder = builder.revoke_unknown(crate::RevokeUnknown::Rfc7009Ok);
+        }
+        builder = builder.testing_mode(oauth.testing_mode);
         let defaults = GmailSettings::default();
         let gmail = &self.gmail;
         builder.gmail(GmailSettings {

@@ -5,5 +5,5 @@
 mod config;
 mod errors;
 
-pub use config::{ClientConfig, GmailConfig, ProviderConfig};
+pub use config::{ClientConfig, GmailConfig, OAuthConfig, ProviderConfig};
 pub use errors::ConfigError;

@@ -170,6 +170,11 @@ impl Inner {
         slot: &AccountSlot,
         state: &mut RefreshState,
     ) -> Result<AccessToken, BrokerError> {
+        // Inline retries are for the first failures of a streak, when the token's
+        // remaining life demands effort. Once a streak is established the provider is
+        // down: one attempt per call, gated by the account's growing backoff, so a
+        // caller arriving every minute cannot restart the exponential from scratch.
+        let streak_established = slot.health().consecutive_failures > 0;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -181,7 +186,10 @@ impl Inner {
                 Ok(token) => return Ok(token),
                 Err(error) => error,
             };
-            if error.kind() != ErrorKind::Transient || attempt >= policy.attempts {
+            if error.kind() != ErrorKind::Transient
+                || attempt >= policy.attempts
+                || streak_established
+            {
                 return Err(error);
             }
             state.attempts += 1;
@@ -244,11 +252,12 @@ impl Inner {
             health.next_attempt_at = None;
             return Err(error);
         }
-        let urgency = Urgency::at(&self.config, now, cached.as_deref().map(|c| c.expires_at));
+        // The gate between calls grows on the normal schedule (1 s doubling to 60 s)
+        // whatever the urgency: urgency buys inline retries, not a hot loop.
         let delay = self.backoff(
             account,
             state.attempts,
-            urgency.policy(),
+            Urgency::Normal.policy(),
             health.consecutive_failures,
             &error,
         );

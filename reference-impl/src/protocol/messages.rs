@@ -84,6 +84,9 @@ pub(super) struct InitializeParams {
     pub seed: u64,
     #[serde(default)]
     pub instance: u64,
+    /// True when the harness re-initializes after killing the process.
+    #[serde(default)]
+    pub restarted: bool,
 }
 
 #[derive(Debug, Deserialize)]

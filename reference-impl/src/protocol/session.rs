@@ -1,7 +1,7 @@
 use super::messages::{AccountParam, ErrorCode, InitializeParams, RpcError};
 use crate::{
-    AccountState, BrokerConfig, ErrorKind, MemoryStore, RefreshToken, ReqwestTransport,
-    SystemClock, TokenBroker, TokenStore,
+    AccountState, BrokerConfig, ErrorKind, Keyring, RefreshToken, ReqwestTransport, StoreSpec,
+    StoreSpecError, SystemClock, TokenBroker, TokenStore,
 };
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
@@ -63,16 +63,23 @@ impl Session {
                 format!("bad `initialize` params: {error}"),
             )
         })?;
-        // One arm per store kind; the file, SQLite and PostgreSQL stores plug in here.
-        let store: Arc<dyn TokenStore> = match params.store.kind.as_str() {
-            "memory" => Arc::new(MemoryStore::new()),
-            other => {
-                return Err(RpcError::new(
-                    ErrorCode::InvalidParams,
-                    format!("store kind `{other}` is not supported; use `memory`"),
-                ));
-            }
-        };
+        // `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` URL. Records
+        // are sealed with the keyring from OAUTH_CHAOS_STORE_KEYS; without it,
+        // a key for this process only (a restart then cannot read them back).
+        let spec: StoreSpec = params.store.kind.parse().map_err(|error: StoreSpecError| {
+            RpcError::new(
+                ErrorCode::InvalidParams,
+                format!(
+                    "store kind `{}` is not supported; use `memory`, `file:DIR`, `sqlite:PATH` or a postgres url",
+                    error.kind
+                ),
+            )
+        })?;
+        let keyring = Keyring::from_default_env().unwrap_or_else(|_| Keyring::generate("process"));
+        let store: Arc<dyn TokenStore> = spec
+            .open(keyring)
+            .await
+            .map_err(|error| RpcError::failed("storage", error.to_string()))?;
         let config = BrokerConfig::new(
             params.provider.token_url,
             params.client.id,
@@ -84,10 +91,17 @@ impl Session {
             config,
             Arc::new(SystemClock),
             Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT)),
-            store,
+            store.clone(),
         )
         .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?;
         for account in params.accounts {
+            // After a restart over a durable store the stored grant is newer
+            // than the one the harness hands over again: keep it.
+            if params.restarted
+                && let Ok(Some(_)) = store.load(&account.account).await
+            {
+                continue;
+            }
             broker
                 .add_account(&account.account, RefreshToken::new(account.refresh_token))
                 .await;

@@ -68,18 +68,19 @@ impl SqliteStore {
         let path = path.as_ref().to_owned();
         let opened_path = path.clone();
         let connection = blocking(move || {
-            let mut connection = Connection::open(&opened_path).map_err(sqlite_error)?;
-            connection
-                .busy_timeout(Duration::from_secs(5))
-                .map_err(sqlite_error)?;
-            connection
-                .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-                .map_err(sqlite_error)?;
-            connection
-                .pragma_update(None, "synchronous", "FULL")
-                .map_err(sqlite_error)?;
-            migrate(&mut connection)?;
-            Ok(connection)
+            // Switching to WAL needs a moment alone with the file, and SQLite answers
+            // "database is locked" at once (without its busy handler) while another
+            // connection is mid-write; so only switch when needed, and retry briefly.
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match open_connection(&opened_path) {
+                    Err(StoreError::Unavailable { .. }) if attempt < OPEN_ATTEMPTS => {
+                        std::thread::sleep(OPEN_RETRY_PAUSE);
+                    }
+                    other => return other,
+                }
+            }
         })
         .await?;
         Ok(Self {
@@ -342,4 +343,29 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
+}
+
+/// How often [`SqliteStore::open`] tries before reporting the file busy.
+const OPEN_ATTEMPTS: u32 = 50;
+/// Pause between those tries (on the blocking pool, never on the runtime).
+const OPEN_RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let mut connection = Connection::open(path).map_err(sqlite_error)?;
+    connection
+        .busy_timeout(Duration::from_secs(5))
+        .map_err(sqlite_error)?;
+    let mode: String = connection
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .map_err(sqlite_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        connection
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(sqlite_error)?;
+    }
+    connection
+        .pragma_update(None, "synchronous", "FULL")
+        .map_err(sqlite_error)?;
+    migrate(&mut connection)?;
+    Ok(connection)
 }

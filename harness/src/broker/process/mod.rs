@@ -265,7 +265,9 @@ impl BrokerUnderTest for ProcessInstance {
 
     async fn restart(&self) -> Result<(), BrokerFailure> {
         self.connection().kill().await;
-        let (connection, _) = start(&self.factory, &self.params, &self.transcript).await?;
+        let mut params = self.params.clone();
+        params["restarted"] = Value::Bool(true);
+        let (connection, _) = start(&self.factory, &params, &self.transcript).await?;
         *self
             .connection
             .lock()
