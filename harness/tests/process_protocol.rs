@@ -128,6 +128,7 @@ fn env_for_tests() -> harness::broker::BrokerEnv {
         scopes: Vec::new(),
         accounts: Vec::new(),
         store: "memory".into(),
+        redirect_url: "http://127.0.0.1/callback".into(),
         shared: harness::broker::RunShared::default(),
     }
 }

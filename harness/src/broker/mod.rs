@@ -9,14 +9,18 @@
 mod choice;
 mod flaky_mailbox;
 mod process;
+mod recording_store;
 mod reference;
 mod reference_email;
+mod store_faults;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
+pub(crate) use reference::build_reference;
+pub use store_faults::{StoreFault, StoreWrite};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind, RunShared,

@@ -1,11 +1,13 @@
+use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    FailureKind, StoreFault, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccountState, BrokerConfig, ErrorKind, MemoryStore, RefreshToken, TokenBroker,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind,
+    MemoryStore, RefreshToken, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,49 +23,87 @@ impl BrokerFactory for ReferenceBroker {
     }
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
-        // One store per instance, kept across restarts: a restart loses
-        // what was in memory and keeps what was committed.
-        let store = match env.store.as_str() {
-            // One store for the whole fleet: instances see each other's grants.
-            "shared-memory" => env
-                .shared
-                .get_or_create("reference.memory-store", MemoryStore::new)
-                .ok_or_else(|| {
-                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
-                })?,
-            "memory" => Arc::new(MemoryStore::new()),
-            other => {
-                return Err(BrokerFailure::new(
-                    FailureKind::Unsupported,
-                    format!(
-                        "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
-                    ),
-                ));
-            }
-        };
-        let broker = new_broker(&env, &store)?;
-        for (account, refresh_token) in &env.accounts {
-            broker
-                .add_account(account, RefreshToken::new(refresh_token.expose_secret()))
-                .await;
-        }
-        Ok(Arc::new(ReferenceInstance {
-            email: ReferenceEmail::new(&env, EmailFlaws::default()),
-            env,
-            store,
-            broker: Mutex::new(broker),
-        }))
+        build_reference(env).await
     }
 }
 
-fn new_broker(env: &BrokerEnv, store: &Arc<MemoryStore>) -> Result<TokenBroker, BrokerFailure> {
+/// A store the instances of one run share (`store = "shared-memory"`).
+#[derive(Debug)]
+struct SharedStore {
+    store: Arc<MemoryStore>,
+    writes: Arc<Mutex<Vec<StoreWrite>>>,
+}
+
+/// Builds one reference instance (also the base of the reference mutants).
+pub(crate) async fn build_reference(
+    env: BrokerEnv,
+) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    // One store per instance (or one per run when shared), kept across
+    // restarts: a restart loses what was in memory and keeps what was
+    // committed.
+    let (name, store, writes) = match env.store.as_str() {
+        // One store for the whole fleet: instances see each other's grants.
+        "shared-memory" => {
+            let shared = env
+                .shared
+                .get_or_create("reference.memory-store", || SharedStore {
+                    store: Arc::new(MemoryStore::new()),
+                    writes: Arc::default(),
+                })
+                .ok_or_else(|| {
+                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
+                })?;
+            (
+                "shared".to_owned(),
+                shared.store.clone(),
+                shared.writes.clone(),
+            )
+        }
+        "memory" => (
+            format!("instance-{}", env.instance),
+            Arc::new(MemoryStore::new()),
+            Arc::default(),
+        ),
+        other => {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                format!(
+                    "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
+                ),
+            ));
+        }
+    };
+    let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
+        name,
+        store.clone(),
+        env.clock.clone(),
+        writes.clone(),
+    ));
+    let broker = new_broker(&env, &recording)?;
+    for (account, refresh_token) in &env.accounts {
+        broker
+            .add_account(account, RefreshToken::new(refresh_token.expose_secret()))
+            .await;
+    }
+    Ok(Arc::new(ReferenceInstance {
+        email: ReferenceEmail::new(&env, EmailFlaws::default()),
+        env,
+        store,
+        recording,
+        writes,
+        broker: Mutex::new(broker),
+    }))
+}
+
+fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroker, BrokerFailure> {
     let config = BrokerConfig::new(
         env.token_url.clone(),
         env.client_id.clone(),
         env.client_secret.expose_secret().to_owned(),
     )
     .with_scopes(env.scopes.clone())
-    .with_seed(env.seed ^ u64::from(env.instance));
+    .with_seed(env.seed ^ u64::from(env.instance))
+    .with_authorization(env.auth_url.clone(), env.redirect_url.clone());
     TokenBroker::new(
         config,
         env.clock.clone(),
@@ -73,12 +113,15 @@ fn new_broker(env: &BrokerEnv, store: &Arc<MemoryStore>) -> Result<TokenBroker, 
     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
+/// One in-process reference broker and its store.
 #[derive(Debug)]
 struct ReferenceInstance {
+    email: ReferenceEmail,
     env: BrokerEnv,
     store: Arc<MemoryStore>,
+    recording: Arc<dyn TokenStore>,
+    writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
-    email: ReferenceEmail,
 }
 
 impl ReferenceInstance {
@@ -97,24 +140,15 @@ impl BrokerUnderTest for ReferenceInstance {
             access_token: true,
             status: true,
             restart: true,
+            authorization: true,
             gmail: true,
+            store_faults: true,
             ..Capabilities::default()
         }
     }
 
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        match self.broker().access_token(account).await {
-            Ok(token) => Ok(SecretString::from(token.expose_secret().to_owned())),
-            Err(error) => Err(BrokerFailure {
-                kind: match error.kind() {
-                    ErrorKind::Revoked => FailureKind::Revoked,
-                    ErrorKind::Transient => FailureKind::Transient,
-                    ErrorKind::Storage => FailureKind::Storage,
-                    _ => FailureKind::Other,
-                },
-                message: error.to_string(),
-            }),
-        }
+        token_answer(self.broker().access_token(account).await)
     }
 
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
@@ -132,7 +166,7 @@ impl BrokerUnderTest for ReferenceInstance {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         // A fresh broker over the same store: the accounts come back from
         // what was committed, with no new consent.
-        let fresh = new_broker(&self.env, &self.store)?;
+        let fresh = new_broker(&self.env, &self.recording)?;
         *self.broker.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
         Ok(())
     }
@@ -159,6 +193,71 @@ impl BrokerUnderTest for ReferenceInstance {
         self.email.fail_commits(count);
         Ok(())
     }
+
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        self.broker()
+            .begin_authorization(account)
+            .map_err(authorization_failure)
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        self.broker()
+            .complete_authorization(callback_url)
+            .await
+            .map_err(authorization_failure)
+    }
+
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        let rejected = AccessToken::new(rejected.expose_secret());
+        token_answer(
+            self.broker()
+                .access_token_after_401(account, &rejected)
+                .await,
+        )
+    }
+
+    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
+        match fault {
+            StoreFault::Outage(on) => self.store.set_unavailable(on),
+            StoreFault::ReadOnly(on) => self.store.set_read_only(on),
+            StoreFault::FailWritesAfter(writes) => self.store.fail_writes_after(writes),
+        }
+        Ok(())
+    }
+
+    fn store_writes(&self) -> Vec<StoreWrite> {
+        self.writes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn token_answer(answer: Result<AccessToken, BrokerError>) -> Result<SecretString, BrokerFailure> {
+    match answer {
+        Ok(token) => Ok(SecretString::from(token.expose_secret().to_owned())),
+        Err(error) => Err(BrokerFailure {
+            kind: match error.kind() {
+                ErrorKind::Revoked => FailureKind::Revoked,
+                ErrorKind::Transient => FailureKind::Transient,
+                ErrorKind::Storage => FailureKind::Storage,
+                _ => FailureKind::Other,
+            },
+            message: error.to_string(),
+        }),
+    }
+}
+
+fn authorization_failure(error: AuthorizationError) -> BrokerFailure {
+    let kind = match &error {
+        AuthorizationError::CodeRejected { .. } => FailureKind::Revoked,
+        _ => FailureKind::Other,
+    };
+    BrokerFailure::new(kind, error.to_string())
 }
 
 /// The protocol's name for a reference account state.

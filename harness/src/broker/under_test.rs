@@ -27,15 +27,18 @@ pub struct Capabilities {
     pub authorization: bool,
     /// `gmail_request`, `sync`, `synced_ids` and `send`.
     pub gmail: bool,
+    /// The harness can make the broker's store fail (`store_fault`).
+    pub store_faults: bool,
 }
 
 impl Capabilities {
-    const NAMES: [&'static str; 5] = [
+    const NAMES: [&'static str; 6] = [
         "access_token",
         "status",
         "restart",
         "authorization",
         "gmail",
+        "store_faults",
     ];
 
     /// Parses capability names; unknown names are ignored (forward compatible).
@@ -48,6 +51,7 @@ impl Capabilities {
                 "restart" => caps.restart = true,
                 "authorization" => caps.authorization = true,
                 "gmail" => caps.gmail = true,
+                "store_faults" => caps.store_faults = true,
                 _ => {}
             }
         }
@@ -62,6 +66,7 @@ impl Capabilities {
             self.restart,
             self.authorization,
             self.gmail,
+            self.store_faults,
         ];
         Self::NAMES
             .iter()
@@ -223,6 +228,45 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
             "this broker's mailbox store cannot be faulted",
         ))
     }
+    /// Starts consent for `account`: the URL to send the user's browser to
+    /// (capability `authorization`).
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let _ = account;
+        Err(unsupported("authorization"))
+    }
+    /// Finishes consent from the URL the provider redirected the browser
+    /// to; returns the account (capability `authorization`).
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let _ = callback_url;
+        Err(unsupported("authorization"))
+    }
+    /// A token to retry with after an API answered 401 to `rejected`
+    /// (default: a plain `access_token` call).
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        let _ = rejected;
+        self.access_token(account).await
+    }
+    /// Makes the broker's store fail (capability `store_faults`).
+    async fn store_fault(&self, fault: super::StoreFault) -> Result<(), BrokerFailure> {
+        let _ = fault;
+        Err(unsupported("store_faults"))
+    }
+    /// Every committed store write so far, in commit order (brokers whose
+    /// store the harness can watch; empty otherwise).
+    fn store_writes(&self) -> Vec<super::StoreWrite> {
+        Vec::new()
+    }
+}
+
+fn unsupported(capability: &str) -> BrokerFailure {
+    BrokerFailure::new(
+        FailureKind::Unsupported,
+        format!("this broker lacks the `{capability}` capability"),
+    )
 }
 
 /// Everything a broker instance needs from the run.
@@ -257,6 +301,8 @@ pub struct BrokerEnv {
     /// Objects every instance of one run shares (e.g. a store that several
     /// instances use, as a fleet shares a database).
     pub shared: RunShared,
+    /// The redirect URI registered for the client (authorization flows).
+    pub redirect_url: String,
 }
 
 /// Per-run shared objects, by name: the first instance that asks creates

@@ -7,7 +7,11 @@
 mod broker_responsive;
 mod no_duplicate_email;
 mod no_lost_email;
+mod csrf_protected;
+mod least_privilege;
+mod no_stale_overwrite;
 mod no_token_leak;
+mod outage_store;
 mod outage_surfaced;
 mod proactive_refresh;
 mod retry_discipline;
@@ -17,6 +21,9 @@ mod survives_restart;
 pub use broker_responsive::BrokerResponsive;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
+pub use csrf_protected::CsrfProtected;
+pub use least_privilege::LeastPrivilege;
+pub use no_stale_overwrite::NoStaleOverwrite;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
@@ -77,6 +84,15 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_duplicate_email.is_some() {
         checkers.push(Box::new(NoDuplicateEmail));
+    }
+    if invariants.least_privilege.is_some() {
+        checkers.push(Box::new(LeastPrivilege));
+    }
+    if invariants.csrf_protected.is_some() {
+        checkers.push(Box::new(CsrfProtected));
+    }
+    if invariants.no_stale_overwrite.is_some() {
+        checkers.push(Box::new(NoStaleOverwrite));
     }
     checkers
 }

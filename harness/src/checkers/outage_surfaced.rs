@@ -9,8 +9,10 @@ const SURFACED: &[&str] = &["needs_reauth", "revoked"];
 
 /// After a revocation, once the broker has been told `invalid_grant` for
 /// the account, some instance's `status()` says so within `within`: no
-/// silent outage. (A persistent store failure will be checked the same way
-/// once store faults exist: `degraded` within the bound.)
+/// silent outage. Password changes, evictions by the refresh-token limit
+/// and clock jumps (Testing-mode expiry) count as revocations. A store
+/// that turned read-only or unavailable must show as `degraded` (or worse)
+/// within the bound after the broker's next refresh (see `outage_store.rs`).
 #[derive(Debug, Clone)]
 pub struct OutageSurfaced {
     params: OutageSurfacedParams,
@@ -30,10 +32,8 @@ impl Checker for OutageSurfaced {
 
     fn check(&self, run: &RunRecord) -> Vec<Violation> {
         let mut found = Vec::new();
-        for revocation in run.events.iter().filter(|e| e.kind == "revoke_account") {
-            let Some(account) = &revocation.account else {
-                continue;
-            };
+        for (revocation, account) in super::outage_store::grant_killers(run) {
+            let account = &account;
             let Some(told) = run.journal.iter().find(|e| {
                 e.is_refresh()
                     && e.account.as_ref() == Some(account)
@@ -78,6 +78,11 @@ impl Checker for OutageSurfaced {
                 });
             }
         }
+        found.extend(super::outage_store::store_outages_surfaced(
+            run,
+            &self.params,
+            NAME,
+        ));
         capped(NAME, found)
     }
 }

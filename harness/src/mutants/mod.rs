@@ -7,6 +7,7 @@
 
 mod email;
 mod naive;
+mod reference_mutants;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
@@ -49,6 +50,18 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "resend-after-ack-lost",
         "no_duplicate_email: after a lost acknowledgement sends again without looking in Sent",
     ),
+    (
+        "broad-scopes",
+        "least_privilege: asks for full Gmail access (`https://mail.google.com/`) on top of the declared scopes",
+    ),
+    (
+        "no-state-check",
+        "csrf_protected: completes a callback whose state it never issued with its latest login attempt",
+    ),
+    (
+        "stale-overwrite",
+        "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
+    ),
 ];
 
 /// The invariant each mutant is built to break.
@@ -65,6 +78,9 @@ pub fn target_of(name: &str) -> Option<&'static str> {
 
 /// The factory for `mutant:NAME`.
 pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
+    if let Some(factory) = reference_mutants::reference_mutant(name) {
+        return Some(factory);
+    }
     let correct = NaiveKnobs::correct();
     let knobs = match name {
         "no-single-flight" => NaiveKnobs {
@@ -94,6 +110,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         "sync-drops-last-page" | "resend-after-ack-lost" => {
             return EmailMutant::named(name).map(|m| Arc::new(m) as Arc<dyn BrokerFactory>);
         }
+        "stale-overwrite" => NaiveKnobs {
+            adopt_rotated_refresh_token: false,
+            ..correct
+        },
         _ => return None,
     };
     Some(Arc::new(Mutant {

@@ -33,6 +33,9 @@ pub struct NaiveKnobs {
     pub attempts_per_call: u32,
     /// A backoff longer than this ends the call; the next call waits it out.
     pub max_in_call_wait: Duration,
+    /// Keeps the new refresh token a rotating provider returns (otherwise
+    /// it keeps presenting the one it was given at consent).
+    pub adopt_rotated_refresh_token: bool,
 }
 
 impl NaiveKnobs {
@@ -48,6 +51,7 @@ impl NaiveKnobs {
             durable_grants: true,
             attempts_per_call: 3,
             max_in_call_wait: Duration::from_secs(10),
+            adopt_rotated_refresh_token: true,
         }
     }
 }
@@ -65,6 +69,8 @@ struct Account {
     revoked: bool,
     failures: u32,
     next_attempt_at: Option<SystemTime>,
+    /// The refresh token a rotating provider handed back last.
+    rotated_refresh_token: Option<SecretString>,
 }
 
 enum Attempt {
@@ -109,12 +115,15 @@ impl NaiveBroker {
         if self.amnesia.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Attempt::Refused);
         }
-        let refresh_token = self
+        let consented = self
             .env
             .accounts
             .iter()
             .find(|(a, _)| a == account)
-            .map(|(_, t)| t.clone())
+            .map(|(_, t)| t.clone());
+        let refresh_token = self
+            .with_account(account, |a| a.rotated_refresh_token.clone())
+            .or(consented)
             .ok_or(Attempt::Refused)?;
         let sent_at = self.env.clock.now();
         let body = serde_urlencoded::to_string([
@@ -164,7 +173,14 @@ impl NaiveBroker {
         let token = SecretString::from(token.to_owned());
         let lifetime = Duration::from_secs(expires_in);
         let refresh_at = sent_at + lifetime - self.knobs.refresh_buffer.min(lifetime / 4);
+        let rotated = json["refresh_token"]
+            .as_str()
+            .filter(|_| self.knobs.adopt_rotated_refresh_token)
+            .map(|t| SecretString::from(t.to_owned()));
         self.with_account(account, |a| {
+            if rotated.is_some() {
+                a.rotated_refresh_token = rotated;
+            }
             a.token = Some((token.clone(), refresh_at));
             a.failures = 0;
             a.next_attempt_at = None;

@@ -154,6 +154,10 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
             Action::Restart { .. } => needed.restart = true,
             Action::Sync(_) | Action::Send(_) | Action::CrashSync(_) => needed.gmail = true,
             Action::MailStoreFault(_) => needed.gmail = true,
+            Action::Authorize(_) | Action::ForgeCallback(_) => needed.authorization = true,
+            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_) => {
+                needed.store_faults = true;
+            }
             _ => {}
         }
     }

@@ -7,7 +7,10 @@
 //! is the verdict with the seed and the replay command.
 
 mod email_record;
+mod auth_record;
+mod browser;
 mod execute;
+mod lifecycle;
 mod logs;
 mod mail_scopes;
 mod outcome;
@@ -18,6 +21,7 @@ mod world;
 pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };
+pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

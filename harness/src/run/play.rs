@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 mod email;
+mod auth_steps;
 
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -36,6 +37,7 @@ struct Sink {
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
+    auth: Arc<Mutex<super::AuthRecord>>,
 }
 
 struct Player<'w> {
@@ -102,6 +104,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         started_at: Some(started_at),
         ended_at: Some(ended_at),
         email,
+        auth: auth_steps::finish(world, scenario, &player.sink),
     }
 }
 
@@ -271,6 +274,15 @@ impl Player<'_> {
             Action::CrashSync(step) => self.crash_sync_step(step),
             Action::GmailFault(step) => self.mount_gmail_fault(&step),
             Action::MailStoreFault(step) => self.mail_store_fault(step),
+            action @ (Action::Authorize(_)
+            | Action::ForgeCallback(_)
+            | Action::ChangePassword { .. }
+            | Action::InvalidateAccessTokens { .. }
+            | Action::EvictByLimit { .. }
+            | Action::GmailProfile(_)
+            | Action::StoreOutage(_)
+            | Action::StoreReadOnly(_)
+            | Action::StoreFailAfter(_)) => self.apply_lifecycle(action),
         }
     }
 

@@ -90,6 +90,8 @@ pub struct RunRecord {
     pub ended_at: Option<SystemTime>,
     /// Syncs, logical sends and both sides of every mailbox at the end.
     pub email: super::email_record::EmailRecord,
+    /// Consent, forged callbacks and store writes.
+    pub auth: super::AuthRecord,
 }
 
 impl RunRecord {

@@ -71,6 +71,7 @@ pub(super) async fn build_world(
     if super::mail_scopes::sends_mail(scenario) {
         builder = builder.scopes(super::mail_scopes::SEND_SCOPES.iter().copied());
     }
+    builder = super::lifecycle::provider_policy(builder, scenario);
     let provider = match scenario.mode {
         Mode::Sim => builder.build(),
         Mode::Real => builder.start().await,
@@ -136,16 +137,14 @@ fn broker_env(
         gmail_base: format!("{base}/gmail/v1"),
         client_id: provider.client_id().to_owned(),
         client_secret: provider.client_secret(),
-        scopes: mock_provider::DEFAULT_SCOPES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
+        scopes: scenario.broker.scopes.clone(),
         accounts: provider
             .accounts()
             .into_iter()
             .filter_map(|(account, _)| provider.refresh_token(&account).map(|t| (account, t)))
             .collect(),
         store: scenario.broker.store.clone(),
+        redirect_url: provider.redirect_uri(),
         shared: crate::broker::RunShared::default(),
     }
 }

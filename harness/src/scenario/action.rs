@@ -60,6 +60,114 @@ pub enum Action {
     /// The broker's mailbox store fails its next `failures` commits (an
     /// intermittent database outage during sync).
     MailStoreFault(super::email_action::MailStoreFault),
+    /// The user consents: the harness asks the broker for an authorization
+    /// URL, plays the browser against the mock (in memory) and hands the
+    /// redirect back to the broker (capability `authorization`).
+    Authorize(AuthorizeStep),
+    /// An attacker hands the broker a callback it must reject.
+    ForgeCallback(ForgeCallbackStep),
+    /// The user changes their password: every Gmail-scoped grant dies.
+    ChangePassword {
+        /// The account.
+        account: String,
+    },
+    /// Google invalidates every access token of `account` early; refresh
+    /// tokens keep working.
+    InvalidateAccessTokens {
+        /// The account.
+        account: String,
+    },
+    /// The user consents `grants` more times elsewhere (another device), so
+    /// the per-client refresh-token limit evicts the oldest grants.
+    EvictByLimit {
+        /// The account.
+        account: String,
+        /// How many extra grants to issue.
+        grants: u32,
+    },
+    /// The harness calls the mock's Gmail profile with a token from the
+    /// broker; on 401 it asks once for a forced refresh
+    /// (`access_token_after_401`) and retries.
+    GmailProfile(GmailProfileStep),
+    /// The reference broker's store fails every call (`on = true`) or
+    /// recovers (capability `store_faults`).
+    StoreOutage(StoreToggle),
+    /// The reference broker's store rejects writes; reads still work.
+    StoreReadOnly(StoreToggle),
+    /// The reference broker's store commits `writes` more writes, then
+    /// fails every write.
+    StoreFailAfter(StoreFailAfter),
+}
+
+/// Parameters of `authorize`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeStep {
+    /// The account that consents.
+    pub account: String,
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+}
+
+/// Which forged callback `forge_callback` hands over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForgeKind {
+    /// A genuine code with a `state` the broker never issued.
+    WrongState,
+    /// A callback the broker already completed, handed over again.
+    Replayed,
+    /// A code from the attacker's own session with the broker's live state
+    /// (login CSRF / code injection); PKCE must make it fail.
+    ForeignCode,
+}
+
+/// Parameters of `forge_callback`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeCallbackStep {
+    /// What kind of forgery.
+    pub kind: ForgeKind,
+    /// The account whose consent is forged.
+    pub account: String,
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+}
+
+/// Parameters of `gmail_profile`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GmailProfileStep {
+    /// The account.
+    pub account: String,
+    /// Which broker instance (default 0).
+    #[serde(default)]
+    pub instance: u32,
+}
+
+/// Parameters of `store_outage` and `store_read_only`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreToggle {
+    /// Which broker instance's store (default 0).
+    #[serde(default)]
+    pub instance: u32,
+    /// Fault on (`true`, the default) or off.
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+/// Parameters of `store_fail_after`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreFailAfter {
+    /// Which broker instance's store (default 0).
+    #[serde(default)]
+    pub instance: u32,
+    /// Writes that still commit.
+    pub writes: u64,
 }
 
 /// Parameters of `token_requests`.

@@ -29,6 +29,15 @@ pub struct Invariants {
     pub no_lost_email: Option<NoLostEmailParams>,
     /// No message stored twice; no message or logical send in Sent twice.
     pub no_duplicate_email: Option<NoDuplicateEmailParams>,
+    /// Every authorization request asks only for the scopes the scenario
+    /// declares (`broker.scopes`).
+    pub least_privilege: Option<LeastPrivilegeParams>,
+    /// Forged callbacks (wrong state, replayed, foreign code) are rejected,
+    /// and every authorization request carries a state and PKCE S256.
+    pub csrf_protected: Option<CsrfProtectedParams>,
+    /// The store never goes back to an older grant version, and a
+    /// rotated-out refresh token is never presented after its grace.
+    pub no_stale_overwrite: Option<NoStaleOverwriteParams>,
 }
 
 /// Parameters of `no_lost_email` (none yet; write `no_lost_email = {}`).
@@ -40,6 +49,21 @@ pub struct NoLostEmailParams {}
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoDuplicateEmailParams {}
+
+/// Parameters of `least_privilege` (none yet; write `least_privilege = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeastPrivilegeParams {}
+
+/// Parameters of `csrf_protected` (none yet; write `csrf_protected = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsrfProtectedParams {}
+
+/// Parameters of `no_stale_overwrite` (none yet; write `no_stale_overwrite = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoStaleOverwriteParams {}
 
 /// Parameters of `survives_restart` (none yet; write `survives_restart = {}`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -231,5 +231,36 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         Action::MailStoreFault(fault) => {
             known_instance("mail_store_fault.instance", fault.instance)
         }
+        Action::Authorize(step) => {
+            known_account("authorize.account", &step.account)?;
+            known_instance("authorize.instance", step.instance)
+        }
+        Action::ForgeCallback(step) => {
+            known_account("forge_callback.account", &step.account)?;
+            known_instance("forge_callback.instance", step.instance)
+        }
+        Action::ChangePassword { account } => known_account("change_password.account", account),
+        Action::InvalidateAccessTokens { account } => {
+            known_account("invalidate_access_tokens.account", account)
+        }
+        Action::EvictByLimit { account, grants } => {
+            known_account("evict_by_limit.account", account)?;
+            if *grants == 0 || *grants > MAX_CALLERS {
+                return Err((
+                    "evict_by_limit.grants".into(),
+                    format!("must be between 1 and {MAX_CALLERS}"),
+                ));
+            }
+            Ok(())
+        }
+        Action::GmailProfile(step) => {
+            known_account("gmail_profile.account", &step.account)?;
+            known_instance("gmail_profile.instance", step.instance)
+        }
+        Action::StoreOutage(toggle) => known_instance("store_outage.instance", toggle.instance),
+        Action::StoreReadOnly(toggle) => {
+            known_instance("store_read_only.instance", toggle.instance)
+        }
+        Action::StoreFailAfter(step) => known_instance("store_fail_after.instance", step.instance),
     }
 }

@@ -95,6 +95,16 @@ pub struct ProviderSettings {
     #[serde(with = "humantime_serde")]
     #[schemars(with = "String")]
     pub token_latency: Duration,
+    /// Refresh-token rotation with this grace for the rotated-out token
+    /// (Google does not rotate; other providers do). Absent: no rotation.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub rotation_grace: Option<Duration>,
+    /// The app is in Testing status: refresh tokens die 7 days after consent.
+    pub testing_mode: bool,
+    /// Live refresh tokens per (account, client) before the oldest is
+    /// evicted (Google: 100).
+    pub refresh_token_limit: Option<usize>,
 }
 
 impl Default for ProviderSettings {
@@ -103,6 +113,9 @@ impl Default for ProviderSettings {
             access_token_ttl: Duration::from_secs(3599),
             accounts: vec![mock_provider::DEFAULT_ACCOUNT.to_owned()],
             token_latency: Duration::ZERO,
+            rotation_grace: None,
+            testing_mode: false,
+            refresh_token_limit: None,
         }
     }
 }
@@ -116,6 +129,9 @@ pub struct BrokerSettings {
     /// The store the broker is told to use (`memory` unless the broker
     /// supports more; passed through to process brokers as `store.kind`).
     pub store: String,
+    /// The scopes the app declares and the broker is configured with
+    /// (default: Gmail read-only).
+    pub scopes: Vec<String>,
 }
 
 impl Default for BrokerSettings {
@@ -123,6 +139,10 @@ impl Default for BrokerSettings {
         Self {
             instances: 1,
             store: "memory".to_owned(),
+            scopes: mock_provider::DEFAULT_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }

@@ -296,4 +296,41 @@ impl BrokerUnderTest for ProcessInstance {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let result = self
+            .connection()
+            .call(
+                "begin_authorization",
+                json!({"account": account}),
+                self.factory.call_timeout,
+            )
+            .await?;
+        string_field(&result, "begin_authorization", "url")
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let result = self
+            .connection()
+            .call(
+                "complete_authorization",
+                json!({"callback_url": callback_url}),
+                self.factory.call_timeout,
+            )
+            .await?;
+        string_field(&result, "complete_authorization", "account")
+    }
+}
+
+/// The string `field` of a `method` result, or a protocol failure.
+fn string_field(result: &Value, method: &str, field: &str) -> Result<String, BrokerFailure> {
+    result
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            BrokerFailure::new(
+                FailureKind::Protocol,
+                format!("`{method}` result lacks a `{field}` string"),
+            )
+        })
 }

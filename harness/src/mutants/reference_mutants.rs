@@ -1,0 +1,126 @@
+//! Mutants built on the reference broker, for flaws in the authorization
+//! flow (the naive broker has none): the reference with one thing wrong.
+
+use crate::broker::{
+    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
+    build_reference,
+};
+use async_trait::async_trait;
+use secrecy::SecretString;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The scope `broad-scopes` adds: every Gmail permission there is.
+const FULL_GMAIL: &str = "https://mail.google.com/";
+
+/// The factory for a reference-based mutant, if `name` is one.
+pub(super) fn reference_mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
+    match name {
+        "broad-scopes" | "no-state-check" => Some(Arc::new(ReferenceMutant {
+            name: name.to_owned(),
+        })),
+        _ => None,
+    }
+}
+
+/// `mutant:broad-scopes` or `mutant:no-state-check`.
+#[derive(Debug, Clone)]
+struct ReferenceMutant {
+    name: String,
+}
+
+#[async_trait]
+impl BrokerFactory for ReferenceMutant {
+    fn name(&self) -> String {
+        format!("mutant:{}", self.name)
+    }
+
+    async fn build(&self, mut env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+        if self.name == "broad-scopes" {
+            env.scopes.push(FULL_GMAIL.to_owned());
+            return build_reference(env).await;
+        }
+        Ok(Arc::new(NoStateCheck {
+            inner: build_reference(env).await?,
+            last_state: Mutex::new(None),
+        }))
+    }
+}
+
+/// The reference, except that a callback with a state it does not know is
+/// completed with the latest login attempt instead of being rejected (the
+/// "one pending login per user" shortcut).
+#[derive(Debug)]
+struct NoStateCheck {
+    inner: Arc<dyn BrokerUnderTest>,
+    last_state: Mutex<Option<String>>,
+}
+
+fn replace_state(callback_url: &str, state: &str) -> String {
+    let (base, query) = callback_url.split_once('?').unwrap_or((callback_url, ""));
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "state");
+    pairs.push(("state".to_owned(), state.to_owned()));
+    format!(
+        "{base}?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
+}
+
+#[async_trait]
+impl BrokerUnderTest for NoStateCheck {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+        self.inner.access_token(account).await
+    }
+
+    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
+        self.inner.status().await
+    }
+
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        self.inner.restart().await
+    }
+
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let url = self.inner.begin_authorization(account).await?;
+        let (_, query) = url.split_once('?').unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        *self
+            .last_state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = pairs
+            .into_iter()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v);
+        Ok(url)
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let last = self
+            .last_state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match (self.inner.complete_authorization(callback_url).await, last) {
+            (Ok(account), _) => Ok(account),
+            // The flaw: whatever state came back, use the latest attempt.
+            (Err(_), Some(state)) => {
+                self.inner
+                    .complete_authorization(&replace_state(callback_url, &state))
+                    .await
+            }
+            (Err(failure), None) => Err(failure),
+        }
+    }
+
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.inner.access_token_after_401(account, rejected).await
+    }
+}

@@ -1,0 +1,80 @@
+//! What a run records about consent, forged callbacks and the broker's
+//! store, for `least_privilege`, `csrf_protected` and `no_stale_overwrite`.
+
+use crate::broker::StoreWrite;
+use crate::scenario::ForgeKind;
+use serde::Serialize;
+use std::time::{Duration, SystemTime};
+
+/// An authorization URL a broker handed the harness's browser, as the
+/// provider's authorization endpoint received it (never its secrets).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorizeRequest {
+    /// Which instance made it.
+    pub instance: u32,
+    /// The account consenting.
+    pub account: String,
+    /// Provider time the browser sent it.
+    pub at: SystemTime,
+    /// The `scope` parameter, split.
+    pub scopes: Vec<String>,
+    /// The `code_challenge_method` parameter, if any.
+    pub code_challenge_method: Option<String>,
+    /// True when the request carried a `state`.
+    pub has_state: bool,
+    /// The provider's journal entry for it, when the harness could tell.
+    pub journal_seq: Option<u64>,
+}
+
+/// One forged callback handed to a broker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForgedCallback {
+    /// Which instance got it.
+    pub instance: u32,
+    /// The account whose consent was forged.
+    pub account: String,
+    /// What kind of forgery.
+    pub kind: ForgeKind,
+    /// Provider time the callback was handed over.
+    pub started_at: SystemTime,
+    /// Provider time the broker answered.
+    pub finished_at: SystemTime,
+    /// True when the broker accepted it (a CSRF hole).
+    pub accepted: bool,
+    /// Why the harness could not stage the forgery, if it could not.
+    pub not_staged: Option<String>,
+    /// Journal sequence numbers from here on (inclusive) ...
+    pub journal_from: u64,
+    /// ... up to here (exclusive) arrived while the broker handled it.
+    pub journal_to: u64,
+}
+
+/// One consent the harness played (an `authorize` step).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consent {
+    /// Which instance.
+    pub instance: u32,
+    /// The account.
+    pub account: String,
+    /// Provider time it finished.
+    pub at: SystemTime,
+    /// `Ok` or the failure's message.
+    pub result: Result<(), String>,
+}
+
+/// The authorization and store part of a [`RunRecord`](super::RunRecord).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuthRecord {
+    /// Every authorization URL the browser followed for a broker.
+    pub authorize_requests: Vec<AuthorizeRequest>,
+    /// Every forged callback.
+    pub forged_callbacks: Vec<ForgedCallback>,
+    /// Every `authorize` step's outcome.
+    pub consents: Vec<Consent>,
+    /// Committed writes to the brokers' stores, in commit order per store.
+    pub store_writes: Vec<StoreWrite>,
+    /// The scopes the scenario declares (`broker.scopes`).
+    pub declared_scopes: Vec<String>,
+    /// The provider's refresh-token rotation grace, when it rotates.
+    pub rotation_grace: Option<Duration>,
+}

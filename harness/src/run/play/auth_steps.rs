@@ -1,0 +1,332 @@
+//! The consent, forgery, lifecycle and store-fault steps: the harness plays
+//! the user's browser, an attacker, Google and the broker's disk.
+
+use super::{Player, Sink, lock};
+use crate::broker::StoreFault;
+use crate::run::auth_record::{AuthRecord, Consent, ForgedCallback};
+use crate::run::browser::{self, Browser};
+use crate::run::record::ServedToken;
+use crate::run::world::{Instance, World};
+use crate::scenario::{Action, ForgeKind, Scenario};
+use crate::sim::SimClock;
+use mock_provider::Fingerprint;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeSet;
+
+/// Everything a spawned step task needs, owned.
+#[derive(Clone)]
+struct StepContext {
+    instance: Instance,
+    index: u32,
+    account: String,
+    browser: Browser,
+    clock: SimClock,
+    sink: Sink,
+    scopes: Vec<String>,
+    journal: mock_provider::Journal,
+}
+
+impl Player<'_> {
+    /// The steps of this module; other actions are ignored here.
+    pub(super) fn apply_lifecycle(&mut self, action: Action) {
+        match action {
+            Action::Authorize(step) => {
+                if let Some(context) = self.context(step.instance, &step.account) {
+                    self.event(
+                        "authorize",
+                        format!("user consents on instance {}", step.instance),
+                        Some(step.account),
+                    );
+                    self.tasks.push(tokio::spawn(authorize(context)));
+                }
+            }
+            Action::ForgeCallback(step) => {
+                if let Some(context) = self.context(step.instance, &step.account) {
+                    self.event(
+                        "forge_callback",
+                        format!(
+                            "forged callback ({:?}) to instance {}",
+                            step.kind, step.instance
+                        ),
+                        Some(step.account),
+                    );
+                    let rng = ChaCha8Rng::seed_from_u64(self.rng.random());
+                    self.tasks
+                        .push(tokio::spawn(forge_callback(context, step.kind, rng)));
+                }
+            }
+            Action::ChangePassword { account } => {
+                let grants = self.world.provider.change_password(&account);
+                self.event(
+                    "change_password",
+                    format!("password change revoked {grants} grant(s)"),
+                    Some(account),
+                );
+            }
+            Action::InvalidateAccessTokens { account } => {
+                let tokens = self.world.provider.invalidate_access_tokens(&account);
+                self.event(
+                    "invalidate_access_tokens",
+                    format!("{tokens} access token(s) invalidated early"),
+                    Some(account),
+                );
+            }
+            Action::EvictByLimit { account, grants } => {
+                if let Some(context) = self.context(0, &account) {
+                    self.event(
+                        "evict_by_limit",
+                        format!("{grants} more grant(s) issued on another device"),
+                        Some(account),
+                    );
+                    let rng = ChaCha8Rng::seed_from_u64(self.rng.random());
+                    self.tasks
+                        .push(tokio::spawn(issue_grants(context, grants, rng)));
+                }
+            }
+            Action::GmailProfile(step) => {
+                if let Some(context) = self.context(step.instance, &step.account) {
+                    self.tasks.push(tokio::spawn(gmail_profile(context)));
+                }
+            }
+            Action::StoreOutage(toggle) => {
+                self.store_fault(toggle.instance, StoreFault::Outage(toggle.on));
+            }
+            Action::StoreReadOnly(toggle) => {
+                self.store_fault(toggle.instance, StoreFault::ReadOnly(toggle.on));
+            }
+            Action::StoreFailAfter(step) => {
+                self.store_fault(step.instance, StoreFault::FailWritesAfter(step.writes));
+            }
+            _ => {}
+        }
+    }
+
+    fn context(&self, index: u32, account: &str) -> Option<StepContext> {
+        let instance = self.world.instances.get(index as usize)?.clone();
+        Some(StepContext {
+            instance,
+            index,
+            account: account.to_owned(),
+            browser: Browser::new(&self.world.provider),
+            clock: self.world.provider_clock.clone(),
+            sink: self.sink.clone(),
+            scopes: self.scenario.broker.scopes.clone(),
+            journal: self.world.provider.journal().clone(),
+        })
+    }
+
+    fn store_fault(&mut self, index: u32, fault: StoreFault) {
+        let Some(instance) = self.world.instances.get(index as usize).cloned() else {
+            return;
+        };
+        self.event(
+            "store_fault",
+            format!("{fault:?} on instance {index}"),
+            None,
+        );
+        let sink = self.sink.clone();
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(failure) = instance.broker.store_fault(fault).await {
+                lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
+            }
+        }));
+    }
+}
+
+/// The run's [`AuthRecord`]: what the steps recorded plus every store's
+/// writes and the scenario's declared scopes and rotation.
+pub(super) fn finish(world: &World, scenario: &Scenario, sink: &Sink) -> AuthRecord {
+    let mut record = lock(&sink.auth).clone();
+    let mut seen_stores = BTreeSet::new();
+    for instance in &world.instances {
+        let writes = instance.broker.store_writes();
+        // Instances sharing a store share its log: take it once.
+        let stores: BTreeSet<String> = writes.iter().map(|w| w.store.clone()).collect();
+        let fresh: Vec<_> = writes
+            .into_iter()
+            .filter(|w| !seen_stores.contains(&w.store))
+            .collect();
+        record.store_writes.extend(fresh);
+        seen_stores.extend(stores);
+    }
+    record.declared_scopes = scenario.broker.scopes.clone();
+    record.rotation_grace = scenario.provider.rotation_grace;
+    record
+}
+
+/// Asks the broker for an authorization URL, records it and follows it;
+/// the callback URL to hand back.
+async fn start_consent(context: &StepContext) -> Result<String, String> {
+    context.instance.wait_if_paused().await;
+    let url = context
+        .instance
+        .broker
+        .begin_authorization(&context.account)
+        .await
+        .map_err(|failure| failure.to_string())?;
+    let mut request = browser::describe(&url, context.index, &context.account, context.clock.now());
+    // The browser's GET is the next request the provider journals.
+    request.journal_seq = Some(context.journal.len() as u64);
+    lock(&context.sink.auth).authorize_requests.push(request);
+    context.browser.follow(&url).await
+}
+
+async fn authorize(context: StepContext) {
+    let result = match start_consent(&context).await {
+        Ok(callback) => context
+            .instance
+            .broker
+            .complete_authorization(&callback)
+            .await
+            .map(|_| ())
+            .map_err(|failure| failure.to_string()),
+        Err(message) => Err(message),
+    };
+    lock(&context.sink.auth).consents.push(Consent {
+        instance: context.index,
+        account: context.account.clone(),
+        at: context.clock.now(),
+        result,
+    });
+}
+
+/// Stages the forgery; the callback to hand over.
+async fn stage(
+    context: &StepContext,
+    kind: ForgeKind,
+    rng: &mut ChaCha8Rng,
+) -> Result<String, String> {
+    let callback = start_consent(context).await?;
+    match kind {
+        ForgeKind::WrongState => {
+            let forged_state = format!("forged-{:016x}", rng.random::<u64>());
+            Ok(browser::with_param(&callback, "state", &forged_state))
+        }
+        ForgeKind::Replayed => {
+            context
+                .instance
+                .broker
+                .complete_authorization(&callback)
+                .await
+                .map_err(|failure| format!("the genuine callback failed: {failure}"))?;
+            Ok(callback)
+        }
+        ForgeKind::ForeignCode => {
+            let state = browser::param(&callback, "state").ok_or("the broker sent no state")?;
+            let (foreign, _) = context
+                .browser
+                .own_session(&context.account, &context.scopes, rng)
+                .await?;
+            Ok(browser::with_param(&foreign, "state", &state))
+        }
+    }
+}
+
+async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8Rng) {
+    let staged = stage(&context, kind, &mut rng).await;
+    let started_at = context.clock.now();
+    let journal_from = context.journal.len() as u64;
+    let (accepted, not_staged) = match staged {
+        Ok(forged) => (
+            context
+                .instance
+                .broker
+                .complete_authorization(&forged)
+                .await
+                .is_ok(),
+            None,
+        ),
+        Err(reason) => (false, Some(reason)),
+    };
+    lock(&context.sink.auth)
+        .forged_callbacks
+        .push(ForgedCallback {
+            instance: context.index,
+            account: context.account.clone(),
+            kind,
+            started_at,
+            finished_at: context.clock.now(),
+            accepted,
+            not_staged,
+            journal_from,
+            journal_to: context.journal.len() as u64,
+        });
+}
+
+async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
+    for _ in 0..grants {
+        let issued = match context
+            .browser
+            .own_session(&context.account, &context.scopes, &mut rng)
+            .await
+        {
+            Ok((callback, verifier)) => context.browser.exchange(&callback, &verifier).await,
+            Err(reason) => Err(reason),
+        };
+        if let Err(reason) = issued {
+            lock(&context.sink.failures).push(format!("evict_by_limit: {reason}"));
+            return;
+        }
+    }
+}
+
+/// One API call the way an app makes it: a token, the call, and on 401 one
+/// forced refresh and a retry.
+async fn gmail_profile(context: StepContext) {
+    context.instance.wait_if_paused().await;
+    let broker = &context.instance.broker;
+    let requested_at = context.clock.now();
+    let first = broker.access_token(&context.account).await;
+    served(&context, requested_at, &first);
+    let Ok(token) = first else {
+        return;
+    };
+    let status = context.browser.gmail_profile(&token).await;
+    let outcome = match status {
+        Ok(401) => {
+            let requested_at = context.clock.now();
+            let retry = broker
+                .access_token_after_401(&context.account, &token)
+                .await;
+            served(&context, requested_at, &retry);
+            match retry {
+                Ok(fresh) => match context.browser.gmail_profile(&fresh).await {
+                    Ok(status) => format!("401, then {status} after a forced refresh"),
+                    Err(reason) => reason,
+                },
+                Err(failure) => format!("401, then no token: {:?}", failure.kind),
+            }
+        }
+        Ok(status) => status.to_string(),
+        Err(reason) => reason,
+    };
+    lock(&context.sink.events).push(crate::run::record::TimelineEvent {
+        at: context.clock.now(),
+        what: format!("gmail profile: {outcome}"),
+        account: Some(context.account.clone()),
+        kind: "gmail_profile",
+    });
+}
+
+fn served(
+    context: &StepContext,
+    requested_at: std::time::SystemTime,
+    answer: &Result<SecretString, crate::broker::BrokerFailure>,
+) {
+    let result = match answer {
+        Ok(token) => Ok(Fingerprint::of(token.expose_secret())),
+        Err(failure) => {
+            lock(&context.sink.failures).push(failure.message.clone());
+            Err(failure.kind)
+        }
+    };
+    lock(&context.sink.served).push(ServedToken {
+        instance: context.index,
+        account: context.account.clone(),
+        requested_at,
+        served_at: context.clock.now(),
+        result,
+    });
+}
