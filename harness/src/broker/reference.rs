@@ -143,7 +143,6 @@ impl BrokerUnderTest for ReferenceInstance {
             authorization: true,
             gmail: true,
             store_faults: true,
-            ..Capabilities::default()
         }
     }
 

@@ -5,10 +5,10 @@
 //! entries that prove them. One file per invariant.
 
 mod broker_responsive;
-mod no_duplicate_email;
-mod no_lost_email;
 mod csrf_protected;
 mod least_privilege;
+mod no_duplicate_email;
+mod no_lost_email;
 mod no_stale_overwrite;
 mod no_token_leak;
 mod outage_store;
@@ -19,10 +19,10 @@ mod single_flight;
 mod survives_restart;
 
 pub use broker_responsive::BrokerResponsive;
-pub use no_duplicate_email::NoDuplicateEmail;
-pub use no_lost_email::NoLostEmail;
 pub use csrf_protected::CsrfProtected;
 pub use least_privilege::LeastPrivilege;
+pub use no_duplicate_email::NoDuplicateEmail;
+pub use no_lost_email::NoLostEmail;
 pub use no_stale_overwrite::NoStaleOverwrite;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;

@@ -6,9 +6,9 @@
 //! logs, `execute.rs` ties it together with the checkers, and `outcome.rs`
 //! is the verdict with the seed and the replay command.
 
-mod email_record;
 mod auth_record;
 mod browser;
+mod email_record;
 mod execute;
 mod lifecycle;
 mod logs;
@@ -18,10 +18,10 @@ mod play;
 mod record;
 mod world;
 
+pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

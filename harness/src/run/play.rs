@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-mod email;
 mod auth_steps;
+mod email;
 
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);

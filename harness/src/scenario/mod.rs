@@ -18,12 +18,12 @@ pub use action::{
     Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
     TokenRequests,
 };
+pub use action::{
+    AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
+};
 pub use email_action::MailStoreFault;
 pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, SendStep, SyncStep,
-};
-pub use action::{
-    AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
 };
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
