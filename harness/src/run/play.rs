@@ -5,8 +5,8 @@ use super::record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineE
 use super::world::{Instance, World};
 use crate::broker::FailureKind;
 use crate::scenario::{
-    Action, ClockOwner, FaultEndpoint, FaultStep, Scenario, StatusPoll, TimedAction,
-    expand_timeline,
+    Action, ClockOwner, ConnectionFault, FaultEndpoint, FaultStep, Scenario, StatusPoll,
+    TimedAction, expand_timeline,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, FaultAction, Fingerprint};
@@ -296,6 +296,11 @@ impl Player<'_> {
             None => target,
         };
         let mut fault = match (step.status, step.delay) {
+            _ if step.connection.is_some() => match step.connection {
+                Some(ConnectionFault::AckLost) => target.ack_lost(),
+                Some(ConnectionFault::Reset) => target.reset(),
+                _ => target.hang(),
+            },
             (Some(status), _) => {
                 let mut headers = vec![(
                     "content-type".to_owned(),

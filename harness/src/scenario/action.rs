@@ -226,6 +226,23 @@ pub struct FaultStep {
     #[serde(default, with = "humantime_serde")]
     #[schemars(with = "Option<String>")]
     pub until: Option<Duration>,
+    /// Drop the connection instead of answering: `ack_lost` (the provider
+    /// does the work, e.g. issues or rotates a token, then the answer is
+    /// lost), `reset` (dropped before any work) or `hang` (never answers).
+    #[serde(default)]
+    pub connection: Option<ConnectionFault>,
+}
+
+/// How a `fault` step drops the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionFault {
+    /// The handler runs and its effects stay; then the connection drops.
+    AckLost,
+    /// The connection drops before the handler runs.
+    Reset,
+    /// The request is never answered (the client's timeout decides).
+    Hang,
 }
 
 impl FaultStep {

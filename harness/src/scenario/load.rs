@@ -178,9 +178,14 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
                 known_account("fault.account", account)?;
             }
             match (fault.status, fault.delay) {
+                (Some(_), _) | (_, Some(_)) if fault.connection.is_some() => Err((
+                    "fault.connection".into(),
+                    "a fault that drops the connection neither answers (`status`) nor delays (`delay`)".into(),
+                )),
+                (None, None) if fault.connection.is_some() => Ok(()),
                 (None, None) => Err((
                     "fault.status".into(),
-                    "give a `status` to answer with or a `delay` to hold requests".into(),
+                    "give a `status` to answer with, a `delay` to hold requests, or a `connection` fault".into(),
                 )),
                 (Some(_), Some(_)) => Err((
                     "fault.delay".into(),

@@ -15,8 +15,8 @@ mod model;
 mod timeline;
 
 pub use action::{
-    Action, ClockJump, ClockOwner, ClockSkew, FaultEndpoint, FaultStep, Pause, StatusPoll,
-    TokenRequests,
+    Action, ClockJump, ClockOwner, ClockSkew, ConnectionFault, FaultEndpoint, FaultStep, Pause,
+    StatusPoll, TokenRequests,
 };
 pub use action::{
     AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,

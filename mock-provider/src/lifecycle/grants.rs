@@ -216,6 +216,15 @@ impl Model {
         Ok((grant_id, standing))
     }
 
+    /// The grant's live, not rotated-out refresh token (rotation mode only:
+    /// a scan, on the rare grace-window retry path).
+    pub fn current_refresh_token(&self, grant_id: &GrantId) -> Option<String> {
+        self.refresh_tokens
+            .iter()
+            .find(|(_, record)| &record.grant_id == grant_id && record.rotated_out_at.is_none())
+            .map(|(token, _)| token.clone())
+    }
+
     /// Rotation: retires `old` (its grace window starts now) and mints the
     /// grant's next refresh token.
     pub fn rotate_refresh_token(

@@ -44,6 +44,11 @@ pub(crate) fn grant(
         (Some(_), RefreshStanding::Current) => {
             Some(model.rotate_refresh_token(refresh_token, &grant_id, &state.secrets, now))
         }
+        // A retry inside the grace window (its answer was lost) gets the
+        // family's current refresh token again, as rotating providers (Okta's
+        // grace period) do: otherwise a lost acknowledgement would doom the
+        // grant to reuse detection whatever the client did.
+        (Some(_), RefreshStanding::WithinGrace) => model.current_refresh_token(&grant_id),
         _ => None,
     };
     let refresh_token_expires_in = model.policy.testing_mode.then(|| {
