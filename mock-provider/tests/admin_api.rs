@@ -287,12 +287,19 @@ fn the_config_file_sets_the_oauth_lifecycle() {
         refresh_token_limit = 2
         testing_mode = true
         redirect_uris = ["http://127.0.0.1:9999/cb"]
+        [[extra_clients]]
+        id = "second.apps.googleusercontent.com"
+        secret = "GOCSPX-second"
         "#,
     )
     .expect("valid config");
     assert_eq!(config.oauth.rotation_grace_secs, Some(30));
     assert_eq!(config.oauth.refresh_token_limit, Some(2));
     assert!(config.oauth.testing_mode);
+    assert_eq!(
+        config.extra_clients[0].id,
+        "second.apps.googleusercontent.com"
+    );
     let provider = config.builder().build();
     assert_eq!(provider.redirect_uri(), "http://127.0.0.1:9999/cb");
     let unknown: Result<mock_provider::standalone::ProviderConfig, _> =

@@ -32,6 +32,10 @@ pub struct ProviderConfig {
     pub port: u16,
     /// The registered client (default: a Google-shaped id, seeded secret).
     pub client: Option<ClientConfig>,
+    /// More clients (`[[extra_clients]]`), with the same redirect URIs and no
+    /// seeded grants: for tests where two clients meet.
+    #[serde(default)]
+    pub extra_clients: Vec<ClientConfig>,
     /// Accounts, each with a consented offline grant.
     #[serde(default)]
     pub accounts: Vec<String>,
@@ -129,6 +133,9 @@ impl ProviderConfig {
         let mut builder = crate::MockProvider::builder().seed(self.seed);
         if let Some(client) = &self.client {
             builder = builder.client(&client.id, &client.secret);
+        }
+        for client in &self.extra_clients {
+            builder = builder.add_client(&client.id, &client.secret);
         }
         for account in &self.accounts {
             builder = builder.account(account);
