@@ -2,7 +2,6 @@ use super::{Checker, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::RetryDisciplineParams;
 use mock_provider::{GrantId, JournalEntry};
-use std::collections::BTreeMap;
 
 const NAME: &str = "retry_discipline";
 /// Failure streaks shorter than this say too little about a backoff schedule.
@@ -179,15 +178,8 @@ impl Checker for RetryDiscipline {
     }
 
     fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        let mut by_grant: BTreeMap<&GrantId, Vec<&JournalEntry>> = BTreeMap::new();
-        for entry in run.journal.iter().filter(|e| e.is_refresh()) {
-            if let Some(grant) = &entry.grant_id {
-                by_grant.entry(grant).or_default().push(entry);
-            }
-        }
         let mut found = Vec::new();
-        for (grant, mut refreshes) in by_grant {
-            refreshes.sort_by_key(|e| (e.started_at, e.seq));
+        for (grant, refreshes) in run.refreshes_by_grant() {
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, grant));
             found.extend(self.rate(&refreshes, grant));

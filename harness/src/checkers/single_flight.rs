@@ -2,7 +2,6 @@ use super::{Checker, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::SingleFlightParams;
 use mock_provider::{GrantId, JournalEntry};
-use std::collections::BTreeMap;
 
 const NAME: &str = "single_flight_refresh";
 
@@ -95,15 +94,8 @@ impl Checker for SingleFlightRefresh {
     }
 
     fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        let mut by_grant: BTreeMap<&GrantId, Vec<&JournalEntry>> = BTreeMap::new();
-        for entry in run.journal.iter().filter(|e| e.is_refresh()) {
-            if let Some(grant) = &entry.grant_id {
-                by_grant.entry(grant).or_default().push(entry);
-            }
-        }
         let mut found = Vec::new();
-        for (grant, mut refreshes) in by_grant {
-            refreshes.sort_by_key(|e| (e.started_at, e.seq));
+        for (grant, refreshes) in run.refreshes_by_grant() {
             found.extend(Self::overlaps(&refreshes, grant));
             found.extend(self.redundant(&refreshes, run, grant));
         }

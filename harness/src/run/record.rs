@@ -1,7 +1,7 @@
 use crate::broker::{AccountReport, FailureKind};
-use mock_provider::{Endpoint, Fingerprint, IssuedToken, JournalEntry, RegisteredSecret};
+use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry, RegisteredSecret};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 /// One `access_token` call as the harness saw it.
@@ -95,6 +95,21 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// Every refresh-grant request, per grant, in order of arrival (ties by
+    /// journal sequence): what the refresh checkers walk.
+    pub fn refreshes_by_grant(&self) -> BTreeMap<&GrantId, Vec<&JournalEntry>> {
+        let mut by_grant: BTreeMap<&GrantId, Vec<&JournalEntry>> = BTreeMap::new();
+        for entry in self.journal.iter().filter(|e| e.is_refresh()) {
+            if let Some(grant) = &entry.grant_id {
+                by_grant.entry(grant).or_default().push(entry);
+            }
+        }
+        for refreshes in by_grant.values_mut() {
+            refreshes.sort_by_key(|e| (e.started_at, e.seq));
+        }
+        by_grant
+    }
+
     /// Every access token the provider issued, by fingerprint, with the
     /// sequence number of the entry that issued it.
     pub fn issued_tokens(&self) -> HashMap<Fingerprint, (u64, IssuedToken)> {

@@ -237,18 +237,18 @@ impl TokenStore for FileStore {
             inner.locked(|| {
                 let current = inner.read_grant(&account)?;
                 let current_version = current.as_ref().map(|(version, _)| *version);
-                if current_version != expected_version {
-                    let current = current
-                        .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
-                        .transpose()?;
-                    return Ok(CasOutcome::Conflict { current });
-                }
-                if let Some(current) = current_version.filter(|current| new.version <= *current) {
-                    return Err(StoreError::VersionNotIncreasing {
-                        account,
-                        current,
-                        proposed: new.version,
-                    });
+                if let Some(conflict) = super::cas::decide(
+                    &account,
+                    expected_version,
+                    current_version,
+                    new.version,
+                    || {
+                        current
+                            .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
+                            .transpose()
+                    },
+                )? {
+                    return Ok(conflict);
                 }
                 inner.write_grant(&account, new.version, &sealed)?;
                 Ok(CasOutcome::Swapped)

@@ -148,17 +148,15 @@ impl TokenStore for MemoryStore {
     ) -> Result<CasOutcome, StoreError> {
         let mut state = self.begin_write().await?;
         let current = state.grants.get(account);
-        if current.map(|grant| grant.version) != expected_version {
-            return Ok(CasOutcome::Conflict {
-                current: current.cloned(),
-            });
-        }
-        if let Some(current) = current.filter(|current| new.version <= current.version) {
-            return Err(StoreError::VersionNotIncreasing {
-                account: account.to_owned(),
-                current: current.version,
-                proposed: new.version,
-            });
+        let current_version = current.map(|grant| grant.version);
+        if let Some(conflict) = super::cas::decide(
+            account,
+            expected_version,
+            current_version,
+            new.version,
+            || Ok(current.cloned()),
+        )? {
+            return Ok(conflict);
         }
         state.grants.insert(account.to_owned(), new);
         Ok(CasOutcome::Swapped)

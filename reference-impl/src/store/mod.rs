@@ -20,6 +20,7 @@
 //! under the keyring's primary key, `io_error.rs` maps OS errors to [`StoreError`]
 //! and `error.rs` lists the failures. Sealing itself lives in `crate::crypto`.
 
+mod cas;
 mod error;
 mod faults;
 mod file;

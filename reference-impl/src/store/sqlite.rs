@@ -233,18 +233,18 @@ impl TokenStore for SqliteStore {
                 .map_err(sqlite_error)?;
             let current = read_grant(&transaction, &account)?;
             let current_version = current.as_ref().map(|(version, _)| *version);
-            if current_version != expected_version {
-                let current = current
-                    .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
-                    .transpose()?;
-                return Ok(CasOutcome::Conflict { current });
-            }
-            if let Some(current) = current_version.filter(|current| new.version <= *current) {
-                return Err(StoreError::VersionNotIncreasing {
-                    account,
-                    current,
-                    proposed: new.version,
-                });
+            if let Some(conflict) = super::cas::decide(
+                &account,
+                expected_version,
+                current_version,
+                new.version,
+                || {
+                    current
+                        .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
+                        .transpose()
+                },
+            )? {
+                return Ok(conflict);
             }
             write_grant(&transaction, &account, new.version, &sealed)?;
             transaction.commit().map_err(sqlite_error)?;
