@@ -158,7 +158,9 @@ pub struct JournalEntry {
     pub presented: Vec<Fingerprint>,
     /// The access token issued, if any.
     pub issued: Option<IssuedToken>,
-    /// The HTTP status answered (0 when the connection was dropped).
+    /// The HTTP status answered: 0 when no answer went out (the mock
+    /// dropped the connection, or the client gave up, e.g. timed out during
+    /// a delay fault).
     pub status: u16,
     /// The OAuth or API error code answered, if any.
     pub error: Option<String>,

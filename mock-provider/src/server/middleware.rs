@@ -54,6 +54,10 @@ pub(crate) async fn journal_and_faults(
         Verdict::Pass => (None, None),
     };
     let mut entry = blank_entry(&parts, started_at, started_at, 0);
+    let mut abandoned = AbandonedGuard {
+        shared: &shared,
+        entry: None,
+    };
     entry.client_id = inspection.facts.client_id.clone();
     entry.account = inspection.facts.account.clone();
     entry.grant_id = inspection.grant_id.clone();
@@ -68,11 +72,16 @@ pub(crate) async fn journal_and_faults(
     let response = match action {
         None => handled(bytes).await,
         Some(FaultAction::Delay(latency)) => {
+            // A client that times out during the delay drops this future;
+            // the guard then journals the request as answered with nothing.
+            abandoned.entry = Some(entry.clone());
             // The set draws latencies, so only fixed delays reach here.
             if let Latency::Fixed(delay) = latency {
                 tokio::time::sleep(delay).await;
             }
-            handled(bytes).await
+            let response = handled(bytes).await;
+            abandoned.entry = None;
+            response
         }
         Some(FaultAction::Respond {
             status,
@@ -97,6 +106,21 @@ pub(crate) async fn journal_and_faults(
     entry.status = response.status().as_u16();
     finish(&shared, entry, Some(&response));
     response
+}
+
+/// Journals a request whose client went away before it was answered (the
+/// middleware's future was dropped mid-delay), with status 0.
+struct AbandonedGuard<'a> {
+    shared: &'a Shared,
+    entry: Option<JournalEntry>,
+}
+
+impl Drop for AbandonedGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            finish(self.shared, entry, None);
+        }
+    }
 }
 
 /// Completes `entry` from what the handler attached to `response` (if it
