@@ -73,9 +73,23 @@ pub(crate) async fn build_reference(
             ));
         }
     };
+    let backing: Arc<dyn TokenStore> = store.clone();
+    build_reference_over(env, name, store, backing, writes).await
+}
+
+/// Builds one reference instance over `backing` (recorded as `name` in
+/// `writes`); store faults go to `faults` (the memory store under it).
+pub(crate) async fn build_reference_over(
+    env: BrokerEnv,
+    name: String,
+    faults: Arc<MemoryStore>,
+    backing: Arc<dyn TokenStore>,
+    writes: Arc<Mutex<Vec<StoreWrite>>>,
+) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    let store = faults;
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
-        store.clone(),
+        backing,
         env.clock.clone(),
         writes.clone(),
     ));
