@@ -164,7 +164,8 @@ pub struct JournalEntry {
     pub status: u16,
     /// The OAuth or API error code answered, if any.
     pub error: Option<String>,
-    /// The fault that shaped the answer, if any.
+    /// The faults that shaped the answer, if any: their labels in mount
+    /// order joined by ` + ` (delays stack with the fault that answered).
     pub fault: Option<String>,
     /// Request details added after the first slice (path, Message-ID, URL
     /// secrets); defaulted when reading older journals.
@@ -190,6 +191,12 @@ impl JournalEntry {
     /// True for a `refresh_token` grant request.
     pub fn is_refresh(&self) -> bool {
         self.endpoint == Endpoint::Token && self.grant_type.as_deref() == Some("refresh_token")
+    }
+
+    /// The label of each fault that shaped the answer, in mount order
+    /// (`fault` split at ` + `).
+    pub fn fault_labels(&self) -> impl Iterator<Item = &str> {
+        self.fault.iter().flat_map(|label| label.split(" + "))
     }
 
     /// True when the request succeeded (2xx).
