@@ -6,6 +6,7 @@
 //! protocol of docs/PROTOCOL.md; `choice.rs` parses `--broker` into a
 //! factory.
 
+mod archive_is_delete;
 mod choice;
 mod flaky_mailbox;
 mod process;

@@ -270,6 +270,7 @@ impl Player<'_> {
             Action::Send(step) => self.send_step(step),
             Action::MailboxAdd(change) => self.mailbox_add(change),
             Action::MailboxDelete(change) => self.mailbox_delete(change),
+            Action::MailboxRelabel(change) => self.mailbox_relabel(change),
             Action::ExpireHistory { account } => self.expire_history(account),
             Action::CrashSync(step) => self.crash_sync_step(step),
             Action::GmailFault(step) => self.mount_gmail_fault(&step),

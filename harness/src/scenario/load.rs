@@ -225,6 +225,7 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         }
         Action::MailboxAdd(change) => known_account("mailbox_add.account", &change.account),
         Action::MailboxDelete(change) => known_account("mailbox_delete.account", &change.account),
+        Action::MailboxRelabel(change) => known_account("mailbox_relabel.account", &change.account),
         Action::ExpireHistory { account } => known_account("expire_history.account", account),
         Action::CrashSync(crash) => {
             known_account("crash_sync.account", &crash.account)?;
