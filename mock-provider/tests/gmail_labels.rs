@@ -1,6 +1,7 @@
 //! Label changes (a user reading, starring or archiving mail) show up in
 //! Gmail's history as `labelsAdded` / `labelsRemoved`, as at Google.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod common;
 
 use axum::body::Body;
