@@ -2,12 +2,12 @@ use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, StoreFault, StoreWrite,
+    FailureKind, SCRATCH_SQLITE, ScratchSqlite, StoreFault, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind,
-    MemoryStore, RefreshToken, TokenBroker, TokenStore,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind, Keyring,
+    MemoryStore, RefreshToken, SqliteStore, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,27 +55,48 @@ pub(crate) async fn build_reference(
                 })?;
             (
                 "shared".to_owned(),
-                shared.store.clone(),
+                Store::Memory(shared.store.clone()),
                 shared.writes.clone(),
             )
         }
+        // A real SQLite file for the run (kept across restarts, shared by
+        // the fleet); its faults cannot be injected.
+        SCRATCH_SQLITE => {
+            let scratch = ScratchSqlite::for_run(&env.shared)?;
+            let keyring = Keyring::parse(scratch.keys())
+                .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?;
+            let sqlite = SqliteStore::open(scratch.path(), keyring)
+                .await
+                .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))?;
+            let writes = env
+                .shared
+                .get_or_create("reference.sqlite-writes", Mutex::default)
+                .ok_or_else(|| {
+                    BrokerFailure::new(FailureKind::Other, "shared writes have another type")
+                })?;
+            ("sqlite".to_owned(), Store::Sqlite(Arc::new(sqlite)), writes)
+        }
         "memory" => (
             format!("instance-{}", env.instance),
-            Arc::new(MemoryStore::new()),
+            Store::Memory(Arc::new(MemoryStore::new())),
             Arc::default(),
         ),
         other => {
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
                 format!(
-                    "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
+                    "store kind `{other}` is not supported in-process; use `memory`, `shared-memory` or `sqlite`"
                 ),
             ));
         }
     };
+    let inner: Arc<dyn TokenStore> = match &store {
+        Store::Memory(memory) => memory.clone(),
+        Store::Sqlite(sqlite) => sqlite.clone(),
+    };
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
-        store.clone(),
+        inner,
         env.clock.clone(),
         writes.clone(),
     ));
@@ -113,12 +134,19 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
+/// An instance's token store: memory (faults injectable) or SQLite.
+#[derive(Debug)]
+enum Store {
+    Memory(Arc<MemoryStore>),
+    Sqlite(Arc<SqliteStore>),
+}
+
 /// One in-process reference broker and its store.
 #[derive(Debug)]
 struct ReferenceInstance {
     email: ReferenceEmail,
     env: BrokerEnv,
-    store: Arc<MemoryStore>,
+    store: Store,
     recording: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
@@ -142,7 +170,7 @@ impl BrokerUnderTest for ReferenceInstance {
             restart: true,
             authorization: true,
             gmail: true,
-            store_faults: true,
+            store_faults: matches!(self.store, Store::Memory(_)),
         }
     }
 
@@ -220,10 +248,16 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
+        let Store::Memory(store) = &self.store else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                "faults are injected into the memory store only",
+            ));
+        };
         match fault {
-            StoreFault::Outage(on) => self.store.set_unavailable(on),
-            StoreFault::ReadOnly(on) => self.store.set_read_only(on),
-            StoreFault::FailWritesAfter(writes) => self.store.fail_writes_after(writes),
+            StoreFault::Outage(on) => store.set_unavailable(on),
+            StoreFault::ReadOnly(on) => store.set_read_only(on),
+            StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
         }
         Ok(())
     }

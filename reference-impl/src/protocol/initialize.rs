@@ -23,8 +23,9 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError> {
     let params: InitializeParams = parse("initialize", params)?;
     // `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` URL. Records
-    // are sealed with the keyring from OAUTH_CHAOS_STORE_KEYS; without it,
-    // a key for this process only (a restart then cannot read them back).
+    // are sealed with `store.keys`, else the keyring in
+    // OAUTH_CHAOS_STORE_KEYS, else a key for this process only (a restart
+    // then cannot read them back).
     let spec: StoreSpec = params.store.kind.parse().map_err(|error: StoreSpecError| {
         RpcError::new(
             ErrorCode::InvalidParams,
@@ -34,7 +35,15 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
             ),
         )
     })?;
-    let keyring = Keyring::from_default_env().unwrap_or_else(|_| Keyring::generate("process"));
+    let keyring = match &params.store.keys {
+        Some(keys) => Keyring::parse(keys).map_err(|error| {
+            RpcError::new(
+                ErrorCode::InvalidParams,
+                format!("bad `initialize` params: `store.keys`: {error}"),
+            )
+        })?,
+        None => Keyring::from_default_env().unwrap_or_else(|_| Keyring::generate("process")),
+    };
     let store: Arc<dyn TokenStore> = spec
         .open(keyring)
         .await

@@ -67,15 +67,30 @@ impl std::fmt::Debug for AccountParams {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub(super) struct StoreParams {
     #[serde(default = "memory")]
     pub kind: String,
+    /// The keyring to seal records with (`kid:base64key` entries), when the
+    /// harness wants a restarted process to read them back; otherwise
+    /// `OAUTH_CHAOS_STORE_KEYS`.
+    #[serde(default)]
+    pub keys: Option<String>,
 }
 
 impl Default for StoreParams {
     fn default() -> Self {
-        Self { kind: memory() }
+        Self {
+            kind: memory(),
+            keys: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A postgres url may carry a password.
+        f.debug_struct("StoreParams").finish_non_exhaustive()
     }
 }
 
