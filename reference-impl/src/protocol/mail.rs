@@ -40,8 +40,8 @@ pub(super) struct Mail {
     /// instance takes back the leases its killed predecessor held.
     worker_id: String,
     seed: u64,
-    /// Held for a whole send: two concurrent sends would draw the same
-    /// outbox entry id from the seeded rng.
+    /// Held for a whole send or delivery pass: two passes under one worker
+    /// id both hold the (re-entrant) outbox lease and would send twice.
     sending: tokio::sync::Mutex<()>,
 }
 
@@ -98,7 +98,7 @@ impl Mail {
         if entries.iter().any(|entry| !entry.state.is_final()) {
             // Per-entry failures stay queued for the next pass; only a
             // failure of the pass itself fails this call.
-            self.outbox(broker, &account, entries.len())?
+            self.outbox(broker)?
                 .deliver(&account)
                 .await
                 .map_err(|e| sync_error(&e))?;
@@ -135,8 +135,7 @@ impl Mail {
             )
         })?;
         let _sending = self.sending.lock().await;
-        let queued = self.entries(&account).await?.len();
-        let outbox = self.outbox(broker, &account, queued)?;
+        let outbox = self.outbox(broker)?;
         let entry = outbox
             .send(&account, &raw)
             .await
@@ -182,19 +181,12 @@ impl Mail {
             .map_err(|error| RpcError::failed("storage", error.to_string()))
     }
 
-    /// An outbox over this mailbox. Entry ids come from its seeded rng;
-    /// seeding it with how many entries are stored (`queued`) keeps ids
-    /// unique across calls and restarts.
-    fn outbox(
-        &self,
-        broker: &TokenBroker,
-        account: &str,
-        queued: usize,
-    ) -> Result<Outbox, RpcError> {
-        let seed = self.seed ^ fnv1a(account) ^ (queued as u64).wrapping_mul(0x9e37_79b9);
-        let config = OutboxConfig::new(self.origin.clone())
-            .with_seed(seed)
-            .with_worker_id(self.worker_id.clone());
+    /// An outbox over this mailbox. Its entry ids (and so the
+    /// `Message-ID`s) come from the OS's randomness, not the run's seed: a
+    /// restarted process over a memory store has forgotten its outbox and
+    /// would draw the same ids again.
+    fn outbox(&self, broker: &TokenBroker) -> Result<Outbox, RpcError> {
+        let config = OutboxConfig::new(self.origin.clone()).with_worker_id(self.worker_id.clone());
         Outbox::new(
             config,
             Arc::new(SystemClock),
@@ -218,11 +210,4 @@ fn sync_error(error: &SyncError) -> RpcError {
         _ => "other",
     };
     RpcError::failed(kind, error.to_string())
-}
-
-/// A stable hash of an account name (seeds must not depend on `RandomState`).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
