@@ -310,3 +310,49 @@ fn a_sigkilled_process_resumes_from_its_sqlite_store_while_a_memory_one_resyncs_
         "a full sync after each restart"
     );
 }
+
+#[test]
+fn the_revoked_mid_sync_scenario_really_cuts_a_sync_off_and_surfaces_needs_reauth() {
+    let (outcome, record) = support::run_file(
+        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        &support::reference_broker(),
+    );
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    let invalid_grants = record
+        .journal
+        .iter()
+        .filter(|entry| entry.is_refresh() && entry.error.as_deref() == Some("invalid_grant"))
+        .count();
+    assert_eq!(
+        invalid_grants, 1,
+        "one refresh of the dead grant, then none"
+    );
+    assert!(
+        record
+            .email
+            .syncs
+            .iter()
+            .any(|sync| sync.result == Err(FailureKind::Revoked)),
+        "a sync reported the revocation: {:#?}",
+        record.email.syncs
+    );
+    assert!(
+        record
+            .status_samples
+            .iter()
+            .flat_map(|sample| &sample.accounts)
+            .any(|account| account.state == "needs_reauth")
+    );
+    let settled = &record.email.settled[0];
+    assert_eq!(settled.final_sync, Err(FailureKind::Revoked));
+    assert_eq!(
+        settled.stored_before, settled.stored_after,
+        "nothing dropped"
+    );
+    assert!(!settled.stored_after.is_empty());
+}
