@@ -25,6 +25,8 @@ mod mail;
 mod messages;
 mod params;
 mod session;
+#[cfg(test)]
+mod tests;
 mod tokens;
 
 pub use messages::{ErrorCode, RpcError};
