@@ -356,3 +356,52 @@ fn the_revoked_mid_sync_scenario_really_cuts_a_sync_off_and_surfaces_needs_reaut
     );
     assert!(!settled.stored_after.is_empty());
 }
+
+#[test]
+fn a_process_answering_mail_calls_with_garbage_fails_the_run_with_protocol_failures() {
+    // Declares `gmail`, then answers every call with a bare string.
+    let script = r#"
+import json, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    result = {"capabilities": ["access_token", "status", "gmail"]} if request["method"] == "initialize" else "garbage"
+    print(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}), flush=True)
+    if request["method"] == "shutdown":
+        break
+"#;
+    let path = std::env::temp_dir().join(format!("oauth-chaos-garbage-{}.py", std::process::id()));
+    std::fs::write(&path, script).expect("script written");
+    let broker = BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "python3 '{}'",
+        path.display()
+    ))));
+    let (outcome, record) =
+        support::run_file("real-gmail-sync-and-send-short-tokens.toml", &broker);
+    assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
+    assert!(
+        outcome.violated("no_lost_email"),
+        "{:#?}",
+        outcome.violations
+    );
+    assert!(!record.email.syncs.is_empty());
+    assert!(
+        record
+            .email
+            .syncs
+            .iter()
+            .all(|sync| sync.result == Err(FailureKind::Protocol)),
+        "{:#?}",
+        record.email.syncs
+    );
+    assert!(
+        record
+            .email
+            .sends
+            .iter()
+            .all(|send| send.result == Err(FailureKind::Protocol))
+    );
+    assert_eq!(
+        record.email.settled[0].final_sync,
+        Err(FailureKind::Protocol)
+    );
+}
