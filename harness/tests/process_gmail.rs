@@ -405,3 +405,30 @@ for line in sys.stdin:
         Err(FailureKind::Protocol)
     );
 }
+
+#[test]
+fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mail() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let broker = reference_process(env_for(&provider, "sqlite")).await;
+        let before = broker.access_token(ALICE).await.expect("a token");
+        broker.sync(ALICE).await.expect("a full sync");
+        let stored = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        assert!(!stored.is_empty());
+
+        broker
+            .restart()
+            .await
+            .expect("killed and initialized again");
+        let after = broker.access_token(ALICE).await.expect("a token");
+        assert_eq!(
+            before.expose_secret(),
+            after.expose_secret(),
+            "served from the unsealed grant, not a new refresh"
+        );
+        assert_eq!(provider.journal().refreshes().len(), 1);
+        let kept = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        assert_eq!(kept, stored, "the mailbox survived the SIGKILL");
+        broker.shutdown().await;
+    });
+}
