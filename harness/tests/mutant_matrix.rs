@@ -49,6 +49,7 @@ const MATRIX: &[(&str, &[&str])] = &[
         &["forged-callback-state-and-replayed-code.toml"],
     ),
     ("stale-overwrite", &["rotation-refresh-token-reuse.toml"]),
+    ("last-write-wins", &["two-workers-one-token-file.toml"]),
 ];
 
 #[test]

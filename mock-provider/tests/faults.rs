@@ -119,3 +119,36 @@ async fn a_fault_applies_over_a_real_socket_too() {
         .expect("answers");
     assert_eq!(response.status().as_u16(), 503);
 }
+
+#[tokio::test(start_paused = true)]
+async fn delays_stack_with_each_other_and_with_the_next_fault_that_answers() {
+    let provider = MockProvider::builder().build();
+    let _slow = provider.mount(Fault::on(Endpoint::Token).delay(Duration::from_secs(2)));
+    let _slower = provider.mount(Fault::on_any().delay(Duration::from_secs(3)));
+    let _down = provider.mount(
+        Fault::on(Endpoint::Token)
+            .respond(StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"backend"}"#)
+            .times(1),
+    );
+    let _never = provider.mount(Fault::on(Endpoint::Token).reset());
+    let started = tokio::time::Instant::now();
+    assert_eq!(
+        refresh_in_memory(&provider).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the 503 still applies behind the delays"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(5), "2s + 3s");
+    let entry = provider.journal().entries().pop().expect("journaled");
+    assert_eq!(entry.fault_labels().count(), 3);
+    let label = entry.fault.expect("labelled");
+    assert!(
+        label.starts_with("delay 2000ms")
+            && label.contains(" + delay 3000ms")
+            && label.contains("503"),
+        "{label}"
+    );
+    assert!(
+        !label.contains("reset"),
+        "asking stops at the first answer: {label}"
+    );
+}

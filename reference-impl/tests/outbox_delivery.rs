@@ -219,3 +219,58 @@ async fn a_second_outbox_waits_while_another_holds_the_delivery_lease() {
     first.deliver(ACCOUNT).await.unwrap();
     assert_eq!(gmail.sent_with_message_id(&entry.message_id), 1);
 }
+
+/// Holds every `messages/send` request for a second before it reaches
+/// Gmail, so a second delivery pass can look in Sent while the first pass's
+/// send is still in flight.
+#[derive(Debug)]
+struct SlowSends(support::fake_gmail::InMemoryGmail);
+
+impl reference_impl::HttpTransport for SlowSends {
+    fn send(
+        &self,
+        request: reference_impl::HttpRequest,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<reference_impl::HttpResponse, reference_impl::TransportError>,
+    > {
+        let slow = request.uri().path().ends_with("/messages/send");
+        let forwarded = self.0.send(request);
+        Box::pin(async move {
+            if slow {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            forwarded.await
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_delivery_passes_of_one_outbox_at_once_send_each_message_once() {
+    use reference_impl::{Outbox, OutboxConfig};
+
+    let gmail = FakeGmail::new(38);
+    let store = MemoryMailbox::new();
+    let outbox = Outbox::new(
+        OutboxConfig::new(support::fake_gmail::GMAIL_BASE)
+            .with_seed(10)
+            .with_worker_id("outbox-worker-1"),
+        Arc::new(support::FixedClock),
+        Arc::new(SlowSends(support::fake_gmail::InMemoryGmail::new(&gmail))),
+        Arc::new(support::fake_gmail::FakeTokens::new(&gmail)),
+        Arc::new(store.clone()),
+    )
+    .expect("valid base");
+    let entry = outbox.send(ACCOUNT, MESSAGE).await.unwrap();
+    // Same worker id, two tasks: the lease alone (re-takeable by its own
+    // holder after a restart) does not keep them apart.
+    let (first, second) = tokio::join!(outbox.deliver(ACCOUNT), outbox.deliver(ACCOUNT));
+    let sent = [first, second]
+        .into_iter()
+        .filter_map(Result::ok)
+        .flatten()
+        .filter(|report| matches!(report.delivery, Delivery::Sent { .. }))
+        .count();
+    assert!(sent >= 1, "the message was delivered");
+    assert_eq!(gmail.sent_with_message_id(&entry.message_id), 1);
+}

@@ -19,7 +19,7 @@ mod under_test;
 pub use choice::{BrokerChoice, MUTANTS};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
-pub(crate) use reference::build_reference;
+pub(crate) use reference::{build_reference, build_reference_over};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub(crate) use scratch_sqlite::{SCRATCH_SQLITE, ScratchSqlite};
 pub use store_faults::{StoreFault, StoreWrite};

@@ -90,13 +90,31 @@ pub(crate) async fn build_reference(
             ));
         }
     };
-    let inner: Arc<dyn TokenStore> = match &store {
+    let backing: Arc<dyn TokenStore> = match &store {
         Store::Memory(memory) => memory.clone(),
         Store::Sqlite(sqlite) => sqlite.clone(),
     };
+    let faults = match store {
+        Store::Memory(memory) => Some(memory),
+        Store::Sqlite(_) => None,
+    };
+    build_reference_over(env, name, faults, backing, writes).await
+}
+
+/// Builds one reference instance over `backing` (recorded as `name` in
+/// `writes`); store faults go to `faults` (the memory store under it), and
+/// without one the instance lacks `store_faults`.
+pub(crate) async fn build_reference_over(
+    env: BrokerEnv,
+    name: String,
+    faults: Option<Arc<MemoryStore>>,
+    backing: Arc<dyn TokenStore>,
+    writes: Arc<Mutex<Vec<StoreWrite>>>,
+) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    let store = faults;
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
-        inner,
+        backing,
         env.clock.clone(),
         writes.clone(),
     ));
@@ -134,8 +152,8 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
-/// An instance's token store: memory (faults injectable) or SQLite.
-#[derive(Debug)]
+/// Which store `build_reference` opened: memory (faults injectable) or
+/// SQLite.
 enum Store {
     Memory(Arc<MemoryStore>),
     Sqlite(Arc<SqliteStore>),
@@ -146,7 +164,8 @@ enum Store {
 struct ReferenceInstance {
     email: ReferenceEmail,
     env: BrokerEnv,
-    store: Store,
+    /// The memory store faults go to (`None`: no `store_faults`).
+    store: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
@@ -170,7 +189,7 @@ impl BrokerUnderTest for ReferenceInstance {
             restart: true,
             authorization: true,
             gmail: true,
-            store_faults: matches!(self.store, Store::Memory(_)),
+            store_faults: self.store.is_some(),
         }
     }
 
@@ -248,7 +267,7 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        let Store::Memory(store) = &self.store else {
+        let Some(store) = &self.store else {
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
                 "faults are injected into the memory store only",

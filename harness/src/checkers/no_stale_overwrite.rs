@@ -35,12 +35,20 @@ fn store_going_back(run: &RunRecord) -> Vec<Violation> {
         if let Some(&before) = last.get(&key)
             && write.version <= before
         {
-            found.push(Violation {
-                invariant: NAME,
-                message: format!(
+            let message = if write.version == before {
+                format!(
+                    "store `{}` was written at version {before} twice for {}: the second writer worked from an older copy and replaced the newer grant",
+                    write.store, write.account
+                )
+            } else {
+                format!(
                     "store `{}` went back from version {before} to {} for {}",
                     write.store, write.version, write.account
-                ),
+                )
+            };
+            found.push(Violation {
+                invariant: NAME,
+                message,
                 entries: Vec::new(),
             });
         }

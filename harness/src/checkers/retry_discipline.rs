@@ -64,13 +64,10 @@ impl RetryDiscipline {
         let mut found = Vec::new();
         for pair in refreshes.windows(2) {
             let (answered, next) = (pair[0], pair[1]);
-            let Some(label) = &answered.fault else {
-                continue;
-            };
             let Some(wait) = run
                 .faults
                 .iter()
-                .filter(|w| &w.label == label)
+                .filter(|w| answered.fault_labels().any(|label| label == w.label))
                 .filter(|w| w.mounted_at <= answered.started_at)
                 .filter(|w| w.unmounted_at.is_none_or(|end| answered.started_at <= end))
                 .find_map(|w| w.retry_after)

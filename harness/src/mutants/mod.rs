@@ -6,6 +6,7 @@
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod email;
+mod last_write_wins;
 mod naive;
 mod reference_mutants;
 
@@ -62,6 +63,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "stale-overwrite",
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
     ),
+    (
+        "last-write-wins",
+        "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
+    ),
 ];
 
 /// The invariant each mutant is built to break.
@@ -80,6 +85,9 @@ pub fn target_of(name: &str) -> Option<&'static str> {
 pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
+    }
+    if name == "last-write-wins" {
+        return Some(Arc::new(last_write_wins::LastWriteWinsMutant));
     }
     let correct = NaiveKnobs::correct();
     let knobs = match name {

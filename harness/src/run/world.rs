@@ -12,11 +12,7 @@ use mock_provider::{Endpoint, Fault, MockProvider};
 use reference_impl::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 use tokio::time::Instant;
-
-/// Real-mode HTTP timeout for in-process brokers.
-const REAL_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
@@ -93,8 +89,11 @@ pub(super) async fn build_world(
     for instance in 0..scenario.broker.instances {
         let clock = time.clock();
         let inner: Arc<dyn HttpTransport> = match scenario.mode {
-            Mode::Sim => Arc::new(InMemoryTransport::new(world.provider.router())),
-            Mode::Real => Arc::new(ReqwestTransport::with_timeout(REAL_HTTP_TIMEOUT)),
+            Mode::Sim => Arc::new(
+                InMemoryTransport::new(world.provider.router())
+                    .with_timeout(scenario.broker.http_timeout),
+            ),
+            Mode::Real => Arc::new(ReqwestTransport::with_timeout(scenario.broker.http_timeout)),
         };
         let mut env = broker_env(&world.provider, scenario, seed, instance, clock.clone(), {
             Arc::new(RecordingTransport {

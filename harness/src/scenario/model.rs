@@ -132,6 +132,13 @@ pub struct BrokerSettings {
     /// The scopes the app declares and the broker is configured with
     /// (default: Gmail read-only).
     pub scopes: Vec<String>,
+    /// How long an in-process broker's HTTP client waits for a whole
+    /// response before giving up with a timeout (default 30s, in both
+    /// modes). A provider delay longer than this is "latency past the
+    /// client's timeout". Process brokers use their own client's timeout.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub http_timeout: Duration,
 }
 
 impl Default for BrokerSettings {
@@ -143,9 +150,14 @@ impl Default for BrokerSettings {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
+            http_timeout: DEFAULT_HTTP_TIMEOUT,
         }
     }
 }
+
+/// The in-process broker's HTTP client timeout unless a scenario sets
+/// `broker.http_timeout`.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One timeline step: an action at a time, optionally repeated.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

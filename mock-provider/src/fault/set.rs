@@ -20,6 +20,25 @@ struct Inner {
     rng: ChaCha8Rng,
 }
 
+/// What the mounted faults do to one request.
+#[derive(Debug, Default)]
+pub(crate) struct Decision {
+    /// Every applied fault's label, in mount order.
+    pub labels: Vec<String>,
+    /// The sum of the applied delays.
+    pub delay: std::time::Duration,
+    /// The one non-delay action, if a fault with one applied.
+    pub action: Option<FaultAction>,
+}
+
+impl Decision {
+    /// The journal's `fault` field: the labels joined, `None` if no fault
+    /// applied.
+    pub fn label(&self) -> Option<String> {
+        (!self.labels.is_empty()).then(|| self.labels.join(" + "))
+    }
+}
+
 /// The faults mounted on one provider, in mount order.
 #[derive(Debug, Clone)]
 pub(crate) struct FaultSet {
@@ -78,14 +97,15 @@ impl FaultSet {
         id
     }
 
-    /// Asks every mounted fault in order; the first that does not pass wins
-    /// and its use is counted. Latencies are drawn here, so the returned
-    /// delay is always fixed.
-    pub(crate) fn evaluate(&self, facts: &RequestFacts) -> Verdict {
+    /// Asks every mounted fault in order. Delays stack (a latency fault is
+    /// a property of the path, like a toxiproxy toxic): every delay that
+    /// applies adds up and the asking goes on; the first fault with any
+    /// other action ends it, so a request can be held and then answered
+    /// 503. Each fault that applies is counted. Latencies are drawn here, so
+    /// the returned delay is fixed.
+    pub(crate) fn evaluate(&self, facts: &RequestFacts) -> Decision {
+        let mut decision = Decision::default();
         let mut inner = self.lock();
-        if inner.mounted.is_empty() {
-            return Verdict::Pass;
-        }
         let Inner { mounted, rng, .. } = &mut *inner;
         for mounted in mounted.iter_mut() {
             if !mounted.fault.targets(facts) {
@@ -93,18 +113,22 @@ impl FaultSet {
             }
             let verdict = mounted.fault.decide(mounted.matched, mounted.applied, rng);
             mounted.matched += 1;
-            if let Verdict::Apply { label, action } = verdict {
-                mounted.applied += 1;
-                let action = match action {
-                    FaultAction::Delay(latency) => {
-                        FaultAction::Delay(super::Latency::Fixed(latency.sample(rng)))
-                    }
-                    other => other,
-                };
-                return Verdict::Apply { label, action };
+            let Verdict::Apply { label, action } = verdict else {
+                continue;
+            };
+            mounted.applied += 1;
+            decision.labels.push(label);
+            match action {
+                FaultAction::Delay(latency) => {
+                    decision.delay += latency.sample(rng);
+                }
+                other => {
+                    decision.action = Some(other);
+                    break;
+                }
             }
         }
-        Verdict::Pass
+        decision
     }
 
     /// Unmounts fault `id`; false when no such fault is mounted.

@@ -158,11 +158,14 @@ pub struct JournalEntry {
     pub presented: Vec<Fingerprint>,
     /// The access token issued, if any.
     pub issued: Option<IssuedToken>,
-    /// The HTTP status answered (0 when the connection was dropped).
+    /// The HTTP status answered: 0 when no answer went out (the mock
+    /// dropped the connection, or the client gave up, e.g. timed out during
+    /// a delay fault).
     pub status: u16,
     /// The OAuth or API error code answered, if any.
     pub error: Option<String>,
-    /// The fault that shaped the answer, if any.
+    /// The faults that shaped the answer, if any: their labels in mount
+    /// order joined by ` + ` (delays stack with the fault that answered).
     pub fault: Option<String>,
     /// Request details added after the first slice (path, Message-ID, URL
     /// secrets); defaulted when reading older journals.
@@ -188,6 +191,12 @@ impl JournalEntry {
     /// True for a `refresh_token` grant request.
     pub fn is_refresh(&self) -> bool {
         self.endpoint == Endpoint::Token && self.grant_type.as_deref() == Some("refresh_token")
+    }
+
+    /// The label of each fault that shaped the answer, in mount order
+    /// (`fault` split at ` + `).
+    pub fn fault_labels(&self) -> impl Iterator<Item = &str> {
+        self.fault.iter().flat_map(|label| label.split(" + "))
     }
 
     /// True when the request succeeded (2xx).

@@ -1,5 +1,5 @@
 use super::{BODY_LIMIT, Shared, dropped::dropped_connection, inspect::inspect};
-use crate::fault::{FaultAction, Latency, Verdict};
+use crate::fault::{Decision, FaultAction};
 use crate::gmail::GmailOutcome;
 use crate::{GrantId, IssuedToken, JournalEntry, RequestDetails};
 use axum::body::{Body, to_bytes};
@@ -28,8 +28,9 @@ impl Outcome {
     }
 }
 
-/// Journals every request and applies the first mounted fault that does not
-/// pass. Admin requests are journaled but never faulted.
+/// Journals every request and applies the mounted faults (delays stack; the
+/// first other action that applies ends the asking). Admin requests are
+/// journaled but never faulted.
 pub(crate) async fn journal_and_faults(
     State(shared): State<Shared>,
     request: Request,
@@ -44,14 +45,10 @@ pub(crate) async fn journal_and_faults(
         return response;
     };
     let inspection = inspect(&shared.state, &parts, &bytes);
-    let verdict = if inspection.facts.endpoint == Some(crate::Endpoint::Admin) {
-        Verdict::Pass
+    let decision = if inspection.facts.endpoint == Some(crate::Endpoint::Admin) {
+        Decision::default()
     } else {
         shared.faults.evaluate(&inspection.facts)
-    };
-    let (fault_label, action) = match verdict {
-        Verdict::Apply { label, action } => (Some(label), Some(action)),
-        Verdict::Pass => (None, None),
     };
     let mut entry = blank_entry(&parts, started_at, started_at, 0);
     entry.client_id = inspection.facts.client_id.clone();
@@ -59,44 +56,74 @@ pub(crate) async fn journal_and_faults(
     entry.grant_id = inspection.grant_id.clone();
     entry.grant_type = inspection.facts.grant_type.clone();
     entry.presented = inspection.presented;
-    entry.fault = fault_label;
+    entry.fault = decision.label();
     entry.request.url_secret = inspection.url_secret;
+    // Until the request is answered the entry sits in this guard: a client
+    // that gives up (times out during a delay, hangs up) drops this future,
+    // and the guard then journals the request as answered with nothing.
+    let pending = PendingEntry {
+        shared: &shared,
+        entry: Some(entry),
+    };
 
     // Moves `parts` into the handler's request: the entry above already
     // took what the journal needs, so nothing is cloned on the hot path.
     let handled = move |bytes| next.run(Request::from_parts(parts, Body::from(bytes)));
-    let response = match action {
-        None => handled(bytes).await,
-        Some(FaultAction::Delay(latency)) => {
-            // The set draws latencies, so only fixed delays reach here.
-            if let Latency::Fixed(delay) = latency {
-                tokio::time::sleep(delay).await;
-            }
-            handled(bytes).await
-        }
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    let response = match decision.action {
+        None | Some(FaultAction::Delay(_)) => handled(bytes).await,
         Some(FaultAction::Respond {
             status,
             headers,
             body,
         }) => respond(status, headers, body),
         Some(FaultAction::Reset) => {
-            finish(&shared, entry, None);
+            pending.finish(None, 0);
             return dropped_connection();
         }
         Some(FaultAction::AckLost) => {
+            // The handler's work is done, but no answer reaches the client.
             let response = handled(bytes).await;
-            finish(&shared, entry, Some(&response));
+            pending.finish(Some(&response), 0);
             return dropped_connection();
         }
         Some(FaultAction::Hang) => {
-            finish(&shared, entry, None);
+            pending.finish(None, 0);
             // Never answers: the client's timeout (or its runtime) ends this.
             return std::future::pending().await;
         }
     };
-    entry.status = response.status().as_u16();
-    finish(&shared, entry, Some(&response));
+    pending.finish(Some(&response), response.status().as_u16());
     response
+}
+
+/// A request's journal entry until it is answered. Dropped still holding
+/// it (the client went away and the middleware's future with it), it
+/// journals the request with status 0.
+struct PendingEntry<'a> {
+    shared: &'a Shared,
+    entry: Option<JournalEntry>,
+}
+
+impl PendingEntry<'_> {
+    /// Journals the entry with what the handler attached to `response`
+    /// (if it ran) and status `status` (0: no answer went out).
+    fn finish(mut self, response: Option<&Response>, status: u16) {
+        if let Some(mut entry) = self.entry.take() {
+            entry.status = status;
+            finish(self.shared, entry, response);
+        }
+    }
+}
+
+impl Drop for PendingEntry<'_> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            finish(self.shared, entry, None);
+        }
+    }
 }
 
 /// Completes `entry` from what the handler attached to `response` (if it

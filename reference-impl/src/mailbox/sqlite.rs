@@ -12,7 +12,6 @@ use super::{
 };
 
 const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS mailbox_messages (
     account TEXT NOT NULL, id TEXT NOT NULL, thread_id TEXT NOT NULL, label_ids TEXT NOT NULL,
     history_id INTEGER NOT NULL, internal_date INTEGER NOT NULL, raw BLOB NOT NULL,
@@ -68,13 +67,20 @@ impl SqliteMailbox {
     }
 
     fn open_with(path: &Path, synchronous: &str) -> Result<Self, MailboxError> {
-        let connection =
-            Connection::open(path).map_err(|error| MailboxError::backend("open", error))?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .and_then(|()| connection.pragma_update(None, "synchronous", synchronous))
-            .and_then(|()| connection.execute_batch(SCHEMA))
-            .map_err(|error| MailboxError::backend("create schema", error))?;
+        // Another process may be mid-write on the same file: switching to WAL
+        // then fails at once with "database is locked" (SQLite skips its busy
+        // handler for that), so switch only when needed and retry briefly.
+        let mut attempt = 0;
+        let connection = loop {
+            attempt += 1;
+            match open_connection(path, synchronous) {
+                Err(error) if attempt < OPEN_ATTEMPTS && is_busy(&error) => {
+                    std::thread::sleep(OPEN_RETRY_PAUSE);
+                }
+                other => break other,
+            }
+        }
+        .map_err(|error| MailboxError::backend("open", error))?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
         })
@@ -96,6 +102,31 @@ impl SqliteMailbox {
         .await
         .map_err(|error| MailboxError::backend(operation, error))?
     }
+}
+
+/// How often [`SqliteMailbox::open`] tries a busy file before giving up.
+const OPEN_ATTEMPTS: u32 = 50;
+/// Pause between those tries.
+const OPEN_RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+fn open_connection(path: &Path, synchronous: &str) -> rusqlite::Result<Connection> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(Duration::from_secs(10))?;
+    let mode: String = connection.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        connection
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+    }
+    connection.pragma_update(None, "synchronous", synchronous)?;
+    connection.execute_batch(SCHEMA)?;
+    Ok(connection)
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn sql(operation: &'static str) -> impl Fn(rusqlite::Error) -> MailboxError {

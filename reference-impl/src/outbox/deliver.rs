@@ -18,6 +18,16 @@ impl Outbox {
     /// Gmail failures are reported per entry as [`Delivery::Pending`] or
     /// [`Delivery::Failed`].
     pub async fn deliver(&self, account: &str) -> Result<Vec<DeliveryReport>, SyncError> {
+        let pass = self
+            .passes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(account.to_owned())
+            .or_default()
+            .clone();
+        // A second pass for the account waits for the first, then finds
+        // little or nothing left to do.
+        let _pass = pass.lock().await;
         let lease_name = format!("outbox:{account}");
         let lease = self
             .store

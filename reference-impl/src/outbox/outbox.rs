@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use rand::{Rng, SeedableRng};
@@ -95,6 +96,11 @@ pub struct Outbox {
     ids: Mutex<ChaCha8Rng>,
     /// This outbox's name in the per-account delivery lease.
     pub(crate) holder: String,
+    /// One delivery pass per account at a time within this outbox. The
+    /// store's lease keeps processes apart, but it lets its own holder back
+    /// in (a restarted worker resumes at once), so two tasks of one outbox
+    /// would both hold it and could send the same entry twice.
+    pub(crate) passes: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Outbox {
@@ -128,6 +134,7 @@ impl Outbox {
             config,
             ids: Mutex::new(ids),
             holder,
+            passes: Mutex::default(),
         })
     }
 

@@ -1,0 +1,58 @@
+//! Every TOML example in docs/SCENARIOS.md is valid scenario language: a
+//! full file parses as it stands, and a bare `[[timeline]]` step parses
+//! inside a minimal scenario (with both accounts the examples name).
+
+use harness::scenario::parse_scenario;
+
+const HEADER: &str = r#"
+name = "doc-example"
+description = "an example from docs/SCENARIOS.md"
+duration = "2h"
+
+[provider]
+accounts = ["alice@example.com", "bob@example.com"]
+"#;
+
+fn toml_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```toml") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_example_in_the_scenario_language_guide_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/SCENARIOS.md");
+    let guide = std::fs::read_to_string(path).expect("docs/SCENARIOS.md");
+    let blocks = toml_blocks(&guide);
+    assert!(blocks.len() >= 20, "only {} examples found", blocks.len());
+    let mut steps = 0;
+    for (i, block) in blocks.iter().enumerate() {
+        let text = if block.contains("name = ") {
+            block.clone()
+        } else if block.trim_start().starts_with("[[timeline]]") {
+            steps += 1;
+            format!("{HEADER}\n{block}")
+        } else if let Some(provider_keys) = block.trim_start().strip_prefix("[provider]\n") {
+            // Continues the header's own [provider] table.
+            format!("{HEADER}{provider_keys}")
+        } else {
+            // A settings fragment ([broker], [invariants]).
+            format!("{HEADER}\n{block}")
+        };
+        if let Err(error) = parse_scenario(&text, format!("SCENARIOS.md example {i}")) {
+            panic!("example {i} does not parse: {error}\n{block}");
+        }
+    }
+    assert!(steps >= 15, "only {steps} step examples");
+}
