@@ -13,6 +13,7 @@ mod process;
 mod recording_store;
 mod reference;
 mod reference_email;
+mod scratch_sqlite;
 mod store_faults;
 mod under_test;
 
@@ -21,6 +22,7 @@ pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
+pub(crate) use scratch_sqlite::{SCRATCH_SQLITE, ScratchSqlite};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,

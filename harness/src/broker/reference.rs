@@ -2,12 +2,12 @@ use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, StoreFault, StoreWrite,
+    FailureKind, SCRATCH_SQLITE, ScratchSqlite, StoreFault, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind,
-    MemoryStore, RefreshToken, TokenBroker, TokenStore,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind, Keyring,
+    MemoryStore, RefreshToken, SqliteStore, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,34 +55,59 @@ pub(crate) async fn build_reference(
                 })?;
             (
                 "shared".to_owned(),
-                shared.store.clone(),
+                Store::Memory(shared.store.clone()),
                 shared.writes.clone(),
             )
         }
+        // A real SQLite file for the run (kept across restarts, shared by
+        // the fleet); its faults cannot be injected.
+        SCRATCH_SQLITE => {
+            let scratch = ScratchSqlite::for_run(&env.shared)?;
+            let keyring = Keyring::parse(scratch.keys())
+                .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?;
+            let sqlite = SqliteStore::open(scratch.path(), keyring)
+                .await
+                .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))?;
+            let writes = env
+                .shared
+                .get_or_create("reference.sqlite-writes", Mutex::default)
+                .ok_or_else(|| {
+                    BrokerFailure::new(FailureKind::Other, "shared writes have another type")
+                })?;
+            ("sqlite".to_owned(), Store::Sqlite(Arc::new(sqlite)), writes)
+        }
         "memory" => (
             format!("instance-{}", env.instance),
-            Arc::new(MemoryStore::new()),
+            Store::Memory(Arc::new(MemoryStore::new())),
             Arc::default(),
         ),
         other => {
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
                 format!(
-                    "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
+                    "store kind `{other}` is not supported in-process; use `memory`, `shared-memory` or `sqlite`"
                 ),
             ));
         }
     };
-    let backing: Arc<dyn TokenStore> = store.clone();
-    build_reference_over(env, name, store, backing, writes).await
+    let backing: Arc<dyn TokenStore> = match &store {
+        Store::Memory(memory) => memory.clone(),
+        Store::Sqlite(sqlite) => sqlite.clone(),
+    };
+    let faults = match store {
+        Store::Memory(memory) => Some(memory),
+        Store::Sqlite(_) => None,
+    };
+    build_reference_over(env, name, faults, backing, writes).await
 }
 
 /// Builds one reference instance over `backing` (recorded as `name` in
-/// `writes`); store faults go to `faults` (the memory store under it).
+/// `writes`); store faults go to `faults` (the memory store under it), and
+/// without one the instance lacks `store_faults`.
 pub(crate) async fn build_reference_over(
     env: BrokerEnv,
     name: String,
-    faults: Arc<MemoryStore>,
+    faults: Option<Arc<MemoryStore>>,
     backing: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
 ) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
@@ -127,12 +152,20 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
+/// Which store `build_reference` opened: memory (faults injectable) or
+/// SQLite.
+enum Store {
+    Memory(Arc<MemoryStore>),
+    Sqlite(Arc<SqliteStore>),
+}
+
 /// One in-process reference broker and its store.
 #[derive(Debug)]
 struct ReferenceInstance {
     email: ReferenceEmail,
     env: BrokerEnv,
-    store: Arc<MemoryStore>,
+    /// The memory store faults go to (`None`: no `store_faults`).
+    store: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
@@ -156,7 +189,7 @@ impl BrokerUnderTest for ReferenceInstance {
             restart: true,
             authorization: true,
             gmail: true,
-            store_faults: true,
+            store_faults: self.store.is_some(),
         }
     }
 
@@ -234,10 +267,16 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
+        let Some(store) = &self.store else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                "faults are injected into the memory store only",
+            ));
+        };
         match fault {
-            StoreFault::Outage(on) => self.store.set_unavailable(on),
-            StoreFault::ReadOnly(on) => self.store.set_read_only(on),
-            StoreFault::FailWritesAfter(writes) => self.store.fail_writes_after(writes),
+            StoreFault::Outage(on) => store.set_unavailable(on),
+            StoreFault::ReadOnly(on) => store.set_read_only(on),
+            StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
         }
         Ok(())
     }

@@ -39,7 +39,7 @@ impl BrokerFactory for LastWriteWinsMutant {
         build_reference_over(
             env,
             "token-file".to_owned(),
-            file.store.clone(),
+            Some(file.store.clone()),
             backing,
             file.writes.clone(),
         )

@@ -1,5 +1,9 @@
 //! `reference-broker`: the reference token broker as a process speaking the
-//! oauth-chaos JSON-RPC protocol on stdin/stdout (docs/PROTOCOL.md).
+//! oauth-chaos JSON-RPC protocol on stdin/stdout (docs/PROTOCOL.md), levels
+//! 1 to 4: tokens and status, authorization (when `initialize` gives
+//! `auth_url` and `redirect_url`), and mail through the reference sync
+//! engine and outbox (when it gives `gmail_base`), the mailbox kept in the
+//! token store's database.
 //! Logs go to stderr; the level comes from `OAUTH_CHAOS_LOG` (or
 //! `RUST_LOG`), default `info`. Secrets are redacted by their types.
 

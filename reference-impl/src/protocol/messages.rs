@@ -1,4 +1,6 @@
-use serde::Deserialize;
+//! JSON-RPC error codes and error answers. Messages never carry a secret:
+//! params errors drop every quoted value serde would echo back.
+
 use serde_json::{Value, json};
 
 /// JSON-RPC error codes the broker answers with.
@@ -59,6 +61,16 @@ impl RpcError {
         }
     }
 
+    /// Its `data.kind`, if any.
+    pub fn kind(&self) -> Option<&'static str> {
+        self.kind
+    }
+
+    /// Its code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
     /// The whole answer line for request `id`.
     pub fn answer(&self, id: &Value) -> String {
         let mut error = json!({"code": self.code.code(), "message": self.message});
@@ -69,77 +81,48 @@ impl RpcError {
     }
 }
 
-/// `initialize` params.
-#[derive(Debug, Deserialize)]
-pub(super) struct InitializeParams {
-    pub provider: ProviderParams,
-    pub client: ClientParams,
-    #[serde(default)]
-    pub accounts: Vec<AccountParams>,
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    #[serde(default)]
-    pub store: StoreParams,
-    #[serde(default)]
-    pub seed: u64,
-    #[serde(default)]
-    pub instance: u64,
-    /// True when the harness re-initializes after killing the process.
-    #[serde(default)]
-    pub restarted: bool,
+/// `-32602` for params of `method` that do not parse. serde quotes the
+/// offending value (`invalid type: string "1//0..."`), which might be a
+/// secret sent in the wrong field, so quoted text is dropped.
+pub(super) fn bad_params(method: &str, error: &serde_json::Error) -> RpcError {
+    RpcError::new(
+        ErrorCode::InvalidParams,
+        format!(
+            "bad `{method}` params: {}",
+            without_quoted(&error.to_string())
+        ),
+    )
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct ProviderParams {
-    pub token_url: String,
-}
-
-#[derive(Deserialize)]
-pub(super) struct ClientParams {
-    pub id: String,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for ClientParams {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientParams")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+/// `text` with every `"..."` replaced by `"…"`.
+fn without_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    for c in text.chars() {
+        if c == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
     }
+    out
 }
 
-#[derive(Deserialize)]
-pub(super) struct AccountParams {
-    pub account: String,
-    pub refresh_token: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl std::fmt::Debug for AccountParams {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountParams")
-            .field("account", &self.account)
-            .finish_non_exhaustive()
+    #[test]
+    fn params_errors_never_echo_a_quoted_value() {
+        let error = serde_json::from_value::<u64>(json!("1//0secret-refresh-token")).unwrap_err();
+        let answer = bad_params("access_token", &error).answer(&json!(3));
+        assert!(!answer.contains("secret-refresh"), "{answer}");
+        assert!(answer.contains("-32602"), "{answer}");
+        assert!(answer.contains("invalid type"), "{answer}");
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct StoreParams {
-    #[serde(default = "memory")]
-    pub kind: String,
-}
-
-impl Default for StoreParams {
-    fn default() -> Self {
-        Self { kind: memory() }
-    }
-}
-
-fn memory() -> String {
-    "memory".to_owned()
-}
-
-/// `access_token` params.
-#[derive(Debug, Deserialize)]
-pub(super) struct AccountParam {
-    pub account: String,
 }

@@ -1,9 +1,11 @@
 //! The reference broker as a process: JSON-RPC 2.0 over stdin/stdout, one
 //! message per line, as the oauth-chaos harness speaks it (docs/PROTOCOL.md).
 //!
-//! `messages.rs` holds the wire types and error codes; `session.rs` answers
-//! each method with a [`TokenBroker`](crate::TokenBroker); this file runs the
-//! loop: every request is answered on its own task, so answers may come out
+//! `messages.rs` holds the error codes and answers, `params.rs` the params
+//! of every method; `session.rs` routes each method to its family:
+//! `initialize.rs` (level 1), `tokens.rs` (`access_token`, `status`),
+//! `authorization.rs` (level 3), `mail.rs` and `gmail_request.rs` (level 4).
+//! This file runs the loop: every request is answered on its own task, so answers may come out
 //! of order and concurrent `access_token` calls exercise single flight.
 //!
 //! ```
@@ -16,8 +18,16 @@
 //! # }
 //! ```
 
+mod authorization;
+mod gmail_request;
+mod initialize;
+mod mail;
 mod messages;
+mod params;
 mod session;
+#[cfg(test)]
+mod tests;
+mod tokens;
 
 pub use messages::{ErrorCode, RpcError};
 pub use session::Session;

@@ -2,14 +2,16 @@
 //! (docs/PROTOCOL.md): `cmd:"..."` for any command, `reference-broker` for
 //! the reference broker's own binary.
 //!
-//! `connection.rs` owns one process and its plumbing; this file is the
-//! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top of it.
+//! `connection.rs` owns one process and its plumbing; `methods.rs` the
+//! calls above level 2 and the shapes of their answers; this file is the
+//! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top.
 
 mod connection;
+mod methods;
 
 use crate::broker::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    FailureKind, SCRATCH_SQLITE, ScratchSqlite,
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
@@ -114,7 +116,8 @@ impl BrokerFactory for ProcessBroker {
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
-        let params = initialize_params(&env);
+        let (store, scratch) = store_params(&env)?;
+        let params = initialize_params(&env, store);
         let (connection, capabilities) =
             start(self, &params, &transcript)
                 .await
@@ -139,12 +142,26 @@ impl BrokerFactory for ProcessBroker {
             transcript,
             capabilities,
             connection: Mutex::new(Arc::new(connection)),
+            _scratch: scratch,
         }))
     }
 }
 
+/// The `store` object of `initialize` for `env`, and the scratch database
+/// that must live as long as the instance (`store = "sqlite"`); every other
+/// kind is passed through untouched.
+fn store_params(env: &BrokerEnv) -> Result<(Value, Option<Arc<ScratchSqlite>>), BrokerFailure> {
+    if env.store != SCRATCH_SQLITE {
+        return Ok((json!({"kind": env.store, "instance": env.instance}), None));
+    }
+    let scratch = ScratchSqlite::for_run(&env.shared)?;
+    let kind = format!("sqlite:{}", scratch.path().display());
+    let store = json!({"kind": kind, "instance": env.instance, "keys": scratch.keys()});
+    Ok((store, Some(scratch)))
+}
+
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
-fn initialize_params(env: &BrokerEnv) -> Value {
+fn initialize_params(env: &BrokerEnv, store: Value) -> Value {
     let accounts: Vec<Value> = env
         .accounts
         .iter()
@@ -157,11 +174,12 @@ fn initialize_params(env: &BrokerEnv) -> Value {
             "auth_url": env.auth_url,
             "revoke_url": env.revoke_url,
             "gmail_base": env.gmail_base,
+            "redirect_url": env.redirect_url,
         },
         "client": {"id": env.client_id, "secret": env.client_secret.expose_secret()},
         "accounts": accounts,
         "scopes": env.scopes,
-        "store": {"kind": env.store, "instance": env.instance},
+        "store": store,
         "instance": env.instance,
         "seed": env.seed,
     })
@@ -203,6 +221,8 @@ struct ProcessInstance {
     transcript: Transcript,
     capabilities: Capabilities,
     connection: Mutex<Arc<Connection>>,
+    /// The `sqlite` scratch database, kept until the instance is dropped.
+    _scratch: Option<Arc<ScratchSqlite>>,
 }
 
 impl ProcessInstance {
@@ -221,24 +241,19 @@ impl BrokerUnderTest for ProcessInstance {
     }
 
     async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        let result = self
-            .connection()
-            .call(
-                "access_token",
-                json!({"account": account}),
-                self.factory.call_timeout,
-            )
-            .await?;
-        result
-            .get("access_token")
-            .and_then(Value::as_str)
-            .map(|token| SecretString::from(token.to_owned()))
-            .ok_or_else(|| {
-                BrokerFailure::new(
-                    FailureKind::Protocol,
-                    "`access_token` result lacks an `access_token` string",
-                )
-            })
+        let timeout = self.factory.call_timeout;
+        methods::access_token(&self.connection(), timeout, account, None).await
+    }
+
+    /// `access_token` with `rejected`: the broker forces a (single-flight)
+    /// refresh unless it already replaced that token.
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::access_token(&self.connection(), timeout, account, Some(rejected)).await
     }
 
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
@@ -296,41 +311,27 @@ impl BrokerUnderTest for ProcessInstance {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
     async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        let result = self
-            .connection()
-            .call(
-                "begin_authorization",
-                json!({"account": account}),
-                self.factory.call_timeout,
-            )
-            .await?;
-        string_field(&result, "begin_authorization", "url")
+        let timeout = self.factory.call_timeout;
+        methods::begin_authorization(&self.connection(), timeout, account).await
     }
 
     async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        let result = self
-            .connection()
-            .call(
-                "complete_authorization",
-                json!({"callback_url": callback_url}),
-                self.factory.call_timeout,
-            )
-            .await?;
-        string_field(&result, "complete_authorization", "account")
+        let timeout = self.factory.call_timeout;
+        methods::complete_authorization(&self.connection(), timeout, callback_url).await
     }
-}
 
-/// The string `field` of a `method` result, or a protocol failure.
-fn string_field(result: &Value, method: &str, field: &str) -> Result<String, BrokerFailure> {
-    result
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            BrokerFailure::new(
-                FailureKind::Protocol,
-                format!("`{method}` result lacks a `{field}` string"),
-            )
-        })
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        methods::sync(&self.connection(), account).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::synced_ids(&self.connection(), timeout, account).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        methods::send(&self.connection(), account, raw).await
+    }
 }

@@ -1,0 +1,250 @@
+//! Protocol levels 3 and 4 over a real process: the harness's process
+//! binding drives `sync`, `synced_ids` and `send` (and `access_token` with
+//! `rejected`, and authorization) against the `reference-broker` binary and
+//! the mock on 127.0.0.1; answers of the wrong shape are protocol failures;
+//! a broker without `gmail` gets mail scenarios as not applicable. The email
+//! checkers against process brokers are in `process_gmail_checkers.rs`.
+
+mod support;
+
+use harness::broker::{
+    BrokerChoice, BrokerEnv, BrokerFactory, BrokerUnderTest, FailureKind, ProcessBroker, RunShared,
+};
+use harness::run::Verdict;
+use mock_provider::MockProvider;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::time::Duration;
+
+const ALICE: &str = "alice@example.com";
+const READ_AND_SEND: [&str; 2] = [
+    "https://www.googleapis.com/auth/gmail.readonly",
+    "https://www.googleapis.com/auth/gmail.send",
+];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A mock on 127.0.0.1 whose alice consented to read and send mail.
+async fn mock() -> MockProvider {
+    MockProvider::builder()
+        .account(ALICE)
+        .scopes(READ_AND_SEND)
+        .start()
+        .await
+}
+
+/// What a run would hand instance 0 for `provider`.
+fn env_for(provider: &MockProvider, store: &str) -> BrokerEnv {
+    let base = provider.uri();
+    BrokerEnv {
+        instance: 0,
+        seed: 5,
+        clock: Arc::new(reference_impl::SystemClock),
+        transport: Arc::new(reference_impl::ReqwestTransport::new()),
+        token_url: provider.token_url(),
+        auth_url: format!("{base}/o/oauth2/v2/auth"),
+        revoke_url: format!("{base}/revoke"),
+        gmail_base: format!("{base}/gmail/v1"),
+        client_id: provider.client_id().to_owned(),
+        client_secret: provider.client_secret(),
+        scopes: READ_AND_SEND.iter().map(|s| (*s).to_owned()).collect(),
+        accounts: vec![(
+            ALICE.to_owned(),
+            provider.refresh_token(ALICE).expect("alice consented"),
+        )],
+        store: store.to_owned(),
+        shared: RunShared::default(),
+        redirect_url: provider.redirect_uri(),
+    }
+}
+
+async fn reference_process(env: BrokerEnv) -> Arc<dyn BrokerUnderTest> {
+    ProcessBroker::reference_at(support::reference_broker_binary())
+        .build(env)
+        .await
+        .expect("reference-broker initializes")
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_reference_broker_process_syncs_lists_and_sends_over_the_protocol() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let broker = reference_process(env_for(&provider, "memory")).await;
+        let capabilities = broker.capabilities();
+        assert!(capabilities.gmail && capabilities.authorization && capabilities.status);
+
+        broker.sync(ALICE).await.expect("a full sync");
+        let at_gmail: Vec<String> = provider.mailbox(ALICE).into_iter().map(|m| m.id).collect();
+        assert!(!at_gmail.is_empty(), "the mock's mailbox has mail");
+        let stored = broker.synced_ids(ALICE).await.expect("stored ids");
+        assert_eq!(sorted(stored), sorted(at_gmail.clone()));
+
+        let raw = b"From: alice@example.com\r\nTo: bob@example.net\r\nSubject: over the wire\r\n\r\nhello\r\n";
+        let message_id = broker.send(ALICE, raw).await.expect("gmail acknowledged it");
+        assert_eq!(
+            provider.sent_message_ids(ALICE).get(&message_id),
+            Some(&1),
+            "{message_id} is in Sent once"
+        );
+        // The sent message is in the mailbox now; the next sync stores it.
+        broker.sync(ALICE).await.expect("a partial sync");
+        let stored = broker.synced_ids(ALICE).await.expect("stored ids");
+        assert_eq!(stored.len(), at_gmail.len() + 1, "{stored:?}");
+        broker.shutdown().await;
+    });
+}
+
+#[test]
+fn a_rejected_token_makes_the_process_refresh_and_serve_a_new_one() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let broker = reference_process(env_for(&provider, "memory")).await;
+        let first = broker.access_token(ALICE).await.expect("a token");
+        let again = broker.access_token(ALICE).await.expect("a token");
+        assert_eq!(first.expose_secret(), again.expose_secret(), "cached");
+        provider.invalidate_access_tokens(ALICE);
+        let fresh = broker
+            .access_token_after_401(ALICE, &first)
+            .await
+            .expect("a refreshed token");
+        assert_ne!(first.expose_secret(), fresh.expose_secret());
+        broker.shutdown().await;
+    });
+}
+
+#[test]
+fn authorization_over_the_process_hands_out_a_pkce_url_and_rejects_a_forged_callback() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let broker = reference_process(env_for(&provider, "memory")).await;
+        let url = broker.begin_authorization(ALICE).await.expect("a url");
+        assert!(url.starts_with(&format!("{}/o/oauth2/v2/auth?", provider.uri())));
+        assert!(url.contains("code_challenge_method=S256") && url.contains("state="));
+        let forged = format!(
+            "{}?code=4/0forged&state=never-issued",
+            provider.redirect_uri()
+        );
+        let failure = broker
+            .complete_authorization(&forged)
+            .await
+            .expect_err("a state the broker never issued");
+        assert!(!failure.kind.is_broker_fault(), "{failure:?}");
+        assert!(
+            !failure.message.contains("4/0forged"),
+            "{}",
+            failure.message
+        );
+        broker.shutdown().await;
+    });
+}
+
+/// A broker that declares `gmail` and answers each later call with the
+/// next of `answers` (JSON `result` values); the script lives as long as
+/// the returned folder.
+fn scripted_gmail_broker(answers: &[&str]) -> (ProcessBroker, tempfile::TempDir) {
+    let mut script = String::from(
+        r#"read l; echo '{"jsonrpc":"2.0","id":1,"result":{"capabilities":["access_token","gmail"]}}'; "#,
+    );
+    for (index, answer) in answers.iter().enumerate() {
+        let id = index + 2;
+        script.push_str(&format!(
+            r#"read l; echo '{{"jsonrpc":"2.0","id":{id},"result":{answer}}}'; "#
+        ));
+    }
+    script.push_str("cat >/dev/null");
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let path = dir.path().join("broker.sh");
+    std::fs::write(&path, script).expect("script written");
+    let broker = ProcessBroker::command(format!("sh '{}'", path.display()))
+        .with_call_timeout(Duration::from_secs(5));
+    (broker, dir)
+}
+
+#[test]
+fn level_4_answers_of_the_wrong_shape_are_protocol_failures() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let (factory, _script) = scripted_gmail_broker(&[
+            r#""synced""#,
+            r#"{"ids":["a",7]}"#,
+            r#"{"ids":"a,b"}"#,
+            r#"{"id":"18c3"}"#,
+        ]);
+        let broker = factory
+            .build(env_for(&provider, "memory"))
+            .await
+            .expect("initialize answered");
+        let sync = broker.sync(ALICE).await.expect_err("a string result");
+        assert_eq!(sync.kind, FailureKind::Protocol, "{sync:?}");
+        for _ in 0..2 {
+            let ids = broker.synced_ids(ALICE).await.expect_err("not strings");
+            assert_eq!(ids.kind, FailureKind::Protocol, "{ids:?}");
+            assert!(ids.message.contains("`ids`"), "{}", ids.message);
+        }
+        let send = broker
+            .send(ALICE, b"Subject: x\r\n\r\ny")
+            .await
+            .expect_err("no message_id");
+        assert_eq!(send.kind, FailureKind::Protocol, "{send:?}");
+        assert!(send.message.contains("`message_id`"), "{}", send.message);
+        broker.shutdown().await;
+    });
+}
+
+#[test]
+fn a_broker_without_gmail_gets_mail_scenarios_as_not_applicable() {
+    let script = r#"read l; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\",\"status\"]}}"; cat >/dev/null"#;
+    let broker = BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "sh -c '{script}'"
+    ))));
+    for file in [
+        "real-gmail-sync-and-send-short-tokens.toml",
+        "real-gmail-kill-9-with-sqlite-store.toml",
+        "real-gmail-refresh-token-revoked-mid-sync.toml",
+    ] {
+        let (outcome, _) = support::run_file(file, &broker);
+        assert_eq!(
+            outcome.verdict,
+            Verdict::NotApplicable,
+            "{file}: {outcome:?}"
+        );
+        assert!(outcome.note.unwrap_or_default().contains("gmail"), "{file}");
+    }
+}
+
+#[test]
+fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mail() {
+    runtime().block_on(async {
+        let provider = mock().await;
+        let broker = reference_process(env_for(&provider, "sqlite")).await;
+        let before = broker.access_token(ALICE).await.expect("a token");
+        broker.sync(ALICE).await.expect("a full sync");
+        let stored = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        assert!(!stored.is_empty());
+
+        broker
+            .restart()
+            .await
+            .expect("killed and initialized again");
+        let after = broker.access_token(ALICE).await.expect("a token");
+        assert_eq!(
+            before.expose_secret(),
+            after.expose_secret(),
+            "served from the unsealed grant, not a new refresh"
+        );
+        assert_eq!(provider.journal().refreshes().len(), 1);
+        let kept = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        assert_eq!(kept, stored, "the mailbox survived the SIGKILL");
+        broker.shutdown().await;
+    });
+}

@@ -1,0 +1,93 @@
+//! `initialize`: opens the store the harness names, builds the token broker
+//! (with authorization when the provider's `auth_url` and `redirect_url`
+//! are given) and the mail side (when `gmail_base` is), registers the
+//! consented accounts, and answers the capabilities that makes.
+
+use super::mail::Mail;
+use super::messages::{ErrorCode, RpcError};
+use super::params::{InitializeParams, parse};
+use super::session::Ready;
+use crate::{
+    BrokerConfig, Keyring, RefreshToken, ReqwestTransport, StoreSpec, StoreSpecError, SystemClock,
+    TokenBroker, TokenStore,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whole-request timeout of the broker's HTTP client.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the session's broker from `initialize` params; the answer lists
+/// the capabilities.
+pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError> {
+    let params: InitializeParams = parse("initialize", params)?;
+    // `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` URL. Records
+    // are sealed with `store.keys`, else the keyring in
+    // OAUTH_CHAOS_STORE_KEYS, else a key for this process only (a restart
+    // then cannot read them back).
+    let spec: StoreSpec = params.store.kind.parse().map_err(|error: StoreSpecError| {
+        RpcError::new(
+            ErrorCode::InvalidParams,
+            format!(
+                "store kind `{}` is not supported; use `memory`, `file:DIR`, `sqlite:PATH` or a postgres url",
+                error.kind
+            ),
+        )
+    })?;
+    let keyring = match &params.store.keys {
+        Some(keys) => Keyring::parse(keys).map_err(|error| {
+            RpcError::new(
+                ErrorCode::InvalidParams,
+                format!("bad `initialize` params: `store.keys`: {error}"),
+            )
+        })?,
+        None => Keyring::from_default_env().unwrap_or_else(|_| Keyring::generate("process")),
+    };
+    let store: Arc<dyn TokenStore> = spec
+        .open(keyring)
+        .await
+        .map_err(|error| RpcError::failed("storage", error.to_string()))?;
+    let transport = Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT));
+    let seed = params.seed ^ params.instance;
+    let provider = params.provider;
+    let mut config = BrokerConfig::new(provider.token_url, params.client.id, params.client.secret)
+        .with_scopes(params.scopes)
+        .with_seed(seed);
+    let mut capabilities = vec!["access_token", "status"];
+    if let (Some(auth_url), Some(redirect_url)) = (provider.auth_url, provider.redirect_url) {
+        config = config.with_authorization(auth_url, redirect_url);
+        capabilities.push("authorization");
+    }
+    if let Some(revoke_url) = provider.revoke_url {
+        config = config.with_revoke_url(revoke_url);
+    }
+    let broker = TokenBroker::new(
+        config,
+        Arc::new(SystemClock),
+        transport.clone(),
+        store.clone(),
+    )
+    .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?;
+    let mail = match provider.gmail_base {
+        Some(gmail_base) => {
+            capabilities.push("gmail");
+            Some(Mail::open(&spec, gmail_base, transport, params.instance, seed).await?)
+        }
+        None => None,
+    };
+    for account in params.accounts {
+        // After a restart over a durable store the stored grant is newer
+        // than the one the harness hands over again: keep it.
+        if params.restarted
+            && let Ok(Some(_)) = store.load(&account.account).await
+        {
+            continue;
+        }
+        broker
+            .add_account(&account.account, RefreshToken::new(account.refresh_token))
+            .await;
+    }
+    let answer = json!({"capabilities": capabilities, "name": "reference-broker"});
+    Ok((Ready { broker, mail }, answer))
+}
