@@ -50,7 +50,18 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         .map_err(|error| RpcError::failed("storage", error.to_string()))?;
     let transport = Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT));
     let seed = params.seed ^ params.instance;
-    let provider = params.provider;
+    let mut provider = params.provider;
+    // An empty URL means "not offered", like a missing one.
+    for url in [
+        &mut provider.auth_url,
+        &mut provider.redirect_url,
+        &mut provider.revoke_url,
+        &mut provider.gmail_base,
+    ] {
+        if url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            *url = None;
+        }
+    }
     let mut config = BrokerConfig::new(provider.token_url, params.client.id, params.client.secret)
         .with_scopes(params.scopes)
         .with_seed(seed);
