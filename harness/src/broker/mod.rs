@@ -16,6 +16,7 @@ mod store_faults;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference::build_reference;

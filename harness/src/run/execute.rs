@@ -52,6 +52,16 @@ pub fn run_scenario(
             "sim scenarios run in-process brokers only; process brokers run `mode = \"real\"` scenarios".to_owned(),
         );
     }
+    if !broker.factory().in_process()
+        && let Some(missing) = super::requirements::missing_for_process(scenario)
+    {
+        if !super::requirements::required_by_ci() {
+            return skip(missing);
+        }
+        return Ok(unmet_under_ci(
+            path, scenario, broker, seed, missing, started,
+        ));
+    }
     let runtime = match scenario.mode {
         Mode::Sim => tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -129,6 +139,38 @@ pub fn run_scenario(
     result.checked = checkers.iter().map(|c| c.name()).collect();
     result.wall_time = started.elapsed();
     Ok((result, record))
+}
+
+/// Under `CI=true` a missing requirement fails the scenario instead of
+/// skipping it (shared/DESIGN.md §8).
+fn unmet_under_ci(
+    path: &Path,
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: u64,
+    missing: String,
+    started: Instant,
+) -> (RunOutcome, RunRecord) {
+    let violation = Violation {
+        invariant: "environment",
+        message: format!("CI=true and this machine cannot run the scenario: {missing}"),
+        entries: Vec::new(),
+    };
+    let failed = outcome(
+        path,
+        scenario,
+        broker,
+        seed,
+        &RunRecord::default(),
+        vec![violation],
+    );
+    (
+        RunOutcome {
+            wall_time: started.elapsed(),
+            ..failed
+        },
+        RunRecord::default(),
+    )
 }
 
 /// The capabilities a scenario needs from the broker.

@@ -16,6 +16,7 @@ mod mail_scopes;
 mod outcome;
 mod play;
 mod record;
+mod requirements;
 mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};

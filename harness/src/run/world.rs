@@ -83,6 +83,15 @@ pub(super) async fn build_world(
     }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
     let shared = crate::broker::RunShared::default();
+    if super::requirements::moves_broker_clocks(scenario)
+        && let Some(libfaketime) = crate::broker::libfaketime()
+    {
+        // Process instances then run under libfaketime (in-process ones
+        // read their SimClock and ignore it).
+        shared.get_or_create(crate::broker::BROKER_CLOCK_CONTROL, || {
+            crate::broker::BrokerClockControl { libfaketime }
+        });
+    }
     let mut world = World {
         time,
         provider_clock,

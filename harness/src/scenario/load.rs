@@ -157,7 +157,7 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         } else {
             Err((
                 field.to_owned(),
-                "clock steps and pauses need `mode = \"sim\"` (real-mode processes keep the system clock)".to_owned(),
+                "pauses need `mode = \"sim\"` (a real-mode process cannot be frozen)".to_owned(),
             ))
         }
     };
@@ -198,14 +198,9 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
                 _ => Ok(()),
             }
         }
-        Action::SkewClock(skew) => {
-            sim_only("skew_clock")?;
-            known_instance("skew_clock.instance", skew.instance)
-        }
-        Action::JumpClock(jump) => {
-            sim_only("jump_clock")?;
-            known_instance("jump_clock.instance", jump.instance)
-        }
+        // Real mode too: process brokers' clocks move through libfaketime.
+        Action::SkewClock(skew) => known_instance("skew_clock.instance", skew.instance),
+        Action::JumpClock(jump) => known_instance("jump_clock.instance", jump.instance),
         Action::Pause(pause) => {
             sim_only("pause")?;
             known_instance("pause.instance", pause.instance)

@@ -6,6 +6,9 @@
 //! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top of it.
 
 mod connection;
+mod faketime;
+
+pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 
 use crate::broker::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
@@ -115,8 +118,9 @@ impl BrokerFactory for ProcessBroker {
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
         let params = initialize_params(&env);
+        let clock = fake_clock(&env)?;
         let (connection, capabilities) =
-            start(self, &params, &transcript)
+            start(self, &params, &transcript, clock.as_ref())
                 .await
                 .map_err(|mut failure| {
                     let stderr = transcript
@@ -139,8 +143,25 @@ impl BrokerFactory for ProcessBroker {
             transcript,
             capabilities,
             connection: Mutex::new(Arc::new(connection)),
+            clock,
         }))
     }
+}
+
+/// The instance's libfaketime clock, when the run moves broker clocks
+/// (the run registers a [`BrokerClockControl`] then).
+fn fake_clock(env: &BrokerEnv) -> Result<Option<faketime::FakeClock>, BrokerFailure> {
+    let Some(control) = env.shared.get::<BrokerClockControl>(BROKER_CLOCK_CONTROL) else {
+        return Ok(None);
+    };
+    faketime::FakeClock::new(control.libfaketime.clone())
+        .map(Some)
+        .map_err(|error| {
+            BrokerFailure::new(
+                FailureKind::Other,
+                format!("cannot create the broker's clock file: {error}"),
+            )
+        })
 }
 
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
@@ -171,9 +192,11 @@ async fn start(
     factory: &ProcessBroker,
     params: &Value,
     transcript: &Transcript,
+    clock: Option<&faketime::FakeClock>,
 ) -> Result<(Connection, Capabilities), BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
-    let env = [("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
+    let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
+    env.extend(clock.map(faketime::FakeClock::env).unwrap_or_default());
     let connection = Connection::spawn(&factory.command, &env, transcript)?;
     let result = connection
         .call("initialize", params.clone(), factory.call_timeout)
@@ -203,6 +226,8 @@ struct ProcessInstance {
     transcript: Transcript,
     capabilities: Capabilities,
     connection: Mutex<Arc<Connection>>,
+    /// The process's wall clock, when the run moves it (libfaketime).
+    clock: Option<faketime::FakeClock>,
 }
 
 impl ProcessInstance {
@@ -267,7 +292,13 @@ impl BrokerUnderTest for ProcessInstance {
         self.connection().kill().await;
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
-        let (connection, _) = start(&self.factory, &params, &self.transcript).await?;
+        let (connection, _) = start(
+            &self.factory,
+            &params,
+            &self.transcript,
+            self.clock.as_ref(),
+        )
+        .await?;
         *self
             .connection
             .lock()
@@ -287,6 +318,21 @@ impl BrokerUnderTest for ProcessInstance {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
         )
+    }
+
+    fn set_clock_offset(&self, offset_ms: i64) -> Result<(), BrokerFailure> {
+        let Some(clock) = &self.clock else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                MISSING_LIBFAKETIME,
+            ));
+        };
+        clock.set_offset_ms(offset_ms).map_err(|error| {
+            BrokerFailure::new(
+                FailureKind::Other,
+                format!("cannot rewrite the broker's clock file: {error}"),
+            )
+        })
     }
 
     fn problems(&self) -> Vec<String> {
