@@ -12,7 +12,6 @@ use harness::broker::{
     BROKER_CLOCK_CONTROL, BrokerClockControl, BrokerEnv, BrokerFactory, BrokerUnderTest,
     ProcessBroker, RunShared,
 };
-use harness::run::Verdict;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::path::PathBuf;
