@@ -288,3 +288,34 @@ fn under_ci_a_missing_libfaketime_fails_the_scenario_instead_of_skipping_it() {
     );
     assert_eq!(code, Some(1));
 }
+
+const REAL_WITH: &str = r#"
+name = "real-clock"
+mode = "real"
+duration = "5s"
+
+[[timeline]]
+at = "1s"
+action.STEP
+
+[[timeline]]
+at = "0s"
+action.token_requests = { account = "alice@example.com", callers = 3 }
+"#;
+
+#[test]
+fn real_mode_scenarios_may_skew_and_jump_broker_clocks_but_not_pause_a_process() {
+    for step in [
+        r#"skew_clock = { of = "broker", by = "10m", ahead = false }"#,
+        r#"jump_clock = { of = "broker", by = "1h", forward = false }"#,
+    ] {
+        let text = REAL_WITH.replace("STEP", step);
+        harness::scenario::parse_scenario(&text, "r.toml")
+            .expect("clock steps are fine in real mode");
+    }
+    let text = REAL_WITH.replace("STEP", r#"pause = { instance = 0, for = "1s" }"#);
+    let message = harness::scenario::parse_scenario(&text, "r.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("pause"), "{message}");
+}

@@ -13,6 +13,7 @@ mod recording_store;
 mod reference;
 mod reference_email;
 mod store_faults;
+mod store_keys;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
@@ -22,6 +23,7 @@ pub use reference::ReferenceBroker;
 pub(crate) use reference::build_reference;
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub use store_faults::{StoreFault, StoreWrite};
+pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind, RunShared,

@@ -6,8 +6,8 @@ use super::{
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind,
-    MemoryStore, RefreshToken, TokenBroker, TokenStore,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind, Keyring,
+    MemoryStore, RefreshToken, StoreSpec, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -40,42 +40,55 @@ pub(crate) async fn build_reference(
 ) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
     // One store per instance (or one per run when shared), kept across
     // restarts: a restart loses what was in memory and keeps what was
-    // committed.
-    let (name, store, writes) = match env.store.as_str() {
-        // One store for the whole fleet: instances see each other's grants.
-        "shared-memory" => {
-            let shared = env
-                .shared
-                .get_or_create("reference.memory-store", || SharedStore {
-                    store: Arc::new(MemoryStore::new()),
-                    writes: Arc::default(),
-                })
-                .ok_or_else(|| {
-                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
-                })?;
-            (
+    // committed. Only memory stores have fault knobs (`faults`).
+    let (name, store, faults, writes): (String, Arc<dyn TokenStore>, _, _) =
+        match env.store.as_str() {
+            // One store for the whole fleet: instances see each other's grants.
+            "shared-memory" => {
+                let shared = env
+                    .shared
+                    .get_or_create("reference.memory-store", || SharedStore {
+                        store: Arc::new(MemoryStore::new()),
+                        writes: Arc::default(),
+                    })
+                    .ok_or_else(|| {
+                        BrokerFailure::new(FailureKind::Other, "shared store has another type")
+                    })?;
+                (
+                    "shared".to_owned(),
+                    shared.store.clone(),
+                    Some(shared.store.clone()),
+                    shared.writes.clone(),
+                )
+            }
+            "memory" => {
+                let memory = Arc::new(MemoryStore::new());
+                (
+                    format!("instance-{}", env.instance),
+                    memory.clone(),
+                    Some(memory),
+                    Arc::default(),
+                )
+            }
+            // A durable store the run provisioned (`sqlite:PATH`, `postgres://`):
+            // each instance opens its own connection, as processes would.
+            other => (
                 "shared".to_owned(),
-                shared.store.clone(),
-                shared.writes.clone(),
-            )
-        }
-        "memory" => (
-            format!("instance-{}", env.instance),
-            Arc::new(MemoryStore::new()),
-            Arc::default(),
-        ),
-        other => {
-            return Err(BrokerFailure::new(
-                FailureKind::Unsupported,
-                format!(
-                    "store kind `{other}` is not supported in-process; use `memory` or `shared-memory`"
-                ),
-            ));
-        }
-    };
+                open_durable(&env, other).await?,
+                None,
+                env.shared
+                    .get_or_create(
+                        "reference.durable-writes",
+                        Mutex::<Vec<StoreWrite>>::default,
+                    )
+                    .ok_or_else(|| {
+                        BrokerFailure::new(FailureKind::Other, "shared writes have another type")
+                    })?,
+            ),
+        };
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
-        store.clone(),
+        store,
         env.clock.clone(),
         writes.clone(),
     ));
@@ -88,11 +101,33 @@ pub(crate) async fn build_reference(
     Ok(Arc::new(ReferenceInstance {
         email: ReferenceEmail::new(&env, EmailFlaws::default()),
         env,
-        store,
+        faults,
         recording,
         writes,
         broker: Mutex::new(broker),
     }))
+}
+
+/// Opens the durable store `spec` with the run's keyring (all instances
+/// share it, so each reads what the others sealed).
+async fn open_durable(env: &BrokerEnv, spec: &str) -> Result<Arc<dyn TokenStore>, BrokerFailure> {
+    let unsupported = || {
+        BrokerFailure::new(
+            FailureKind::Unsupported,
+            format!(
+                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite` or `postgres`"
+            ),
+        )
+    };
+    let spec: StoreSpec = spec.parse().map_err(|_| unsupported())?;
+    let keyring = match super::RunStoreKeys::of(&env.shared) {
+        Some(keys) => Keyring::parse(keys.0.expose_secret())
+            .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?,
+        None => Keyring::generate("instance"),
+    };
+    spec.open(keyring)
+        .await
+        .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))
 }
 
 fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroker, BrokerFailure> {
@@ -118,7 +153,8 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
 struct ReferenceInstance {
     email: ReferenceEmail,
     env: BrokerEnv,
-    store: Arc<MemoryStore>,
+    /// The memory store's fault knobs (durable stores have none).
+    faults: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
@@ -142,7 +178,7 @@ impl BrokerUnderTest for ReferenceInstance {
             restart: true,
             authorization: true,
             gmail: true,
-            store_faults: true,
+            store_faults: self.faults.is_some(),
         }
     }
 
@@ -220,10 +256,16 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
+        let Some(store) = &self.faults else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                "only memory stores can be faulted in-process",
+            ));
+        };
         match fault {
-            StoreFault::Outage(on) => self.store.set_unavailable(on),
-            StoreFault::ReadOnly(on) => self.store.set_read_only(on),
-            StoreFault::FailWritesAfter(writes) => self.store.fail_writes_after(writes),
+            StoreFault::Outage(on) => store.set_unavailable(on),
+            StoreFault::ReadOnly(on) => store.set_read_only(on),
+            StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
         }
         Ok(())
     }

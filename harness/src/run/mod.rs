@@ -17,6 +17,7 @@ mod outcome;
 mod play;
 mod record;
 mod requirements;
+mod run_store;
 mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};

@@ -59,6 +59,8 @@ pub(super) async fn build_world(
     broker: &BrokerChoice,
     seed: u64,
     time: SimTime,
+    shared: crate::broker::RunShared,
+    store_spec: Option<String>,
 ) -> (World, Result<(), BrokerFailure>) {
     let provider_clock = time.clock();
     let mut builder = MockProvider::builder()
@@ -82,7 +84,6 @@ pub(super) async fn build_world(
             .keep();
     }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
-    let shared = crate::broker::RunShared::default();
     if super::requirements::moves_broker_clocks(scenario)
         && let Some(libfaketime) = crate::broker::libfaketime()
     {
@@ -112,6 +113,10 @@ pub(super) async fn build_world(
             })
         });
         env.shared = shared.clone();
+        if let Some(spec) = &store_spec {
+            // The store the run provisioned (`run_store.rs`).
+            env.store.clone_from(spec);
+        }
         let env = env.with_mail_scopes(scenario);
         match broker.factory().build(env).await {
             Ok(built) => world.instances.push(Instance {

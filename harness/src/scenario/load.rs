@@ -98,6 +98,18 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
     if scenario.broker.instances == 0 {
         return Err(invalid(0, "broker.instances", "must be at least 1".into()));
     }
+    if matches!(scenario.broker.store.as_str(), "postgres" | "sqlite") && scenario.mode == Mode::Sim
+    {
+        // A database runs on wall time; paused sim time would time it out.
+        return Err(invalid(
+            0,
+            "broker.store",
+            format!(
+                "`{}` needs `mode = \"real\"`; sim fleets share `shared-memory`",
+                scenario.broker.store
+            ),
+        ));
+    }
     for spanned in &scenario.timeline {
         let offset = spanned.span().start;
         let step = spanned.get_ref();

@@ -7,6 +7,7 @@
 
 mod connection;
 mod faketime;
+mod spawn_env;
 
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 
@@ -18,6 +19,7 @@ use async_trait::async_trait;
 use connection::{Connection, Transcript};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use spawn_env::SpawnEnv;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -118,9 +120,9 @@ impl BrokerFactory for ProcessBroker {
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
         let params = initialize_params(&env);
-        let clock = fake_clock(&env)?;
+        let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
         let (connection, capabilities) =
-            start(self, &params, &transcript, clock.as_ref())
+            start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
                     let stderr = transcript
@@ -144,24 +146,9 @@ impl BrokerFactory for ProcessBroker {
             capabilities,
             connection: Mutex::new(Arc::new(connection)),
             clock,
+            spawn_env,
         }))
     }
-}
-
-/// The instance's libfaketime clock, when the run moves broker clocks
-/// (the run registers a [`BrokerClockControl`] then).
-fn fake_clock(env: &BrokerEnv) -> Result<Option<faketime::FakeClock>, BrokerFailure> {
-    let Some(control) = env.shared.get::<BrokerClockControl>(BROKER_CLOCK_CONTROL) else {
-        return Ok(None);
-    };
-    faketime::FakeClock::new(control.libfaketime.clone())
-        .map(Some)
-        .map_err(|error| {
-            BrokerFailure::new(
-                FailureKind::Other,
-                format!("cannot create the broker's clock file: {error}"),
-            )
-        })
 }
 
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
@@ -192,11 +179,11 @@ async fn start(
     factory: &ProcessBroker,
     params: &Value,
     transcript: &Transcript,
-    clock: Option<&faketime::FakeClock>,
+    spawn_env: &[(String, String)],
 ) -> Result<(Connection, Capabilities), BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
-    env.extend(clock.map(faketime::FakeClock::env).unwrap_or_default());
+    env.extend_from_slice(spawn_env);
     let connection = Connection::spawn(&factory.command, &env, transcript)?;
     let result = connection
         .call("initialize", params.clone(), factory.call_timeout)
@@ -228,6 +215,8 @@ struct ProcessInstance {
     connection: Mutex<Arc<Connection>>,
     /// The process's wall clock, when the run moves it (libfaketime).
     clock: Option<faketime::FakeClock>,
+    /// Extra environment for every spawn (libfaketime, the store keyring).
+    spawn_env: SpawnEnv,
 }
 
 impl ProcessInstance {
@@ -292,13 +281,8 @@ impl BrokerUnderTest for ProcessInstance {
         self.connection().kill().await;
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
-        let (connection, _) = start(
-            &self.factory,
-            &params,
-            &self.transcript,
-            self.clock.as_ref(),
-        )
-        .await?;
+        let (connection, _) =
+            start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
         *self
             .connection
             .lock()
