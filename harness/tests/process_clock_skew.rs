@@ -319,3 +319,60 @@ fn real_mode_scenarios_may_skew_and_jump_broker_clocks_but_not_pause_a_process()
         .to_string();
     assert!(message.contains("pause"), "{message}");
 }
+
+/// `python-minimal` keeping expiry on the provider's clock (the Date header
+/// plus `expires_in`) and reading it against its own.
+fn absolute_expiry_broker() -> harness::broker::BrokerChoice {
+    let script = support::library().join("../harness/tests/support/absolute_expiry_broker.py");
+    harness::broker::BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "python3 '{}'",
+        script.display()
+    ))))
+}
+
+#[test]
+fn a_broker_reading_provider_expiry_against_a_slow_clock_serves_dead_tokens() {
+    if libfaketime_or_skip().is_none() {
+        return;
+    }
+    let (outcome, _) = support::run_file(
+        "real-clock-broker-10m-behind.toml",
+        &absolute_expiry_broker(),
+    );
+    assert!(
+        outcome.violated("proactive_refresh"),
+        "{:?}: {:#?}",
+        outcome.verdict,
+        outcome.violations
+    );
+}
+
+#[test]
+fn a_broker_reading_provider_expiry_against_a_fast_clock_refreshes_fresh_tokens() {
+    if libfaketime_or_skip().is_none() {
+        return;
+    }
+    let (outcome, _) = support::run_file(
+        "real-clock-broker-10m-ahead.toml",
+        &absolute_expiry_broker(),
+    );
+    assert!(
+        outcome.violated("single_flight_refresh"),
+        "{:?}: {:#?}",
+        outcome.verdict,
+        outcome.violations
+    );
+}
+
+#[test]
+fn the_same_flawed_broker_passes_when_its_clock_is_right() {
+    // Without skew the flaw is invisible: the tests above fail because of
+    // the clock, not because the wrapper is broken.
+    let (outcome, _) = support::run_file("real-token-basics.toml", &absolute_expiry_broker());
+    assert_eq!(
+        outcome.verdict,
+        harness::run::Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+}
