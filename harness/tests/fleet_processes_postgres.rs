@@ -134,3 +134,41 @@ action.token_requests = { account = "alice@example.com", callers = 3 }
     assert!(message.contains("broker.store"), "{message}");
     assert!(message.contains("mode = \"real\""), "{message}");
 }
+
+/// Runs the CLI on the fleet scenario (in-process reference) with
+/// `DATABASE_URL` pointing at a port nothing listens on.
+fn run_with_unreachable_database(ci: bool) -> (Option<i32>, serde_json::Value) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-chaos"));
+    command
+        .args(["run", "--broker", "reference", "--format", "json"])
+        .arg(support::library().join(FLEET))
+        .env("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/postgres")
+        .env_remove("CI");
+    if ci {
+        command.env("CI", "true");
+    }
+    let output = command.output().expect("oauth-chaos runs");
+    let report = serde_json::from_slice(&output.stdout).expect("a json report");
+    (output.status.code(), report)
+}
+
+#[test]
+fn without_a_reachable_postgres_the_fleet_is_not_applicable_and_says_why() {
+    let (code, report) = run_with_unreachable_database(false);
+    let outcome = &report["outcomes"][0];
+    assert_eq!(outcome["verdict"], "not_applicable", "{report}");
+    assert!(
+        outcome["note"]
+            .as_str()
+            .is_some_and(|note| note.contains("PostgreSQL")),
+        "{report}"
+    );
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn under_ci_a_missing_postgres_fails_the_fleet_instead_of_skipping_it() {
+    let (code, report) = run_with_unreachable_database(true);
+    assert_eq!(report["outcomes"][0]["verdict"], "failed", "{report}");
+    assert_eq!(code, Some(1));
+}
