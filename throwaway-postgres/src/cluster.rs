@@ -6,10 +6,25 @@ use std::process::{Command, Stdio};
 
 /// A PostgreSQL server to connect to: `DATABASE_URL`, or a throwaway
 /// cluster this value owns (stopped and removed on drop).
-#[derive(Debug)]
+///
+/// `Debug` never shows a `DATABASE_URL` (it may carry a password).
 pub struct Postgres {
     url: String,
     cluster: Option<Cluster>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = if self.cluster.is_some() {
+            self.url.as_str()
+        } else {
+            "[DATABASE_URL]"
+        };
+        f.debug_struct("Postgres")
+            .field("url", &url)
+            .field("cluster", &self.cluster)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -29,8 +44,23 @@ impl Postgres {
     /// See [`start`](Self::start).
     pub fn from_env_or_start() -> Result<Self, PostgresError> {
         match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Ok(Self { url, cluster: None }),
+            Ok(url) if !url.is_empty() => Ok(Self::existing(url)),
             _ => Self::start(),
+        }
+    }
+
+    /// A server someone else runs (what `DATABASE_URL` names); nothing is
+    /// stopped on drop.
+    ///
+    /// ```
+    /// let postgres = throwaway_postgres::Postgres::existing("postgres://app:hunter2@db/app");
+    /// assert!(!postgres.is_throwaway());
+    /// assert!(!format!("{postgres:?}").contains("hunter2"));
+    /// ```
+    pub fn existing(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            cluster: None,
         }
     }
 

@@ -41,7 +41,7 @@ pub(super) async fn provision_for(
 }
 
 /// A store provisioned for one run; [`cleanup`](Self::cleanup) removes it.
-#[derive(Debug)]
+/// `Debug` leaves out the spec (a `DATABASE_URL` may carry a password).
 pub(super) struct RunStore {
     /// The store spec instances get (`postgresql://…`, `sqlite:PATH`).
     pub spec: String,
@@ -116,6 +116,18 @@ fn with_search_path(url: &str, schema: &str) -> String {
         format!("{url}{joiner}options=-csearch_path%3D{schema}")
     } else {
         format!("{url} options='-csearch_path={schema}'")
+    }
+}
+
+impl std::fmt::Debug for RunStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunStore")
+            .field(
+                "schema",
+                &self.schema_to_drop.as_ref().map(|(_, schema)| schema),
+            )
+            .field("postgres", &self._postgres)
+            .finish_non_exhaustive()
     }
 }
 
