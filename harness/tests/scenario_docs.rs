@@ -4,11 +4,13 @@
 
 use harness::scenario::parse_scenario;
 
-const HEADER: &str = r#"
+const TOP: &str = r#"
 name = "doc-example"
 description = "an example from docs/SCENARIOS.md"
 duration = "2h"
+"#;
 
+const PROVIDER: &str = r#"
 [provider]
 accounts = ["alice@example.com", "bob@example.com"]
 "#;
@@ -38,17 +40,21 @@ fn every_example_in_the_scenario_language_guide_parses() {
     assert!(blocks.len() >= 20, "only {} examples found", blocks.len());
     let mut steps = 0;
     for (i, block) in blocks.iter().enumerate() {
+        let first = block.trim_start();
         let text = if block.contains("name = ") {
             block.clone()
-        } else if block.trim_start().starts_with("[[timeline]]") {
+        } else if first.starts_with("[[timeline]]") {
             steps += 1;
-            format!("{HEADER}\n{block}")
-        } else if let Some(provider_keys) = block.trim_start().strip_prefix("[provider]\n") {
-            // Continues the header's own [provider] table.
-            format!("{HEADER}{provider_keys}")
-        } else {
+            format!("{TOP}{PROVIDER}\n{block}")
+        } else if let Some(provider_keys) = first.strip_prefix("[provider]\n") {
+            // Continues the [provider] table with both accounts.
+            format!("{TOP}{PROVIDER}{provider_keys}")
+        } else if first.starts_with('[') {
             // A settings fragment ([broker], [invariants]).
-            format!("{HEADER}\n{block}")
+            format!("{TOP}{PROVIDER}\n{block}")
+        } else {
+            // Top-level keys (e.g. `mode`) before the fragment's tables.
+            format!("{TOP}{block}\n{PROVIDER}")
         };
         if let Err(error) = parse_scenario(&text, format!("SCENARIOS.md example {i}")) {
             panic!("example {i} does not parse: {error}\n{block}");
