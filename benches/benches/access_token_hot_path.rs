@@ -5,8 +5,9 @@
 //! production pays for that read too.
 //!
 //! Groups:
-//! - `access_token_cached`: by account name through the broker, and through an
-//!   `AccountHandle` (no lookup, cached `ArcSwap` load, borrowed token).
+//! - `access_token_cached`: by account name through the broker (a per-thread copy of
+//!   the token checked against the account's epoch), and through an `AccountHandle`
+//!   (no lookup, cached `ArcSwap` load, borrowed or owned token), plus baselines.
 //! - `access_token_cached_scaling`: the same calls from 1 and 2 threads at once on one
 //!   account; time is per call per thread, so equal numbers mean linear scaling.
 
@@ -113,6 +114,12 @@ fn access_token_hot_path(c: &mut Criterion) {
             black_box(token.expect("cached path never waits").expect("cached"))
         });
     });
+    // Baseline: what handing out an owned token costs (an uncontended refcount bump
+    // and, when the caller drops it, the matching decrement).
+    let token = reference_impl::AccessToken::new("ya29.bench");
+    group.bench_function("baseline_owned_token_clone_and_drop", |b| {
+        b.iter(|| black_box(black_box(&token).clone()))
+    });
     // Baseline: the clock read every cached call pays for.
     group.bench_function("baseline_system_clock_now", |b| {
         b.iter(|| black_box(SystemClock.now()))
@@ -170,6 +177,23 @@ fn access_token_scaling(c: &mut Criterion) {
                 )
             });
         });
+        let by_name_async = broker.clone();
+        group.bench_function(
+            format!("broker_by_name_async_owned/{threads}_threads"),
+            |b| {
+                b.iter_custom(|iterations| {
+                    concurrent(
+                        threads,
+                        iterations,
+                        || by_name_async.clone(),
+                        |broker| {
+                            let token = broker.access_token(black_box("a")).now_or_never();
+                            black_box(token.expect("cached path never waits").expect("cached"));
+                        },
+                    )
+                });
+            },
+        );
         let for_handles = broker.clone();
         group.bench_function(format!("handle_borrowed/{threads}_threads"), |b| {
             b.iter_custom(|iterations| {

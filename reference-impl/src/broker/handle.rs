@@ -56,7 +56,7 @@ impl TokenBroker {
         };
         Ok(AccountHandle {
             inner: Arc::clone(&self.inner),
-            cache: Cache::new(Arc::clone(&slot.cached)),
+            cache: Cache::new(slot.cached_cell()),
             slot,
         })
     }

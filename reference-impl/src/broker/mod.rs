@@ -10,6 +10,8 @@
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
+//! `local.rs` keeps per-thread copies of cached tokens so the by-name hot path
+//! takes no shared write.
 
 mod authorize;
 mod authorize_error;
@@ -19,6 +21,7 @@ mod error;
 mod exchange;
 mod handle;
 mod lease;
+mod local;
 mod metrics;
 mod obtain;
 mod persist;

@@ -2,11 +2,11 @@
 //! std mutex naming the one refresh in flight, a tokio mutex for the refresh's own
 //! state, and a std mutex for status bookkeeping.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwapOption, Guard};
 use futures::future::{BoxFuture, Shared};
 
 use super::error::{BrokerError, ErrorKind};
@@ -46,8 +46,13 @@ pub(crate) type Flight = Shared<BoxFuture<'static, Result<AccessToken, BrokerErr
 pub(crate) struct AccountSlot {
     pub account: Box<str>,
     /// In its own `Arc` so an [`AccountHandle`](crate::AccountHandle) can keep an
-    /// `arc_swap::Cache` of it.
-    pub cached: Arc<ArcSwapOption<CachedToken>>,
+    /// `arc_swap::Cache` of it. Written only through [`publish`](Self::publish) and
+    /// [`forget`](Self::forget), which bump `epoch` after the write.
+    cached: Arc<ArcSwapOption<CachedToken>>,
+    /// Bumped (release) after every change of `cached`, so a per-thread copy of the
+    /// token (see `local.rs`) revalidates with one acquire load. In its own `Arc` so
+    /// those copies do not keep the slot (and its refresh token) alive.
+    epoch: Arc<AtomicU64>,
     pub needs_reauth: AtomicBool,
     /// The refresh in flight, if any. Held only briefly, never across an await.
     flight: Mutex<Option<Flight>>,
@@ -121,6 +126,7 @@ impl AccountSlot {
         Self {
             account: account.into(),
             cached: Arc::new(ArcSwapOption::new(cached.map(Arc::new))),
+            epoch: Arc::new(AtomicU64::new(0)),
             needs_reauth: AtomicBool::new(false),
             flight: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(RefreshState {
@@ -135,6 +141,44 @@ impl AccountSlot {
                 ..Health::default()
             }),
         }
+    }
+
+    /// The cached token and its instants, as last published.
+    #[inline]
+    pub fn cached(&self) -> Guard<Option<Arc<CachedToken>>> {
+        self.cached.load()
+    }
+
+    /// As [`cached`](Self::cached), as an owned `Arc`.
+    pub fn cached_full(&self) -> Option<Arc<CachedToken>> {
+        self.cached.load_full()
+    }
+
+    /// The shared cell itself, for an `arc_swap::Cache` in a handle.
+    pub fn cached_cell(&self) -> Arc<ArcSwapOption<CachedToken>> {
+        Arc::clone(&self.cached)
+    }
+
+    /// The epoch counter, for per-thread copies of the token.
+    pub fn epoch_cell(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.epoch)
+    }
+
+    /// Replaces the cached token (or clears it) and then bumps the epoch, so every
+    /// per-thread copy is stale once this returns.
+    pub fn publish(&self, token: Option<CachedToken>) {
+        self.cached.store(token.map(Arc::new));
+        self.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// Clears the cached token if it is still `current`; `true` if it was.
+    pub fn forget(&self, current: &Option<Arc<CachedToken>>) -> bool {
+        let previous = self.cached.compare_and_swap(current, None);
+        let forgotten = previous.as_ref().map(Arc::as_ptr) == current.as_ref().map(Arc::as_ptr);
+        if forgotten {
+            self.epoch.fetch_add(1, Ordering::Release);
+        }
+        forgotten
     }
 
     /// The cached token if it is still before its refresh point.

@@ -54,7 +54,12 @@ pub struct TokenBroker {
 /// an attacker, and the hot path hashes one on every call.
 pub(super) type AccountMap = FxHashMap<Box<str>, Arc<AccountSlot>>;
 
+/// Source of [`Inner::id`].
+static NEXT_BROKER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub(super) struct Inner {
+    /// Unique per broker in this process: keys its per-thread token copies.
+    pub id: u64,
     pub config: BrokerConfig,
     pub client: RefreshClient,
     pub code_client: Option<CodeClient>,
@@ -133,6 +138,7 @@ impl TokenBroker {
             .clone()
             .unwrap_or_else(|| super::authorize::default_instance_id(config.seed));
         let inner = Inner {
+            id: NEXT_BROKER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             limiter: RateLimiter::new(config.token_endpoint_rate, config.token_endpoint_burst),
             authorizations: Mutex::new(Authorizations::new(config.seed)),
             holder,
@@ -174,11 +180,14 @@ impl TokenBroker {
 
     /// The cached token for `account` if it is not yet due for refresh; never sends,
     /// never waits. [`access_token`](Self::access_token) starts with exactly this.
+    ///
+    /// It serves this thread's own copy of the token (so concurrent callers on other
+    /// cores share no reference count), checked against the account's epoch, which
+    /// every refresh, revocation or invalidation bumps once it is done.
     #[inline]
     pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
         let now = self.inner.clock.now();
-        let accounts = self.inner.accounts.load();
-        accounts.get(account)?.fresh(now)
+        super::local::fresh(&self.inner, account, now)
     }
 
     /// Call after an API answered 401 to `rejected`: refreshes unless someone already
@@ -262,7 +271,7 @@ impl Inner {
         state.persisted_version = persisted.as_ref().ok().copied().or(expected);
         state.attempts = 0;
         let received_at = cached.as_ref().map(|cached| cached.received_at);
-        slot.cached.store(cached.map(Arc::new));
+        slot.publish(cached);
         slot.needs_reauth
             .store(false, std::sync::atomic::Ordering::Release);
         *slot.health() = Health {
