@@ -30,23 +30,31 @@ use super::token_broker::Inner;
 use crate::secret::AccessToken;
 
 thread_local! {
-    static LOCAL: RefCell<LocalTokens> = const { RefCell::new(LocalTokens { brokers: Vec::new() }) };
+    static LOCAL: RefCell<LocalTokens> = const {
+        RefCell::new(LocalTokens { brokers: Vec::new(), last: None })
+    };
 }
 
 /// Brokers this thread has served; almost always one.
 struct LocalTokens {
     brokers: Vec<BrokerTable>,
+    /// Where the entry served last sits: (broker id, table index, entry index). Most
+    /// callers ask for the same account again; this skips hashing its name.
+    last: Option<(u64, usize, usize)>,
 }
 
 struct BrokerTable {
     broker_id: u64,
     /// Only to notice the broker is gone; never upgraded on the hot path.
     broker: Weak<Inner>,
-    accounts: FxHashMap<Box<str>, LocalToken>,
+    /// Account name to index in `entries` (which only grows).
+    index: FxHashMap<Box<str>, usize>,
+    entries: Vec<LocalToken>,
 }
 
 /// This thread's copy of one account's cached token.
 struct LocalToken {
+    account: Box<str>,
     epoch_cell: Arc<AtomicU64>,
     /// The epoch read before the copy was taken.
     epoch: u64,
@@ -88,46 +96,82 @@ pub(super) fn fresh(inner: &Arc<Inner>, account: &str, now: SystemTime) -> Optio
 impl LocalTokens {
     #[inline]
     fn fresh(&mut self, inner: &Arc<Inner>, account: &str, now: SystemTime) -> Option<AccessToken> {
-        let table = self.table(inner);
-        if let Some(local) = table.accounts.get_mut(account) {
-            let epoch = local.epoch_cell.load(Ordering::Acquire);
-            if epoch != local.epoch {
-                local.recopy(inner, account, epoch);
+        let last = self.last;
+        let (table, entry) = match last {
+            Some((broker_id, table, entry))
+                if broker_id == inner.id && self.is_entry_for(table, entry, account) =>
+            {
+                (table, entry)
             }
-            return local.serve(now);
-        }
-        let slot = inner.slot(account)?;
-        let epoch_cell = slot.epoch_cell();
-        let epoch = epoch_cell.load(Ordering::Acquire);
-        let local = LocalToken {
-            epoch_cell,
-            epoch,
-            copy: slot.cached().as_deref().map(LocalCopy::of),
+            _ => self.find(inner, account)?,
         };
-        let lookup = local.serve(now);
-        table.accounts.insert(account.into(), local);
-        lookup
+        let local = self.entry(table, entry)?;
+        let epoch = local.epoch_cell.load(Ordering::Acquire);
+        if epoch != local.epoch {
+            local.recopy(inner, epoch);
+        }
+        local.serve(now)
     }
 
     #[inline]
-    fn table(&mut self, inner: &Arc<Inner>) -> &mut BrokerTable {
-        let found = self
-            .brokers
-            .iter()
-            .position(|table| table.broker_id == inner.id);
-        let index = match found {
-            Some(index) => index,
+    fn is_entry_for(&self, table: usize, entry: usize, account: &str) -> bool {
+        self.brokers
+            .get(table)
+            .and_then(|table| table.entries.get(entry))
+            .is_some_and(|local| *local.account == *account)
+    }
+
+    #[inline]
+    fn entry(&mut self, table: usize, entry: usize) -> Option<&mut LocalToken> {
+        self.brokers.get_mut(table)?.entries.get_mut(entry)
+    }
+
+    /// Looks the account up by name, adding this thread's copy if the broker knows
+    /// the account, and remembers it as the last one served.
+    #[inline(never)]
+    fn find(&mut self, inner: &Arc<Inner>, account: &str) -> Option<(usize, usize)> {
+        let table_index = self.table(inner);
+        let table = self.brokers.get_mut(table_index)?;
+        let entry_index = match table.index.get(account) {
+            Some(&index) => index,
             None => {
-                self.brokers.retain(|table| table.broker.strong_count() > 0);
-                self.brokers.push(BrokerTable {
-                    broker_id: inner.id,
-                    broker: Arc::downgrade(inner),
-                    accounts: FxHashMap::default(),
+                let slot = inner.slot(account)?;
+                let epoch_cell = slot.epoch_cell();
+                let epoch = epoch_cell.load(Ordering::Acquire);
+                table.entries.push(LocalToken {
+                    account: account.into(),
+                    epoch_cell,
+                    epoch,
+                    copy: slot.cached().as_deref().map(LocalCopy::of),
                 });
-                self.brokers.len() - 1
+                let index = table.entries.len() - 1;
+                table.index.insert(account.into(), index);
+                index
             }
         };
-        &mut self.brokers[index]
+        self.last = Some((inner.id, table_index, entry_index));
+        Some((table_index, entry_index))
+    }
+
+    /// The index of `inner`'s table, added (after purging dropped brokers) if new.
+    fn table(&mut self, inner: &Arc<Inner>) -> usize {
+        if let Some(index) = self
+            .brokers
+            .iter()
+            .position(|table| table.broker_id == inner.id)
+        {
+            return index;
+        }
+        // Indices shift; `last` is set again by the caller.
+        self.last = None;
+        self.brokers.retain(|table| table.broker.strong_count() > 0);
+        self.brokers.push(BrokerTable {
+            broker_id: inner.id,
+            broker: Arc::downgrade(inner),
+            index: FxHashMap::default(),
+            entries: Vec::new(),
+        });
+        self.brokers.len() - 1
     }
 }
 
@@ -141,9 +185,10 @@ impl LocalToken {
 
     /// The slot changed since the copy was taken: copy again.
     #[cold]
-    fn recopy(&mut self, inner: &Inner, account: &str, epoch: u64) {
+    #[inline(never)]
+    fn recopy(&mut self, inner: &Inner, epoch: u64) {
         self.epoch = epoch;
-        let Some(slot) = inner.slot(account) else {
+        let Some(slot) = inner.slot(&self.account) else {
             self.copy = None;
             return;
         };

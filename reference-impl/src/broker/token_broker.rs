@@ -156,40 +156,6 @@ impl TokenBroker {
         })
     }
 
-    /// A valid access token for `account`, refreshing it first if it is due.
-    ///
-    /// The cached path takes no lock and sends nothing. When a refresh is due, exactly
-    /// one refresh per account runs (in its own task, so cancelling a caller never
-    /// loses its result) and every concurrent caller gets its outcome. If a refresh
-    /// fails transiently while the old token has not expired yet, the old token is
-    /// returned and the next attempt is backed off.
-    ///
-    /// # Errors
-    ///
-    /// See [`BrokerError::kind`]: `Revoked` needs user action, `Transient` can be
-    /// retried, the others point at a bug or misconfiguration.
-    #[inline]
-    pub async fn access_token(&self, account: &str) -> Result<AccessToken, BrokerError> {
-        if let Some(token) = self.cached_access_token(account) {
-            return Ok(token);
-        }
-        // Boxed so this future stays a few words in size: the refresh machinery is
-        // large, and every cached call would otherwise move it around.
-        Box::pin(self.inner.access_token_slow(account)).await
-    }
-
-    /// The cached token for `account` if it is not yet due for refresh; never sends,
-    /// never waits. [`access_token`](Self::access_token) starts with exactly this.
-    ///
-    /// It serves this thread's own copy of the token (so concurrent callers on other
-    /// cores share no reference count), checked against the account's epoch, which
-    /// every refresh, revocation or invalidation bumps once it is done.
-    #[inline]
-    pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
-        let now = self.inner.clock.now();
-        super::local::fresh(&self.inner, account, now)
-    }
-
     /// Call after an API answered 401 to `rejected`: refreshes unless someone already
     /// replaced that token, so a hundred callers reporting the same 401 cause one
     /// refresh, and returns the token to retry with.
