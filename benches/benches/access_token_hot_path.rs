@@ -12,7 +12,7 @@
 //!   account; time is per call per thread, so equal numbers mean linear scaling. Each
 //!   is measured as wall time and (`_cpu`) as the threads' CPU time, which a busy
 //!   shared machine inflates less; a control clones one shared token from every
-//!   thread, to show what contention looks like.
+//!   thread (the by-name path's old behaviour), to show what contention costs.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -158,9 +158,11 @@ fn access_token_hot_path(c: &mut Criterion) {
 enum Measure {
     /// Wall time from the start barrier until every thread is done.
     Wall,
-    /// Mean CPU time of the threads: unlike wall time it does not grow while another
-    /// job on this shared machine holds a core, but it does grow when the threads
-    /// fight over a cache line (a stalled load is CPU time).
+    /// Mean CPU time of the threads. Unlike wall time it does not grow while another
+    /// job on a shared machine holds a core, so it separates "slower per call" from
+    /// "not running". Contention still shows (a load stalled on a cache line another
+    /// core owns is CPU time), but only while the threads actually overlap, which a
+    /// busy machine makes rarer: read it next to the shared-token control.
     ThreadCpu,
 }
 
