@@ -262,6 +262,15 @@ fn access_token_scaling(c: &mut Criterion) {
         );
         scaling(
             &mut group,
+            "handle_owned_in_place",
+            threads,
+            || alice.clone(),
+            |alice| {
+                black_box(poll_in_place(alice.access_token()));
+            },
+        );
+        scaling(
+            &mut group,
             "control_shared_token_clone",
             threads,
             || shared.clone(),

@@ -25,7 +25,7 @@ use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
-use super::slot::CachedToken;
+use super::slot::{AccountSlot, CachedToken};
 use super::token_broker::Inner;
 use crate::secret::AccessToken;
 
@@ -193,5 +193,34 @@ impl LocalToken {
             return;
         };
         self.copy = slot.cached().as_deref().map(LocalCopy::of);
+    }
+}
+
+/// An [`AccountHandle`](crate::AccountHandle)'s own copy of its account's token: the
+/// same epoch check as the per-thread tables, without the lookup.
+pub(super) struct PrivateCopy {
+    /// The epoch read before the copy was taken.
+    epoch: u64,
+    copy: Option<LocalCopy>,
+}
+
+impl PrivateCopy {
+    /// A fresh copy (never shared with another handle, so neither is its refcount).
+    pub fn of(slot: &AccountSlot) -> Self {
+        let epoch = slot.epoch();
+        Self {
+            epoch,
+            copy: slot.cached().as_deref().map(LocalCopy::of),
+        }
+    }
+
+    /// The copy if it is fresh at `now`, after checking `slot`'s epoch.
+    #[inline]
+    pub fn fresh(&mut self, slot: &AccountSlot, now: SystemTime) -> Option<&AccessToken> {
+        if slot.epoch() != self.epoch {
+            *self = Self::of(slot);
+        }
+        let copy = self.copy.as_ref()?;
+        (copy.received_at <= now && now < copy.refresh_at).then_some(&copy.access_token)
     }
 }

@@ -45,10 +45,9 @@ pub(crate) type Flight = Shared<BoxFuture<'static, Result<AccessToken, BrokerErr
 #[derive(Debug)]
 pub(crate) struct AccountSlot {
     pub account: Box<str>,
-    /// In its own `Arc` so an [`AccountHandle`](crate::AccountHandle) can keep an
-    /// `arc_swap::Cache` of it. Written only through [`publish`](Self::publish) and
-    /// [`forget`](Self::forget), which bump `epoch` after the write.
-    cached: Arc<ArcSwapOption<CachedToken>>,
+    /// Written only through [`publish`](Self::publish) and [`forget`](Self::forget),
+    /// which bump `epoch` after the write.
+    cached: ArcSwapOption<CachedToken>,
     /// Bumped (release) after every change of `cached`, so a per-thread copy of the
     /// token (see `local.rs`) revalidates with one acquire load. In its own `Arc` so
     /// those copies do not keep the slot (and its refresh token) alive.
@@ -125,7 +124,7 @@ impl AccountSlot {
     ) -> Self {
         Self {
             account: account.into(),
-            cached: Arc::new(ArcSwapOption::new(cached.map(Arc::new))),
+            cached: ArcSwapOption::new(cached.map(Arc::new)),
             epoch: Arc::new(AtomicU64::new(0)),
             needs_reauth: AtomicBool::new(false),
             flight: Mutex::new(None),
@@ -154,14 +153,15 @@ impl AccountSlot {
         self.cached.load_full()
     }
 
-    /// The shared cell itself, for an `arc_swap::Cache` in a handle.
-    pub fn cached_cell(&self) -> Arc<ArcSwapOption<CachedToken>> {
-        Arc::clone(&self.cached)
-    }
-
     /// The epoch counter, for per-thread copies of the token.
     pub fn epoch_cell(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.epoch)
+    }
+
+    /// The epoch (acquire): read it before [`cached`](Self::cached) to copy the token.
+    #[inline]
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     /// Replaces the cached token (or clears it) and then bumps the epoch, so every

@@ -271,3 +271,69 @@ async fn a_copy_is_never_served_for_an_account_the_broker_does_not_know() {
 
     assert_eq!(error.kind(), ErrorKind::UnknownAccount);
 }
+
+#[tokio::test]
+async fn a_handle_and_its_clone_serve_the_new_token_right_after_a_401_forced_refresh() {
+    let f = fixture().await;
+    refresh_request()
+        .respond_with(google_token("ya29.first"))
+        .up_to_n_times(1)
+        .mount(&f.server)
+        .await;
+    refresh_request()
+        .respond_with(google_token("ya29.second"))
+        .mount(&f.server)
+        .await;
+    let first = f.broker.access_token("alice").await.unwrap();
+    let mut alice = f.broker.handle("alice").await.unwrap();
+    let mut elsewhere = alice.clone();
+    assert_eq!(
+        alice.access_token().await.unwrap().expose_secret(),
+        "ya29.first"
+    );
+    let primed = elsewhere
+        .cached_access_token()
+        .map(|t| t.expose_secret().to_owned());
+    assert_eq!(primed.as_deref(), Some("ya29.first"));
+
+    f.broker
+        .access_token_after_401("alice", &first)
+        .await
+        .unwrap();
+
+    let borrowed = elsewhere
+        .cached_access_token()
+        .map(|t| t.expose_secret().to_owned());
+    assert_eq!(borrowed.as_deref(), Some("ya29.second"));
+    assert_eq!(
+        alice.access_token().await.unwrap().expose_secret(),
+        "ya29.second"
+    );
+}
+
+#[tokio::test]
+async fn a_handle_stops_serving_its_copy_once_the_account_needs_reauth() {
+    let f = fixture().await;
+    refresh_request()
+        .respond_with(google_token("ya29.first"))
+        .up_to_n_times(1)
+        .mount(&f.server)
+        .await;
+    refresh_request()
+        .respond_with(google_error(
+            400,
+            "invalid_grant",
+            "Token has been revoked.",
+        ))
+        .mount(&f.server)
+        .await;
+    let first = f.broker.access_token("alice").await.unwrap();
+    let mut alice = f.broker.handle("alice").await.unwrap();
+    assert!(alice.cached_access_token().is_some());
+
+    let _ = f.broker.access_token_after_401("alice", &first).await;
+
+    assert!(alice.cached_access_token().is_none());
+    let error = alice.access_token().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Revoked);
+}
