@@ -27,6 +27,22 @@ impl TokenBroker {
     ///
     /// Nothing happens until the future is polled; the cache is checked then.
     ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use reference_impl::{BrokerConfig, ErrorKind, MemoryStore, ReqwestTransport, SystemClock, TokenBroker};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let config = BrokerConfig::new("https://oauth2.example/token", "id", "secret");
+    /// # let broker = TokenBroker::new(config, Arc::new(SystemClock), Arc::new(ReqwestTransport::new()), Arc::new(MemoryStore::new()))?;
+    /// let pending = broker.access_token("nobody");
+    /// assert_eq!(format!("{pending:?}"), r#"AccessTokenFuture { account: "nobody", refreshing: false }"#);
+    /// let error = pending.await.unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::UnknownAccount);
+    /// assert!(broker.cached_access_token("nobody").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
     /// See [`BrokerError::kind`]: `Revoked` needs user action, `Transient` can be
