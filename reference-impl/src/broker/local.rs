@@ -16,7 +16,12 @@
 //!
 //! Memory: one entry per (broker, account) a thread has served, holding the epoch
 //! cell and a copy of the access token, never the slot or the refresh token. Tables of
-//! dropped brokers are purged when the thread next meets a new broker.
+//! dropped brokers are purged when the thread next meets a new broker. A copy outlives
+//! its token's revocation until the thread next asks for that account (or exits):
+//! never served, but still in memory, like any clone a caller kept.
+//!
+//! [`PrivateCopy`] is the same copy-and-epoch scheme for an
+//! [`AccountHandle`](crate::AccountHandle), which needs no table.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
