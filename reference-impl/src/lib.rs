@@ -58,6 +58,7 @@ mod secret;
 mod store;
 mod transport;
 
+pub use crate::broker::AccessTokenFuture;
 pub use crate::broker::{
     AccountHandle, AccountState, AccountStatus, AuthorizationError, BackgroundRefresh,
     BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker,

@@ -88,8 +88,7 @@ impl Inner {
                 continue;
             }
             let refresh_at = slot
-                .cached
-                .load()
+                .cached()
                 .as_deref()
                 .filter(|cached| cached.received_at <= now)
                 .map_or(now, |cached| cached.refresh_at);

@@ -1,19 +1,20 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arc_swap::{ArcSwapOption, Cache};
-
 use super::error::BrokerError;
-use super::slot::{AccountSlot, CachedToken};
+use super::local::PrivateCopy;
+use super::slot::AccountSlot;
 use super::token_broker::{Inner, TokenBroker};
 use crate::secret::AccessToken;
 
 /// One account of a [`TokenBroker`], resolved once: the fastest way to get its token.
 ///
-/// A handle skips the account lookup and keeps its own `arc_swap::Cache` of the cached
-/// token, so [`cached_access_token`](Self::cached_access_token) is a clock read, one
-/// atomic load and two comparisons, with no shared write (it scales across cores).
-/// Give each task or thread its own clone.
+/// A handle skips the account lookup and keeps its own copy of the cached token,
+/// checked against the account's epoch, so
+/// [`cached_access_token`](Self::cached_access_token) is a clock read, one atomic
+/// load and two comparisons, with no shared write (it scales across cores). A clone
+/// makes its own copy, so [`access_token`](Self::access_token)'s owned token bumps a
+/// refcount only that clone uses: give each task or thread its own clone.
 ///
 /// ```
 /// # use std::sync::Arc;
@@ -28,11 +29,20 @@ use crate::secret::AccessToken;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
 pub struct AccountHandle {
     inner: Arc<Inner>,
     slot: Arc<AccountSlot>,
-    cache: Cache<Arc<ArcSwapOption<CachedToken>>, Option<Arc<CachedToken>>>,
+    copy: PrivateCopy,
+}
+
+impl Clone for AccountHandle {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            copy: PrivateCopy::of(&self.slot),
+            slot: Arc::clone(&self.slot),
+        }
+    }
 }
 
 impl fmt::Debug for AccountHandle {
@@ -56,7 +66,7 @@ impl TokenBroker {
         };
         Ok(AccountHandle {
             inner: Arc::clone(&self.inner),
-            cache: Cache::new(Arc::clone(&slot.cached)),
+            copy: PrivateCopy::of(&slot),
             slot,
         })
     }
@@ -72,8 +82,7 @@ impl AccountHandle {
     #[inline]
     pub fn cached_access_token(&mut self) -> Option<&AccessToken> {
         let now = self.inner.clock.now();
-        let cached = self.cache.load().as_deref()?;
-        cached.is_fresh(now).then_some(&cached.access_token)
+        self.copy.fresh(&self.slot, now)
     }
 
     /// As [`TokenBroker::access_token`], without the account lookup.

@@ -1,7 +1,6 @@
 //! The token broker.
 //!
-//! `token_broker.rs` is the public face: the lock-free cached path and account
-//! bookkeeping; `handle.rs` is the per-account handle for the fastest path.
+//! `token_broker.rs` is the public face and account bookkeeping; `handle.rs` is the per-account handle for the fastest path.
 //! `refresh.rs` runs single-flight refreshes in their own tasks and decides what a
 //! failure means, with `retry.rs` (urgency, backoff, rate limit) and `lease.rs`
 //! (cross-process coordination). `obtain.rs` is one exchange and what follows it,
@@ -10,6 +9,8 @@
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
+//! `hot_path.rs` is the by-name cached path and its future; `local.rs` keeps
+//! per-thread copies of cached tokens so that path takes no shared write.
 
 mod authorize;
 mod authorize_error;
@@ -18,7 +19,9 @@ mod config;
 mod error;
 mod exchange;
 mod handle;
+mod hot_path;
 mod lease;
+mod local;
 mod metrics;
 mod obtain;
 mod persist;
@@ -35,5 +38,6 @@ pub use self::background::BackgroundRefresh;
 pub use self::config::BrokerConfig;
 pub use self::error::{BrokerError, ErrorKind, ProtocolProblem};
 pub use self::handle::AccountHandle;
+pub use self::hot_path::AccessTokenFuture;
 pub use self::status::{AccountState, AccountStatus, FailureCounts};
 pub use self::token_broker::{ConfigError, TokenBroker};

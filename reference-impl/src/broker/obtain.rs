@@ -2,8 +2,6 @@
 //! persistence, then publishing to the lock-free cache. Also adopting a grant another
 //! process stored.
 
-use std::sync::Arc;
-
 use super::error::BrokerError;
 use super::exchange::exchange;
 use super::metrics;
@@ -75,12 +73,12 @@ impl Inner {
         }
         state.generation += 1;
         state.attempts = 0;
-        slot.cached.store(Some(Arc::new(CachedToken {
+        slot.publish(Some(CachedToken {
             access_token: refreshed.access_token.clone(),
             refresh_at: self.refresh_at(account, state.generation, Some(sent_at), expires_at),
             expires_at,
             received_at: sent_at,
-        })));
+        }));
         {
             let mut health = slot.health();
             health.last_refresh = Some(sent_at);
@@ -130,7 +128,7 @@ impl Inner {
         if super::revoke::is_tombstone(&stored) {
             slot.needs_reauth
                 .store(true, std::sync::atomic::Ordering::Release);
-            slot.cached.store(None);
+            slot.publish(None);
             state.persisted_version = Some(stored.version);
             state.grant = stored;
             return Err(BrokerError::NeedsReauth {
@@ -145,12 +143,12 @@ impl Inner {
             // process just stored is served, not refreshed again at once.
             let refresh_at = self.refresh_at(account, state.generation, Some(now), expires_at);
             if now < refresh_at {
-                slot.cached.store(Some(Arc::new(CachedToken {
+                slot.publish(Some(CachedToken {
                     access_token: access_token.clone(),
                     refresh_at,
                     expires_at,
                     received_at: std::time::SystemTime::UNIX_EPOCH,
-                })));
+                }));
                 adopted = Some(access_token.clone());
             }
         }

@@ -81,7 +81,7 @@ impl Inner {
         now: SystemTime,
     ) -> Option<Result<AccessToken, BrokerError>> {
         let mut health = slot.health();
-        if let Some(cached) = slot.cached.load().as_deref()
+        if let Some(cached) = slot.cached().as_deref()
             && now < cached.received_at
         {
             health.clock_regressions = health.clock_regressions.saturating_add(1);
@@ -178,7 +178,7 @@ impl Inner {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let expires_at = slot.cached.load().as_deref().map(|c| c.expires_at);
+            let expires_at = slot.cached().as_deref().map(|c| c.expires_at);
             let urgency = Urgency::at(&self.config, self.clock.now(), expires_at);
             let policy = urgency.policy();
             self.limiter.acquire().await;
@@ -239,7 +239,7 @@ impl Inner {
         let now = self.clock.now();
         state.attempts += 1;
         metrics::refresh_outcome(metrics::outcome_label(error.kind()));
-        let cached = slot.cached.load_full();
+        let cached = slot.cached_full();
         let mut health = slot.health();
         health.consecutive_failures = health.consecutive_failures.saturating_add(1);
         health.failures.record(error.kind());
@@ -248,7 +248,7 @@ impl Inner {
         tracing::warn!(account, kind = ?error.kind(), failures = health.consecutive_failures, %error, "refresh failed");
         if error.kind() == ErrorKind::Revoked {
             slot.needs_reauth.store(true, Ordering::Release);
-            slot.cached.store(None);
+            slot.publish(None);
             health.next_attempt_at = None;
             return Err(error);
         }
@@ -266,12 +266,12 @@ impl Inner {
         drop(health);
         if let Some(cached) = cached.filter(|cached| cached.is_unexpired(now)) {
             let access_token = cached.access_token.clone();
-            slot.cached.store(Some(Arc::new(CachedToken {
+            slot.publish(Some(CachedToken {
                 access_token: access_token.clone(),
                 refresh_at: next.min(cached.expires_at),
                 expires_at: cached.expires_at,
                 received_at: cached.received_at,
-            })));
+            }));
             return Ok(access_token);
         }
         Err(error)
@@ -279,15 +279,14 @@ impl Inner {
 
     /// Forgets `rejected` if it is still the cached token (an API answered 401 to it).
     pub fn invalidate(&self, slot: &AccountSlot, rejected: &AccessToken) {
-        let current = slot.cached.load_full();
+        let current = slot.cached_full();
         let Some(cached) = current.as_deref() else {
             return;
         };
         if cached.access_token.expose_secret() != rejected.expose_secret() {
             return;
         }
-        let previous = slot.cached.compare_and_swap(&current, None);
-        if previous.as_ref().map(Arc::as_ptr) == current.as_ref().map(Arc::as_ptr) {
+        if slot.forget(&current) {
             tracing::info!(account = %slot.account, "token rejected by an api; forcing a refresh");
             metrics::forced_refresh();
             // A 401 is evidence the token is dead, whatever backoff was running.

@@ -49,7 +49,7 @@ impl TokenBroker {
                 .await?;
         }
         slot.needs_reauth.store(true, Ordering::Release);
-        slot.cached.store(None);
+        slot.publish(None);
         let tombstone = StoredGrant::new(
             state
                 .grant

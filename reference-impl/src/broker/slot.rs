@@ -2,11 +2,11 @@
 //! std mutex naming the one refresh in flight, a tokio mutex for the refresh's own
 //! state, and a std mutex for status bookkeeping.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwapOption, Guard};
 use futures::future::{BoxFuture, Shared};
 
 use super::error::{BrokerError, ErrorKind};
@@ -45,9 +45,13 @@ pub(crate) type Flight = Shared<BoxFuture<'static, Result<AccessToken, BrokerErr
 #[derive(Debug)]
 pub(crate) struct AccountSlot {
     pub account: Box<str>,
-    /// In its own `Arc` so an [`AccountHandle`](crate::AccountHandle) can keep an
-    /// `arc_swap::Cache` of it.
-    pub cached: Arc<ArcSwapOption<CachedToken>>,
+    /// Written only through [`publish`](Self::publish) and [`forget`](Self::forget),
+    /// which bump `epoch` after the write.
+    cached: ArcSwapOption<CachedToken>,
+    /// Bumped (release) after every change of `cached`, so a per-thread copy of the
+    /// token (see `local.rs`) revalidates with one acquire load. In its own `Arc` so
+    /// those copies do not keep the slot (and its refresh token) alive.
+    epoch: Arc<AtomicU64>,
     pub needs_reauth: AtomicBool,
     /// The refresh in flight, if any. Held only briefly, never across an await.
     flight: Mutex<Option<Flight>>,
@@ -120,7 +124,8 @@ impl AccountSlot {
     ) -> Self {
         Self {
             account: account.into(),
-            cached: Arc::new(ArcSwapOption::new(cached.map(Arc::new))),
+            cached: ArcSwapOption::new(cached.map(Arc::new)),
+            epoch: Arc::new(AtomicU64::new(0)),
             needs_reauth: AtomicBool::new(false),
             flight: Mutex::new(None),
             refresh: tokio::sync::Mutex::new(RefreshState {
@@ -135,6 +140,45 @@ impl AccountSlot {
                 ..Health::default()
             }),
         }
+    }
+
+    /// The cached token and its instants, as last published.
+    #[inline]
+    pub fn cached(&self) -> Guard<Option<Arc<CachedToken>>> {
+        self.cached.load()
+    }
+
+    /// As [`cached`](Self::cached), as an owned `Arc`.
+    pub fn cached_full(&self) -> Option<Arc<CachedToken>> {
+        self.cached.load_full()
+    }
+
+    /// The epoch counter, for per-thread copies of the token.
+    pub fn epoch_cell(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.epoch)
+    }
+
+    /// The epoch (acquire): read it before [`cached`](Self::cached) to copy the token.
+    #[inline]
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Replaces the cached token (or clears it) and then bumps the epoch, so every
+    /// per-thread copy is stale once this returns.
+    pub fn publish(&self, token: Option<CachedToken>) {
+        self.cached.store(token.map(Arc::new));
+        self.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// Clears the cached token if it is still `current`; `true` if it was.
+    pub fn forget(&self, current: &Option<Arc<CachedToken>>) -> bool {
+        let previous = self.cached.compare_and_swap(current, None);
+        let forgotten = previous.as_ref().map(Arc::as_ptr) == current.as_ref().map(Arc::as_ptr);
+        if forgotten {
+            self.epoch.fetch_add(1, Ordering::Release);
+        }
+        forgotten
     }
 
     /// The cached token if it is still before its refresh point.

@@ -53,7 +53,7 @@ pub enum AccountState {
 impl AccountStatus {
     pub(super) fn of(slot: &AccountSlot, now: SystemTime) -> Self {
         let health = slot.health().clone();
-        let cached = slot.cached.load_full();
+        let cached = slot.cached_full();
         let expires_at = cached.as_deref().map(|cached| cached.expires_at);
         let state = if slot.needs_reauth() {
             AccountState::NeedsReauth

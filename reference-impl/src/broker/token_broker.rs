@@ -54,7 +54,12 @@ pub struct TokenBroker {
 /// an attacker, and the hot path hashes one on every call.
 pub(super) type AccountMap = FxHashMap<Box<str>, Arc<AccountSlot>>;
 
+/// Source of [`Inner::id`].
+static NEXT_BROKER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub(super) struct Inner {
+    /// Unique per broker in this process: keys its per-thread token copies.
+    pub id: u64,
     pub config: BrokerConfig,
     pub client: RefreshClient,
     pub code_client: Option<CodeClient>,
@@ -133,6 +138,7 @@ impl TokenBroker {
             .clone()
             .unwrap_or_else(|| super::authorize::default_instance_id(config.seed));
         let inner = Inner {
+            id: NEXT_BROKER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             limiter: RateLimiter::new(config.token_endpoint_rate, config.token_endpoint_burst),
             authorizations: Mutex::new(Authorizations::new(config.seed)),
             holder,
@@ -148,37 +154,6 @@ impl TokenBroker {
         Ok(Self {
             inner: Arc::new(inner),
         })
-    }
-
-    /// A valid access token for `account`, refreshing it first if it is due.
-    ///
-    /// The cached path takes no lock and sends nothing. When a refresh is due, exactly
-    /// one refresh per account runs (in its own task, so cancelling a caller never
-    /// loses its result) and every concurrent caller gets its outcome. If a refresh
-    /// fails transiently while the old token has not expired yet, the old token is
-    /// returned and the next attempt is backed off.
-    ///
-    /// # Errors
-    ///
-    /// See [`BrokerError::kind`]: `Revoked` needs user action, `Transient` can be
-    /// retried, the others point at a bug or misconfiguration.
-    #[inline]
-    pub async fn access_token(&self, account: &str) -> Result<AccessToken, BrokerError> {
-        if let Some(token) = self.cached_access_token(account) {
-            return Ok(token);
-        }
-        // Boxed so this future stays a few words in size: the refresh machinery is
-        // large, and every cached call would otherwise move it around.
-        Box::pin(self.inner.access_token_slow(account)).await
-    }
-
-    /// The cached token for `account` if it is not yet due for refresh; never sends,
-    /// never waits. [`access_token`](Self::access_token) starts with exactly this.
-    #[inline]
-    pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
-        let now = self.inner.clock.now();
-        let accounts = self.inner.accounts.load();
-        accounts.get(account)?.fresh(now)
     }
 
     /// Call after an API answered 401 to `rejected`: refreshes unless someone already
@@ -262,7 +237,7 @@ impl Inner {
         state.persisted_version = persisted.as_ref().ok().copied().or(expected);
         state.attempts = 0;
         let received_at = cached.as_ref().map(|cached| cached.received_at);
-        slot.cached.store(cached.map(Arc::new));
+        slot.publish(cached);
         slot.needs_reauth
             .store(false, std::sync::atomic::Ordering::Release);
         *slot.health() = Health {

@@ -7,6 +7,7 @@ mod cross_process;
 mod error_classification;
 mod lifecycle;
 mod observability;
+mod per_thread_cache;
 mod redaction;
 mod revocation;
 mod single_flight;

@@ -28,6 +28,11 @@ async fn debug_output_of_broker_config_grant_and_status_contains_no_secret() {
     assert_redacted(&format!("{grant:?}"));
     assert_redacted(&format!("{:?}", f.broker.status()));
     assert_redacted(&format!("{:?}", f.store));
+    let pending = f.broker.access_token("alice");
+    let shown = format!("{pending:?}");
+    assert!(shown.contains("alice"), "{shown}");
+    assert_redacted(&shown);
+    assert_redacted(&format!("{:?}", pending.await.unwrap()));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::support::{
 };
 
 /// The standard fixture with `revoke_url` pointing at the same mock server.
-async fn revocable() -> Fixture {
+pub(crate) async fn revocable() -> Fixture {
     let f = fixture().await;
     let config = BrokerConfig::new(
         format!("{}/token", f.server.uri()),
@@ -31,7 +31,7 @@ async fn revocable() -> Fixture {
     Fixture { broker, ..f }
 }
 
-fn revoke_request() -> wiremock::MockBuilder {
+pub(crate) fn revoke_request() -> wiremock::MockBuilder {
     Mock::given(method("POST"))
         .and(path("/revoke"))
         .and(body_string_contains("token=1%2F%2Frefresh-token-alice"))
