@@ -10,9 +10,10 @@ mod support;
 use harness::broker::{
     BrokerChoice, BrokerEnv, BrokerFactory, BrokerUnderTest, FailureKind, ProcessBroker, RunShared,
 };
-use harness::run::Verdict;
+use harness::run::{Verdict, run_scenario};
 use mock_provider::MockProvider;
 use secrecy::ExposeSecret;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -247,4 +248,47 @@ fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mai
         assert_eq!(kept, stored, "the mailbox survived the SIGKILL");
         broker.shutdown().await;
     });
+}
+
+#[test]
+fn crash_points_and_mailbox_faults_make_a_real_scenario_not_applicable_to_a_process() {
+    let text = r#"
+name = "real-crash-sync-on-a-process"
+description = "crash_sync and mail_store_fault need hooks a process has not got"
+mode = "real"
+duration = "1s"
+
+[[timeline]]
+at = "0s"
+action.crash_sync = { account = "alice@example.com", at_point = 2 }
+
+[[timeline]]
+at = "500ms"
+action.mail_store_fault = { failures = 1 }
+
+[[timeline]]
+at = "700ms"
+action.sync = { account = "alice@example.com" }
+
+[invariants]
+no_lost_email = {}
+"#;
+    let path = PathBuf::from("real-crash-sync-on-a-process.toml");
+    let scenario = harness::scenario::parse_scenario(text, &path).expect("parses");
+    let needed = harness::run::needed_capabilities(&scenario);
+    assert!(needed.gmail && needed.mail_hooks);
+
+    let (outcome, _) =
+        run_scenario(&path, &scenario, &support::reference_broker(), None).expect("runs");
+    assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
+    assert!(outcome.note.unwrap_or_default().contains("mail_hooks"));
+
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let (outcome, _) = run_scenario(&path, &scenario, &reference, None).expect("runs");
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
 }

@@ -190,6 +190,7 @@ impl BrokerUnderTest for ReferenceInstance {
             authorization: true,
             gmail: true,
             store_faults: self.store.is_some(),
+            mail_hooks: true,
         }
     }
 

@@ -209,8 +209,10 @@ async fn start(
         .filter_map(|name| name.as_str().map(str::to_owned))
         .collect();
     let mut capabilities = Capabilities::from_names(&names);
-    // The harness restarts a process itself (SIGKILL, respawn, initialize).
+    // The harness restarts a process itself (SIGKILL, respawn, initialize);
+    // crash points and mailbox faults have no protocol methods.
     capabilities.restart = true;
+    capabilities.mail_hooks = false;
     Ok((connection, capabilities))
 }
 
