@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond Rust, when it is missing:
-# Google's Python auth library (to check the mock against a real client).
-# Idempotent; called by .ci/run before the tests.
+# Installs what the scenarios and tests need beyond Rust, when it is
+# missing: libfaketime (clock skew for broker processes) and Google's Python
+# auth library (to check the mock against a real client). Idempotent;
+# called by .ci/run first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/install-faketime.sh
 
 if python3 -c "import google.auth, google.oauth2.credentials, requests" 2>/dev/null; then
     echo "google-auth: present"

@@ -38,6 +38,12 @@ fn every_real_scenario_passes_against_the_reference_broker_process() {
             continue;
         }
         let (outcome, record) = run_scenario(&path, &scenario, &broker, None).expect("runs");
+        if outcome.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true")
+        {
+            // A machine without libfaketime or PostgreSQL (CI has both).
+            eprintln!("skipped {}: {:?}", path.display(), outcome.note);
+            continue;
+        }
         assert_eq!(
             outcome.verdict,
             Verdict::Passed,

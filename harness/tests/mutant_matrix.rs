@@ -43,6 +43,7 @@ const MATRIX: &[(&str, &[&str])] = &[
         ],
     ),
     ("resend-after-ack-lost", &["gmail-send-ack-lost.toml"]),
+    ("archive-is-delete", &["gmail-label-churn-during-sync.toml"]),
     ("broad-scopes", &["broader-scopes-than-declared.toml"]),
     (
         "no-state-check",

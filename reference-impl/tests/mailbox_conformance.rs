@@ -203,13 +203,13 @@ async fn the_sqlite_store_keeps_the_mailbox_contract_and_survives_reopening() {
 
 #[tokio::test]
 async fn the_postgres_store_keeps_the_mailbox_contract() {
-    let Some(pg) = support::postgres::postgres() else {
+    let Some(pg) = throwaway_postgres::for_tests() else {
         return;
     };
-    let store = PostgresMailbox::connect(&pg.url).await.unwrap();
+    let store = PostgresMailbox::connect(pg.url()).await.unwrap();
     let account = format!("alice-{}", std::process::id());
     conformance(&store, &account).await;
     // A second connection sees the same state.
-    let again = PostgresMailbox::connect(&pg.url).await.unwrap();
+    let again = PostgresMailbox::connect(pg.url()).await.unwrap();
     assert_eq!(again.cursor(&account).await.unwrap(), Some(51));
 }

@@ -97,16 +97,16 @@ async fn a_worker_killed_with_sigkill_mid_sync_converges_when_rerun() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_on_one_postgres_never_duplicate_a_sync() {
-    let Some(pg) = support::postgres::postgres() else {
+    let Some(pg) = throwaway_postgres::for_tests() else {
         return;
     };
     let gmail = FakeGmail::with_messages(41, 1500);
     gmail.set_latency(Duration::from_millis(1));
     let base = gmail.serve().await;
-    let store = PostgresMailbox::connect(&pg.url).await.unwrap();
+    let store = PostgresMailbox::connect(pg.url()).await.unwrap();
 
-    let mut first = worker(&base, "--postgres", &pg.url, "worker-a");
-    let mut second = worker(&base, "--postgres", &pg.url, "worker-b");
+    let mut first = worker(&base, "--postgres", pg.url(), "worker-a");
+    let mut second = worker(&base, "--postgres", pg.url(), "worker-b");
     wait_for_requests(&gmail, 200).await;
     gmail.delete_message(&gmail.message_ids()[7]);
     gmail.add_message(&["INBOX"]);
@@ -118,7 +118,7 @@ async fn two_worker_processes_on_one_postgres_never_duplicate_a_sync() {
         "exactly one worker ran the full sync"
     );
 
-    run_to_completion(&base, "--postgres", &pg.url).await;
+    run_to_completion(&base, "--postgres", pg.url()).await;
     assert_mailbox_equal(&store, &gmail).await;
 }
 

@@ -6,6 +6,7 @@
 //! protocol of docs/PROTOCOL.md; `choice.rs` parses `--broker` into a
 //! factory.
 
+mod archive_is_delete;
 mod choice;
 mod flaky_mailbox;
 mod process;
@@ -14,15 +15,18 @@ mod reference;
 mod reference_email;
 mod scratch_sqlite;
 mod store_faults;
+mod store_keys;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub(crate) use scratch_sqlite::{SCRATCH_SQLITE, ScratchSqlite};
 pub use store_faults::{StoreFault, StoreWrite};
+pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind, RunShared,

@@ -2,12 +2,12 @@ use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, SCRATCH_SQLITE, ScratchSqlite, StoreFault, StoreWrite,
+    FailureKind, StoreFault, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{
     AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind, Keyring,
-    MemoryStore, RefreshToken, SqliteStore, TokenBroker, TokenStore,
+    MemoryStore, RefreshToken, StoreSpec, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -40,65 +40,53 @@ pub(crate) async fn build_reference(
 ) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
     // One store per instance (or one per run when shared), kept across
     // restarts: a restart loses what was in memory and keeps what was
-    // committed.
-    let (name, store, writes) = match env.store.as_str() {
-        // One store for the whole fleet: instances see each other's grants.
-        "shared-memory" => {
-            let shared = env
-                .shared
-                .get_or_create("reference.memory-store", || SharedStore {
-                    store: Arc::new(MemoryStore::new()),
-                    writes: Arc::default(),
-                })
-                .ok_or_else(|| {
-                    BrokerFailure::new(FailureKind::Other, "shared store has another type")
-                })?;
-            (
+    // committed. Only memory stores have fault knobs (`faults`).
+    let (name, store, faults, writes): (String, Arc<dyn TokenStore>, _, _) =
+        match env.store.as_str() {
+            // One store for the whole fleet: instances see each other's grants.
+            "shared-memory" => {
+                let shared = env
+                    .shared
+                    .get_or_create("reference.memory-store", || SharedStore {
+                        store: Arc::new(MemoryStore::new()),
+                        writes: Arc::default(),
+                    })
+                    .ok_or_else(|| {
+                        BrokerFailure::new(FailureKind::Other, "shared store has another type")
+                    })?;
+                (
+                    "shared".to_owned(),
+                    shared.store.clone(),
+                    Some(shared.store.clone()),
+                    shared.writes.clone(),
+                )
+            }
+            "memory" => {
+                let memory = Arc::new(MemoryStore::new());
+                (
+                    format!("instance-{}", env.instance),
+                    memory.clone(),
+                    Some(memory),
+                    Arc::default(),
+                )
+            }
+            // A durable store the run provisioned (`sqlite:PATH`, `postgres://`):
+            // each instance opens its own connection, as processes would.
+            other => (
                 "shared".to_owned(),
-                Store::Memory(shared.store.clone()),
-                shared.writes.clone(),
-            )
-        }
-        // A real SQLite file for the run (kept across restarts, shared by
-        // the fleet); its faults cannot be injected.
-        SCRATCH_SQLITE => {
-            let scratch = ScratchSqlite::for_run(&env.shared)?;
-            let keyring = Keyring::parse(scratch.keys())
-                .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?;
-            let sqlite = SqliteStore::open(scratch.path(), keyring)
-                .await
-                .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))?;
-            let writes = env
-                .shared
-                .get_or_create("reference.sqlite-writes", Mutex::default)
-                .ok_or_else(|| {
-                    BrokerFailure::new(FailureKind::Other, "shared writes have another type")
-                })?;
-            ("sqlite".to_owned(), Store::Sqlite(Arc::new(sqlite)), writes)
-        }
-        "memory" => (
-            format!("instance-{}", env.instance),
-            Store::Memory(Arc::new(MemoryStore::new())),
-            Arc::default(),
-        ),
-        other => {
-            return Err(BrokerFailure::new(
-                FailureKind::Unsupported,
-                format!(
-                    "store kind `{other}` is not supported in-process; use `memory`, `shared-memory` or `sqlite`"
-                ),
-            ));
-        }
-    };
-    let backing: Arc<dyn TokenStore> = match &store {
-        Store::Memory(memory) => memory.clone(),
-        Store::Sqlite(sqlite) => sqlite.clone(),
-    };
-    let faults = match store {
-        Store::Memory(memory) => Some(memory),
-        Store::Sqlite(_) => None,
-    };
-    build_reference_over(env, name, faults, backing, writes).await
+                open_durable(&env, other).await?,
+                None,
+                env.shared
+                    .get_or_create(
+                        "reference.durable-writes",
+                        Mutex::<Vec<StoreWrite>>::default,
+                    )
+                    .ok_or_else(|| {
+                        BrokerFailure::new(FailureKind::Other, "shared writes have another type")
+                    })?,
+            ),
+        };
+    build_reference_over(env, name, faults, store, writes).await
 }
 
 /// Builds one reference instance over `backing` (recorded as `name` in
@@ -111,7 +99,6 @@ pub(crate) async fn build_reference_over(
     backing: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
 ) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
-    let store = faults;
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
         backing,
@@ -127,11 +114,33 @@ pub(crate) async fn build_reference_over(
     Ok(Arc::new(ReferenceInstance {
         email: ReferenceEmail::new(&env, EmailFlaws::default()),
         env,
-        store,
+        faults,
         recording,
         writes,
         broker: Mutex::new(broker),
     }))
+}
+
+/// Opens the durable store `spec` with the run's keyring (all instances
+/// share it, so each reads what the others sealed).
+async fn open_durable(env: &BrokerEnv, spec: &str) -> Result<Arc<dyn TokenStore>, BrokerFailure> {
+    let unsupported = || {
+        BrokerFailure::new(
+            FailureKind::Unsupported,
+            format!(
+                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite` or `postgres`"
+            ),
+        )
+    };
+    let spec: StoreSpec = spec.parse().map_err(|_| unsupported())?;
+    let keyring = match super::RunStoreKeys::of(&env.shared) {
+        Some(keys) => Keyring::parse(keys.0.expose_secret())
+            .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?,
+        None => Keyring::generate("instance"),
+    };
+    spec.open(keyring)
+        .await
+        .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))
 }
 
 fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroker, BrokerFailure> {
@@ -152,20 +161,13 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))
 }
 
-/// Which store `build_reference` opened: memory (faults injectable) or
-/// SQLite.
-enum Store {
-    Memory(Arc<MemoryStore>),
-    Sqlite(Arc<SqliteStore>),
-}
-
 /// One in-process reference broker and its store.
 #[derive(Debug)]
 struct ReferenceInstance {
     email: ReferenceEmail,
     env: BrokerEnv,
-    /// The memory store faults go to (`None`: no `store_faults`).
-    store: Option<Arc<MemoryStore>>,
+    /// The memory store's fault knobs (durable stores have none).
+    faults: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
@@ -189,7 +191,7 @@ impl BrokerUnderTest for ReferenceInstance {
             restart: true,
             authorization: true,
             gmail: true,
-            store_faults: self.store.is_some(),
+            store_faults: self.faults.is_some(),
             mail_hooks: true,
         }
     }
@@ -268,10 +270,10 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        let Some(store) = &self.store else {
+        let Some(store) = &self.faults else {
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
-                "faults are injected into the memory store only",
+                "only memory stores can be faulted in-process",
             ));
         };
         match fault {

@@ -32,6 +32,9 @@ pub(crate) struct EmailFlaws {
     /// After an ambiguous send failure, forget the attempt and send again
     /// without looking in Sent (breaks `no_duplicate_email`).
     pub resend_blindly: bool,
+    /// Read "INBOX removed" in history as a deletion (breaks
+    /// `no_lost_email` when mail is archived).
+    pub archive_is_delete: bool,
 }
 
 /// One instance's mailbox store and the settings to build engines over it.
@@ -58,13 +61,16 @@ impl ReferenceEmail {
             .trim_end_matches('/')
             .trim_end_matches("/gmail/v1")
             .to_owned();
-        let transport: Arc<dyn HttpTransport> = if flaws.drop_last_page {
+        let mut transport: Arc<dyn HttpTransport> = if flaws.drop_last_page {
             Arc::new(DropLastPage {
                 inner: env.transport.clone(),
             })
         } else {
             env.transport.clone()
         };
+        if flaws.archive_is_delete {
+            transport = Arc::new(super::archive_is_delete::ArchiveIsDelete { inner: transport });
+        }
         Self {
             gmail_origin: origin,
             clock: env.clock.clone(),

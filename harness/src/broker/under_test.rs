@@ -268,6 +268,17 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
     fn store_writes(&self) -> Vec<super::StoreWrite> {
         Vec::new()
     }
+    /// Sets the broker's own wall clock to true time plus `offset_ms`
+    /// (positive: ahead), as `skew_clock` and `jump_clock` steps do.
+    /// In-process brokers read the run's `SimClock` and need nothing here
+    /// (default: `Unsupported`); process brokers run under libfaketime.
+    fn set_clock_offset(&self, offset_ms: i64) -> Result<(), BrokerFailure> {
+        let _ = offset_ms;
+        Err(BrokerFailure::new(
+            FailureKind::Unsupported,
+            "this broker reads the harness's clock",
+        ))
+    }
 }
 
 fn unsupported(capability: &str) -> BrokerFailure {
@@ -348,6 +359,23 @@ impl RunShared {
             .or_insert_with(|| Arc::new(create()))
             .clone();
         object.downcast::<T>().ok()
+    }
+
+    /// The object named `name` if one of type `T` exists.
+    ///
+    /// ```
+    /// use harness::broker::RunShared;
+    /// let shared = RunShared::default();
+    /// assert!(shared.get::<u32>("k").is_none());
+    /// shared.get_or_create("k", || 7u32);
+    /// assert_eq!(shared.get::<u32>("k").as_deref(), Some(&7));
+    /// ```
+    pub fn get<T: Send + Sync + 'static>(&self, name: &str) -> Option<Arc<T>> {
+        let objects = self
+            .objects
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        objects.get(name)?.clone().downcast::<T>().ok()
     }
 }
 

@@ -63,10 +63,23 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
     let account = &settled.account;
     let after: BTreeSet<&str> = settled.stored_after.iter().map(String::as_str).collect();
     let at_provider: BTreeSet<&str> = settled.at_provider.iter().map(String::as_str).collect();
+    let stored_earlier: BTreeSet<&str> = run
+        .email
+        .snapshots
+        .iter()
+        .filter(|s| &s.account == account)
+        .flat_map(|s| s.ids.iter())
+        .chain(settled.stored_before.iter())
+        .map(String::as_str)
+        .collect();
     let mut found = Vec::new();
     match settled.final_sync {
         Ok(()) => {
-            for id in at_provider.difference(&after) {
+            // Ids stored earlier and gone now are reported below, as such.
+            for id in at_provider
+                .difference(&after)
+                .filter(|id| !stored_earlier.contains(*id))
+            {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
@@ -86,16 +99,7 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
             entries: Vec::new(),
         }),
     }
-    let stored_earlier: BTreeSet<&str> = run
-        .email
-        .snapshots
-        .iter()
-        .filter(|s| &s.account == account)
-        .flat_map(|s| s.ids.iter())
-        .chain(settled.stored_before.iter())
-        .map(String::as_str)
-        .collect();
-    for id in stored_earlier {
+    for &id in &stored_earlier {
         if at_provider.contains(id) && !after.contains(id) {
             found.push(Violation {
                 invariant: NAME,

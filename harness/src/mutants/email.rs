@@ -12,7 +12,8 @@ use reference_impl::{AccessToken, TokenSource, TokenSourceError};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
-/// `mutant:sync-drops-last-page` or `mutant:resend-after-ack-lost`.
+/// `mutant:sync-drops-last-page`, `mutant:resend-after-ack-lost` or
+/// `mutant:archive-is-delete`.
 #[derive(Debug, Clone)]
 pub struct EmailMutant {
     name: &'static str,
@@ -34,6 +35,13 @@ impl EmailMutant {
                 "resend-after-ack-lost",
                 EmailFlaws {
                     resend_blindly: true,
+                    ..EmailFlaws::default()
+                },
+            ),
+            "archive-is-delete" => (
+                "archive-is-delete",
+                EmailFlaws {
+                    archive_is_delete: true,
                     ..EmailFlaws::default()
                 },
             ),

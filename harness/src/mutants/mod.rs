@@ -48,6 +48,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_lost_email: ignores the messages on the last page of every paginated list",
     ),
     (
+        "archive-is-delete",
+        "no_lost_email: reads INBOX removed (archiving) in Gmail's history as a deletion",
+    ),
+    (
         "resend-after-ack-lost",
         "no_duplicate_email: after a lost acknowledgement sends again without looking in Sent",
     ),
@@ -115,7 +119,7 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
             durable_grants: false,
             ..correct
         },
-        "sync-drops-last-page" | "resend-after-ack-lost" => {
+        "sync-drops-last-page" | "resend-after-ack-lost" | "archive-is-delete" => {
             return EmailMutant::named(name).map(|m| Arc::new(m) as Arc<dyn BrokerFactory>);
         }
         "stale-overwrite" => NaiveKnobs {

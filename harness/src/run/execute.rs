@@ -1,8 +1,8 @@
 use super::logs::LogCapture;
 use super::play::play;
-use super::world::build_world;
+use super::world::{World, build_world};
 use super::{RunOutcome, RunRecord, Verdict};
-use crate::broker::{BrokerChoice, Capabilities};
+use crate::broker::{BrokerChoice, BrokerFailure, Capabilities, RunShared};
 use crate::checkers::{Violation, checkers_for};
 use crate::errors::RunError;
 use crate::scenario::{Action, Mode, Scenario};
@@ -52,6 +52,16 @@ pub fn run_scenario(
             "sim scenarios run in-process brokers only; process brokers run `mode = \"real\"` scenarios".to_owned(),
         );
     }
+    if !broker.factory().in_process()
+        && let Some(missing) = super::requirements::missing_for_process(scenario)
+    {
+        if !super::requirements::required_by_ci() {
+            return skip(missing);
+        }
+        return Ok(unmet_under_ci(
+            path, scenario, broker, seed, missing, started,
+        ));
+    }
     let runtime = match scenario.mode {
         Mode::Sim => tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -69,35 +79,42 @@ pub fn run_scenario(
     };
     let played = tracing::subscriber::with_default(logs.subscriber(), || {
         runtime.block_on(async {
-            let (world, built) = build_world(scenario, broker, seed, SimTime::new(epoch)).await;
-            if let Err(failure) = built {
-                for instance in &world.instances {
-                    instance.broker.shutdown().await;
-                }
-                return Err(Err(failure));
+            // `store = "postgres"` / `"sqlite"`: one store for the run's fleet.
+            let shared = RunShared::default();
+            let run_store = match super::run_store::provision_for(scenario, seed, &shared).await {
+                Ok(run_store) => run_store,
+                Err(unmet) => return Err(Stopped::Unmet(unmet)),
+            };
+            let store_spec = run_store.as_ref().map(|store| store.spec.clone());
+            let (world, built) = build_world(
+                scenario,
+                broker,
+                seed,
+                SimTime::new(epoch),
+                shared,
+                store_spec,
+            )
+            .await;
+            let played = play_built(&world, built, scenario, seed).await;
+            if let Some(run_store) = run_store {
+                run_store.cleanup().await;
             }
-            let needed = needed_capabilities(scenario);
-            let missing: Vec<&str> = world
-                .instances
-                .first()
-                .map(|i| i.broker.capabilities().missing(&needed))
-                .unwrap_or_default();
-            if !missing.is_empty() {
-                for instance in &world.instances {
-                    instance.broker.shutdown().await;
-                }
-                return Err(Ok(missing.join(", ")));
-            }
-            Ok(play(&world, scenario, seed).await)
+            played
         })
     });
     drop(runtime);
     let mut record = match played {
         Ok(record) => record,
-        Err(Ok(missing)) => {
+        Err(Stopped::MissingCapabilities(missing)) => {
             return skip(format!("the broker lacks capabilities: {missing}"));
         }
-        Err(Err(failure)) => {
+        Err(Stopped::Unmet(unmet)) if !super::requirements::required_by_ci() => {
+            return skip(unmet);
+        }
+        Err(Stopped::Unmet(unmet)) => {
+            return Ok(unmet_under_ci(path, scenario, broker, seed, unmet, started));
+        }
+        Err(Stopped::BrokerFailed(failure)) => {
             let violation = Violation {
                 invariant: "broker_responsive",
                 message: format!("the broker could not be started: {failure}"),
@@ -129,6 +146,78 @@ pub fn run_scenario(
     result.checked = checkers.iter().map(|c| c.name()).collect();
     result.wall_time = started.elapsed();
     Ok((result, record))
+}
+
+/// Why a run stopped before its timeline.
+enum Stopped {
+    /// The broker lacks these capabilities (not applicable).
+    MissingCapabilities(String),
+    /// The machine lacks something the scenario needs (not applicable, or
+    /// a failure under `CI=true`).
+    Unmet(String),
+    /// The broker could not be started.
+    BrokerFailed(BrokerFailure),
+}
+
+/// Plays a built world, or says why it cannot be played.
+async fn play_built(
+    world: &World,
+    built: Result<(), BrokerFailure>,
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<RunRecord, Stopped> {
+    let shutdown = || async {
+        for instance in &world.instances {
+            instance.broker.shutdown().await;
+        }
+    };
+    if let Err(failure) = built {
+        shutdown().await;
+        return Err(Stopped::BrokerFailed(failure));
+    }
+    let needed = needed_capabilities(scenario);
+    let missing: Vec<&str> = world
+        .instances
+        .first()
+        .map(|i| i.broker.capabilities().missing(&needed))
+        .unwrap_or_default();
+    if !missing.is_empty() {
+        shutdown().await;
+        return Err(Stopped::MissingCapabilities(missing.join(", ")));
+    }
+    Ok(play(world, scenario, seed).await)
+}
+
+/// Under `CI=true` a missing requirement fails the scenario instead of
+/// skipping it (shared/DESIGN.md §8).
+fn unmet_under_ci(
+    path: &Path,
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: u64,
+    missing: String,
+    started: Instant,
+) -> (RunOutcome, RunRecord) {
+    let violation = Violation {
+        invariant: "environment",
+        message: format!("CI=true and this machine cannot run the scenario: {missing}"),
+        entries: Vec::new(),
+    };
+    let failed = outcome(
+        path,
+        scenario,
+        broker,
+        seed,
+        &RunRecord::default(),
+        vec![violation],
+    );
+    (
+        RunOutcome {
+            wall_time: started.elapsed(),
+            ..failed
+        },
+        RunRecord::default(),
+    )
 }
 
 /// The capabilities a scenario needs from the broker.

@@ -16,6 +16,8 @@ mod mail_scopes;
 mod outcome;
 mod play;
 mod record;
+mod requirements;
+mod run_store;
 mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};

@@ -152,6 +152,28 @@ impl Player<'_> {
         }
     }
 
+    /// Hands the new offsets of the moved broker clocks to brokers that keep
+    /// their own clock (processes under libfaketime); in-process brokers
+    /// read their `SimClock` and answer `Unsupported`.
+    fn push_clock_offsets(&self, owner: ClockOwner, only: u32) {
+        for (index, instance) in (0u32..).zip(&self.world.instances) {
+            let moved = match owner {
+                ClockOwner::Provider => false,
+                ClockOwner::Broker => index == only,
+                ClockOwner::All => true,
+            };
+            if !moved {
+                continue;
+            }
+            match instance.broker.set_clock_offset(instance.clock.offset_ms()) {
+                Err(failure) if failure.kind != FailureKind::Unsupported => {
+                    lock(&self.sink.failures).push(format!("clock of instance {index}: {failure}"));
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn apply(&mut self, action: Action) {
         match action {
             Action::TokenRequests(requests) => {
@@ -183,6 +205,7 @@ impl Player<'_> {
                 for clock in self.clocks_of(skew.of, skew.instance) {
                     clock.skew(skew.by, skew.ahead);
                 }
+                self.push_clock_offsets(skew.of, skew.instance);
                 let direction = if skew.ahead { "ahead" } else { "behind" };
                 self.event(
                     "skew_clock",
@@ -198,6 +221,7 @@ impl Player<'_> {
                 for clock in self.clocks_of(jump.of, jump.instance) {
                     clock.jump(jump.by, jump.forward);
                 }
+                self.push_clock_offsets(jump.of, jump.instance);
                 let direction = if jump.forward { "forward" } else { "back" };
                 self.event(
                     "jump_clock",
@@ -270,6 +294,7 @@ impl Player<'_> {
             Action::Send(step) => self.send_step(step),
             Action::MailboxAdd(change) => self.mailbox_add(change),
             Action::MailboxDelete(change) => self.mailbox_delete(change),
+            Action::MailboxRelabel(change) => self.mailbox_relabel(change),
             Action::ExpireHistory { account } => self.expire_history(account),
             Action::CrashSync(step) => self.crash_sync_step(step),
             Action::GmailFault(step) => self.mount_gmail_fault(&step),

@@ -55,6 +55,8 @@ pub(super) async fn build_world(
     broker: &BrokerChoice,
     seed: u64,
     time: SimTime,
+    shared: crate::broker::RunShared,
+    store_spec: Option<String>,
 ) -> (World, Result<(), BrokerFailure>) {
     let provider_clock = time.clock();
     let mut builder = MockProvider::builder()
@@ -78,7 +80,15 @@ pub(super) async fn build_world(
             .keep();
     }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
-    let shared = crate::broker::RunShared::default();
+    if super::requirements::moves_broker_clocks(scenario)
+        && let Some(libfaketime) = crate::broker::libfaketime()
+    {
+        // Process instances then run under libfaketime (in-process ones
+        // read their SimClock and ignore it).
+        shared.get_or_create(crate::broker::BROKER_CLOCK_CONTROL, || {
+            crate::broker::BrokerClockControl { libfaketime }
+        });
+    }
     let mut world = World {
         time,
         provider_clock,
@@ -102,6 +112,10 @@ pub(super) async fn build_world(
             })
         });
         env.shared = shared.clone();
+        if let Some(spec) = &store_spec {
+            // The store the run provisioned (`run_store.rs`).
+            env.store.clone_from(spec);
+        }
         let env = env.with_mail_scopes(scenario);
         match broker.factory().build(env).await {
             Ok(built) => world.instances.push(Instance {

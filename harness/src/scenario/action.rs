@@ -46,6 +46,9 @@ pub enum Action {
     MailboxAdd(super::email_action::MailboxChange),
     /// `count` inbox messages are deleted at the mock.
     MailboxDelete(super::email_action::MailboxChange),
+    /// Labels change on `count` messages at the mock (read, starred,
+    /// archived).
+    MailboxRelabel(super::email_action::MailboxRelabel),
     /// The mock forgets the account's history: the next partial sync gets
     /// 404 and must fall back to a full resync.
     ExpireHistory {

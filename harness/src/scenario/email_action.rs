@@ -43,6 +43,25 @@ pub struct MailboxChange {
     pub count: u32,
 }
 
+/// Parameters of `mailbox_relabel`: the user reads, stars or archives mail
+/// (labels change at the mock's Gmail; history records `labelsAdded` /
+/// `labelsRemoved`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxRelabel {
+    /// The account.
+    pub account: String,
+    /// How many seeded-random messages (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Labels put on each (e.g. `STARRED`).
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Labels taken off each (e.g. `UNREAD` to read it, `INBOX` to archive).
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
 /// Parameters of `crash_sync`: a sync that dies mid-way, as from `kill -9`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

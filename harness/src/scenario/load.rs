@@ -98,6 +98,18 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
     if scenario.broker.instances == 0 {
         return Err(invalid(0, "broker.instances", "must be at least 1".into()));
     }
+    if matches!(scenario.broker.store.as_str(), "postgres" | "sqlite") && scenario.mode == Mode::Sim
+    {
+        // A database runs on wall time; paused sim time would time it out.
+        return Err(invalid(
+            0,
+            "broker.store",
+            format!(
+                "`{}` needs `mode = \"real\"`; sim fleets share `shared-memory`",
+                scenario.broker.store
+            ),
+        ));
+    }
     for spanned in &scenario.timeline {
         let offset = spanned.span().start;
         let step = spanned.get_ref();
@@ -157,7 +169,7 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         } else {
             Err((
                 field.to_owned(),
-                "clock steps and pauses need `mode = \"sim\"` (real-mode processes keep the system clock)".to_owned(),
+                "pauses need `mode = \"sim\"` (a real-mode process cannot be frozen)".to_owned(),
             ))
         }
     };
@@ -198,14 +210,9 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
                 _ => Ok(()),
             }
         }
-        Action::SkewClock(skew) => {
-            sim_only("skew_clock")?;
-            known_instance("skew_clock.instance", skew.instance)
-        }
-        Action::JumpClock(jump) => {
-            sim_only("jump_clock")?;
-            known_instance("jump_clock.instance", jump.instance)
-        }
+        // Real mode too: process brokers' clocks move through libfaketime.
+        Action::SkewClock(skew) => known_instance("skew_clock.instance", skew.instance),
+        Action::JumpClock(jump) => known_instance("jump_clock.instance", jump.instance),
         Action::Pause(pause) => {
             sim_only("pause")?;
             known_instance("pause.instance", pause.instance)
@@ -225,6 +232,7 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
         }
         Action::MailboxAdd(change) => known_account("mailbox_add.account", &change.account),
         Action::MailboxDelete(change) => known_account("mailbox_delete.account", &change.account),
+        Action::MailboxRelabel(change) => known_account("mailbox_relabel.account", &change.account),
         Action::ExpireHistory { account } => known_account("expire_history.account", account),
         Action::CrashSync(crash) => {
             known_account("crash_sync.account", &crash.account)?;

@@ -23,7 +23,8 @@ pub use action::{
 };
 pub use email_action::MailStoreFault;
 pub use email_action::{
-    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, SendStep, SyncStep,
+    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
+    SendStep, SyncStep,
 };
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{

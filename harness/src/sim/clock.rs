@@ -93,6 +93,11 @@ impl SimClock {
             .store(if ahead { ms } else { -ms }, Ordering::Relaxed);
     }
 
+    /// The current offset from true time in milliseconds (positive: ahead).
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+
     /// Moves the clock by `by` (forward when `forward`), on top of any skew.
     pub fn jump(&self, by: Duration, forward: bool) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);

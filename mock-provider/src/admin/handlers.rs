@@ -130,6 +130,34 @@ pub(crate) async fn delete_message(
     }
 }
 
+/// Body of `POST .../messages/{id}/labels`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Relabel {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+pub(crate) async fn relabel_message(
+    State(p): Admin,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Answer {
+    known_account(&p, &account)?;
+    let relabel: Relabel = parse_json(&body)?;
+    let add: Vec<&str> = relabel.add.iter().map(String::as_str).collect();
+    let remove: Vec<&str> = relabel.remove.iter().map(String::as_str).collect();
+    match p.relabel_message(&account, &id, &add, &remove) {
+        Some(labels) => Ok(Json(json!({"id": id, "label_ids": labels}))),
+        None => Err(AdminError::NotFound {
+            what: "message",
+            id,
+        }),
+    }
+}
+
 pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answer {
     let query: JournalQuery =
         serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| {

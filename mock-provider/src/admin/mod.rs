@@ -45,6 +45,10 @@ pub(crate) fn routes(provider: MockProvider) -> Router {
             "/__admin/mailboxes/{account}/messages/{id}",
             delete(handlers::delete_message),
         )
+        .route(
+            "/__admin/mailboxes/{account}/messages/{id}/labels",
+            post(handlers::relabel_message),
+        )
         .route("/__admin/journal", get(handlers::journal))
         .route("/__admin/secrets", get(handlers::secrets))
         .route("/__admin/{*rest}", get(handlers::unknown))

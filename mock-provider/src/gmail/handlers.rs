@@ -277,14 +277,14 @@ pub(crate) async fn history(
                 .take(max)
                 .map(|r| {
                     let message = r.change.message();
-                    let key = match r.change.history_type() {
-                        "messageAdded" => "messagesAdded",
-                        _ => "messagesDeleted",
-                    };
+                    let mut change = json!({"message": {"id": message.id, "threadId": message.thread_id, "labelIds": message.label_ids}});
+                    if !r.change.labels().is_empty() {
+                        change["labelIds"] = json!(r.change.labels());
+                    }
                     json!({
                         "id": r.id.to_string(),
                         "messages": [message.reference()],
-                        key: [{"message": {"id": message.id, "threadId": message.thread_id, "labelIds": message.label_ids}}],
+                        r.change.history_key(): [change],
                     })
                 })
                 .collect();

@@ -20,19 +20,48 @@ pub(crate) struct HistoryRecord {
 pub(crate) enum Change {
     Added(StoredMessage),
     Deleted(StoredMessage),
+    /// Labels put on a message (the message as it was after the change).
+    LabelsAdded(StoredMessage, Vec<String>),
+    /// Labels taken off a message (the message as it was after the change).
+    LabelsRemoved(StoredMessage, Vec<String>),
 }
 
 impl Change {
+    /// The `historyTypes` value that selects this change.
     pub fn history_type(&self) -> &'static str {
         match self {
             Self::Added(_) => "messageAdded",
             Self::Deleted(_) => "messageDeleted",
+            Self::LabelsAdded(..) => "labelAdded",
+            Self::LabelsRemoved(..) => "labelRemoved",
+        }
+    }
+
+    /// The key of the change's list in a History resource.
+    pub fn history_key(&self) -> &'static str {
+        match self {
+            Self::Added(_) => "messagesAdded",
+            Self::Deleted(_) => "messagesDeleted",
+            Self::LabelsAdded(..) => "labelsAdded",
+            Self::LabelsRemoved(..) => "labelsRemoved",
         }
     }
 
     pub fn message(&self) -> &StoredMessage {
         match self {
-            Self::Added(m) | Self::Deleted(m) => m,
+            Self::Added(m)
+            | Self::Deleted(m)
+            | Self::LabelsAdded(m, _)
+            | Self::LabelsRemoved(m, _) => m,
+        }
+    }
+
+    /// The labels a label change concerns (empty for additions and
+    /// deletions).
+    pub fn labels(&self) -> &[String] {
+        match self {
+            Self::LabelsAdded(_, labels) | Self::LabelsRemoved(_, labels) => labels,
+            Self::Added(_) | Self::Deleted(_) => &[],
         }
     }
 }
@@ -179,6 +208,52 @@ impl Mailbox {
             change: Change::Deleted(message),
         });
         true
+    }
+
+    /// Puts `add` on and takes `remove` off message `id`, recording a
+    /// `labelAdded` and a `labelRemoved` change for the labels that really
+    /// changed (Gmail records nothing for a no-op). `None` if absent;
+    /// otherwise the labels the message now has.
+    pub fn relabel(
+        &mut self,
+        id: &str,
+        add: &[String],
+        remove: &[String],
+        at: SystemTime,
+    ) -> Option<Vec<String>> {
+        let mut labels = self.messages.get(id)?.label_ids.clone();
+        let added: Vec<String> = add
+            .iter()
+            .filter(|l| !labels.contains(l) && !remove.contains(l))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = remove
+            .iter()
+            .filter(|l| labels.contains(l))
+            .cloned()
+            .collect();
+        labels.extend(added.iter().cloned());
+        labels.retain(|l| !removed.contains(l));
+        for (changed, is_addition) in [(added, true), (removed, false)] {
+            if changed.is_empty() {
+                continue;
+            }
+            let history_id = self.next_history_id();
+            let message = self.messages.get_mut(id)?;
+            message.label_ids.clone_from(&labels);
+            message.history_id = history_id;
+            let snapshot = message.clone();
+            self.history.push(HistoryRecord {
+                id: history_id,
+                at,
+                change: if is_addition {
+                    Change::LabelsAdded(snapshot, changed)
+                } else {
+                    Change::LabelsRemoved(snapshot, changed)
+                },
+            });
+        }
+        Some(labels)
     }
 
     /// Moves the expiry floor past records older than `retention`.

@@ -135,6 +135,21 @@ impl GmailStore {
             .is_some_and(|m| m.delete(id, now))
     }
 
+    pub fn relabel(
+        &self,
+        account: &str,
+        id: &str,
+        add: &[String],
+        remove: &[String],
+        now: SystemTime,
+    ) -> Option<Vec<String>> {
+        let mut inner = self.lock();
+        inner
+            .mailboxes
+            .get_mut(account)?
+            .relabel(id, add, remove, now)
+    }
+
     pub fn forget_history(&self, account: &str) -> bool {
         let mut inner = self.lock();
         inner

@@ -30,6 +30,31 @@ impl MockProvider {
         self.shared().gmail.delete(account, id, now)
     }
 
+    /// Puts `add` on and takes `remove` off message `id` of `account` (as
+    /// the user starring, reading or archiving it), recorded in history as
+    /// `labelAdded` / `labelRemoved`. The message's labels afterwards;
+    /// `None` when the account or message is unknown.
+    ///
+    /// ```
+    /// let provider = mock_provider::MockProvider::builder().mailbox_size(1).build();
+    /// let id = provider.mailbox("alice@example.com")[0].id.clone();
+    /// let labels = provider.relabel_message("alice@example.com", &id, &["STARRED"], &["INBOX"]).unwrap();
+    /// assert!(labels.contains(&"STARRED".to_owned()) && !labels.contains(&"INBOX".to_owned()));
+    /// ```
+    pub fn relabel_message(
+        &self,
+        account: &str,
+        id: &str,
+        add: &[&str],
+        remove: &[&str],
+    ) -> Option<Vec<String>> {
+        let now = self.shared().state.clock.now();
+        let owned = |labels: &[&str]| labels.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
+        self.shared()
+            .gmail
+            .relabel(account, id, &owned(add), &owned(remove), now)
+    }
+
     /// Expires all of `account`'s history now: any stored `startHistoryId`
     /// gets Google's 404, forcing a full sync. False for an unknown account.
     pub fn expire_history(&self, account: &str) -> bool {

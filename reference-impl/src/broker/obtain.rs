@@ -139,8 +139,11 @@ impl Inner {
         }
         let mut adopted = None;
         if let (Some(access_token), Some(expires_at)) = (&stored.access_token, stored.expires_at) {
-            let refresh_at = self.refresh_at(account, state.generation, None, expires_at);
             let now = self.clock.now();
+            // The record does not say when the token was obtained; half of
+            // what is left is the floor, so a short-lived token another
+            // process just stored is served, not refreshed again at once.
+            let refresh_at = self.refresh_at(account, state.generation, Some(now), expires_at);
             if now < refresh_at {
                 slot.cached.store(Some(Arc::new(CachedToken {
                     access_token: access_token.clone(),

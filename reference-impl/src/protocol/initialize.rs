@@ -50,20 +50,27 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         .map_err(|error| RpcError::failed("storage", error.to_string()))?;
     let transport = Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT));
     let seed = params.seed ^ params.instance;
-    let provider = params.provider;
-    // An empty URL is an absent one (adapters fill every field).
-    let given = |url: Option<String>| url.filter(|url| !url.trim().is_empty());
+    let mut provider = params.provider;
+    // An empty URL means "not offered", like a missing one.
+    for url in [
+        &mut provider.auth_url,
+        &mut provider.redirect_url,
+        &mut provider.revoke_url,
+        &mut provider.gmail_base,
+    ] {
+        if url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            *url = None;
+        }
+    }
     let mut config = BrokerConfig::new(provider.token_url, params.client.id, params.client.secret)
         .with_scopes(params.scopes)
         .with_seed(seed);
     let mut capabilities = vec!["access_token", "status"];
-    if let (Some(auth_url), Some(redirect_url)) =
-        (given(provider.auth_url), given(provider.redirect_url))
-    {
+    if let (Some(auth_url), Some(redirect_url)) = (provider.auth_url, provider.redirect_url) {
         config = config.with_authorization(auth_url, redirect_url);
         capabilities.push("authorization");
     }
-    if let Some(revoke_url) = given(provider.revoke_url) {
+    if let Some(revoke_url) = provider.revoke_url {
         config = config.with_revoke_url(revoke_url);
     }
     let broker = TokenBroker::new(
@@ -73,7 +80,7 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         store.clone(),
     )
     .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?;
-    let mail = match given(provider.gmail_base) {
+    let mail = match provider.gmail_base {
         Some(gmail_base) => {
             capabilities.push("gmail");
             Some(Mail::open(&spec, gmail_base, transport, params.instance, seed).await?)

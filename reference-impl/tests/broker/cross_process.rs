@@ -119,3 +119,27 @@ async fn a_lease_held_by_a_silent_process_ends_in_a_transient_error_not_a_hang()
     );
     assert_eq!(transport.count(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_short_lived_token_another_process_stored_is_adopted_not_refreshed_again() {
+    // A 4-second token: the 5-minute refresh buffer alone would call it due
+    // at once; half of what is left is the floor for an adopted token.
+    let store = Arc::new(LeasingStore::default());
+    let transport = ScriptedTransport::new(Duration::from_millis(50), |_| {
+        crate::support::json_response(
+            200,
+            serde_json::json!({"access_token": "ya29.short-lived", "expires_in": 4, "token_type": "Bearer"}),
+        )
+    });
+    let (a, b) = two_brokers(store, transport.clone()).await;
+    a.access_token("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let from_b = b.access_token("alice").await.unwrap();
+    assert_eq!(
+        transport.count(),
+        1,
+        "b adopted a's token instead of refreshing"
+    );
+    assert_eq!(from_b.expose_secret(), "ya29.short-lived");
+}

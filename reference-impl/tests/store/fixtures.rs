@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use reference_impl::{FileStore, Keyring, MemoryStore, PostgresStore, SqliteStore, TokenStore};
 use tempfile::TempDir;
 
-use crate::postgres_cluster::database_url;
+use throwaway_postgres::shared_url_for_tests as database_url;
 
 #[async_trait]
 pub trait Fixture: Send + Sync {

@@ -1,5 +1,5 @@
 //! Store tests: one conformance suite (`conformance.rs`, `at_rest.rs`) run against
-//! every store through `fixtures.rs`; PostgreSQL comes from `postgres_cluster.rs`.
+//! every store through `fixtures.rs`; PostgreSQL comes from the `throwaway-postgres` crate.
 //! Store-specific behaviour (memory fault knobs, file-system failures, keyrings)
 //! has its own files.
 
@@ -9,7 +9,6 @@ mod file_failures;
 mod fixtures;
 mod keyring;
 mod memory_faults;
-mod postgres_cluster;
 mod rotate_cli;
 
 /// Generates one `#[tokio::test]` per case in module `$store`; a fixture constructor

@@ -1,8 +1,8 @@
 //! Test-only support for the sync engine, outbox and mailbox tests: an in-memory fake
-//! Gmail (`fake_gmail/`), crash-point hooks, a throwaway PostgreSQL (`postgres.rs`).
+//! Gmail (`fake_gmail/`), crash-point hooks (PostgreSQL comes from the
+//! `throwaway-postgres` crate).
 
 pub mod fake_gmail;
-pub mod postgres;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

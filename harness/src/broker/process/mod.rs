@@ -7,7 +7,11 @@
 //! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top.
 
 mod connection;
+mod faketime;
 mod methods;
+mod spawn_env;
+
+pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 
 use crate::broker::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
@@ -17,6 +21,7 @@ use async_trait::async_trait;
 use connection::{Connection, Transcript};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use spawn_env::SpawnEnv;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -118,8 +123,9 @@ impl BrokerFactory for ProcessBroker {
         let transcript = Transcript::default();
         let (store, scratch) = store_params(&env)?;
         let params = initialize_params(&env, store);
+        let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
         let (connection, capabilities) =
-            start(self, &params, &transcript)
+            start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
                     let stderr = transcript
@@ -143,6 +149,8 @@ impl BrokerFactory for ProcessBroker {
             capabilities,
             connection: Mutex::new(Arc::new(connection)),
             _scratch: scratch,
+            clock,
+            spawn_env,
         }))
     }
 }
@@ -189,9 +197,11 @@ async fn start(
     factory: &ProcessBroker,
     params: &Value,
     transcript: &Transcript,
+    spawn_env: &[(String, String)],
 ) -> Result<(Connection, Capabilities), BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
-    let env = [("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
+    let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
+    env.extend_from_slice(spawn_env);
     let connection = Connection::spawn(&factory.command, &env, transcript)?;
     let result = connection
         .call("initialize", params.clone(), factory.call_timeout)
@@ -225,6 +235,10 @@ struct ProcessInstance {
     connection: Mutex<Arc<Connection>>,
     /// The `sqlite` scratch database, kept until the instance is dropped.
     _scratch: Option<Arc<ScratchSqlite>>,
+    /// The process's wall clock, when the run moves it (libfaketime).
+    clock: Option<faketime::FakeClock>,
+    /// Extra environment for every spawn (libfaketime, the store keyring).
+    spawn_env: SpawnEnv,
 }
 
 impl ProcessInstance {
@@ -284,7 +298,8 @@ impl BrokerUnderTest for ProcessInstance {
         self.connection().kill().await;
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
-        let (connection, _) = start(&self.factory, &params, &self.transcript).await?;
+        let (connection, _) =
+            start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
         *self
             .connection
             .lock()
@@ -304,6 +319,21 @@ impl BrokerUnderTest for ProcessInstance {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
         )
+    }
+
+    fn set_clock_offset(&self, offset_ms: i64) -> Result<(), BrokerFailure> {
+        let Some(clock) = &self.clock else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                MISSING_LIBFAKETIME,
+            ));
+        };
+        clock.set_offset_ms(offset_ms).map_err(|error| {
+            BrokerFailure::new(
+                FailureKind::Other,
+                format!("cannot rewrite the broker's clock file: {error}"),
+            )
+        })
     }
 
     fn problems(&self) -> Vec<String> {

@@ -12,7 +12,7 @@ use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
-    SendStep, SyncStep,
+    MailboxRelabel, SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
@@ -175,6 +175,44 @@ impl Player<'_> {
         self.event(
             "mailbox_delete",
             format!("{deleted} message(s) deleted"),
+            Some(change.account),
+        );
+    }
+
+    /// `mailbox_relabel`: seeded-random messages, any label.
+    pub(super) fn mailbox_relabel(&mut self, change: MailboxRelabel) {
+        self.touch(&change.account);
+        let mut ids: Vec<String> = self
+            .world
+            .provider
+            .mailbox(&change.account)
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let add: Vec<&str> = change.add.iter().map(String::as_str).collect();
+        let remove: Vec<&str> = change.remove.iter().map(String::as_str).collect();
+        let mut relabelled = 0;
+        for _ in 0..change.count {
+            if ids.is_empty() {
+                break;
+            }
+            let id = ids.remove(self.rng.random_range(0..ids.len()));
+            if self
+                .world
+                .provider
+                .relabel_message(&change.account, &id, &add, &remove)
+                .is_some()
+            {
+                relabelled += 1;
+            }
+        }
+        self.event(
+            "mailbox_relabel",
+            format!(
+                "{relabelled} message(s) relabelled (+{} -{})",
+                change.add.join(","),
+                change.remove.join(",")
+            ),
             Some(change.account),
         );
     }

@@ -1,0 +1,174 @@
+//! A durable token store shared by every instance of one real-mode run,
+//! as a fleet of processes shares a database.
+//!
+//! - `store = "postgres"`: a fresh schema (`oauth_chaos_run_<hex>`) in
+//!   `DATABASE_URL`, else in a throwaway cluster started for the run
+//!   (crate `throwaway-postgres`); the URL carries the schema as its
+//!   `search_path`, so runs never see each other's grants.
+//! - `store = "sqlite"`: a database file in a temp dir of the run.
+//!
+//! Every instance gets the resulting store spec as its store kind (process
+//! brokers: `store.kind` in `initialize`) and the same generated keyring
+//! (processes: `OAUTH_CHAOS_STORE_KEYS`), so instances read each other's
+//! sealed records. Everything is removed after the run.
+
+use crate::broker::{RUN_STORE_KEYS, RunShared, RunStoreKeys};
+use crate::scenario::{Mode, Scenario};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use secrecy::SecretString;
+use throwaway_postgres::Postgres;
+
+/// The store kinds the harness provisions itself.
+pub(super) fn provisioned_kind(store: &str) -> bool {
+    matches!(store, "postgres" | "sqlite")
+}
+
+/// The run's store when the scenario asks for one the harness provisions
+/// (real mode only); `Err` says what the machine lacks.
+pub(super) async fn provision_for(
+    scenario: &Scenario,
+    seed: u64,
+    shared: &RunShared,
+) -> Result<Option<RunStore>, String> {
+    if scenario.mode != Mode::Real || !provisioned_kind(&scenario.broker.store) {
+        return Ok(None);
+    }
+    provision(&scenario.broker.store, seed, shared)
+        .await
+        .map(Some)
+}
+
+/// A store provisioned for one run; [`cleanup`](Self::cleanup) removes it.
+/// `Debug` leaves out the spec (a `DATABASE_URL` may carry a password).
+pub(super) struct RunStore {
+    /// The store spec instances get (`postgresql://…`, `sqlite:PATH`).
+    pub spec: String,
+    /// For a schema in someone else's database: (server URL, schema).
+    schema_to_drop: Option<(String, String)>,
+    _postgres: Option<Postgres>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Provisions `store` for a run and registers the run's keyring in
+/// `shared`. `Err` says what is missing (for a `not_applicable` note).
+async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<RunStore, String> {
+    let provisioned = match store {
+        "postgres" => postgres_schema(seed_hint).await?,
+        _ => {
+            let dir = tempfile::Builder::new()
+                .prefix("oauth-chaos-run-")
+                .tempdir()
+                .map_err(|error| format!("cannot create a temp dir for the store: {error}"))?;
+            RunStore {
+                spec: format!("sqlite:{}", dir.path().join("tokens.db").display()),
+                schema_to_drop: None,
+                _postgres: None,
+                _dir: Some(dir),
+            }
+        }
+    };
+    shared.get_or_create(RUN_STORE_KEYS, generate_keys);
+    Ok(provisioned)
+}
+
+fn generate_keys() -> RunStoreKeys {
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    RunStoreKeys(SecretString::from(format!("run:{}", STANDARD.encode(key))))
+}
+
+async fn postgres_schema(seed_hint: u64) -> Result<RunStore, String> {
+    let postgres = tokio::task::spawn_blocking(Postgres::from_env_or_start)
+        .await
+        .map_err(|error| format!("the PostgreSQL start-up task failed: {error}"))?
+        .map_err(|error| error.to_string())?;
+    let server = postgres.url().to_owned();
+    let schema = format!(
+        "oauth_chaos_run_{:016x}",
+        seed_hint ^ rand::rng().next_u64()
+    );
+    let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+        .await
+        .map_err(|error| format!("cannot connect to PostgreSQL: {error}"))?;
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .map_err(|error| format!("cannot create schema `{schema}`: {error}"))?;
+    drop(client);
+    let _ = connection.await;
+    let spec = with_search_path(&server, &schema);
+    let schema_to_drop = (!postgres.is_throwaway()).then_some((server, schema));
+    Ok(RunStore {
+        spec,
+        schema_to_drop,
+        _postgres: Some(postgres),
+        _dir: None,
+    })
+}
+
+/// `url` whose sessions use `schema` first.
+fn with_search_path(url: &str, schema: &str) -> String {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let joiner = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{joiner}options=-csearch_path%3D{schema}")
+    } else {
+        format!("{url} options='-csearch_path={schema}'")
+    }
+}
+
+impl std::fmt::Debug for RunStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunStore")
+            .field(
+                "schema",
+                &self.schema_to_drop.as_ref().map(|(_, schema)| schema),
+            )
+            .field("postgres", &self._postgres)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunStore {
+    /// Drops the run's schema from a database the harness does not own (a
+    /// throwaway cluster and a temp dir go away on drop).
+    pub async fn cleanup(self) {
+        if let Some((server, schema)) = &self.schema_to_drop
+            && let Ok((client, connection)) =
+                tokio_postgres::connect(server, tokio_postgres::NoTls).await
+        {
+            let connection = tokio::spawn(connection);
+            if let Err(error) = client
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+            {
+                tracing::warn!(%error, "could not drop the run's schema");
+            }
+            drop(client);
+            let _ = connection.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_search_path;
+
+    #[test]
+    fn the_schema_rides_in_the_url_as_a_search_path() {
+        assert_eq!(
+            with_search_path("postgresql://postgres@127.0.0.1:5/postgres", "s1"),
+            "postgresql://postgres@127.0.0.1:5/postgres?options=-csearch_path%3Ds1"
+        );
+        assert_eq!(
+            with_search_path("postgres://u@h/db?sslmode=disable", "s1"),
+            "postgres://u@h/db?sslmode=disable&options=-csearch_path%3Ds1"
+        );
+        assert_eq!(
+            with_search_path("host=h dbname=d", "s1"),
+            "host=h dbname=d options='-csearch_path=s1'"
+        );
+    }
+}
