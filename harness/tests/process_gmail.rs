@@ -10,8 +10,10 @@ mod support;
 use harness::broker::{
     BrokerChoice, BrokerEnv, BrokerFactory, BrokerUnderTest, FailureKind, ProcessBroker, RunShared,
 };
+use harness::broker::{RUN_STORE_KEYS, RunStoreKeys};
 use harness::run::{Verdict, run_scenario};
 use mock_provider::MockProvider;
+use reference_impl::Keyring;
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -224,10 +226,20 @@ fn a_broker_without_gmail_gets_mail_scenarios_as_not_applicable() {
 }
 
 #[test]
-fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mail() {
+fn a_sigkilled_process_over_a_sqlite_store_reads_back_its_sealed_grant_and_its_mail() {
     runtime().block_on(async {
         let provider = mock().await;
-        let broker = reference_process(env_for(&provider, "sqlite")).await;
+        // What a run provisions for `store = "sqlite"`: a file, and one
+        // keyring the process gets in OAUTH_CHAOS_STORE_KEYS at every start.
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let store = format!("sqlite:{}", dir.path().join("broker.sqlite").display());
+        let env = env_for(&provider, &store);
+        env.shared
+            .get_or_create(RUN_STORE_KEYS, || {
+                RunStoreKeys(Keyring::generate_entry("test").into())
+            })
+            .expect("the run's keyring");
+        let broker = reference_process(env).await;
         let before = broker.access_token(ALICE).await.expect("a token");
         broker.sync(ALICE).await.expect("a full sync");
         let stored = sorted(broker.synced_ids(ALICE).await.expect("ids"));
