@@ -10,9 +10,12 @@ mod support;
 use harness::broker::{
     BrokerChoice, BrokerEnv, BrokerFactory, BrokerUnderTest, FailureKind, ProcessBroker, RunShared,
 };
-use harness::run::Verdict;
+use harness::broker::{RUN_STORE_KEYS, RunStoreKeys};
+use harness::run::{Verdict, run_scenario};
 use mock_provider::MockProvider;
+use reference_impl::Keyring;
 use secrecy::ExposeSecret;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -223,10 +226,20 @@ fn a_broker_without_gmail_gets_mail_scenarios_as_not_applicable() {
 }
 
 #[test]
-fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mail() {
+fn a_sigkilled_process_over_a_sqlite_store_reads_back_its_sealed_grant_and_its_mail() {
     runtime().block_on(async {
         let provider = mock().await;
-        let broker = reference_process(env_for(&provider, "sqlite")).await;
+        // What a run provisions for `store = "sqlite"`: a file, and one
+        // keyring the process gets in OAUTH_CHAOS_STORE_KEYS at every start.
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let store = format!("sqlite:{}", dir.path().join("broker.sqlite").display());
+        let env = env_for(&provider, &store);
+        env.shared
+            .get_or_create(RUN_STORE_KEYS, || {
+                RunStoreKeys(Keyring::generate_entry("test").into())
+            })
+            .expect("the run's keyring");
+        let broker = reference_process(env).await;
         let before = broker.access_token(ALICE).await.expect("a token");
         broker.sync(ALICE).await.expect("a full sync");
         let stored = sorted(broker.synced_ids(ALICE).await.expect("ids"));
@@ -247,4 +260,47 @@ fn a_sigkilled_process_over_store_sqlite_reads_back_its_sealed_grant_and_its_mai
         assert_eq!(kept, stored, "the mailbox survived the SIGKILL");
         broker.shutdown().await;
     });
+}
+
+#[test]
+fn crash_points_and_mailbox_faults_make_a_real_scenario_not_applicable_to_a_process() {
+    let text = r#"
+name = "real-crash-sync-on-a-process"
+description = "crash_sync and mail_store_fault need hooks a process has not got"
+mode = "real"
+duration = "1s"
+
+[[timeline]]
+at = "0s"
+action.crash_sync = { account = "alice@example.com", at_point = 2 }
+
+[[timeline]]
+at = "500ms"
+action.mail_store_fault = { failures = 1 }
+
+[[timeline]]
+at = "700ms"
+action.sync = { account = "alice@example.com" }
+
+[invariants]
+no_lost_email = {}
+"#;
+    let path = PathBuf::from("real-crash-sync-on-a-process.toml");
+    let scenario = harness::scenario::parse_scenario(text, &path).expect("parses");
+    let needed = harness::run::needed_capabilities(&scenario);
+    assert!(needed.gmail && needed.mail_hooks);
+
+    let (outcome, _) =
+        run_scenario(&path, &scenario, &support::reference_broker(), None).expect("runs");
+    assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
+    assert!(outcome.note.unwrap_or_default().contains("mail_hooks"));
+
+    let reference = BrokerChoice::parse("reference").expect("known broker");
+    let (outcome, _) = run_scenario(&path, &scenario, &reference, None).expect("runs");
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
 }

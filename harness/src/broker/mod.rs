@@ -13,7 +13,6 @@ mod process;
 mod recording_store;
 mod reference;
 mod reference_email;
-mod scratch_sqlite;
 mod store_faults;
 mod store_keys;
 mod under_test;
@@ -24,7 +23,6 @@ pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
-pub(crate) use scratch_sqlite::{SCRATCH_SQLITE, ScratchSqlite};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{

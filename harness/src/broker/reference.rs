@@ -192,6 +192,7 @@ impl BrokerUnderTest for ReferenceInstance {
             authorization: true,
             gmail: true,
             store_faults: self.faults.is_some(),
+            mail_hooks: true,
         }
     }
 

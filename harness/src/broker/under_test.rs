@@ -29,16 +29,22 @@ pub struct Capabilities {
     pub gmail: bool,
     /// The harness can make the broker's store fail (`store_fault`).
     pub store_faults: bool,
+    /// Hooks inside the mail side: `crash_sync` (crash points in a sync)
+    /// and `fail_mail_commits` (a faultable mailbox store). In-process only:
+    /// the protocol has no such hooks, so process brokers never have it
+    /// (their crash is a real SIGKILL through `restart`).
+    pub mail_hooks: bool,
 }
 
 impl Capabilities {
-    const NAMES: [&'static str; 6] = [
+    const NAMES: [&'static str; 7] = [
         "access_token",
         "status",
         "restart",
         "authorization",
         "gmail",
         "store_faults",
+        "mail_hooks",
     ];
 
     /// Parses capability names; unknown names are ignored (forward compatible).
@@ -52,6 +58,7 @@ impl Capabilities {
                 "authorization" => caps.authorization = true,
                 "gmail" => caps.gmail = true,
                 "store_faults" => caps.store_faults = true,
+                "mail_hooks" => caps.mail_hooks = true,
                 _ => {}
             }
         }
@@ -67,6 +74,7 @@ impl Capabilities {
             self.authorization,
             self.gmail,
             self.store_faults,
+            self.mail_hooks,
         ];
         Self::NAMES
             .iter()
@@ -211,8 +219,8 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
     /// Syncs `account` but dies (as from `kill -9`) at the `at_point`-th
     /// crash point the sync reaches (0-based); `Ok(true)` when it died,
     /// `Ok(false)` when the sync finished first. Only what the broker had
-    /// committed survives (capability `gmail`; brokers without a crash hook
-    /// answer `Unsupported`).
+    /// committed survives (capabilities `gmail` and `mail_hooks`; brokers
+    /// without a crash hook answer `Unsupported`).
     async fn crash_sync(&self, _account: &str, _at_point: u32) -> Result<bool, BrokerFailure> {
         Err(BrokerFailure::new(
             FailureKind::Unsupported,
@@ -220,8 +228,8 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
         ))
     }
     /// The broker's mailbox store fails its next `count` commits, as a
-    /// database failing over would (capability `gmail`; others answer
-    /// `Unsupported`).
+    /// database failing over would (capabilities `gmail` and `mail_hooks`;
+    /// others answer `Unsupported`).
     async fn fail_mail_commits(&self, _count: u32) -> Result<(), BrokerFailure> {
         Err(BrokerFailure::new(
             FailureKind::Unsupported,

@@ -241,8 +241,11 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
         match step.get_ref().action {
             Action::StatusPoll(_) => needed.status = true,
             Action::Restart { .. } => needed.restart = true,
-            Action::Sync(_) | Action::Send(_) | Action::CrashSync(_) => needed.gmail = true,
-            Action::MailStoreFault(_) => needed.gmail = true,
+            Action::Sync(_) | Action::Send(_) => needed.gmail = true,
+            Action::CrashSync(_) | Action::MailStoreFault(_) => {
+                needed.gmail = true;
+                needed.mail_hooks = true;
+            }
             Action::Authorize(_) | Action::ForgeCallback(_) => needed.authorization = true,
             Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_) => {
                 needed.store_faults = true;

@@ -20,6 +20,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// How long a sync lease lasts without renewal.
+const SYNC_LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Base64url as Gmail's `raw` fields use it; padding optional.
 const RAW: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
@@ -82,8 +85,13 @@ impl Mail {
     /// outbox (a send an earlier failure left queued goes out now).
     pub async fn sync(&self, broker: &TokenBroker, params: Value) -> Result<Value, RpcError> {
         let AccountParam { account } = parse("sync", params)?;
-        let config =
-            SyncConfig::new(self.origin.clone(), self.worker_id.clone()).with_seed(self.seed);
+        // A short lease (renewed before every commit): a SIGKILLed
+        // instance's lease must not block another instance of a fleet for
+        // the default five minutes. A restarted instance takes its own back
+        // at once (same worker id).
+        let config = SyncConfig::new(self.origin.clone(), self.worker_id.clone())
+            .with_lease_ttl(SYNC_LEASE_TTL)
+            .with_seed(self.seed);
         let engine = SyncEngine::new(
             config,
             Arc::new(SystemClock),

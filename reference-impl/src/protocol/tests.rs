@@ -118,3 +118,32 @@ async fn a_bad_store_keyring_is_a_params_error_that_shows_no_key() {
     assert_eq!(error["code"], json!(-32602), "{error}");
     assert!(!error.to_string().contains("c2VjcmV0"), "{error}");
 }
+
+#[tokio::test]
+async fn a_file_store_keeps_the_mailbox_in_a_sqlite_file_beside_the_grants() {
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let answers = session(&[
+        request(
+            1,
+            "initialize",
+            json!({
+                "provider": {
+                    "token_url": "http://127.0.0.1:9/token",
+                    "gmail_base": "http://127.0.0.1:9/gmail/v1",
+                },
+                "client": {"id": "client", "secret": "s"},
+                "store": {"kind": format!("file:{}", dir.path().display())},
+            }),
+        ),
+        request(2, "synced_ids", json!({"account": "alice@example.com"})),
+    ])
+    .await;
+    assert!(
+        answers[0]["result"]["capabilities"]
+            .as_array()
+            .expect("capabilities")
+            .contains(&json!("gmail"))
+    );
+    assert_eq!(answers[1]["result"]["ids"], json!([]));
+    assert!(dir.path().join("mailbox.sqlite").is_file());
+}

@@ -15,7 +15,7 @@ pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME
 
 use crate::broker::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, SCRATCH_SQLITE, ScratchSqlite,
+    FailureKind,
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
@@ -121,8 +121,7 @@ impl BrokerFactory for ProcessBroker {
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
-        let (store, scratch) = store_params(&env)?;
-        let params = initialize_params(&env, store);
+        let params = initialize_params(&env);
         let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
         let (connection, capabilities) =
             start(self, &params, &transcript, &spawn_env.0)
@@ -148,28 +147,14 @@ impl BrokerFactory for ProcessBroker {
             transcript,
             capabilities,
             connection: Mutex::new(Arc::new(connection)),
-            _scratch: scratch,
             clock,
             spawn_env,
         }))
     }
 }
 
-/// The `store` object of `initialize` for `env`, and the scratch database
-/// that must live as long as the instance (`store = "sqlite"`); every other
-/// kind is passed through untouched.
-fn store_params(env: &BrokerEnv) -> Result<(Value, Option<Arc<ScratchSqlite>>), BrokerFailure> {
-    if env.store != SCRATCH_SQLITE {
-        return Ok((json!({"kind": env.store, "instance": env.instance}), None));
-    }
-    let scratch = ScratchSqlite::for_run(&env.shared)?;
-    let kind = format!("sqlite:{}", scratch.path().display());
-    let store = json!({"kind": kind, "instance": env.instance, "keys": scratch.keys()});
-    Ok((store, Some(scratch)))
-}
-
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
-fn initialize_params(env: &BrokerEnv, store: Value) -> Value {
+fn initialize_params(env: &BrokerEnv) -> Value {
     let accounts: Vec<Value> = env
         .accounts
         .iter()
@@ -187,7 +172,7 @@ fn initialize_params(env: &BrokerEnv, store: Value) -> Value {
         "client": {"id": env.client_id, "secret": env.client_secret.expose_secret()},
         "accounts": accounts,
         "scopes": env.scopes,
-        "store": store,
+        "store": {"kind": env.store, "instance": env.instance},
         "instance": env.instance,
         "seed": env.seed,
     })
@@ -219,8 +204,10 @@ async fn start(
         .filter_map(|name| name.as_str().map(str::to_owned))
         .collect();
     let mut capabilities = Capabilities::from_names(&names);
-    // The harness restarts a process itself (SIGKILL, respawn, initialize).
+    // The harness restarts a process itself (SIGKILL, respawn, initialize);
+    // crash points and mailbox faults have no protocol methods.
     capabilities.restart = true;
+    capabilities.mail_hooks = false;
     Ok((connection, capabilities))
 }
 
@@ -231,8 +218,6 @@ struct ProcessInstance {
     transcript: Transcript,
     capabilities: Capabilities,
     connection: Mutex<Arc<Connection>>,
-    /// The `sqlite` scratch database, kept until the instance is dropped.
-    _scratch: Option<Arc<ScratchSqlite>>,
     /// The process's wall clock, when the run moves it (libfaketime).
     clock: Option<faketime::FakeClock>,
     /// Extra environment for every spawn (libfaketime, the store keyring).
