@@ -289,7 +289,10 @@ fn unsupported(capability: &str) -> BrokerFailure {
 }
 
 /// Everything a broker instance needs from the run.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` output masks secrets: the client secret and refresh tokens
+/// (as `SecretString`s) and any password in the store spec.
+#[derive(Clone)]
 pub struct BrokerEnv {
     /// Index of this instance (0-based).
     pub instance: u32,
@@ -322,6 +325,28 @@ pub struct BrokerEnv {
     pub shared: RunShared,
     /// The redirect URI registered for the client (authorization flows).
     pub redirect_url: String,
+}
+
+impl std::fmt::Debug for BrokerEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerEnv")
+            .field("instance", &self.instance)
+            .field("seed", &self.seed)
+            .field("clock", &self.clock)
+            .field("transport", &self.transport)
+            .field("token_url", &self.token_url)
+            .field("auth_url", &self.auth_url)
+            .field("revoke_url", &self.revoke_url)
+            .field("gmail_base", &self.gmail_base)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("scopes", &self.scopes)
+            .field("accounts", &self.accounts)
+            .field("store", &super::redact_store_spec(&self.store))
+            .field("shared", &self.shared)
+            .field("redirect_url", &self.redirect_url)
+            .finish()
+    }
 }
 
 /// Per-run shared objects, by name: the first instance that asks creates
