@@ -120,20 +120,8 @@ pub fn run_scenario(
                 message: format!("the broker could not be started: {failure}"),
                 entries: Vec::new(),
             };
-            let failed = outcome(
-                path,
-                scenario,
-                broker,
-                seed,
-                &RunRecord::default(),
-                vec![violation],
-            );
-            return Ok((
-                RunOutcome {
-                    wall_time: started.elapsed(),
-                    ..failed
-                },
-                RunRecord::default(),
+            return Ok(failed_before_play(
+                path, scenario, broker, seed, violation, started,
             ));
         }
     };
@@ -203,6 +191,18 @@ fn unmet_under_ci(
         message: format!("CI=true and this machine cannot run the scenario: {missing}"),
         entries: Vec::new(),
     };
+    failed_before_play(path, scenario, broker, seed, violation, started)
+}
+
+/// A run that failed with `violation` before its timeline was played.
+fn failed_before_play(
+    path: &Path,
+    scenario: &Scenario,
+    broker: &BrokerChoice,
+    seed: u64,
+    violation: Violation,
+    started: Instant,
+) -> (RunOutcome, RunRecord) {
     let failed = outcome(
         path,
         scenario,
