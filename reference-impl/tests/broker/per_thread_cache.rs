@@ -65,24 +65,29 @@ impl Drop for OtherThread {
     }
 }
 
-#[tokio::test]
-async fn another_thread_serves_the_new_token_right_after_a_401_forced_refresh() {
-    let f = fixture().await;
+/// Mounts a refresh that answers `ya29.first` once, then `next` every time.
+async fn first_then(server: &wiremock::MockServer, next: ResponseTemplate) {
     refresh_request()
         .respond_with(google_token("ya29.first"))
         .up_to_n_times(1)
-        .mount(&f.server)
+        .mount(server)
         .await;
-    refresh_request()
-        .respond_with(google_token("ya29.second"))
-        .mount(&f.server)
-        .await;
-    let first = f.broker.access_token("alice").await.unwrap();
+    refresh_request().respond_with(next).mount(server).await;
+}
+
+/// Another thread, holding its own copy of alice's token `ya29.first`.
+fn primed(broker: &TokenBroker) -> OtherThread {
     let other = OtherThread::start();
-    assert_eq!(
-        other.cached(&f.broker, "alice").as_deref(),
-        Some("ya29.first")
-    );
+    assert_eq!(other.cached(broker, "alice").as_deref(), Some("ya29.first"));
+    other
+}
+
+#[tokio::test]
+async fn another_thread_serves_the_new_token_right_after_a_401_forced_refresh() {
+    let f = fixture().await;
+    first_then(&f.server, google_token("ya29.second")).await;
+    let first = f.broker.access_token("alice").await.unwrap();
+    let other = primed(&f.broker);
 
     // Still well before its refresh point by the clock: only the epoch can tell.
     let second = f
@@ -103,25 +108,13 @@ async fn another_thread_serves_the_new_token_right_after_a_401_forced_refresh() 
 #[tokio::test]
 async fn another_thread_stops_serving_a_token_once_the_refresh_says_invalid_grant() {
     let f = fixture().await;
-    refresh_request()
-        .respond_with(google_token("ya29.first"))
-        .up_to_n_times(1)
-        .mount(&f.server)
-        .await;
-    refresh_request()
-        .respond_with(google_error(
-            400,
-            "invalid_grant",
-            "Token has been revoked.",
-        ))
-        .mount(&f.server)
-        .await;
+    first_then(
+        &f.server,
+        google_error(400, "invalid_grant", "Token has been revoked."),
+    )
+    .await;
     let first = f.broker.access_token("alice").await.unwrap();
-    let other = OtherThread::start();
-    assert_eq!(
-        other.cached(&f.broker, "alice").as_deref(),
-        Some("ya29.first")
-    );
+    let other = primed(&f.broker);
 
     let error = f
         .broker
@@ -149,11 +142,7 @@ async fn another_thread_stops_serving_a_token_once_the_grant_is_revoked() {
         .mount(&f.server)
         .await;
     f.broker.access_token("alice").await.unwrap();
-    let other = OtherThread::start();
-    assert_eq!(
-        other.cached(&f.broker, "alice").as_deref(),
-        Some("ya29.first")
-    );
+    let other = primed(&f.broker);
 
     f.broker.revoke("alice").await.unwrap();
 
@@ -169,11 +158,7 @@ async fn another_thread_drops_the_old_token_when_the_account_is_added_again() {
         .mount(&f.server)
         .await;
     f.broker.access_token("alice").await.unwrap();
-    let other = OtherThread::start();
-    assert_eq!(
-        other.cached(&f.broker, "alice").as_deref(),
-        Some("ya29.first")
-    );
+    let other = primed(&f.broker);
 
     // Re-consent: a new grant, and no access token yet.
     f.broker
@@ -186,21 +171,9 @@ async fn another_thread_drops_the_old_token_when_the_account_is_added_again() {
 #[tokio::test]
 async fn another_thread_serves_the_token_a_refresh_obtained_after_expiry() {
     let f = fixture().await;
-    refresh_request()
-        .respond_with(google_token("ya29.first"))
-        .up_to_n_times(1)
-        .mount(&f.server)
-        .await;
-    refresh_request()
-        .respond_with(google_token("ya29.second"))
-        .mount(&f.server)
-        .await;
+    first_then(&f.server, google_token("ya29.second")).await;
     f.broker.access_token("alice").await.unwrap();
-    let other = OtherThread::start();
-    assert_eq!(
-        other.cached(&f.broker, "alice").as_deref(),
-        Some("ya29.first")
-    );
+    let other = primed(&f.broker);
 
     f.clock.advance(Duration::from_secs(3599 - 300));
     assert_eq!(other.cached(&f.broker, "alice"), None);
@@ -275,15 +248,7 @@ async fn a_copy_is_never_served_for_an_account_the_broker_does_not_know() {
 #[tokio::test]
 async fn a_handle_and_its_clone_serve_the_new_token_right_after_a_401_forced_refresh() {
     let f = fixture().await;
-    refresh_request()
-        .respond_with(google_token("ya29.first"))
-        .up_to_n_times(1)
-        .mount(&f.server)
-        .await;
-    refresh_request()
-        .respond_with(google_token("ya29.second"))
-        .mount(&f.server)
-        .await;
+    first_then(&f.server, google_token("ya29.second")).await;
     let first = f.broker.access_token("alice").await.unwrap();
     let mut alice = f.broker.handle("alice").await.unwrap();
     let mut elsewhere = alice.clone();
@@ -314,19 +279,11 @@ async fn a_handle_and_its_clone_serve_the_new_token_right_after_a_401_forced_ref
 #[tokio::test]
 async fn a_handle_stops_serving_its_copy_once_the_account_needs_reauth() {
     let f = fixture().await;
-    refresh_request()
-        .respond_with(google_token("ya29.first"))
-        .up_to_n_times(1)
-        .mount(&f.server)
-        .await;
-    refresh_request()
-        .respond_with(google_error(
-            400,
-            "invalid_grant",
-            "Token has been revoked.",
-        ))
-        .mount(&f.server)
-        .await;
+    first_then(
+        &f.server,
+        google_error(400, "invalid_grant", "Token has been revoked."),
+    )
+    .await;
     let first = f.broker.access_token("alice").await.unwrap();
     let mut alice = f.broker.handle("alice").await.unwrap();
     assert!(alice.cached_access_token().is_some());
