@@ -154,3 +154,21 @@ fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() 
         "served again after the restart"
     );
 }
+
+#[test]
+fn a_broker_declining_the_store_kind_gets_the_scenario_as_not_applicable_not_failed() {
+    let path = support::library().join("real-token-basics.toml");
+    let mut scenario = harness::scenario::load_file(&path).expect("loads");
+    scenario.broker.store = "sqlite".to_owned();
+    let (outcome, _) =
+        harness::run::run_scenario(&path, &scenario, &support::python_minimal(), None)
+            .expect("runs");
+    assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
+    assert!(
+        outcome.note.unwrap_or_default().contains("store kind"),
+        "the note names why"
+    );
+    // A broker failing to start for any other reason still fails the run.
+    let (crashed, _) = support::run_file("real-token-basics.toml", &scripted("exit 3"));
+    assert!(crashed.violated("broker_responsive"));
+}

@@ -2,7 +2,7 @@ use super::logs::LogCapture;
 use super::play::play;
 use super::world::{World, build_world};
 use super::{RunOutcome, RunRecord, Verdict};
-use crate::broker::{BrokerChoice, BrokerFailure, Capabilities, RunShared};
+use crate::broker::{BrokerChoice, BrokerFailure, Capabilities, FailureKind, RunShared};
 use crate::checkers::{Violation, checkers_for};
 use crate::errors::RunError;
 use crate::scenario::{Action, Mode, Scenario};
@@ -113,6 +113,14 @@ pub fn run_scenario(
         }
         Err(Stopped::Unmet(unmet)) => {
             return Ok(unmet_under_ci(path, scenario, broker, seed, unmet, started));
+        }
+        // A broker that declines the scenario's setup (e.g. a store kind it
+        // does not support) cannot run it: not applicable, never passed.
+        Err(Stopped::BrokerFailed(failure)) if failure.kind == FailureKind::Unsupported => {
+            return skip(format!(
+                "the broker cannot run this scenario: {}",
+                failure.message
+            ));
         }
         Err(Stopped::BrokerFailed(failure)) => {
             let violation = Violation {
