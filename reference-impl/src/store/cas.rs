@@ -3,6 +3,7 @@
 //! PostgreSQL decides it in one `UPDATE`).
 
 use super::{CasOutcome, StoreError, StoredGrant};
+use crate::crypto::{Keyring, SealedGrant};
 
 /// Decides a compare-and-swap of `account` given the version currently
 /// stored. `Ok(Some(Conflict))` when `expected` is not the current version
@@ -29,4 +30,22 @@ pub(super) fn decide(
         }),
         _ => Ok(None),
     }
+}
+
+/// [`decide`] for the stores that keep sealed records (file, SQLite):
+/// `current` is the stored (version, record); a conflict hands back the
+/// record opened with `keyring`.
+pub(super) fn decide_sealed(
+    account: &str,
+    expected: Option<u64>,
+    current: Option<(u64, SealedGrant)>,
+    proposed: u64,
+    keyring: &Keyring,
+) -> Result<Option<CasOutcome>, StoreError> {
+    let current_version = current.as_ref().map(|(version, _)| *version);
+    decide(account, expected, current_version, proposed, || {
+        current
+            .map(|(version, sealed)| keyring.open(account, version, &sealed))
+            .transpose()
+    })
 }

@@ -236,17 +236,12 @@ impl TokenStore for FileStore {
         self.run(move |inner| {
             inner.locked(|| {
                 let current = inner.read_grant(&account)?;
-                let current_version = current.as_ref().map(|(version, _)| *version);
-                if let Some(conflict) = super::cas::decide(
+                if let Some(conflict) = super::cas::decide_sealed(
                     &account,
                     expected_version,
-                    current_version,
+                    current,
                     new.version,
-                    || {
-                        current
-                            .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
-                            .transpose()
-                    },
+                    &inner.keyring,
                 )? {
                     return Ok(conflict);
                 }

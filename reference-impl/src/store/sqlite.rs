@@ -232,17 +232,12 @@ impl TokenStore for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sqlite_error)?;
             let current = read_grant(&transaction, &account)?;
-            let current_version = current.as_ref().map(|(version, _)| *version);
-            if let Some(conflict) = super::cas::decide(
+            if let Some(conflict) = super::cas::decide_sealed(
                 &account,
                 expected_version,
-                current_version,
+                current,
                 new.version,
-                || {
-                    current
-                        .map(|(version, sealed)| inner.keyring.open(&account, version, &sealed))
-                        .transpose()
-                },
+                &inner.keyring,
             )? {
                 return Ok(conflict);
             }
