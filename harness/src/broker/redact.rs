@@ -10,42 +10,41 @@
 /// assert_eq!(redact_store_spec("sqlite:/tmp/t.db"), "sqlite:/tmp/t.db");
 /// ```
 pub fn redact_store_spec(spec: &str) -> String {
-    if let Some((scheme, rest)) = spec.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(authority_end);
-        if let Some((userinfo, host)) = authority.rsplit_once('@') {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_owned()
-            };
-            return format!("{scheme}://{masked}@{host}{}", mask_query_password(path));
+    match url::Url::parse(spec) {
+        Ok(mut parsed) if parsed.has_host() => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            if parsed.query_pairs().any(|(key, _)| is_password(&key)) {
+                let pairs: Vec<(String, String)> = parsed
+                    .query_pairs()
+                    .map(|(key, value)| {
+                        let value = if is_password(&key) {
+                            "***".into()
+                        } else {
+                            value
+                        };
+                        (key.into_owned(), value.into_owned())
+                    })
+                    .collect();
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            }
+            parsed.to_string()
         }
-        return format!("{scheme}://{authority}{}", mask_query_password(path));
+        // libpq's keyword form (`host=db password=pw`), or no URL at all.
+        _ => spec
+            .split(' ')
+            .map(|part| match part.split_once('=') {
+                Some((key, _)) if is_password(key) => format!("{key}=***"),
+                _ => part.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
     }
-    spec.split(' ')
-        .map(|part| match part.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => part.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
-/// `?password=…` in a URL's query.
-fn mask_query_password(path: &str) -> String {
-    let Some((before, query)) = path.split_once('?') else {
-        return path.to_owned();
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => pair.to_owned(),
-        })
-        .collect();
-    format!("{before}?{}", query.join("&"))
+fn is_password(key: &str) -> bool {
+    key.eq_ignore_ascii_case("password")
 }
 
 #[cfg(test)]

@@ -47,9 +47,10 @@ pub(crate) struct ReferenceEmail {
     instance: u32,
     mailbox: FlakyMailbox,
     flaws: EmailFlaws,
-    /// Held for a whole send: two concurrent sends would draw the same entry
-    /// id, and two delivery passes under one worker id both hold the outbox
-    /// lease (it is re-entrant for its holder) and would send twice.
+    /// Held for a whole send or delivery pass. This binding builds an
+    /// `Outbox` per call from the same seed: two at once would draw the same
+    /// entry id, and (an `Outbox` serialises only its own passes) two
+    /// passes under one worker id would both hold the re-entrant lease.
     sending: Arc<tokio::sync::Mutex<()>>,
 }
 
