@@ -1,29 +1,11 @@
 //! Protocol level 3 over the process binding: `begin_authorization` and
 //! `complete_authorization` reach the process and their answers come back.
 
-use harness::broker::{BrokerEnv, BrokerFactory, FailureKind, ProcessBroker, RunShared};
+mod support;
+
+use harness::broker::{BrokerFactory, FailureKind, ProcessBroker};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn env() -> BrokerEnv {
-    BrokerEnv {
-        instance: 0,
-        seed: 1,
-        clock: Arc::new(reference_impl::SystemClock),
-        transport: Arc::new(reference_impl::ReqwestTransport::new()),
-        token_url: "http://127.0.0.1:9/token".into(),
-        auth_url: "http://127.0.0.1:9/o/oauth2/v2/auth".into(),
-        revoke_url: "http://127.0.0.1:9/revoke".into(),
-        gmail_base: "http://127.0.0.1:9/gmail/v1".into(),
-        client_id: "client".into(),
-        client_secret: "secret".to_owned().into(),
-        scopes: Vec::new(),
-        accounts: Vec::new(),
-        store: "memory".into(),
-        shared: RunShared::default(),
-        redirect_url: "http://127.0.0.1/callback".into(),
-    }
-}
 
 fn run(script: &str, test: impl AsyncFnOnce(Arc<dyn harness::broker::BrokerUnderTest>)) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -33,7 +15,10 @@ fn run(script: &str, test: impl AsyncFnOnce(Arc<dyn harness::broker::BrokerUnder
     runtime.block_on(async {
         let factory = ProcessBroker::command(format!("sh -c '{script}'"))
             .with_call_timeout(Duration::from_secs(5));
-        let broker = factory.build(env()).await.expect("initialize answered");
+        let broker = factory
+            .build(support::offline_env())
+            .await
+            .expect("initialize answered");
         test(broker.clone()).await;
         broker.shutdown().await;
     });

@@ -58,25 +58,10 @@ done
 }
 
 fn env_with_clock_control(libfaketime: PathBuf) -> BrokerEnv {
-    let shared = RunShared::default();
-    shared.get_or_create(BROKER_CLOCK_CONTROL, || BrokerClockControl { libfaketime });
-    BrokerEnv {
-        instance: 0,
-        seed: 1,
-        clock: Arc::new(reference_impl::SystemClock),
-        transport: Arc::new(reference_impl::ReqwestTransport::new()),
-        token_url: "http://127.0.0.1:9/token".into(),
-        auth_url: "http://127.0.0.1:9/auth".into(),
-        revoke_url: "http://127.0.0.1:9/revoke".into(),
-        gmail_base: "http://127.0.0.1:9/gmail/v1".into(),
-        client_id: "client".into(),
-        client_secret: "secret".to_owned().into(),
-        scopes: Vec::new(),
-        accounts: Vec::new(),
-        store: "memory".into(),
-        redirect_url: "http://127.0.0.1/callback".into(),
-        shared,
-    }
+    let env = support::offline_env();
+    env.shared
+        .get_or_create(BROKER_CLOCK_CONTROL, || BrokerClockControl { libfaketime });
+    env
 }
 
 /// How far the process's clock is from ours, in seconds.

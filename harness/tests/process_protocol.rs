@@ -98,7 +98,7 @@ fn answers_out_of_order_are_matched_by_id() {
     runtime.block_on(async {
         let factory = ProcessBroker::command(format!("sh -c '{script}'"))
             .with_call_timeout(Duration::from_secs(5));
-        let env = env_for_tests();
+        let env = support::offline_env();
         let broker = harness::broker::BrokerFactory::build(&factory, env)
             .await
             .expect("initialize answered");
@@ -111,26 +111,6 @@ fn answers_out_of_order_are_matched_by_id() {
         assert_eq!(second.expect("answered").expose_secret(), "second");
         broker.shutdown().await;
     });
-}
-
-fn env_for_tests() -> harness::broker::BrokerEnv {
-    harness::broker::BrokerEnv {
-        instance: 0,
-        seed: 1,
-        clock: Arc::new(reference_impl::SystemClock),
-        transport: Arc::new(reference_impl::ReqwestTransport::new()),
-        token_url: "http://127.0.0.1:9/token".into(),
-        auth_url: "http://127.0.0.1:9/auth".into(),
-        revoke_url: "http://127.0.0.1:9/revoke".into(),
-        gmail_base: "http://127.0.0.1:9/gmail/v1".into(),
-        client_id: "client".into(),
-        client_secret: "secret".to_owned().into(),
-        scopes: Vec::new(),
-        accounts: Vec::new(),
-        store: "memory".into(),
-        redirect_url: "http://127.0.0.1/callback".into(),
-        shared: harness::broker::RunShared::default(),
-    }
 }
 
 #[test]

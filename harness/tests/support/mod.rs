@@ -75,3 +75,25 @@ pub fn python_minimal() -> BrokerChoice {
         script.display()
     ))))
 }
+
+/// A `BrokerEnv` for binding tests that reach no provider: endpoints on a
+/// closed loopback port, a memory store, no accounts.
+pub fn offline_env() -> harness::broker::BrokerEnv {
+    harness::broker::BrokerEnv {
+        instance: 0,
+        seed: 1,
+        clock: Arc::new(reference_impl::SystemClock),
+        transport: Arc::new(reference_impl::ReqwestTransport::new()),
+        token_url: "http://127.0.0.1:9/token".into(),
+        auth_url: "http://127.0.0.1:9/o/oauth2/v2/auth".into(),
+        revoke_url: "http://127.0.0.1:9/revoke".into(),
+        gmail_base: "http://127.0.0.1:9/gmail/v1".into(),
+        client_id: "client".into(),
+        client_secret: "secret".to_owned().into(),
+        scopes: Vec::new(),
+        accounts: Vec::new(),
+        store: "memory".into(),
+        shared: harness::broker::RunShared::default(),
+        redirect_url: "http://127.0.0.1/callback".into(),
+    }
+}
