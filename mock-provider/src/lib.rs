@@ -28,6 +28,8 @@
 
 mod admin;
 mod authorize;
+mod capacity;
+mod chunked_queue;
 mod clock;
 mod discovery;
 mod fault;
@@ -44,6 +46,7 @@ mod state;
 mod token;
 mod tokeninfo;
 
+pub use capacity::Capacity;
 pub use clock::{Clock, SystemClock};
 pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;

@@ -1,5 +1,6 @@
 use super::{Endpoint, Journal, JournalEntry};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// A filter over journal entries, usable from Rust and as the query string
 /// of `GET /__admin/journal`. Unset fields match everything.
@@ -57,28 +58,61 @@ impl JournalQuery {
 }
 
 impl Journal {
-    /// The entries matching `query`, in journal order.
+    /// The retained entries matching `query`, in journal order.
+    ///
+    /// Indexed: the lock is held only while the entries on the shortest
+    /// posting list of the set filters (endpoint, account, client, status,
+    /// `faulted=true`, `url_secret=true`, from `since`) are checked, so a
+    /// selective query over a full journal costs what it returns.
     pub fn query(&self, query: &JournalQuery) -> Vec<JournalEntry> {
-        self.filter(|e| query.matches(e))
+        let matching: Vec<Arc<JournalEntry>> = {
+            let store = self.lock();
+            let plan = store.index.plan(query, store.first_retained());
+            store
+                .candidates_since(plan, query.since.unwrap_or(0))
+                .filter(|e| query.matches(e))
+                .cloned()
+                .collect()
+        };
+        matching.iter().map(|e| (**e).clone()).collect()
     }
 
-    /// The entries for which `keep` is true, in journal order.
+    /// The retained entries for which `keep` is true, in journal order
+    /// (`keep` runs outside the journal's lock).
     pub fn filter(&self, keep: impl Fn(&JournalEntry) -> bool) -> Vec<JournalEntry> {
-        self.entries().into_iter().filter(|e| keep(e)).collect()
+        self.snapshot()
+            .iter()
+            .filter(|e| keep(e))
+            .map(|e| (**e).clone())
+            .collect()
     }
 
-    /// Every entry for `endpoint`.
+    /// Every retained entry for `endpoint`.
     pub fn for_endpoint(&self, endpoint: Endpoint) -> Vec<JournalEntry> {
-        self.filter(|e| e.endpoint == endpoint)
+        self.query(&JournalQuery {
+            endpoint: Some(endpoint),
+            ..JournalQuery::default()
+        })
     }
 
-    /// Every `refresh_token` grant request.
+    /// Every retained `refresh_token` grant request.
     pub fn refreshes(&self) -> Vec<JournalEntry> {
-        self.filter(JournalEntry::is_refresh)
+        let matching: Vec<Arc<JournalEntry>> = {
+            let store = self.lock();
+            let list = store.index.refreshes();
+            list.iter_from(0)
+                .filter_map(|seq| store.get(*seq))
+                .cloned()
+                .collect()
+        };
+        matching.iter().map(|e| (**e).clone()).collect()
     }
 
-    /// Every request whose URL carried a secret.
+    /// Every retained request whose URL carried a secret.
     pub fn url_leaks(&self) -> Vec<JournalEntry> {
-        self.filter(|e| e.request.url_secret)
+        self.query(&JournalQuery {
+            url_secret: Some(true),
+            ..JournalQuery::default()
+        })
     }
 }

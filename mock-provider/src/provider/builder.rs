@@ -1,9 +1,12 @@
 use super::MockProvider;
+use crate::Capacity;
 use crate::clock::{Clock, SystemClock};
 use crate::gmail::GmailStore;
+use crate::journal::Journal;
 use crate::signing::{InvalidServiceAccountKey, ServiceAccountKey};
 use crate::state::{
-    Account, Client, ConsentMode, ProviderState, RevokeUnknown, Rotation, SecretKind, TokenPolicy,
+    Account, Client, ConsentMode, ProviderState, RevokeUnknown, Rotation, SecretKind,
+    SecretRegistry, TokenPolicy,
 };
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -50,6 +53,8 @@ pub struct MockProviderBuilder {
     consent: ConsentMode,
     extra_clients: Vec<(String, String)>,
     gmail: crate::gmail::GmailSettings,
+    journal_capacity: Capacity,
+    secret_capacity: Capacity,
 }
 
 impl Default for MockProviderBuilder {
@@ -68,6 +73,8 @@ impl Default for MockProviderBuilder {
             consent: ConsentMode::default(),
             extra_clients: Vec::new(),
             gmail: crate::gmail::GmailSettings::default(),
+            journal_capacity: Capacity::DEFAULT_JOURNAL,
+            secret_capacity: Capacity::DEFAULT_SECRETS,
         }
     }
 }
@@ -114,6 +121,7 @@ impl MockProviderBuilder {
     /// [`MockProvider::router`]; no socket is opened.
     pub fn build(self) -> MockProvider {
         let mut state = ProviderState::new(self.clock.clone(), self.seed, self.policy.clone());
+        state.secrets = SecretRegistry::with_capacity(self.secret_capacity);
         state.service_accounts = std::sync::Arc::new(self.service_accounts.clone());
         if let Some(issuer) = &self.issuer {
             state.set_issuer(issuer);
@@ -177,7 +185,11 @@ impl MockProviderBuilder {
         let accounts: Vec<String> = state.model().accounts.keys().cloned().collect();
         let gmail = GmailStore::generate(self.gmail.clone(), self.seed, &accounts, now);
         let mut provider = MockProvider::new(state, self.client_id, refresh_tokens);
-        provider.install(gmail, self.seed);
+        provider.install(
+            gmail,
+            self.seed,
+            Journal::with_capacity(self.journal_capacity),
+        );
         provider
     }
 
@@ -313,5 +325,33 @@ impl MockProviderBuilder {
     /// port). Fails when the port is taken.
     pub async fn start_on_port(self, port: u16) -> std::io::Result<MockProvider> {
         self.build().listen_on(port).await
+    }
+}
+
+impl MockProviderBuilder {
+    /// How many journal entries the provider keeps (default
+    /// [`Capacity::DEFAULT_JOURNAL`]); older ones are dropped and counted in
+    /// [`Journal::dropped`](crate::Journal::dropped). A test that checks
+    /// every request of a run wants [`Capacity::Unbounded`].
+    ///
+    /// ```
+    /// use mock_provider::Capacity;
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .journal_capacity(Capacity::Unbounded)
+    ///     .build();
+    /// assert_eq!(provider.journal().capacity(), Capacity::Unbounded);
+    /// ```
+    pub fn journal_capacity(mut self, capacity: Capacity) -> Self {
+        self.journal_capacity = capacity;
+        self
+    }
+
+    /// How many issued secrets the [`SecretRegistry`] keeps (default
+    /// [`Capacity::DEFAULT_SECRETS`]; configured client secrets are always
+    /// kept). A leak checker that must recognise every token of a run
+    /// wants [`Capacity::Unbounded`].
+    pub fn secret_capacity(mut self, capacity: Capacity) -> Self {
+        self.secret_capacity = capacity;
+        self
     }
 }

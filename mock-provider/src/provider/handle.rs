@@ -247,8 +247,14 @@ impl MockProvider {
     }
 
     /// Installs the parts the builder configures after [`MockProvider::new`].
-    pub(crate) fn install(&mut self, gmail: crate::gmail::GmailStore, fault_seed: u64) {
+    pub(crate) fn install(
+        &mut self,
+        gmail: crate::gmail::GmailStore,
+        fault_seed: u64,
+        journal: Journal,
+    ) {
         self.shared.gmail = gmail;
+        self.shared.journal = journal;
         self.shared.faults = FaultSet::with_seed(fault_seed);
     }
 
