@@ -62,7 +62,11 @@ pub(super) async fn build_world(
     let mut builder = MockProvider::builder()
         .seed(seed)
         .clock(Arc::new(provider_clock.clone()))
-        .access_token_ttl(scenario.provider.access_token_ttl);
+        .access_token_ttl(scenario.provider.access_token_ttl)
+        // The checkers read every request and every secret of the run: a
+        // bounded journal or registry would hide the oldest from them.
+        .journal_capacity(mock_provider::Capacity::Unbounded)
+        .secret_capacity(mock_provider::Capacity::Unbounded);
     for account in &scenario.provider.accounts {
         builder = builder.account(account);
     }

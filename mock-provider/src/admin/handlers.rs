@@ -6,7 +6,6 @@ use crate::{JournalQuery, MockProvider};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -180,12 +179,4 @@ pub(crate) async fn secrets(State(p): Admin) -> Json<Value> {
         .map(|s| json!({"kind": s.kind, "value": s.value.expose_secret()}))
         .collect();
     Json(json!({"secrets": secrets}))
-}
-
-pub(crate) async fn unknown(RawQuery(_): RawQuery) -> Response {
-    AdminError::NotFound {
-        what: "admin route",
-        id: "(see docs/ADMIN_API.md)".to_owned(),
-    }
-    .into_response()
 }

@@ -51,6 +51,5 @@ pub(crate) fn routes(provider: MockProvider) -> Router {
         )
         .route("/__admin/journal", get(handlers::journal))
         .route("/__admin/secrets", get(handlers::secrets))
-        .route("/__admin/{*rest}", get(handlers::unknown))
         .with_state(Arc::new(provider))
 }

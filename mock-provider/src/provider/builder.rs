@@ -55,6 +55,7 @@ pub struct MockProviderBuilder {
     gmail: crate::gmail::GmailSettings,
     journal_capacity: Capacity,
     secret_capacity: Capacity,
+    timeouts: crate::server::Timeouts,
 }
 
 impl Default for MockProviderBuilder {
@@ -75,6 +76,7 @@ impl Default for MockProviderBuilder {
             gmail: crate::gmail::GmailSettings::default(),
             journal_capacity: Capacity::DEFAULT_JOURNAL,
             secret_capacity: Capacity::DEFAULT_SECRETS,
+            timeouts: crate::server::Timeouts::default(),
         }
     }
 }
@@ -189,6 +191,7 @@ impl MockProviderBuilder {
             gmail,
             self.seed,
             Journal::with_capacity(self.journal_capacity),
+            self.timeouts,
         );
         provider
     }
@@ -352,6 +355,21 @@ impl MockProviderBuilder {
     /// wants [`Capacity::Unbounded`].
     pub fn secret_capacity(mut self, capacity: Capacity) -> Self {
         self.secret_capacity = capacity;
+        self
+    }
+
+    /// How long a connection may take to send a request head (default
+    /// 10 s); a slower one (slowloris) is closed. It is also how long an
+    /// idle keep-alive connection stays open. Sockets only.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.header_read = timeout;
+        self
+    }
+
+    /// How long a request body may take once its head arrived (default
+    /// 10 s); a slower one is answered 408 in its endpoint's error shape.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.body_read = timeout;
         self
     }
 }

@@ -44,6 +44,7 @@ impl MockProvider {
                 journal: Journal::default(),
                 faults: FaultSet::default(),
                 gmail: crate::gmail::GmailStore::default(),
+                timeouts: crate::server::Timeouts::default(),
             },
             client_id,
             refresh_tokens,
@@ -74,13 +75,12 @@ impl MockProvider {
         }
         let (tx, rx) = oneshot::channel::<()>();
         let app = self.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        tokio::spawn(crate::server::serve(
+            listener,
+            app,
+            self.shared.timeouts,
+            rx,
+        ));
         self.shutdown = Some(tx);
         self
     }
@@ -252,9 +252,11 @@ impl MockProvider {
         gmail: crate::gmail::GmailStore,
         fault_seed: u64,
         journal: Journal,
+        timeouts: crate::server::Timeouts,
     ) {
         self.shared.gmail = gmail;
         self.shared.journal = journal;
+        self.shared.timeouts = timeouts;
         self.shared.faults = FaultSet::with_seed(fault_seed);
     }
 

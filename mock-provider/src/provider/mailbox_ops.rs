@@ -84,13 +84,8 @@ impl MockProvider {
         self.set_address(listener.local_addr()?);
         let app = self.router();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let timeouts = self.shared().timeouts;
+        tokio::spawn(crate::server::serve(listener, app, timeouts, rx));
         self.set_shutdown(tx);
         Ok(self)
     }

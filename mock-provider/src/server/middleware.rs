@@ -1,13 +1,15 @@
+use super::error_shapes::{Shape, error_response, shape_error};
 use super::{BODY_LIMIT, Shared, dropped::dropped_connection, inspect::inspect};
 use crate::fault::{Decision, FaultAction};
 use crate::gmail::GmailOutcome;
 use crate::{GrantId, IssuedToken, JournalEntry, RequestDetails};
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use std::time::SystemTime;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
 
 /// What a handler learned while answering, attached to its response as an
 /// extension so the journal can record it.
@@ -38,11 +40,16 @@ pub(crate) async fn journal_and_faults(
 ) -> Response {
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        let response = too_large();
-        let entry = blank_entry(&parts, started_at, shared.state.clock.now(), 413);
-        shared.journal.record(entry);
-        return response;
+    let shape = Shape::of_path(parts.uri.path());
+    let bytes = match read_body(body, shared.timeouts.body_read).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => {
+            let response = refusal.answer(shape);
+            let status = response.status().as_u16();
+            let entry = blank_entry(&parts, started_at, shared.state.clock.now(), status);
+            shared.journal.record(entry);
+            return response;
+        }
     };
     let inspection = inspect(&shared.state, &parts, &bytes);
     let decision = if inspection.facts.endpoint == Some(crate::Endpoint::Admin) {
@@ -73,7 +80,7 @@ pub(crate) async fn journal_and_faults(
         tokio::time::sleep(decision.delay).await;
     }
     let response = match decision.action {
-        None | Some(FaultAction::Delay(_)) => handled(bytes).await,
+        None | Some(FaultAction::Delay(_)) => shape_error(shape, handled(bytes).await).await,
         Some(FaultAction::Respond {
             status,
             headers,
@@ -147,17 +154,54 @@ fn finish(shared: &Shared, mut entry: JournalEntry, response: Option<&Response>)
     shared.journal.record(entry);
 }
 
-fn too_large() -> Response {
-    let body = serde_json::json!({
-        "error": "invalid_request",
-        "error_description": "Request body too large.",
-    });
-    let mut response = (StatusCode::PAYLOAD_TOO_LARGE, body.to_string()).into_response();
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
+/// Why a request body was not read.
+#[derive(Debug)]
+enum BodyRefusal {
+    /// Longer than [`BODY_LIMIT`].
+    TooLarge,
+    /// The client stopped sending before the body was complete.
+    CutShort,
+    /// Not complete within the body read timeout.
+    TooSlow,
+}
+
+impl BodyRefusal {
+    fn answer(&self, shape: Shape) -> Response {
+        let (status, message) = match self {
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large."),
+            Self::CutShort => (
+                StatusCode::BAD_REQUEST,
+                "The request body ended before its declared length.",
+            ),
+            Self::TooSlow => (
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body was not received in time.",
+            ),
+        };
+        error_response(shape, status, message)
+    }
+}
+
+/// Reads the whole body, up to [`BODY_LIMIT`] and within `timeout`. A body
+/// already complete (every in-memory request) sets no timer.
+async fn read_body(body: Body, timeout: Duration) -> Result<Bytes, BodyRefusal> {
+    let mut read = std::pin::pin!(to_bytes(body, BODY_LIMIT));
+    let result = match futures::poll!(read.as_mut()) {
+        Poll::Ready(result) => result,
+        Poll::Pending => match tokio::time::timeout(timeout, read).await {
+            Ok(result) => result,
+            Err(_) => return Err(BodyRefusal::TooSlow),
+        },
+    };
+    result.map_err(|error| {
+        let too_large = std::error::Error::source(&error)
+            .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            BodyRefusal::TooLarge
+        } else {
+            BodyRefusal::CutShort
+        }
+    })
 }
 
 fn respond(status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response {

@@ -1,18 +1,24 @@
 //! The HTTP surface: the axum [`Router`](axum::Router) and the middleware
 //! that journals every request and applies mounted faults.
 //!
+//! `serve.rs` serves the router on a socket with read timeouts;
 //! `inspect.rs` reads what a request is about before it is handled (for
 //! fault targeting and the journal); `middleware.rs` records and shapes it;
 //! `dropped.rs` makes connection-level faults (reset, lost ack) look the
 //! same over sockets and in memory; `fallback.rs` answers unknown paths and
-//! wrong methods as Google does.
+//! wrong methods as Google does; `error_shapes.rs` gives every error no
+//! handler shaped the body its part of the provider answers with (JSON
+//! wherever Google answers JSON).
 
 mod dropped;
+mod error_shapes;
 mod fallback;
 mod inspect;
 mod middleware;
+mod serve;
 
 pub(crate) use middleware::Outcome;
+pub(crate) use serve::{Timeouts, serve};
 
 use crate::fault::FaultSet;
 use crate::gmail::GmailStore;
@@ -31,6 +37,7 @@ pub(crate) struct Shared {
     pub journal: Journal,
     pub faults: FaultSet,
     pub gmail: GmailStore,
+    pub timeouts: Timeouts,
 }
 
 /// Builds the provider's router over shared state; `admin` holds the admin
@@ -57,7 +64,7 @@ pub(crate) fn router(shared: Shared, admin: Router) -> Router {
         .merge(crate::gmail::routes(shared.clone()))
         .merge(admin)
         .fallback(fallback::not_found)
-        .method_not_allowed_fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             shared,
             middleware::journal_and_faults,
