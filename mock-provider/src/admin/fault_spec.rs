@@ -1,6 +1,6 @@
-use super::errors::AdminError;
+use super::errors::{AdminError, parse_tagged};
+use super::ranges;
 use crate::{Endpoint, Fault, FaultTarget};
-use http::StatusCode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +26,7 @@ pub(crate) struct FaultSpec {
     every: Option<u64>,
     probability: Option<f64>,
     label: Option<String>,
-    /// Read in a second step (see [`parse_action`]) so errors name the
+    /// Read in a second step (see [`parse_tagged`]) so errors name the
     /// exact field: serde's internally tagged enums lose the path.
     action: serde_json::Value,
 }
@@ -73,62 +73,56 @@ pub(crate) enum ActionSpec {
     Hang {},
 }
 
-fn status(code: u16) -> Result<StatusCode, AdminError> {
-    StatusCode::from_u16(code)
-        .ok()
-        .filter(|_| (100..=599).contains(&code))
-        .ok_or_else(|| AdminError::InvalidValue {
-            field: "action.status",
-            message: format!("`{code}` is not an HTTP status"),
-        })
-}
-
 impl FaultSpec {
+    /// Checks every limit and target field against its documented range.
+    fn check(&self) -> Result<(), AdminError> {
+        if let Some(times) = self.times {
+            ranges::at_least("times", times, 1)?;
+        }
+        if let Some(every) = self.every {
+            ranges::at_least("every", every, 1)?;
+        }
+        if let Some(p) = self.probability {
+            ranges::within_f64("probability", p, 0.0, 1.0)?;
+        }
+        if let Some(method) = &self.method {
+            http::Method::from_bytes(method.as_bytes()).map_err(|_| {
+                AdminError::invalid_value("method", format!("`{method}` is not an HTTP method"))
+            })?;
+        }
+        if let Some(label) = &self.label {
+            ranges::single_line("label", label, ranges::MAX_LABEL_CHARS)?;
+        }
+        let window = [
+            ("from_unix_ms", self.from_unix_ms),
+            ("until_unix_ms", self.until_unix_ms),
+        ];
+        for (field, value) in window {
+            if let Some(ms) = value {
+                ranges::within(field, ms, 0, ranges::MAX_UNIX_MS)?;
+            }
+        }
+        if let (Some(from), Some(until)) = (self.from_unix_ms, self.until_unix_ms)
+            && from >= until
+        {
+            return Err(AdminError::invalid_value(
+                "until_unix_ms",
+                format!("the window [{from}, {until}) is empty"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Builds the fault; `now` anchors relative times (`user_rate_limit`).
     pub fn into_fault(self, now: SystemTime) -> Result<Fault, AdminError> {
-        if let Some(p) = self.probability.filter(|p| !(0.0..=1.0).contains(p)) {
-            return Err(AdminError::InvalidValue {
-                field: "probability",
-                message: format!("`{p}` is not between 0 and 1"),
-            });
-        }
+        self.check()?;
         let mut target = match self.endpoint {
             Some(endpoint) => Fault::on(endpoint),
             None => Fault::on_any(),
         };
         target = apply_target(target, &self);
-        let ms = Duration::from_millis;
-        let mut fault = match parse_action(self.action)? {
-            ActionSpec::Respond {
-                status: code,
-                headers,
-                body,
-            } => target.respond_with(status(code)?, headers.into_iter().collect(), body),
-            ActionSpec::ServerError { status: code } => target.server_error(status(code)?.as_u16()),
-            ActionSpec::RateLimited { retry_after_secs } => {
-                target.rate_limited(Duration::from_secs(retry_after_secs))
-            }
-            ActionSpec::UserRateLimit { retry_after_secs } => {
-                let retry_at = now.checked_add(Duration::from_secs(retry_after_secs));
-                target.user_rate_limit_until(crate::provider::clamp_time(retry_at.unwrap_or(now)))
-            }
-            ActionSpec::TruncatedJson {} => target.truncated_json(),
-            ActionSpec::HtmlErrorPage { status: code } => {
-                target.html_error_page(status(code)?.as_u16())
-            }
-            ActionSpec::WrongContentType {} => target.wrong_content_type(),
-            ActionSpec::TokenShapedServerError {} => target.token_shaped_server_error(),
-            ActionSpec::Delay { ms: d } => target.delay(ms(d)),
-            ActionSpec::DelayUniform { min_ms, max_ms } => {
-                target.delay_uniform(ms(min_ms), ms(max_ms))
-            }
-            ActionSpec::DelayLogNormal { median_ms, sigma } => {
-                target.delay_log_normal(ms(median_ms), sigma)
-            }
-            ActionSpec::Reset {} => target.reset(),
-            ActionSpec::AckLost {} => target.ack_lost(),
-            ActionSpec::Hang {} => target.hang(),
-        };
+        let action = parse_tagged::<ActionSpec>(self.action, "kind", "action.")?;
+        let mut fault = action.into_fault(target, now)?;
         if let Some(times) = self.times {
             fault = fault.times(times);
         }
@@ -145,32 +139,86 @@ impl FaultSpec {
     }
 }
 
-/// `{"kind": K, ...fields}` -> the `K` variant, naming `action.FIELD` on error.
-fn parse_action(value: serde_json::Value) -> Result<ActionSpec, AdminError> {
-    let invalid = |field: &str, message: String| AdminError::InvalidField {
-        field: field.to_owned(),
-        message,
-    };
-    let serde_json::Value::Object(mut fields) = value else {
-        return Err(invalid(
-            "action",
-            "expected an object with a `kind`".to_owned(),
-        ));
-    };
-    let kind = match fields.remove("kind") {
-        Some(serde_json::Value::String(kind)) => kind,
-        _ => return Err(invalid("action.kind", "missing or not a string".to_owned())),
-    };
-    let tagged = serde_json::json!({ kind.as_str(): fields });
-    serde_path_to_error::deserialize(tagged).map_err(|error| {
-        let path = error.path().to_string();
-        // The path starts with the kind; a bare path means the kind itself.
-        let field = match path.split_once('.') {
-            Some((_, rest)) if !rest.is_empty() => format!("action.{rest}"),
-            _ => "action.kind".to_owned(),
-        };
-        invalid(&field, error.into_inner().to_string())
-    })
+fn delay_ms(field: &str, ms: u64) -> Result<Duration, AdminError> {
+    ranges::within(field, ms, 0, ranges::MAX_DELAY_MS).map(Duration::from_millis)
+}
+
+fn retry_after(secs: u64) -> Result<Duration, AdminError> {
+    ranges::within(
+        "action.retry_after_secs",
+        secs,
+        0,
+        ranges::MAX_RETRY_AFTER_SECS,
+    )
+    .map(Duration::from_secs)
+}
+
+impl ActionSpec {
+    /// Checks the action's fields against their ranges and finishes `target`.
+    fn into_fault(self, target: FaultTarget, now: SystemTime) -> Result<Fault, AdminError> {
+        let status = |code, low, high| ranges::status("action.status", code, low, high);
+        Ok(match self {
+            Self::Respond {
+                status: code,
+                headers,
+                body,
+            } => {
+                let status = status(code, 200, 599)?;
+                for (name, value) in &headers {
+                    ranges::response_header(name, value)?;
+                }
+                if body.len() > ranges::MAX_BODY_BYTES {
+                    return Err(AdminError::invalid_value(
+                        "action.body",
+                        format!(
+                            "is {} bytes; the limit is {}",
+                            body.len(),
+                            ranges::MAX_BODY_BYTES
+                        ),
+                    ));
+                }
+                target.respond_with(status, headers.into_iter().collect(), body)
+            }
+            Self::ServerError { status: code } => {
+                target.server_error(status(code, 500, 599)?.as_u16())
+            }
+            Self::RateLimited { retry_after_secs } => {
+                target.rate_limited(retry_after(retry_after_secs)?)
+            }
+            Self::UserRateLimit { retry_after_secs } => {
+                let retry_at = now
+                    .checked_add(retry_after(retry_after_secs)?)
+                    .unwrap_or(now);
+                target.user_rate_limit_until(crate::provider::clamp_time(retry_at))
+            }
+            Self::TruncatedJson {} => target.truncated_json(),
+            Self::HtmlErrorPage { status: code } => {
+                target.html_error_page(status(code, 400, 599)?.as_u16())
+            }
+            Self::WrongContentType {} => target.wrong_content_type(),
+            Self::TokenShapedServerError {} => target.token_shaped_server_error(),
+            Self::Delay { ms } => target.delay(delay_ms("action.ms", ms)?),
+            Self::DelayUniform { min_ms, max_ms } => {
+                let min = delay_ms("action.min_ms", min_ms)?;
+                let max = delay_ms("action.max_ms", max_ms)?;
+                if min > max {
+                    return Err(AdminError::invalid_value(
+                        "action.max_ms",
+                        format!("`{max_ms}` is below `min_ms` `{min_ms}`"),
+                    ));
+                }
+                target.delay_uniform(min, max)
+            }
+            Self::DelayLogNormal { median_ms, sigma } => {
+                let median = delay_ms("action.median_ms", median_ms)?;
+                let sigma = ranges::within_f64("action.sigma", sigma, 0.0, ranges::MAX_SIGMA)?;
+                target.delay_log_normal(median, sigma)
+            }
+            Self::Reset {} => target.reset(),
+            Self::AckLost {} => target.ack_lost(),
+            Self::Hang {} => target.hang(),
+        })
+    }
 }
 
 fn apply_target(mut target: FaultTarget, spec: &FaultSpec) -> FaultTarget {

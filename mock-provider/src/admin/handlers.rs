@@ -1,4 +1,4 @@
-use super::errors::{AdminError, parse_json};
+use super::errors::{AdminError, parse_json, parse_tagged};
 use super::fault_spec::FaultSpec;
 use super::ops::{ClockOp, LifecycleOp};
 use crate::gmail::NewMessage;
@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 type Admin = State<Arc<MockProvider>>;
 type Answer = Result<Json<Value>, AdminError>;
@@ -65,8 +65,9 @@ pub(crate) async fn remove_fault(State(p): Admin, Path(id): Path<String>) -> Ans
 }
 
 pub(crate) async fn lifecycle(State(p): Admin, body: Bytes) -> Answer {
-    let op: LifecycleOp = parse_json(&body)?;
-    Ok(Json(op.apply(&p)))
+    let value: Value = parse_json(&body)?;
+    let op: LifecycleOp = parse_tagged(value, "op", "")?;
+    Ok(Json(op.apply(&p)?))
 }
 
 pub(crate) async fn clock(State(p): Admin) -> Json<Value> {
@@ -75,14 +76,11 @@ pub(crate) async fn clock(State(p): Admin) -> Json<Value> {
 
 pub(crate) async fn set_clock(State(p): Admin, body: Bytes) -> Answer {
     let op: ClockOp = parse_json(&body)?;
-    match op {
-        ClockOp::OffsetMs(ms) => p.set_clock_offset_ms(ms),
-        ClockOp::JumpMs(ms) => p.jump_clock(Duration::from_millis(ms)),
-    }
+    op.apply(&p)?;
     Ok(clock(State(p)).await)
 }
 
-fn known_account(p: &MockProvider, account: &str) -> Result<(), AdminError> {
+pub(crate) fn known_account(p: &MockProvider, account: &str) -> Result<(), AdminError> {
     if p.accounts().iter().any(|(email, _)| email == account) {
         Ok(())
     } else {
@@ -110,6 +108,7 @@ pub(crate) async fn add_message(
 ) -> Answer {
     known_account(&p, &account)?;
     let message: NewMessage = parse_json(&body)?;
+    super::message_check::check(&message)?;
     let summary = p.add_message(&account, message);
     Ok(Json(json!(summary)))
 }
@@ -146,6 +145,8 @@ pub(crate) async fn relabel_message(
 ) -> Answer {
     known_account(&p, &account)?;
     let relabel: Relabel = parse_json(&body)?;
+    super::message_check::labels("add", &relabel.add)?;
+    super::message_check::labels("remove", &relabel.remove)?;
     let add: Vec<&str> = relabel.add.iter().map(String::as_str).collect();
     let remove: Vec<&str> = relabel.remove.iter().map(String::as_str).collect();
     match p.relabel_message(&account, &id, &add, &remove) {

@@ -4,7 +4,9 @@
 //!
 //! `handlers.rs` maps routes to `MockProvider` methods; `fault_spec.rs`
 //! turns a JSON fault description into a [`Fault`](crate::Fault);
-//! `ops.rs` holds the lifecycle and clock operations; `errors.rs` the typed
+//! `ops.rs` holds the lifecycle and clock operations; `ranges.rs` the
+//! documented range of every value and `message_check.rs` what a message
+//! added over HTTP may hold (no header injection); `errors.rs` the typed
 //! 400/404 answers that name the offending field.
 //!
 //! The API is for tests: `GET /__admin/secrets` and `/__admin/accounts`
@@ -14,7 +16,9 @@
 mod errors;
 mod fault_spec;
 mod handlers;
+mod message_check;
 mod ops;
+mod ranges;
 
 use crate::MockProvider;
 use axum::Router;

@@ -204,13 +204,33 @@ async fn read_body(body: Body, timeout: Duration) -> Result<Bytes, BodyRefusal> 
     })
 }
 
+/// Headers that describe the connection or the message framing, which
+/// hyper owns: a fault setting them (`Content-Length: 999` on a short body)
+/// would break the connection for every client, not shape one answer.
+const FRAMING_HEADERS: &[&str] = &[
+    "connection",
+    "content-length",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// True for a header a fault's answer may not set.
+pub(crate) fn is_framing_header(name: &http::HeaderName) -> bool {
+    FRAMING_HEADERS.contains(&name.as_str())
+}
+
 fn respond(status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response {
     let mut response = (status, body).into_response();
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::try_from(name),
             http::HeaderValue::try_from(value),
-        ) {
+        ) && !is_framing_header(&name)
+        {
             response.headers_mut().insert(name, value);
         }
     }

@@ -17,7 +17,7 @@ mod inspect;
 mod middleware;
 mod serve;
 
-pub(crate) use middleware::Outcome;
+pub(crate) use middleware::{Outcome, is_framing_header};
 pub(crate) use serve::{Timeouts, serve};
 
 use crate::fault::FaultSet;

@@ -1,0 +1,126 @@
+//! The documented range of every admin value (docs/ADMIN_API.md), checked
+//! before anything is mounted or changed: a value outside it is a 400
+//! `invalid_value` naming the field, never a silent clamp, a fault that can
+//! never fire, or a response that breaks HTTP framing.
+
+use super::errors::AdminError;
+use http::StatusCode;
+
+/// Longest delay a fault may hold a request: one hour (`hang` is forever).
+pub(crate) const MAX_DELAY_MS: u64 = 3_600_000;
+/// Longest `retry_after_secs`: one day.
+pub(crate) const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+/// Largest log-normal `sigma` (e^10 between the median and one sigma out).
+pub(crate) const MAX_SIGMA: f64 = 10.0;
+/// Latest fault window time, unix ms: 9999-12-31T23:59:59.999Z.
+pub(crate) const MAX_UNIX_MS: u64 = 253_402_300_799_999;
+/// Largest clock offset or jump: 100 years of milliseconds.
+pub(crate) const MAX_CLOCK_MS: u64 = 100 * 365 * 24 * 3_600_000;
+/// Largest `respond` body and longest label.
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_LABEL_CHARS: usize = 200;
+
+fn out_of_range(field: &str, message: String) -> AdminError {
+    AdminError::invalid_value(field, message)
+}
+
+/// A final HTTP status in `low..=high` (1xx are not final answers).
+pub(crate) fn status(
+    field: &str,
+    code: u16,
+    low: u16,
+    high: u16,
+) -> Result<StatusCode, AdminError> {
+    StatusCode::from_u16(code)
+        .ok()
+        .filter(|_| (low..=high).contains(&code))
+        .ok_or_else(|| out_of_range(field, format!("`{code}` is not a status in {low}..={high}")))
+}
+
+/// An integer in `low..=high`.
+pub(crate) fn within(field: &str, value: u64, low: u64, high: u64) -> Result<u64, AdminError> {
+    if (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(out_of_range(
+            field,
+            format!("`{value}` is not in {low}..={high}"),
+        ))
+    }
+}
+
+/// An integer of at least `low`.
+pub(crate) fn at_least(field: &str, value: u64, low: u64) -> Result<u64, AdminError> {
+    if value >= low {
+        Ok(value)
+    } else {
+        Err(out_of_range(field, format!("`{value}` is below {low}")))
+    }
+}
+
+/// A signed integer within `±limit`.
+pub(crate) fn within_plus_minus(field: &str, value: i64, limit: u64) -> Result<i64, AdminError> {
+    if value.unsigned_abs() <= limit {
+        Ok(value)
+    } else {
+        Err(out_of_range(
+            field,
+            format!("`{value}` is not within ±{limit}"),
+        ))
+    }
+}
+
+/// A finite number in `low..=high`.
+pub(crate) fn within_f64(field: &str, value: f64, low: f64, high: f64) -> Result<f64, AdminError> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(out_of_range(
+            field,
+            format!("`{value:?}` is not in {low:?}..={high:?}"),
+        ))
+    }
+}
+
+/// Text that goes into a journal line, a log or a mail header: no control
+/// characters (a CR or LF would start a new line or header), at most
+/// `max_chars`.
+pub(crate) fn single_line(field: &str, text: &str, max_chars: usize) -> Result<(), AdminError> {
+    if let Some(bad) = text.chars().find(|c| c.is_control() && *c != '\t') {
+        return Err(out_of_range(
+            field,
+            format!("contains the control character {bad:?}; header and label values are one line"),
+        ));
+    }
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(out_of_range(
+            field,
+            format!("is {chars} characters long; the limit is {max_chars}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A `respond` header: a valid name and value, not a framing header.
+pub(crate) fn response_header(
+    name: &str,
+    value: &str,
+) -> Result<(http::HeaderName, http::HeaderValue), AdminError> {
+    let field = format!("action.headers.{name}");
+    let parsed = http::HeaderName::try_from(name)
+        .map_err(|_| out_of_range(&field, format!("`{name}` is not a header name")))?;
+    if crate::server::is_framing_header(&parsed) {
+        return Err(out_of_range(
+            &field,
+            format!("`{name}` describes the connection or message framing, which the server sets"),
+        ));
+    }
+    let value = http::HeaderValue::try_from(value).map_err(|_| {
+        out_of_range(
+            &field,
+            "is not a valid header value (no CR, LF or NUL)".to_owned(),
+        )
+    })?;
+    Ok((parsed, value))
+}
