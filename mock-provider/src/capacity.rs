@@ -54,3 +54,42 @@ impl fmt::Display for Capacity {
         }
     }
 }
+
+/// In a config file: a positive number of records, or `"unbounded"`.
+impl<'de> serde::Deserialize<'de> for Capacity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Capacity;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a positive number of records or \"unbounded\"")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Capacity, E> {
+                usize::try_from(n)
+                    .ok()
+                    .and_then(NonZeroUsize::new)
+                    .map(Capacity::Bounded)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Capacity, E> {
+                usize::try_from(n)
+                    .ok()
+                    .and_then(NonZeroUsize::new)
+                    .map(Capacity::Bounded)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Capacity, E> {
+                if text == "unbounded" {
+                    Ok(Capacity::Unbounded)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(text), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}

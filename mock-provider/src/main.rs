@@ -6,7 +6,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use mock_provider::standalone::ProviderConfig;
+use mock_provider::standalone::{ConfigError, ProviderConfig};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -48,6 +48,11 @@ async fn main() -> anyhow::Result<()> {
     config.seed = args.seed.unwrap_or(config.seed);
     config.accounts.extend(args.accounts.iter().cloned());
     config.access_token_ttl_secs = args.access_token_ttl.or(config.access_token_ttl_secs);
+    // The command line's values (`--account`, `--access-token-ttl`) obey
+    // the same ranges as the file's.
+    config
+        .validate()
+        .map_err(|setting| ConfigError::invalid("with the command line's values", setting))?;
     let port = args.port.unwrap_or(config.port);
     let provider = config
         .builder()

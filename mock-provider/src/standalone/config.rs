@@ -1,4 +1,4 @@
-use super::ConfigError;
+use super::{ConfigError, MemoryConfig, ServerConfig};
 use crate::{GmailSettings, MockProviderBuilder};
 use serde::Deserialize;
 use std::path::Path;
@@ -49,6 +49,12 @@ pub struct ProviderConfig {
     /// OAuth lifecycle settings.
     #[serde(default)]
     pub oauth: OAuthConfig,
+    /// How much the provider keeps (journal, secrets).
+    #[serde(default)]
+    pub memory: MemoryConfig,
+    /// Read timeouts.
+    #[serde(default)]
+    pub server: ServerConfig,
 }
 
 /// `[oauth]`: the refresh-token lifecycle and RFC options.
@@ -107,25 +113,35 @@ pub struct GmailConfig {
 }
 
 impl ProviderConfig {
-    /// Reads and validates a config file.
+    /// Reads a config file and checks every setting
+    /// ([`validate`](Self::validate)). Errors name the file, and the field
+    /// in their first line.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| {
-            let offset = source.span().map_or(0, |span| span.start);
-            let before = &text[..offset.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            ConfigError::Parse {
-                path: path.to_owned(),
-                line,
-                column,
-                message: source.message().to_owned(),
-                source: Box::new(source),
-            }
-        })
+        let config: Self = serde_path_to_error::deserialize(toml::Deserializer::new(&text))
+            .map_err(|error| {
+                let field = error.path().to_string();
+                let source = error.into_inner();
+                let offset = source.span().map_or(0, |span| span.start);
+                let before = &text[..offset.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                ConfigError::Parse {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                    field: (field != "." && !field.is_empty()).then_some(field),
+                    message: source.message().to_owned(),
+                    source: Box::new(source),
+                }
+            })?;
+        config
+            .validate()
+            .map_err(|setting| ConfigError::invalid(format!("`{}`", path.display()), setting))?;
+        Ok(config)
     }
 
     /// A provider builder with these settings.
@@ -166,6 +182,18 @@ impl ProviderConfig {
             builder = builder.revoke_unknown(crate::RevokeUnknown::Rfc7009Ok);
         }
         builder = builder.testing_mode(oauth.testing_mode);
+        if let Some(capacity) = self.memory.journal_capacity {
+            builder = builder.journal_capacity(capacity);
+        }
+        if let Some(capacity) = self.memory.secret_capacity {
+            builder = builder.secret_capacity(capacity);
+        }
+        if let Some(secs) = self.server.header_read_timeout_secs {
+            builder = builder.header_read_timeout(Duration::from_secs(secs));
+        }
+        if let Some(secs) = self.server.body_read_timeout_secs {
+            builder = builder.body_read_timeout(Duration::from_secs(secs));
+        }
         let defaults = GmailSettings::default();
         let gmail = &self.gmail;
         builder.gmail(GmailSettings {

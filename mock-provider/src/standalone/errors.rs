@@ -13,8 +13,8 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML or does not fit the schema (for example an
-    /// unknown field).
-    #[error("invalid config `{path}` at line {line}, column {column}: {message}")]
+    /// unknown field, or a string where a number belongs).
+    #[error("invalid config `{path}` at line {line}, column {column}: {}{message}", field_prefix(.field))]
     Parse {
         /// The file.
         path: PathBuf,
@@ -22,10 +22,40 @@ pub enum ConfigError {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// What was wrong, naming the field.
+        /// The field (`oauth.code_ttl_secs`), when the value of one was wrong.
+        field: Option<String>,
+        /// What was wrong.
         message: String,
         /// The TOML error.
         #[source]
         source: Box<toml::de::Error>,
     },
+    /// A setting parsed but is outside its documented range.
+    #[error("invalid config {origin}: `{field}` {message}")]
+    Invalid {
+        /// Where the value came from: the file, or the command line.
+        origin: String,
+        /// The setting (`oauth.refresh_token_limit`, `accounts[1]`).
+        field: String,
+        /// What is wrong with its value.
+        message: String,
+    },
+}
+
+fn field_prefix(field: &Option<String>) -> String {
+    field
+        .as_ref()
+        .map(|f| format!("field `{f}`: "))
+        .unwrap_or_default()
+}
+
+impl ConfigError {
+    /// A setting from `origin` (a file, the command line) out of range.
+    pub fn invalid(origin: impl Into<String>, setting: super::InvalidSetting) -> Self {
+        Self::Invalid {
+            origin: origin.into(),
+            field: setting.field,
+            message: setting.message,
+        }
+    }
 }
