@@ -166,9 +166,13 @@ pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answe
                 message: e.to_string(),
             }
         })?;
+    let journal = p.journal();
     Ok(Json(json!({
-        "hash": p.journal().hash(),
-        "entries": p.journal().query(&query),
+        "hash": journal.hash(),
+        "total": journal.total(),
+        "dropped": journal.dropped(),
+        "capacity": journal.capacity().limit(),
+        "entries": journal.query(&query),
     })))
 }
 
@@ -179,5 +183,9 @@ pub(crate) async fn secrets(State(p): Admin) -> Json<Value> {
         .into_iter()
         .map(|s| json!({"kind": s.kind, "value": s.value.expose_secret()}))
         .collect();
-    Json(json!({"secrets": secrets}))
+    Json(json!({
+        "dropped": p.secrets().dropped(),
+        "capacity": p.secrets().capacity().limit(),
+        "secrets": secrets,
+    }))
 }

@@ -72,7 +72,7 @@ fn oauth_code(status: StatusCode) -> &'static str {
 }
 
 /// The admin API's `error` code for an HTTP status.
-pub(crate) fn admin_code(status: StatusCode) -> &'static str {
+fn admin_code(status: StatusCode) -> &'static str {
     match status.as_u16() {
         404 => "not_found",
         405 => "method_not_allowed",
@@ -95,12 +95,7 @@ pub(crate) fn error_response(shape: Shape, status: StatusCode, message: &str) ->
             "error_description": message,
         })
         .to_string(),
-        Shape::Admin => serde_json::json!({
-            "error": admin_code(status),
-            "field": null,
-            "message": message,
-        })
-        .to_string(),
+        Shape::Admin => return admin_error(status, None, message),
         Shape::Html => return html_page(status),
     };
     let mut response = (status, body).into_response();
@@ -109,6 +104,27 @@ pub(crate) fn error_response(shape: Shape, status: StatusCode, message: &str) ->
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
     response
+}
+
+/// The admin API's error: `{"error", "field", "message"}`.
+fn admin_error(status: StatusCode, field: Option<&str>, message: &str) -> Response {
+    let body = serde_json::json!({
+        "error": admin_code(status),
+        "field": field,
+        "message": message,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Which part of the request an axum rejection is about, from its text.
+fn rejected_part(message: &str) -> Option<&'static str> {
+    if message.starts_with("Invalid URL") {
+        Some("(path)")
+    } else if message.contains("query string") {
+        Some("(query)")
+    } else {
+        None
+    }
 }
 
 /// Google's HTML error page for `status` ("404. That’s an error.").
@@ -174,7 +190,10 @@ pub(crate) async fn shape_error(shape: Shape, response: Response) -> Response {
         }
         _ => generic_message(parts.status).to_owned(),
     };
-    let shaped = error_response(shape, parts.status, &message);
+    let shaped = match shape {
+        Shape::Admin => admin_error(parts.status, rejected_part(&message), &message),
+        _ => error_response(shape, parts.status, &message),
+    };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
