@@ -16,8 +16,9 @@ pub(crate) const MAX_SIGMA: f64 = 10.0;
 pub(crate) const MAX_UNIX_MS: u64 = 253_402_300_799_999;
 /// Largest clock offset or jump: 100 years of milliseconds.
 pub(crate) const MAX_CLOCK_MS: u64 = 100 * 365 * 24 * 3_600_000;
-/// Largest `respond` body and longest label.
-pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest `respond` body (it must fit a request under the 64 KiB body
+/// limit with room to spare) and longest label.
+pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024;
 pub(crate) const MAX_LABEL_CHARS: usize = 200;
 
 fn out_of_range(field: &str, message: String) -> AdminError {

@@ -262,7 +262,14 @@ impl Model {
             .grant_access_tokens
             .entry(grant_id.clone())
             .or_default();
-        issued.tokens.push(access_token.clone());
+        issued.tokens.push_back(access_token.clone());
+        // Past the per-grant limit the oldest live token stops working, so
+        // memory stays bounded however fast a client refreshes.
+        if issued.tokens.len() > self.policy.access_tokens_per_grant.max(1) {
+            if let Some(oldest) = issued.tokens.pop_front() {
+                self.access_tokens.remove(&oldest);
+            }
+        }
         // Forget expired tokens when the list has doubled since the last
         // sweep, so memory stays bounded by live tokens at amortised O(1).
         if issued.tokens.len() >= issued.sweep_at {

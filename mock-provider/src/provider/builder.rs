@@ -349,6 +349,14 @@ impl MockProviderBuilder {
         self
     }
 
+    /// Live access tokens per grant before the oldest stops working
+    /// (default 10,000; Google is not known to have such a limit, but a
+    /// mock under load needs one to keep its memory bounded).
+    pub fn access_tokens_per_grant(mut self, limit: usize) -> Self {
+        self.policy.access_tokens_per_grant = limit;
+        self
+    }
+
     /// How many issued secrets the [`SecretRegistry`] keeps (default
     /// [`Capacity::DEFAULT_SECRETS`]; configured client secrets are always
     /// kept). A leak checker that must recognise every token of a run

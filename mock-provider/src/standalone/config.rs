@@ -81,6 +81,9 @@ pub struct OAuthConfig {
     /// Google's 400.
     #[serde(default)]
     pub rfc7009_revoke: bool,
+    /// Live access tokens per grant before the oldest stops working
+    /// (default 10,000; bounds memory under load).
+    pub access_tokens_per_grant: Option<usize>,
 }
 
 /// `[client]`.
@@ -177,6 +180,9 @@ impl ProviderConfig {
         }
         if let Some(secs) = oauth.rotation_grace_secs {
             builder = builder.rotate_refresh_tokens(Duration::from_secs(secs));
+        }
+        if let Some(limit) = oauth.access_tokens_per_grant {
+            builder = builder.access_tokens_per_grant(limit);
         }
         if oauth.rfc7009_revoke {
             builder = builder.revoke_unknown(crate::RevokeUnknown::Rfc7009Ok);

@@ -153,6 +153,8 @@ impl ProviderConfig {
             1,
             100 * YEAR,
         )?;
+        let per_grant = oauth.access_tokens_per_grant.map(|l| l as u64);
+        range("oauth.access_tokens_per_grant", per_grant, 1, 1_000_000)?;
         range(
             "oauth.rotation_grace_secs",
             oauth.rotation_grace_secs,

@@ -120,10 +120,10 @@ pub(crate) struct Consent {
     pub scopes: BTreeSet<String>,
 }
 
-/// The access tokens issued under one grant.
+/// The access tokens issued under one grant, oldest first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct IssuedAccessTokens {
-    pub tokens: Vec<String>,
+    pub tokens: std::collections::VecDeque<String>,
     /// Sweep expired tokens once the list reaches this length.
     pub sweep_at: usize,
 }

@@ -26,6 +26,12 @@ pub struct TokenPolicy {
     pub revoke_unknown: RevokeUnknown,
     /// Send `iss` in the authorization response (RFC 9207).
     pub authorization_response_iss: bool,
+    /// Live access tokens per grant before the oldest stops working.
+    /// Google has no such limit that anyone has seen ("thousands of access
+    /// tokens ... all simultaneously valid"); the mock keeps one so that a
+    /// load test's memory stays bounded. Default 10,000: far above what a
+    /// client refreshing before expiry ever holds.
+    pub access_tokens_per_grant: usize,
 }
 
 impl Default for TokenPolicy {
@@ -40,6 +46,7 @@ impl Default for TokenPolicy {
             rotation: None,
             revoke_unknown: RevokeUnknown::GoogleError,
             authorization_response_iss: true,
+            access_tokens_per_grant: 10_000,
         }
     }
 }
