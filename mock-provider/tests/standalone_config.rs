@@ -35,31 +35,73 @@ fn refusal(config: &str, args: &[&str]) -> (bool, String) {
 fn silly_values_are_refused_naming_the_field_in_the_first_line() {
     let cases = [
         ("access_token_ttl_secs = 0", "access_token_ttl_secs"),
-        ("access_token_ttl_secs = 999999999999", "access_token_ttl_secs"),
-        ("[oauth]\nrefresh_token_limit = 0", "oauth.refresh_token_limit"),
+        (
+            "access_token_ttl_secs = 999999999999",
+            "access_token_ttl_secs",
+        ),
+        (
+            "[oauth]\nrefresh_token_limit = 0",
+            "oauth.refresh_token_limit",
+        ),
         ("[oauth]\ncode_ttl_secs = 0", "oauth.code_ttl_secs"),
-        ("[oauth]\nrefresh_idle_expiry_secs = 0", "oauth.refresh_idle_expiry_secs"),
-        ("[oauth]\nredirect_uris = [\"not a url\"]", "oauth.redirect_uris[0]"),
-        ("[oauth]\nredirect_uris = [\"http://a/cb\", \"http://a/cb\"]", "oauth.redirect_uris[1]"),
+        (
+            "[oauth]\nrefresh_idle_expiry_secs = 0",
+            "oauth.refresh_idle_expiry_secs",
+        ),
+        (
+            "[oauth]\nredirect_uris = [\"not a url\"]",
+            "oauth.redirect_uris[0]",
+        ),
+        (
+            "[oauth]\nredirect_uris = [\"http://a/cb\", \"http://a/cb\"]",
+            "oauth.redirect_uris[1]",
+        ),
         ("accounts = [\"not-an-email\"]", "accounts[0]"),
-        ("accounts = [\"alice@example.com\", \"bob@\"]", "accounts[1]"),
+        (
+            "accounts = [\"alice@example.com\", \"bob@\"]",
+            "accounts[1]",
+        ),
         ("accounts = [\"a b@example.com\"]", "accounts[0]"),
-        ("accounts = [\"alice@example.com\", \"Alice@example.com\"]", "accounts[1]"),
+        (
+            "accounts = [\"alice@example.com\", \"Alice@example.com\"]",
+            "accounts[1]",
+        ),
         ("scopes = []", "scopes"),
         ("[client]\nid = \"\"\nsecret = \"s\"", "client.id"),
-        ("[client]\nid = \"c\"\nsecret = \"s\"\n[[extra_clients]]\nid = \"c\"\nsecret = \"t\"", "extra_clients[0].id"),
+        (
+            "[client]\nid = \"c\"\nsecret = \"s\"\n[[extra_clients]]\nid = \"c\"\nsecret = \"t\"",
+            "extra_clients[0].id",
+        ),
         ("[gmail]\nmailbox_size = 100001", "gmail.mailbox_size"),
-        ("[gmail]\nhistory_id_max_gap = 0", "gmail.history_id_max_gap"),
-        ("[gmail]\nquota_units_per_minute = 0", "gmail.quota_units_per_minute"),
-        ("[gmail.mailbox_sizes]\n\"bob@example.com\" = 3", "gmail.mailbox_sizes"),
+        (
+            "[gmail]\nhistory_id_max_gap = 0",
+            "gmail.history_id_max_gap",
+        ),
+        (
+            "[gmail]\nquota_units_per_minute = 0",
+            "gmail.quota_units_per_minute",
+        ),
+        (
+            "[gmail.mailbox_sizes]\n\"bob@example.com\" = 3",
+            "gmail.mailbox_sizes",
+        ),
         ("[memory]\njournal_capacity = 0", "memory.journal_capacity"),
-        ("[memory]\nsecret_capacity = \"lots\"", "memory.secret_capacity"),
-        ("[server]\nheader_read_timeout_secs = 0", "server.header_read_timeout_secs"),
+        (
+            "[memory]\nsecret_capacity = \"lots\"",
+            "memory.secret_capacity",
+        ),
+        (
+            "[server]\nheader_read_timeout_secs = 0",
+            "server.header_read_timeout_secs",
+        ),
     ];
     for (config, field) in cases {
         let (ok, first) = refusal(config, &[]);
         assert!(!ok, "accepted: {config}");
-        assert!(first.contains(&format!("`{field}")), "{config:?}: the first line does not name `{field}`: {first}");
+        assert!(
+            first.contains(&format!("`{field}")),
+            "{config:?}: the first line does not name `{field}`: {first}"
+        );
     }
 }
 
@@ -68,7 +110,10 @@ fn a_type_error_names_the_field_in_the_first_line_not_only_in_the_echoed_text() 
     for (config, field) in [
         ("port = \"eighty\"", "`port`"),
         ("[oauth]\ncode_ttl_secs = \"ten\"", "`oauth.code_ttl_secs`"),
-        ("[gmail]\nempty_first_history_page = 3", "`gmail.empty_first_history_page`"),
+        (
+            "[gmail]\nempty_first_history_page = 3",
+            "`gmail.empty_first_history_page`",
+        ),
     ] {
         let (ok, first) = refusal(config, &[]);
         assert!(!ok);
@@ -79,7 +124,10 @@ fn a_type_error_names_the_field_in_the_first_line_not_only_in_the_echoed_text() 
 
 #[test]
 fn command_line_values_obey_the_same_ranges() {
-    let (ok, first) = refusal("accounts = [\"alice@example.com\"]", &["--account", "alice@example.com"]);
+    let (ok, first) = refusal(
+        "accounts = [\"alice@example.com\"]",
+        &["--account", "alice@example.com"],
+    );
     assert!(!ok && first.contains("`accounts[1]`"), "{first}");
     let (ok, first) = refusal("", &["--access-token-ttl", "0"]);
     assert!(!ok && first.contains("`access_token_ttl_secs`"), "{first}");
@@ -91,5 +139,8 @@ fn the_documented_limits_themselves_are_accepted() {
     let config = "access_token_ttl_secs = 31536000\naccounts = [\"a@example.com\"]\n[oauth]\nrefresh_token_limit = 10000\ncode_ttl_secs = 86400\nrotation_grace_secs = 0\n[gmail]\nmailbox_size = 0\n[memory]\njournal_capacity = 1\nsecret_capacity = \"unbounded\"\n[server]\nheader_read_timeout_secs = 3600\n";
     let (ok, first) = refusal(config, &[]);
     assert!(!ok);
-    assert!(first.contains("cannot listen"), "refused for another reason: {first}");
+    assert!(
+        first.contains("cannot listen"),
+        "refused for another reason: {first}"
+    );
 }
