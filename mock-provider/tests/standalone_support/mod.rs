@@ -232,3 +232,42 @@ impl Http<'_> {
             .to_owned()
     }
 }
+
+impl Standalone {
+    /// The process's resident set size, in KiB (Linux).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+impl Http<'_> {
+    /// The refresh form of `account`'s seeded token.
+    pub fn refresh_form(&self, account: &str) -> String {
+        let accounts = self.get("/__admin/accounts").json();
+        let refresh = accounts["accounts"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["email"] == account))
+            .and_then(|a| a["refresh_token"].as_str())
+            .expect("a seeded account")
+            .to_owned();
+        serde_urlencoded::to_string([
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            (
+                "client_id",
+                accounts["client_id"].as_str().expect("client id"),
+            ),
+            (
+                "client_secret",
+                accounts["client_secret"].as_str().expect("secret"),
+            ),
+        ])
+        .expect("form")
+    }
+}
