@@ -1,7 +1,7 @@
 use super::MockProviderBuilder;
 use crate::fault::{Fault, FaultGuard, FaultSet};
 use crate::journal::Journal;
-use crate::server::{Shared, router};
+use crate::server::{Shared, SharedParts, router};
 use crate::state::{Account, Grant, ProviderState, SecretRegistry};
 use axum::Router;
 use secrecy::{ExposeSecret, SecretString};
@@ -39,13 +39,13 @@ impl MockProvider {
         refresh_tokens: BTreeMap<String, SecretString>,
     ) -> Self {
         Self {
-            shared: Shared {
+            shared: Shared::new(SharedParts {
                 state,
                 journal: Journal::default(),
                 faults: FaultSet::default(),
                 gmail: crate::gmail::GmailStore::default(),
                 timeouts: crate::server::Timeouts::default(),
-            },
+            }),
             client_id,
             refresh_tokens,
             address: None,
@@ -254,10 +254,13 @@ impl MockProvider {
         journal: Journal,
         timeouts: crate::server::Timeouts,
     ) {
-        self.shared.gmail = gmail;
-        self.shared.journal = journal;
-        self.shared.timeouts = timeouts;
-        self.shared.faults = FaultSet::with_seed(fault_seed);
+        self.shared = Shared::new(SharedParts {
+            state: self.shared.state.clone(),
+            journal,
+            faults: FaultSet::with_seed(fault_seed),
+            gmail,
+            timeouts,
+        });
     }
 
     pub(crate) fn set_address(&mut self, address: SocketAddr) {

@@ -4,6 +4,7 @@ use crate::GrantId;
 use crate::fault::RequestFacts;
 use crate::state::{Model, ProviderState};
 use http::request::Parts;
+use std::borrow::Cow;
 
 /// What the provider can tell about a request before handling it.
 #[derive(Debug, Default)]
@@ -99,32 +100,67 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
     inspection
 }
 
+/// The token form's fields the inspection reads, borrowed from the body
+/// where they need no decoding (a parse that allocates only for values
+/// with escapes: the hot path reads this form once more in the handler).
+#[derive(Default)]
+struct TokenFields<'a> {
+    grant_type: Option<Cow<'a, str>>,
+    client_id: Option<Cow<'a, str>>,
+    code: Option<Cow<'a, str>>,
+    code_verifier: Option<Cow<'a, str>>,
+    assertion: Option<Cow<'a, str>>,
+    refresh_token: Option<Cow<'a, str>>,
+}
+
+impl<'a> TokenFields<'a> {
+    fn parse(body: &'a [u8]) -> Self {
+        let mut fields = Self::default();
+        for (name, value) in form_urlencoded::parse(body) {
+            if value.is_empty() {
+                continue;
+            }
+            let slot = match name.as_ref() {
+                "grant_type" => &mut fields.grant_type,
+                "client_id" => &mut fields.client_id,
+                "code" => &mut fields.code,
+                "code_verifier" => &mut fields.code_verifier,
+                "assertion" => &mut fields.assertion,
+                "refresh_token" => &mut fields.refresh_token,
+                _ => continue,
+            };
+            // The first occurrence, as the handler reads it (which then
+            // refuses duplicates anyway).
+            slot.get_or_insert(value);
+        }
+        fields
+    }
+}
+
 fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: &mut Inspection) {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    inspection.facts.grant_type = field(&pairs, "grant_type");
+    let fields = TokenFields::parse(body);
+    inspection.facts.grant_type = fields.grant_type.map(Cow::into_owned);
     inspection.facts.client_id = match crate::token::client_credentials_from_header(&parts.headers)
     {
         Some(Ok((id, _))) => Some(id),
-        _ => field(&pairs, "client_id"),
+        _ => fields.client_id.map(Cow::into_owned),
     };
-    for name in ["code_verifier", "assertion"] {
-        if let Some(secret) = field(&pairs, name) {
-            inspection.presented.push(Fingerprint::of(&secret));
-        }
+    for secret in [&fields.code_verifier, &fields.assertion].into_iter().flatten() {
+        inspection.presented.push(Fingerprint::of(secret));
     }
-    if let Some(assertion) = field(&pairs, "assertion") {
+    if let Some(assertion) = &fields.assertion {
         // A service account names itself by the assertion's `iss`.
-        inspection.facts.client_id = crate::token::unverified_issuer(&assertion);
+        inspection.facts.client_id = crate::token::unverified_issuer(assertion);
     }
     let model = state.model();
-    if let Some(code) = field(&pairs, "code") {
-        inspection.presented.push(Fingerprint::of(&code));
-        if let Some(issued) = model.codes.get(&code) {
+    if let Some(code) = &fields.code {
+        inspection.presented.push(Fingerprint::of(code));
+        if let Some(issued) = model.codes.get(code.as_ref()) {
             inspection.facts.account = Some(issued.account.clone());
         }
     }
-    if let Some(refresh_token) = field(&pairs, "refresh_token") {
-        inspection.present_token(&model, &refresh_token);
+    if let Some(refresh_token) = &fields.refresh_token {
+        inspection.present_token(&model, refresh_token);
     }
 }
 

@@ -57,11 +57,12 @@ pub(crate) async fn journal_and_faults(
     } else {
         shared.faults.evaluate(&inspection.facts)
     };
+    // The facts were only needed to ask the faults: the entry takes them.
     let mut entry = blank_entry(&parts, started_at, started_at, 0);
-    entry.client_id = inspection.facts.client_id.clone();
-    entry.account = inspection.facts.account.clone();
-    entry.grant_id = inspection.grant_id.clone();
-    entry.grant_type = inspection.facts.grant_type.clone();
+    entry.client_id = inspection.facts.client_id;
+    entry.account = inspection.facts.account;
+    entry.grant_id = inspection.grant_id;
+    entry.grant_type = inspection.facts.grant_type;
     entry.presented = inspection.presented;
     entry.fault = decision.label();
     entry.request.url_secret = inspection.url_secret;
@@ -79,7 +80,7 @@ pub(crate) async fn journal_and_faults(
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    let response = match decision.action {
+    let mut response = match decision.action {
         None | Some(FaultAction::Delay(_)) => shape_error(shape, handled(bytes).await).await,
         Some(FaultAction::Respond {
             status,
@@ -92,8 +93,8 @@ pub(crate) async fn journal_and_faults(
         }
         Some(FaultAction::AckLost) => {
             // The handler's work is done, but no answer reaches the client.
-            let response = handled(bytes).await;
-            pending.finish(Some(&response), 0);
+            let mut response = handled(bytes).await;
+            pending.finish(Some(&mut response), 0);
             return dropped_connection();
         }
         Some(FaultAction::Hang) => {
@@ -102,7 +103,8 @@ pub(crate) async fn journal_and_faults(
             return std::future::pending().await;
         }
     };
-    pending.finish(Some(&response), response.status().as_u16());
+    let status = response.status().as_u16();
+    pending.finish(Some(&mut response), status);
     response
 }
 
@@ -117,7 +119,7 @@ struct PendingEntry<'a> {
 impl PendingEntry<'_> {
     /// Journals the entry with what the handler attached to `response`
     /// (if it ran) and status `status` (0: no answer went out).
-    fn finish(mut self, response: Option<&Response>, status: u16) {
+    fn finish(mut self, response: Option<&mut Response>, status: u16) {
         if let Some(mut entry) = self.entry.take() {
             entry.status = status;
             finish(self.shared, entry, response);
@@ -134,20 +136,20 @@ impl Drop for PendingEntry<'_> {
 }
 
 /// Completes `entry` from what the handler attached to `response` (if it
-/// ran) and appends it to the journal. `status` stays as set: 0 for
-/// dropped connections.
-fn finish(shared: &Shared, mut entry: JournalEntry, response: Option<&Response>) {
+/// ran; taken out, it is for the journal only) and appends it to the
+/// journal. `status` stays as set: 0 for dropped connections.
+fn finish(shared: &Shared, mut entry: JournalEntry, response: Option<&mut Response>) {
     entry.finished_at = shared.state.clock.now();
     if let Some(response) = response {
-        if let Some(outcome) = response.extensions().get::<Outcome>() {
-            entry.account = outcome.account.clone().or(entry.account);
-            entry.grant_id = outcome.grant_id.clone().or(entry.grant_id);
-            entry.issued = outcome.issued.clone();
-            entry.error = outcome.error.clone();
+        if let Some(outcome) = response.extensions_mut().remove::<Outcome>() {
+            entry.account = outcome.account.or(entry.account);
+            entry.grant_id = outcome.grant_id.or(entry.grant_id);
+            entry.issued = outcome.issued;
+            entry.error = outcome.error;
         }
-        if let Some(gmail) = response.extensions().get::<GmailOutcome>() {
-            entry.request.message_id = gmail.message_id.clone();
-            entry.request.gmail_message_id = gmail.gmail_message_id.clone();
+        if let Some(gmail) = response.extensions_mut().remove::<GmailOutcome>() {
+            entry.request.message_id = gmail.message_id;
+            entry.request.gmail_message_id = gmail.gmail_message_id;
         }
     }
     tracing::debug!(target: "mock_provider::journal", "{entry}");

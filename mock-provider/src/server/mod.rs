@@ -26,18 +26,39 @@ use crate::journal::Journal;
 use crate::state::ProviderState;
 use axum::Router;
 use axum::routing::{get, post};
+use std::sync::Arc;
 
 /// Largest request body the provider reads; Google's token requests are tiny.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
-/// What the middleware needs besides the model.
+/// What the middleware and the Gmail handlers share, behind one `Arc`:
+/// axum clones the state of every layer and handler for every request,
+/// and one reference count is cheaper than one per part.
 #[derive(Debug, Clone)]
-pub(crate) struct Shared {
+pub(crate) struct Shared(Arc<SharedParts>);
+
+/// The parts of [`Shared`].
+#[derive(Debug)]
+pub(crate) struct SharedParts {
     pub state: ProviderState,
     pub journal: Journal,
     pub faults: FaultSet,
     pub gmail: GmailStore,
     pub timeouts: Timeouts,
+}
+
+impl Shared {
+    pub fn new(parts: SharedParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = SharedParts;
+
+    fn deref(&self) -> &SharedParts {
+        &self.0
+    }
 }
 
 /// Builds the provider's router over shared state; `admin` holds the admin

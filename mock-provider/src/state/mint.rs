@@ -17,26 +17,32 @@ impl TokenMint {
         }
     }
 
-    fn random_text(&mut self, bytes: usize) -> String {
-        let mut buf = vec![0u8; bytes];
-        self.rng.fill_bytes(&mut buf);
-        URL_SAFE_NO_PAD.encode(buf)
+    /// `prefix` then `bytes` random bytes in base64url, built in one
+    /// allocation (one of these per refresh).
+    fn prefixed(&mut self, prefix: &str, bytes: usize) -> String {
+        let mut raw = [0u8; 96];
+        let raw = &mut raw[..bytes.min(96)];
+        self.rng.fill_bytes(raw);
+        let mut text = String::with_capacity(prefix.len() + raw.len().div_ceil(3) * 4);
+        text.push_str(prefix);
+        URL_SAFE_NO_PAD.encode_string(raw, &mut text);
+        text
     }
 
     /// `ya29.` followed by opaque text, like Google's access tokens.
     pub fn access_token(&mut self) -> String {
-        format!("ya29.a0{}", self.random_text(96))
+        self.prefixed("ya29.a0", 96)
     }
 
     /// `1//` followed by opaque text, like Google's refresh tokens.
     pub fn refresh_token(&mut self) -> String {
-        format!("1//0{}", self.random_text(72))
+        self.prefixed("1//0", 72)
     }
 }
 
 impl TokenMint {
     /// `4/0A` followed by opaque text, like Google's authorization codes.
     pub fn authorization_code(&mut self) -> String {
-        format!("4/0A{}", self.random_text(54))
+        self.prefixed("4/0A", 54)
     }
 }

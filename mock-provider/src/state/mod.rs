@@ -25,10 +25,15 @@ pub(crate) use provider_clock::{ProviderClock, clamp_time};
 
 use crate::signing::{ServiceAccountKey, SigningKey};
 use crate::{Clock, GrantId};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Everything mutable about the provider.
+///
+/// Token maps hash with Fx, not SipHash: their keys are tokens the mock
+/// minted at random (nobody can choose colliding keys to insert), and they
+/// are hashed several times per refresh.
 #[derive(Debug)]
 pub(crate) struct Model {
     pub clients: BTreeMap<String, Client>,
@@ -65,12 +70,12 @@ impl Model {
             accounts: BTreeMap::new(),
             default_account: None,
             grants: BTreeMap::new(),
-            refresh_tokens: HashMap::new(),
-            access_tokens: HashMap::new(),
-            grant_access_tokens: HashMap::new(),
+            refresh_tokens: HashMap::default(),
+            access_tokens: HashMap::default(),
+            grant_access_tokens: HashMap::default(),
             offline_grants: BTreeMap::new(),
             consents: BTreeMap::new(),
-            codes: HashMap::new(),
+            codes: HashMap::default(),
             code_sweep_at: 64,
             consent_mode: ConsentMode::default(),
             mint: TokenMint::new(seed),

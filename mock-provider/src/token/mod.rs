@@ -21,27 +21,35 @@ pub(crate) use response::unix_seconds;
 
 use crate::server::Outcome;
 use crate::state::ProviderState;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue, header};
 
 /// Headers Google sends on every token response (RFC 6749 §5.1: no caching).
-pub(crate) const NO_STORE: [(&str, &str); 3] = [
+/// Static values, so answering copies nothing.
+pub(crate) const NO_STORE: [(HeaderName, HeaderValue); 3] = [
     (
-        "cache-control",
-        "no-cache, no-store, max-age=0, must-revalidate",
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store, max-age=0, must-revalidate"),
     ),
-    ("pragma", "no-cache"),
-    ("content-type", "application/json; charset=utf-8"),
+    (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    ),
 ];
 
 pub(crate) async fn token_endpoint(
     State(state): State<ProviderState>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    match handle(&state, &headers, &body) {
+    // The whole request, not a `HeaderMap` extractor: that one clones the
+    // headers, and this runs on every refresh. The middleware has already
+    // read the body into one buffer, so this takes it without copying.
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    match handle(&state, &parts.headers, &body) {
         Ok((json, outcome)) => {
             let mut response = (NO_STORE, json.to_string()).into_response();
             response.extensions_mut().insert(outcome);
