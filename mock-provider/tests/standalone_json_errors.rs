@@ -2,6 +2,7 @@
 //! wrong methods and unknown paths under `/__admin/`, `%ff` in any Gmail
 //! or admin path segment, bodies cut short or too large. Only HTTP.
 
+#[expect(dead_code, reason = "this file uses a subset of the shared helpers")]
 mod standalone_support;
 
 use standalone_support::Standalone;

@@ -145,7 +145,10 @@ fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: 
         Some(Ok((id, _))) => Some(id),
         _ => fields.client_id.map(Cow::into_owned),
     };
-    for secret in [&fields.code_verifier, &fields.assertion].into_iter().flatten() {
+    for secret in [&fields.code_verifier, &fields.assertion]
+        .into_iter()
+        .flatten()
+    {
         inspection.presented.push(Fingerprint::of(secret));
     }
     if let Some(assertion) = &fields.assertion {
