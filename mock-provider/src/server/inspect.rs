@@ -3,8 +3,8 @@ use crate::Fingerprint;
 use crate::GrantId;
 use crate::fault::RequestFacts;
 use crate::state::{Model, ProviderState};
+use crate::token::TokenForm;
 use http::request::Parts;
-use std::borrow::Cow;
 
 /// What the provider can tell about a request before handling it.
 #[derive(Debug, Default)]
@@ -14,6 +14,8 @@ pub(crate) struct Inspection {
     pub presented: Vec<Fingerprint>,
     /// The URL carried a registered secret or a credential parameter.
     pub url_secret: bool,
+    /// A token request's form, for the handler (parsed once per request).
+    pub token_form: Option<TokenForm>,
 }
 
 /// Query parameters that carry credentials: their presence in a URL is a
@@ -100,71 +102,37 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
     inspection
 }
 
-/// The token form's fields the inspection reads, borrowed from the body
-/// where they need no decoding (a parse that allocates only for values
-/// with escapes: the hot path reads this form once more in the handler).
-#[derive(Default)]
-struct TokenFields<'a> {
-    grant_type: Option<Cow<'a, str>>,
-    client_id: Option<Cow<'a, str>>,
-    code: Option<Cow<'a, str>>,
-    code_verifier: Option<Cow<'a, str>>,
-    assertion: Option<Cow<'a, str>>,
-    refresh_token: Option<Cow<'a, str>>,
-}
-
-impl<'a> TokenFields<'a> {
-    fn parse(body: &'a [u8]) -> Self {
-        let mut fields = Self::default();
-        for (name, value) in form_urlencoded::parse(body) {
-            if value.is_empty() {
-                continue;
-            }
-            let slot = match name.as_ref() {
-                "grant_type" => &mut fields.grant_type,
-                "client_id" => &mut fields.client_id,
-                "code" => &mut fields.code,
-                "code_verifier" => &mut fields.code_verifier,
-                "assertion" => &mut fields.assertion,
-                "refresh_token" => &mut fields.refresh_token,
-                _ => continue,
-            };
-            // The first occurrence, as the handler reads it (which then
-            // refuses duplicates anyway).
-            slot.get_or_insert(value);
-        }
-        fields
-    }
-}
-
 fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: &mut Inspection) {
-    let fields = TokenFields::parse(body);
-    inspection.facts.grant_type = fields.grant_type.map(Cow::into_owned);
+    let form = TokenForm::parse(body);
+    let field = |name| form.get(name).filter(|v| !v.is_empty());
+    inspection.facts.grant_type = field("grant_type").map(str::to_owned);
     inspection.facts.client_id = match crate::token::client_credentials_from_header(&parts.headers)
     {
         Some(Ok((id, _))) => Some(id),
-        _ => fields.client_id.map(Cow::into_owned),
+        _ => field("client_id").map(str::to_owned),
     };
-    for secret in [&fields.code_verifier, &fields.assertion]
-        .into_iter()
-        .flatten()
-    {
-        inspection.presented.push(Fingerprint::of(secret));
+    for name in ["code_verifier", "assertion"] {
+        if let Some(secret) = field(name) {
+            inspection.presented.push(Fingerprint::of(secret));
+        }
     }
-    if let Some(assertion) = &fields.assertion {
+    if let Some(assertion) = field("assertion") {
         // A service account names itself by the assertion's `iss`.
         inspection.facts.client_id = crate::token::unverified_issuer(assertion);
     }
     let model = state.model();
-    if let Some(code) = &fields.code {
+    if let Some(code) = field("code") {
         inspection.presented.push(Fingerprint::of(code));
-        if let Some(issued) = model.codes.get(code.as_ref()) {
+        if let Some(issued) = model.codes.get(code) {
             inspection.facts.account = Some(issued.account.clone());
         }
     }
-    if let Some(refresh_token) = &fields.refresh_token {
+    if let Some(refresh_token) = field("refresh_token") {
         inspection.present_token(&model, refresh_token);
     }
+    drop(model);
+    // Parsed once: the token handler takes it from here.
+    inspection.token_form = Some(form);
 }
 
 /// Gmail calls: the bearer token names the account, grant and client.

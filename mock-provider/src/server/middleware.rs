@@ -76,6 +76,10 @@ pub(crate) async fn journal_and_faults(
 
     // Moves `parts` into the handler's request: the entry above already
     // took what the journal needs, so nothing is cloned on the hot path.
+    let mut parts = parts;
+    if let Some(form) = inspection.token_form {
+        parts.extensions.insert(form);
+    }
     let handled = move |bytes| next.run(Request::from_parts(parts, Body::from(bytes)));
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;

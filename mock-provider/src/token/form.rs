@@ -8,32 +8,42 @@ use std::ops::Range;
 
 /// A parsed `application/x-www-form-urlencoded` token request.
 ///
-/// Duplicated parameters are rejected, as RFC 6749 §3.2 requires. The
-/// decoded names and values share one buffer (two allocations per form,
-/// not two per parameter: this runs on every refresh).
-#[derive(Debug)]
+/// Parsed once per request: the middleware's inspection parses it and
+/// hands it to the handler in the request's extensions. Duplicated
+/// parameters are refused by [`refuse_duplicates`](Self::refuse_duplicates),
+/// as RFC 6749 §3.2 requires (`get` reads the first). The decoded names and
+/// values share one buffer: two allocations per form, not two per parameter.
+#[derive(Debug, Clone)]
 pub(crate) struct TokenForm {
     text: String,
     pairs: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl TokenForm {
-    pub fn parse(body: &[u8]) -> Result<Self, TokenError> {
+    pub fn parse(body: &[u8]) -> Self {
         let mut form = Self {
             text: String::with_capacity(body.len()),
             pairs: Vec::with_capacity(6),
         };
         for (name, value) in form_urlencoded::parse(body) {
-            if form.get(&name).is_some() {
-                return Err(TokenError::invalid_request(format!(
-                    "Duplicate parameter: {name}"
-                )));
-            }
             let name = form.push(&name);
             let value = form.push(&value);
             form.pairs.push((name, value));
         }
-        Ok(form)
+        form
+    }
+
+    /// RFC 6749 §3.2: a parameter may be sent once.
+    pub fn refuse_duplicates(&self) -> Result<(), TokenError> {
+        for (i, (name, _)) in self.pairs.iter().enumerate() {
+            let name = &self.text[name.clone()];
+            if self.pairs[..i].iter().any(|(n, _)| &self.text[n.clone()] == name) {
+                return Err(TokenError::invalid_request(format!(
+                    "Duplicate parameter: {name}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn push(&mut self, part: &str) -> Range<usize> {

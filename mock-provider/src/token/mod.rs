@@ -15,7 +15,7 @@ mod response;
 
 pub use errors::TokenError;
 
-pub(crate) use form::client_credentials_from_header;
+pub(crate) use form::{TokenForm, client_credentials_from_header};
 pub(crate) use jwt_bearer::{JWT_BEARER, unverified_issuer};
 pub(crate) use response::unix_seconds;
 
@@ -47,9 +47,12 @@ pub(crate) async fn token_endpoint(
     // The whole request, not a `HeaderMap` extractor: that one clones the
     // headers, and this runs on every refresh. The middleware has already
     // read the body into one buffer, so this takes it without copying.
-    let (parts, body) = request.into_parts();
-    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    match handle(&state, &parts.headers, &body) {
+    let (mut parts, body) = request.into_parts();
+    let form = match parts.extensions.remove::<form::TokenForm>() {
+        Some(form) => form,
+        None => form::TokenForm::parse(&to_bytes(body, usize::MAX).await.unwrap_or_default()),
+    };
+    match handle(&state, &parts.headers, &form) {
         Ok((json, outcome)) => {
             let mut response = (NO_STORE, json.to_string()).into_response();
             response.extensions_mut().insert(outcome);
@@ -67,9 +70,9 @@ pub(crate) async fn token_endpoint(
 fn handle(
     state: &ProviderState,
     headers: &HeaderMap,
-    body: &[u8],
+    form: &form::TokenForm,
 ) -> Result<(serde_json::Value, Outcome), TokenError> {
-    let form = form::TokenForm::parse(body)?;
+    form.refuse_duplicates()?;
     // A service account authenticates by its signed assertion alone.
     if form.get("grant_type") == Some(JWT_BEARER) {
         return jwt_bearer::grant(state, &form);
