@@ -8,7 +8,9 @@
 
 use super::{Endpoint, JournalEntry, JournalQuery};
 use crate::chunked_queue::ChunkedQueue;
-use std::collections::HashMap;
+// Fx: the keys are endpoints, statuses and at most `MAX_KEYS` strings, and
+// these maps are hashed several times per request.
+use rustc_hash::FxHashMap as HashMap;
 
 /// Sequence numbers, in order; small chunks because many lists are short.
 pub(super) type Postings = ChunkedQueue<u64, 256>;

@@ -101,9 +101,9 @@ impl Journal {
 
     /// Appends an entry, assigning its sequence number; when full, drops
     /// the oldest.
-    pub(crate) fn record(&self, entry: JournalEntry) {
+    pub(crate) fn record(&self, entry: impl Into<Arc<JournalEntry>>) {
         // Allocated before the lock; the dropped entry is freed after it.
-        let mut entry = Arc::new(entry);
+        let mut entry = entry.into();
         let (evicted, first_drop) = {
             let mut store = self.lock();
             let evicted = match store.capacity.limit() {

@@ -350,7 +350,7 @@ impl MockProviderBuilder {
     }
 
     /// Live access tokens per grant before the oldest stops working
-    /// (default 10,000; Google is not known to have such a limit, but a
+    /// (default 1,000; Google is not known to have such a limit, but a
     /// mock under load needs one to keep its memory bounded).
     pub fn access_tokens_per_grant(mut self, limit: usize) -> Self {
         self.policy.access_tokens_per_grant = limit;

@@ -82,7 +82,7 @@ pub struct OAuthConfig {
     #[serde(default)]
     pub rfc7009_revoke: bool,
     /// Live access tokens per grant before the oldest stops working
-    /// (default 10,000; bounds memory under load).
+    /// (default 1,000; bounds memory under load).
     pub access_tokens_per_grant: Option<usize>,
 }
 

@@ -29,8 +29,8 @@ pub struct TokenPolicy {
     /// Live access tokens per grant before the oldest stops working.
     /// Google has no such limit that anyone has seen ("thousands of access
     /// tokens ... all simultaneously valid"); the mock keeps one so that a
-    /// load test's memory stays bounded. Default 10,000: far above what a
-    /// client refreshing before expiry ever holds.
+    /// load test's memory stays bounded. Default 1,000: far above what a
+    /// client refreshing before expiry ever holds (about one an hour).
     pub access_tokens_per_grant: usize,
 }
 
@@ -46,7 +46,7 @@ impl Default for TokenPolicy {
             rotation: None,
             revoke_unknown: RevokeUnknown::GoogleError,
             authorization_response_iss: true,
-            access_tokens_per_grant: 10_000,
+            access_tokens_per_grant: 1_000,
         }
     }
 }

@@ -1,5 +1,6 @@
 use crate::Capacity;
 use crate::chunked_queue::ChunkedQueue;
+use rustc_hash::FxBuildHasher;
 use secrecy::SecretString;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -67,9 +68,10 @@ struct Registry {
     configured: Vec<Arc<RegisteredSecret>>,
     /// Issued and presented secrets, oldest first, with their value hash.
     issued: ChunkedQueue<(u64, Arc<RegisteredSecret>)>,
-    /// Hashes of every retained value, so registering and `contains` stay
-    /// O(1) however many tokens were issued (no values: Debug-safe).
-    index: HashSet<u64>,
+    /// SipHashes of every retained value, so registering and `contains`
+    /// stay O(1) however many tokens were issued (no values: Debug-safe).
+    /// The set itself hashes those with Fx: they are already hashes.
+    index: HashSet<u64, FxBuildHasher>,
     capacity: Capacity,
     dropped: u64,
 }
@@ -93,9 +95,9 @@ impl SecretRegistry {
             // Sized up front so registering never rehashes a full table.
             Some(limit) => (
                 ChunkedQueue::with_expected_len(limit),
-                HashSet::with_capacity(limit + 64),
+                HashSet::with_capacity_and_hasher(limit + 64, FxBuildHasher),
             ),
-            None => (ChunkedQueue::default(), HashSet::new()),
+            None => (ChunkedQueue::default(), HashSet::default()),
         };
         Self {
             registry: Arc::new(Mutex::new(Registry {

@@ -25,31 +25,52 @@ impl TokenForm {
             text: String::with_capacity(body.len()),
             pairs: Vec::with_capacity(6),
         };
-        for (name, value) in form_urlencoded::parse(body) {
-            let name = form.push(&name);
-            let value = form.push(&value);
+        // As `form_urlencoded::parse` splits and decodes, but a part with
+        // no `%` or `+` (most of them) is copied without going through the
+        // decoder, which measured at a tenth of a refresh's cost.
+        for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &pair[pair.len()..]),
+            };
+            let name = form.push_decoded(name);
+            let value = form.push_decoded(value);
             form.pairs.push((name, value));
         }
         form
+    }
+
+    /// Appends one decoded name or value: `+` is a space, `%XX` a byte,
+    /// and invalid UTF-8 becomes U+FFFD (as `form_urlencoded` does).
+    fn push_decoded(&mut self, part: &[u8]) -> Range<usize> {
+        let start = self.text.len();
+        if !part.iter().any(|b| *b == b'%' || *b == b'+') {
+            self.text.push_str(&String::from_utf8_lossy(part));
+        } else {
+            let spaced: Vec<u8> = part
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            self.text
+                .push_str(&percent_encoding::percent_decode(&spaced).decode_utf8_lossy());
+        }
+        start..self.text.len()
     }
 
     /// RFC 6749 §3.2: a parameter may be sent once.
     pub fn refuse_duplicates(&self) -> Result<(), TokenError> {
         for (i, (name, _)) in self.pairs.iter().enumerate() {
             let name = &self.text[name.clone()];
-            if self.pairs[..i].iter().any(|(n, _)| &self.text[n.clone()] == name) {
+            if self.pairs[..i]
+                .iter()
+                .any(|(n, _)| &self.text[n.clone()] == name)
+            {
                 return Err(TokenError::invalid_request(format!(
                     "Duplicate parameter: {name}"
                 )));
             }
         }
         Ok(())
-    }
-
-    fn push(&mut self, part: &str) -> Range<usize> {
-        let start = self.text.len();
-        self.text.push_str(part);
-        start..self.text.len()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -129,5 +150,38 @@ pub(crate) fn authenticate_client(
             Err(TokenError::wrong_client_secret())
         }
         Some(_) => Ok(id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenForm;
+
+    #[test]
+    fn it_decodes_as_form_urlencoded_does() {
+        let bodies: [&[u8]; 7] = [
+            b"grant_type=refresh_token&refresh_token=1%2F%2F0abc&client_id=a.b",
+            b"a=1+2&b=%20x%2&&c&=d&e==f",
+            b"scope=openid+email%20profile",
+            b"x=%ff%fe&y=\xff",
+            &[0xff, 0xfe, b'=', 0x80],
+            b"",
+            b"&&&",
+        ];
+        for body in bodies {
+            let form = TokenForm::parse(body);
+            let ours: Vec<(String, String)> = form
+                .pairs
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        form.text[n.clone()].to_owned(),
+                        form.text[v.clone()].to_owned(),
+                    )
+                })
+                .collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(body));
+        }
     }
 }

@@ -75,12 +75,12 @@ fn handle(
     form.refuse_duplicates()?;
     // A service account authenticates by its signed assertion alone.
     if form.get("grant_type") == Some(JWT_BEARER) {
-        return jwt_bearer::grant(state, &form);
+        return jwt_bearer::grant(state, form);
     }
-    let client_id = form::authenticate_client(state, headers, &form)?;
+    let client_id = form::authenticate_client(state, headers, form)?;
     match form.get("grant_type") {
-        Some("authorization_code") => code::grant(state, &client_id, &form),
-        Some("refresh_token") => refresh::grant(state, &client_id, &form),
+        Some("authorization_code") => code::grant(state, &client_id, form),
+        Some("refresh_token") => refresh::grant(state, &client_id, form),
         other => Err(TokenError::unsupported_grant_type(other.unwrap_or(""))),
     }
 }
