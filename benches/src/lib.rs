@@ -9,10 +9,12 @@
 //!   seeded storage).
 //! - [`results`]: figures criterion cannot hold (refresh counts), written
 //!   next to criterion's own for `bench-summary`.
+//! - [`stepped_clock`]: a wall clock moved forward to expire tokens.
 //! - [`run_mode`]: full size under `cargo bench`, small under `cargo test`.
 
 pub mod hyper_transport;
 pub mod pipe;
 pub mod results;
 pub mod run_mode;
+pub mod stepped_clock;
 pub mod yup;

@@ -49,30 +49,36 @@ pub fn criterion_dir() -> PathBuf {
     results_dir().with_file_name("criterion")
 }
 
-/// Saves `counts` (replacing an earlier run's) and prints a one-line summary.
+/// Prints a one-line summary of `counts` and, under `cargo bench`, saves
+/// them (replacing an earlier run's); a `cargo test` pass saves nothing, so
+/// it never overwrites measured results.
 ///
 /// # Errors
 ///
 /// When the results folder cannot be created or written.
 pub fn save(counts: &Counts) -> std::io::Result<()> {
+    print_summary(counts);
+    if !crate::run_mode::is_bench_run() {
+        return Ok(());
+    }
     let dir = results_dir().join("counts");
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("{}.json", counts.bench.replace('/', "__")));
     std::fs::write(&file, serde_json::to_vec_pretty(counts)?)?;
-    let (min, max) = (
-        counts.per_iteration.iter().min(),
-        counts.per_iteration.iter().max(),
-    );
+    Ok(())
+}
+
+fn print_summary(counts: &Counts) {
+    let show = |value: Option<u64>| value.map_or_else(|| "none".to_owned(), |v| v.to_string());
     println!(
-        "{}: {} per iteration: median {:?}, min {:?}, max {:?} over {} iterations",
+        "{}: {} per iteration: median {}, min {}, max {} over {} iterations",
         counts.bench,
         counts.what,
-        counts.median(),
-        min,
-        max,
+        show(counts.median()),
+        show(counts.per_iteration.iter().min().copied()),
+        show(counts.per_iteration.iter().max().copied()),
         counts.per_iteration.len()
     );
-    Ok(())
 }
 
 /// Every saved count, sorted by bench id.

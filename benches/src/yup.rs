@@ -9,7 +9,7 @@
 //!   yup's own memory storage cannot be seeded and the installed flow would
 //!   otherwise start a browser consent.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use hyper_util::client::legacy::Client;
@@ -29,10 +29,11 @@ pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly
 /// user writes to hand yup a refresh token obtained elsewhere.
 ///
 /// Reads take a shared `RwLock` and clone the token (yup's `get` returns it
-/// by value).
-#[derive(Debug)]
+/// by value). Clones share the tokens, so a bench can keep one to expire
+/// them between iterations.
+#[derive(Debug, Clone)]
 pub struct SeededStorage {
-    tokens: RwLock<Vec<(Vec<String>, TokenInfo)>>,
+    tokens: Arc<RwLock<Vec<(Vec<String>, TokenInfo)>>>,
 }
 
 impl SeededStorage {
@@ -49,7 +50,16 @@ impl SeededStorage {
             id_token: None,
         };
         Self {
-            tokens: RwLock::new(vec![(scopes, token)]),
+            tokens: Arc::new(RwLock::new(vec![(scopes, token)])),
+        }
+    }
+
+    /// Marks every held token expired a day ago (keeping its refresh token),
+    /// so the next `token()` call refreshes.
+    pub fn expire(&self) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        for (_, token) in tokens.iter_mut() {
+            token.expires_at = Some(OffsetDateTime::now_utc() - time::Duration::DAY);
         }
     }
 }
