@@ -7,7 +7,8 @@
 //! through a plain `HttpConnector` with the mock as `token_uri` and a seeded
 //! `TokenStorage`); after that neither sends anything.
 //!
-//! - `cached_token/*`: one task, every call `.await`ed in a loop.
+//! - `cached_token/*`: one task, every call `.await`ed in a loop (plus the
+//!   handle's synchronous, lending `cached_access_token()`).
 //! - `cached_token_contention/*/{N}_tasks`: N tasks on a 2-worker runtime
 //!   share the iterations on one cached token; the figure is wall time per
 //!   call over all tasks (so with two cores, perfect scaling halves it).
@@ -160,6 +161,20 @@ fn cached_token(c: &mut Criterion) {
     });
     group.bench_function("reference_by_handle", |b| {
         b.iter_custom(|n| timed(&runtime, n, &mut handle));
+    });
+    // The lending call the hot path can use instead: no owned token, so no
+    // refcount; synchronous, so nothing to await.
+    let mut lender = primed.handle.clone();
+    group.bench_function("reference_by_handle_borrowed", |b| {
+        b.iter(|| {
+            black_box(
+                lender
+                    .cached_access_token()
+                    .expect("cached")
+                    .expose_secret()
+                    .len(),
+            )
+        });
     });
     group.bench_function("yup_oauth2", |b| {
         b.iter_custom(|n| timed(&runtime, n, &mut yup));

@@ -10,6 +10,7 @@
 //! - [`results`]: figures criterion cannot hold (refresh counts), written
 //!   next to criterion's own for `bench-summary`.
 //! - [`stepped_clock`]: a wall clock moved forward to expire tokens.
+//! - [`summary`]: the results as markdown tables with each target's ratio.
 //! - [`run_mode`]: full size under `cargo bench`, small under `cargo test`.
 
 pub mod hyper_transport;
@@ -17,4 +18,5 @@ pub mod pipe;
 pub mod results;
 pub mod run_mode;
 pub mod stepped_clock;
+pub mod summary;
 pub mod yup;
