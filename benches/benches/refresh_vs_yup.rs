@@ -5,9 +5,12 @@
 //!   whose token has expired. Time to serve them all; the refreshes the mock
 //!   saw per iteration are saved (`benches::results`) and printed. The
 //!   reference broker must send exactly one per iteration (asserted); yup's
-//!   count is reported as measured. Over in-process pipes: 10,000 yup
+//!   count is reported as measured. Over in-process pipes (10,000 yup
 //!   callers open 10,000 connections, which over loopback would need 20,000
-//!   descriptors in this one process.
+//!   descriptors in this one process), with the mock's token endpoint
+//!   taking [`TOKEN_LATENCY`] (a delay fault), as Google's does: without
+//!   it a pipe round trip completes inside tokio's LIFO slot before the
+//!   other callers are even polled, and no client looks racy.
 //! - `refresh_throughput_{in_memory,loopback}/{party}/{N}_accounts`: N
 //!   distinct accounts, all due, refreshed at once; criterion reports
 //!   accounts per second. In memory: in-process pipes; loopback: the mock
@@ -34,7 +37,7 @@ use futures::future::join_all;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::TokioExecutor;
-use mock_provider::MockProvider;
+use mock_provider::{Endpoint, Fault, MockProvider};
 use reference_impl::{
     BrokerConfig, HttpTransport, MemoryStore, RefreshToken, ReqwestTransport, TokenBroker,
 };
@@ -43,6 +46,10 @@ use tokio::runtime::Runtime;
 
 /// Callers of the storm group.
 const STORM_CALLERS: [usize; 4] = [10, 100, 1_000, 10_000];
+
+/// How long the mock's token endpoint takes in the storm: of the order of
+/// Google's from outside its network.
+const TOKEN_LATENCY: Duration = Duration::from_millis(50);
 
 /// An hour: past any token the mock issues (3599 s).
 const HOUR: Duration = Duration::from_secs(3600);
@@ -82,6 +89,19 @@ async fn provider(accounts: &[String], loopback: bool) -> (MockProvider, Wire) {
         let wire = Wire::Pipes(pipe::serve_on_pipes(provider.router()));
         (provider, wire)
     }
+}
+
+/// The storm's provider: one account, over pipes, a slow token endpoint.
+async fn storm_provider() -> (Vec<String>, MockProvider, PipeConnector) {
+    let account = accounts(1);
+    let (provider, wire) = provider(&account, false).await;
+    provider
+        .mount(Fault::on(Endpoint::Token).delay(TOKEN_LATENCY))
+        .keep();
+    let Wire::Pipes(connector) = wire else {
+        unreachable!("the storm runs over pipes")
+    };
+    (account, provider, connector)
 }
 
 fn refreshes_seen(provider: &MockProvider) -> u64 {
@@ -167,9 +187,9 @@ impl RefreshLog {
 
 fn storm_reference(runtime: &Runtime, callers: usize, iterations: u64, log: &RefreshLog) -> Duration {
     runtime.block_on(async {
-        let account = accounts(1);
-        let (provider, wire) = provider(&account, false).await;
+        let (account, provider, connector) = storm_provider().await;
         let clock = Arc::new(SteppedClock::default());
+        let wire = Wire::Pipes(connector);
         let broker = reference_broker(&provider, &wire, &account, clock.clone()).await;
         let mut elapsed = Duration::ZERO;
         for _ in 0..iterations {
@@ -196,11 +216,7 @@ fn storm_reference(runtime: &Runtime, callers: usize, iterations: u64, log: &Ref
 
 fn storm_yup(runtime: &Runtime, callers: usize, iterations: u64, log: &RefreshLog) -> Duration {
     runtime.block_on(async {
-        let account = accounts(1);
-        let (provider, wire) = provider(&account, false).await;
-        let Wire::Pipes(connector) = wire else {
-            unreachable!("the storm runs over pipes")
-        };
+        let (account, provider, connector) = storm_provider().await;
         let mut parties = yup_authenticators(&provider, pipe::client(connector), &account).await;
         let (authenticator, storage) = parties.pop().expect("one account");
         let mut elapsed = Duration::ZERO;
