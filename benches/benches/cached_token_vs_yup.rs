@@ -55,7 +55,9 @@ fn runtime() -> Runtime {
 
 async fn primed() -> Primed {
     let provider = MockProvider::start().await;
-    let refresh = provider.refresh_token(DEFAULT_ACCOUNT).expect("seeded account");
+    let refresh = provider
+        .refresh_token(DEFAULT_ACCOUNT)
+        .expect("seeded account");
     let secret = provider.client_secret();
 
     let config = BrokerConfig::new(
@@ -77,7 +79,10 @@ async fn primed() -> Primed {
         .access_token(DEFAULT_ACCOUNT)
         .await
         .expect("the reference broker's priming refresh");
-    let handle = broker.handle(DEFAULT_ACCOUNT).await.expect("account exists");
+    let handle = broker
+        .handle(DEFAULT_ACCOUNT)
+        .await
+        .expect("account exists");
 
     let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
     let application = yup::application_secret(

@@ -72,7 +72,9 @@ enum Wire {
 }
 
 fn accounts(count: usize) -> Vec<String> {
-    (0..count).map(|i| format!("user{i:05}@example.com")).collect()
+    (0..count)
+        .map(|i| format!("user{i:05}@example.com"))
+        .collect()
 }
 
 /// A mock with `accounts` (one message each: mailboxes are not measured),
@@ -196,7 +198,12 @@ impl RefreshLog {
     }
 }
 
-fn storm_reference(runtime: &Runtime, callers: usize, iterations: u64, log: &RefreshLog) -> Duration {
+fn storm_reference(
+    runtime: &Runtime,
+    callers: usize,
+    iterations: u64,
+    log: &RefreshLog,
+) -> Duration {
     runtime.block_on(async {
         let (account, provider, connector) = storm_provider().await;
         let clock = Arc::new(SteppedClock::default());
@@ -315,7 +322,8 @@ fn throughput_yup(
         let (provider, wire) = provider(accounts, loopback).await;
         match wire {
             Wire::Pipes(connector) => {
-                let parties = yup_authenticators(&provider, pipe::client(connector), accounts).await;
+                let parties =
+                    yup_authenticators(&provider, pipe::client(connector), accounts).await;
                 yup_rounds(&provider, &parties, iterations).await
             }
             Wire::Loopback => {

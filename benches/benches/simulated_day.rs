@@ -27,7 +27,12 @@ fn simulated_day(c: &mut Criterion) {
         b.iter(|| {
             let (outcome, record) =
                 run_scenario(&path, &scenario, &broker, None).expect("the run completes");
-            assert_eq!(outcome.verdict, Verdict::Passed, "{:#?}", outcome.violations);
+            assert_eq!(
+                outcome.verdict,
+                Verdict::Passed,
+                "{:#?}",
+                outcome.violations
+            );
             let synced: usize = record
                 .email
                 .settled

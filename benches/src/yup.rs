@@ -88,7 +88,11 @@ impl TokenStorage for SeededStorage {
 }
 
 /// The mock's client, as yup reads it from a `client_secret.json`.
-pub fn application_secret(token_uri: &str, client_id: &str, client_secret: &str) -> ApplicationSecret {
+pub fn application_secret(
+    token_uri: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> ApplicationSecret {
     ApplicationSecret {
         client_id: client_id.to_owned(),
         client_secret: client_secret.to_owned(),

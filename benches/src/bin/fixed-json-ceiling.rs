@@ -49,7 +49,13 @@ fn body(path: Option<&PathBuf>, default: &'static str) -> anyhow::Result<Bytes> 
 }
 
 fn json(body: Bytes) -> impl IntoResponse {
-    ([(http::header::CONTENT_TYPE, "application/json; charset=utf-8")], body)
+    (
+        [(
+            http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        body,
+    )
 }
 
 #[tokio::main]

@@ -45,12 +45,20 @@ fn ns(value: Option<f64>) -> String {
 }
 
 fn cached_token(results: &CriterionResults) -> Result<String, SummaryError> {
-    let mut out = String::from("\n### Cached token, one task\n\n| call | median | yup-oauth2 ÷ it |\n|---|---|---|\n");
+    let mut out = String::from(
+        "\n### Cached token, one task\n\n| call | median | yup-oauth2 ÷ it |\n|---|---|---|\n",
+    );
     let yup = results.median_ns("cached_token/yup_oauth2")?;
     let mut verdicts = String::new();
     for (name, label) in [
-        ("reference_by_name", "reference `broker.access_token(name).await`"),
-        ("reference_by_handle", "reference `handle.access_token().await`"),
+        (
+            "reference_by_name",
+            "reference `broker.access_token(name).await`",
+        ),
+        (
+            "reference_by_handle",
+            "reference `handle.access_token().await`",
+        ),
         (
             "reference_by_handle_borrowed",
             "reference `handle.cached_access_token()` (lends the token)",
@@ -127,9 +135,8 @@ fn storm(results: &CriterionResults, counts: &[Counts]) -> Result<String, Summar
         }
     };
     for callers in CALLERS {
-        let time = |party: &str| {
-            results.median_ns(&format!("refresh_storm/{party}/{callers}_callers"))
-        };
+        let time =
+            |party: &str| results.median_ns(&format!("refresh_storm/{party}/{callers}_callers"));
         let _ = writeln!(
             out,
             "| {callers} | {} | {} | {} | {} |",
@@ -160,7 +167,10 @@ fn throughput(results: &CriterionResults) -> Result<String, SummaryError> {
         "\n### Refresh throughput: 1,000 distinct accounts due at once\n\n| transport | reference | yup-oauth2 | reference ÷ yup-oauth2 |\n|---|---|---|---|\n",
     );
     for (group, label) in [
-        ("refresh_throughput_in_memory", "in memory (HTTP/1.1 over pipes)"),
+        (
+            "refresh_throughput_in_memory",
+            "in memory (HTTP/1.1 over pipes)",
+        ),
         ("refresh_throughput_loopback", "loopback (127.0.0.1)"),
     ] {
         let per_second = |party: &str| -> Result<Option<f64>, SummaryError> {
@@ -169,12 +179,18 @@ fn throughput(results: &CriterionResults) -> Result<String, SummaryError> {
                 .map(|ns| f64::from(ACCOUNTS) / (ns / 1e9)))
         };
         let (ours, yup) = (per_second("reference")?, per_second("yup_oauth2")?);
-        let show = |v: Option<f64>| v.map_or("not run".to_owned(), |v| format!("{v:.0} refreshes/s"));
+        let show =
+            |v: Option<f64>| v.map_or("not run".to_owned(), |v| format!("{v:.0} refreshes/s"));
         let ratio = match (ours, yup) {
             (Some(o), Some(y)) => format!("{:.2}x", o / y),
             _ => "n/a".to_owned(),
         };
-        let _ = writeln!(out, "| {label} | {} | {} | {ratio} |", show(ours), show(yup));
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {ratio} |",
+            show(ours),
+            show(yup)
+        );
     }
     Ok(out)
 }
@@ -184,12 +200,30 @@ fn mock_in_memory(results: &CriterionResults) -> Result<String, SummaryError> {
         "\n### Mock provider in memory (`router()`, one request at a time)\n\n| request | median | requests/s |\n|---|---|---|\n",
     );
     let rows = [
-        ("refresh_grant/fresh_provider", "refresh grant, new provider per sample"),
-        ("refresh_grant/3_idle_faults", "refresh grant, 3 idle faults mounted"),
-        ("refresh_grant/long_lived_provider", "refresh grant, one provider for all samples"),
-        ("refresh_grant/journal_1000000", "refresh grant, 10^6 entries already journaled"),
-        ("code_exchange_pkce/authorization_code", "code exchange with PKCE (S256)"),
-        ("gmail_messages_get/format_full", "Gmail `messages.get` (format full)"),
+        (
+            "refresh_grant/fresh_provider",
+            "refresh grant, new provider per sample",
+        ),
+        (
+            "refresh_grant/3_idle_faults",
+            "refresh grant, 3 idle faults mounted",
+        ),
+        (
+            "refresh_grant/long_lived_provider",
+            "refresh grant, one provider for all samples",
+        ),
+        (
+            "refresh_grant/journal_1000000",
+            "refresh grant, 10^6 entries already journaled",
+        ),
+        (
+            "code_exchange_pkce/authorization_code",
+            "code exchange with PKCE (S256)",
+        ),
+        (
+            "gmail_messages_get/format_full",
+            "Gmail `messages.get` (format full)",
+        ),
     ];
     for (id, label) in rows {
         let median = results.median_ns(id)?;
@@ -209,11 +243,17 @@ fn mock_in_memory(results: &CriterionResults) -> Result<String, SummaryError> {
                 "- 10^6-entry journal vs a fresh provider: {slower:+.1}% (target within 10%): **{verdict}**"
             );
             if let Some(c) = control {
-                let _ = write!(out, "; vs the long-lived control: {:+.1}%", 100.0 * (f / c - 1.0));
+                let _ = write!(
+                    out,
+                    "; vs the long-lived control: {:+.1}%",
+                    100.0 * (f / c - 1.0)
+                );
             }
             out.push('\n');
         }
-        _ => out.push_str(&unknown("10^6-entry journal within 10% of a fresh provider")),
+        _ => out.push_str(&unknown(
+            "10^6-entry journal within 10% of a fresh provider",
+        )),
     }
     Ok(out)
 }
@@ -261,9 +301,15 @@ mod tests {
             ("cached_token/reference_by_handle", 8.0),
         ]);
         let report = cached_token(&results).expect("reads");
-        assert!(report.contains("access_token(name).await` = 10.0x (target 20x): **missed**"), "{report}");
+        assert!(
+            report.contains("access_token(name).await` = 10.0x (target 20x): **missed**"),
+            "{report}"
+        );
         assert!(report.contains("= 25.0x (target 20x): **met**"), "{report}");
-        assert!(report.contains("cached_access_token()` (lends the token): **unknown**"), "{report}");
+        assert!(
+            report.contains("cached_access_token()` (lends the token): **unknown**"),
+            "{report}"
+        );
     }
 
     #[test]
@@ -294,6 +340,9 @@ mod tests {
             ("refresh_grant/journal_1000000", 10_900.0),
         ]);
         let report = mock_in_memory(&results).expect("reads");
-        assert!(report.contains("+9.0% (target within 10%): **met**"), "{report}");
+        assert!(
+            report.contains("+9.0% (target within 10%): **met**"),
+            "{report}"
+        );
     }
 }

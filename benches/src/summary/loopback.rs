@@ -230,7 +230,11 @@ fn targets(grouped: &BTreeMap<(String, u32), Vec<(String, Cell)>>, runs: &[Run])
             ));
         }
         if *connections == 256 {
-            let verdict = if ours.worst_p99_ms < 20.0 { "met" } else { "missed" };
+            let verdict = if ours.worst_p99_ms < 20.0 {
+                "met"
+            } else {
+                "missed"
+            };
             let _ = writeln!(
                 out,
                 "- c=256: oauth-chaos p99 under 20 ms: **{verdict}** (median {:.2} ms, worst run {:.2} ms)",
@@ -279,7 +283,10 @@ mod tests {
     fn a_row_with_a_missing_column_names_its_line() {
         let tsv = "header\noauth-chaos\trefresh\t32\n";
         let error = parse(tsv, Path::new("rows.tsv")).unwrap_err().to_string();
-        assert!(error.contains("rows.tsv") && error.contains("line 2"), "{error}");
+        assert!(
+            error.contains("rows.tsv") && error.contains("line 2"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -299,9 +306,18 @@ mod tests {
             run("oauth2-mock-server", 32, 1, 500.0, 80.0),
         ];
         let report = report(&runs);
-        assert!(report.contains("| oauth-chaos | 30000 / 40000 | 35000 |"), "{report}");
-        assert!(report.contains("oidc-provider-mock) = 35.0x (target 30x): **met**"), "{report}");
-        assert!(report.contains("ceiling = 50% (target 60%): **missed**"), "{report}");
+        assert!(
+            report.contains("| oauth-chaos | 30000 / 40000 | 35000 |"),
+            "{report}"
+        );
+        assert!(
+            report.contains("oidc-provider-mock) = 35.0x (target 30x): **met**"),
+            "{report}"
+        );
+        assert!(
+            report.contains("ceiling = 50% (target 60%): **missed**"),
+            "{report}"
+        );
     }
 
     #[test]
