@@ -120,26 +120,20 @@ trait CachedToken: Send + 'static {
 struct ByName(TokenBroker);
 
 impl CachedToken for ByName {
-    fn call(&mut self) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            black_box(self.0.access_token(black_box(DEFAULT_ACCOUNT)).await).expect("cached");
-        }
+    async fn call(&mut self) {
+        black_box(self.0.access_token(black_box(DEFAULT_ACCOUNT)).await).expect("cached");
     }
 }
 
 impl CachedToken for AccountHandle {
-    fn call(&mut self) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            black_box(self.access_token().await).expect("cached");
-        }
+    async fn call(&mut self) {
+        black_box(self.access_token().await).expect("cached");
     }
 }
 
 impl CachedToken for YupAuthenticator {
-    fn call(&mut self) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            black_box(self.token(black_box(&[GMAIL_READONLY])).await).expect("cached");
-        }
+    async fn call(&mut self) {
+        black_box(self.token(black_box(&[GMAIL_READONLY])).await).expect("cached");
     }
 }
 

@@ -33,8 +33,11 @@ pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly
 /// them between iterations.
 #[derive(Debug, Clone)]
 pub struct SeededStorage {
-    tokens: Arc<RwLock<Vec<(Vec<String>, TokenInfo)>>>,
+    tokens: Arc<RwLock<ScopedTokens>>,
 }
+
+/// Each token with the (sorted) scope set it was stored under.
+type ScopedTokens = Vec<(Vec<String>, TokenInfo)>;
 
 impl SeededStorage {
     /// Storage whose only token, for `scopes`, has `refresh_token` and

@@ -96,10 +96,13 @@ pub struct Cell {
     pub errors: u64,
 }
 
+/// Per (endpoint, connections), one `T` per server in first-seen order.
+pub type ByConfiguration<T> = BTreeMap<(String, u32), Vec<(String, T)>>;
+
 /// Groups runs by (endpoint, connections) then server, in first-seen order
 /// of servers.
-pub fn cells(runs: &[Run]) -> BTreeMap<(String, u32), Vec<(String, Cell)>> {
-    let mut grouped: BTreeMap<(String, u32), Vec<(String, Vec<&Run>)>> = BTreeMap::new();
+pub fn cells(runs: &[Run]) -> ByConfiguration<Cell> {
+    let mut grouped: ByConfiguration<Vec<&Run>> = BTreeMap::new();
     for run in runs {
         let servers = grouped
             .entry((run.endpoint.clone(), run.connections))
@@ -193,7 +196,7 @@ fn find<'a>(servers: &'a [(String, Cell)], name: &str) -> Option<&'a Cell> {
     servers.iter().find(|(s, _)| s == name).map(|(_, c)| c)
 }
 
-fn targets(grouped: &BTreeMap<(String, u32), Vec<(String, Cell)>>, runs: &[Run]) -> String {
+fn targets(grouped: &ByConfiguration<Cell>, runs: &[Run]) -> String {
     let mut out = String::from("\n#### Targets (refresh grant)\n\n");
     for ((endpoint, connections), servers) in grouped {
         if endpoint != "refresh" {
