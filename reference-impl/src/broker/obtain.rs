@@ -4,6 +4,7 @@
 
 use super::error::BrokerError;
 use super::exchange::exchange;
+use super::jwt_bearer::exchange_assertion;
 use super::metrics;
 use super::persist::ConflictPolicy;
 use super::slot::{AccountSlot, CachedToken, RefreshState};
@@ -21,14 +22,29 @@ impl Inner {
     ) -> Result<AccessToken, BrokerError> {
         // Expiry counts from before sending, so a slow answer cannot stretch its life.
         let sent_at = self.clock.now();
-        let refreshed = exchange(
-            &self.client,
-            &self.transport,
-            account,
-            &state.grant.refresh_token,
-            sent_at,
-        )
-        .await?;
+        let refreshed = match &state.grant.service_account {
+            Some(service_account) => {
+                exchange_assertion(
+                    &self.transport,
+                    &self.config.token_url,
+                    account,
+                    service_account,
+                    &service_account.scopes,
+                    sent_at,
+                )
+                .await?
+            }
+            None => {
+                exchange(
+                    &self.client,
+                    &self.transport,
+                    account,
+                    &state.grant.refresh_token,
+                    sent_at,
+                )
+                .await?
+            }
+        };
         // A clock that stepped back while we waited would push expiry out; take the
         // earlier reading.
         let sent_at = sent_at.min(self.clock.now());
@@ -56,6 +72,7 @@ impl Inner {
             scopes: refreshed
                 .scopes
                 .unwrap_or_else(|| state.grant.scopes.clone()),
+            service_account: state.grant.service_account.clone(),
         };
         // Persist before publishing: a rotated refresh token must be durable before
         // the access token it came with is used.

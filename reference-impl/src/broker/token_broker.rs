@@ -16,6 +16,7 @@ use super::retry::RateLimiter;
 use super::slot::{AccountSlot, CachedToken, Health};
 use crate::clock::Clock;
 use crate::secret::{AccessToken, RefreshToken};
+use crate::service_account::ServiceAccountGrant;
 use crate::store::{StoredGrant, TokenStore};
 use crate::transport::HttpTransport;
 
@@ -181,6 +182,29 @@ impl TokenBroker {
     /// background, and the status is `Degraded` until it lands.
     pub async fn add_account(&self, account: &str, refresh_token: RefreshToken) {
         let grant = StoredGrant::new(0, refresh_token);
+        self.inner.register(account, grant, None).await;
+    }
+
+    /// Registers `account` as a service account: its tokens are bought with RS256
+    /// assertions signed by `service_account`'s key (the jwt-bearer grant), cached,
+    /// and re-acquired before expiry by the same single-flight refresh as any account.
+    ///
+    /// The key is stored like a refresh token: sealed in the token store, never logged.
+    /// Replaces any earlier grant for the account and clears needs-reauth.
+    ///
+    /// ```no_run
+    /// # async fn example(broker: reference_impl::TokenBroker) -> Result<(), Box<dyn std::error::Error>> {
+    /// use reference_impl::{ServiceAccountGrant, ServiceAccountKey};
+    ///
+    /// let key = ServiceAccountKey::from_file("/etc/auth-worker/robot.json")?;
+    /// let grant = ServiceAccountGrant::new(key, ["https://www.googleapis.com/auth/gmail.readonly"])
+    ///     .acting_as("alice@example.com");
+    /// broker.add_service_account("alice-via-robot", grant).await;
+    /// let token = broker.access_token("alice-via-robot").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn add_service_account(&self, account: &str, service_account: ServiceAccountGrant) {
+        let grant = StoredGrant::for_service_account(0, service_account);
         self.inner.register(account, grant, None).await;
     }
 }
