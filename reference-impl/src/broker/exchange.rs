@@ -38,10 +38,24 @@ pub(crate) async fn exchange(
     refresh_token: &RefreshToken,
     now: SystemTime,
 ) -> Result<Refreshed, BrokerError> {
+    exchange_with_scopes(client, transport, account, refresh_token, &[], now).await
+}
+
+/// As [`exchange`], asking for `scopes` (a subset of the grant's; none: all of them)
+/// through the refresh request's `scope` parameter.
+pub(crate) async fn exchange_with_scopes(
+    client: &RefreshClient,
+    transport: &Arc<dyn HttpTransport>,
+    account: &str,
+    refresh_token: &RefreshToken,
+    scopes: &[String],
+    now: SystemTime,
+) -> Result<Refreshed, BrokerError> {
     let http_client = TransportClient::new(transport, now);
     let secret = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
     let result = client
         .exchange_refresh_token(&secret)
+        .add_scopes(scopes.iter().cloned().map(oauth2::Scope::new))
         .request_async(&http_client)
         .await;
     finish(result, account, &http_client)

@@ -7,6 +7,7 @@
 //! `exchange.rs` the `oauth2` call over our transport, `jwt_bearer.rs` the
 //! service-account grant, `response_check.rs` the vetting
 //! of answers, `persist.rs` compare-and-swap writes and their background retry.
+//! `scoped.rs` serves down-scoped tokens per (account, scope set).
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
@@ -31,6 +32,7 @@ mod refresh;
 mod response_check;
 mod retry;
 mod revoke;
+mod scoped;
 mod slot;
 mod status;
 mod token_broker;

@@ -20,6 +20,9 @@ impl Inner {
         slot: &AccountSlot,
         state: &mut RefreshState,
     ) -> Result<AccessToken, BrokerError> {
+        if let Some(scoped) = &slot.scoped {
+            return self.exchange_scoped(slot, scoped, state).await;
+        }
         // Expiry counts from before sending, so a slow answer cannot stretch its life.
         let sent_at = self.clock.now();
         let refreshed = match &state.grant.service_account {
@@ -96,20 +99,7 @@ impl Inner {
             expires_at,
             received_at: sent_at,
         }));
-        {
-            let mut health = slot.health();
-            health.last_refresh = Some(sent_at);
-            health.consecutive_failures = 0;
-            health.failures = Default::default();
-            health.next_attempt_at = None;
-            health.last_error = None;
-            health.persist_pending = persisted.is_err();
-            if persisted.is_err() {
-                health.storage_failures = health.storage_failures.saturating_add(1);
-            } else {
-                health.storage_failures = 0;
-            }
-        }
+        slot.record_success(sent_at, persisted.is_ok());
         metrics::refresh_outcome("ok");
         metrics::time_to_expiry(account, expires_at, sent_at);
         tracing::debug!(

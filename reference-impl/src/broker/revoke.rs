@@ -52,6 +52,7 @@ impl TokenBroker {
         }
         slot.needs_reauth.store(true, Ordering::Release);
         slot.publish(None);
+        inner.forget_scoped(account);
         let tombstone = StoredGrant::new(
             state
                 .grant

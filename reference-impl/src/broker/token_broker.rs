@@ -74,6 +74,8 @@ pub(super) struct Inner {
     /// This broker's name in cross-process leases.
     pub holder: String,
     pub authorizations: Mutex<Authorizations>,
+    /// Down-scoped token slots per (account, sorted scope set); see `scoped.rs`.
+    pub scoped: Mutex<std::collections::BTreeMap<(Box<str>, Vec<String>), Arc<AccountSlot>>>,
     /// Wakes the background refresher when an account's schedule changes.
     pub schedule_changed: tokio::sync::Notify,
 }
@@ -150,6 +152,7 @@ impl TokenBroker {
             transport,
             store,
             accounts: ArcSwap::from_pointee(AccountMap::default()),
+            scoped: Mutex::default(),
             schedule_changed: tokio::sync::Notify::new(),
         };
         Ok(Self {
@@ -271,6 +274,7 @@ impl Inner {
             ..Health::default()
         };
         drop(state);
+        self.forget_scoped(account);
         if persisted.is_err() {
             self.schedule_persist_retry(&slot);
         }
