@@ -57,7 +57,10 @@ pub use provider::{
 pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
 pub use token::TokenError;
 
-pub use lifecycle::ClockOffset;
+pub use lifecycle::{ClockOffset, SigningKeyIds};
 pub use provider::{DEFAULT_REDIRECT_URI, IN_MEMORY_URI};
-pub use signing::{ID_TOKEN_KEY_ID, InvalidServiceAccountKey};
+pub use signing::{
+    DEFAULT_JWKS_MAX_AGE, ID_TOKEN_KEY_ID, InvalidServiceAccountKey, SHIPPED_SIGNING_KEYS,
+    ShippedKey, SigningKeyError,
+};
 pub use state::{ConsentMode, RevocationCause, RevokeUnknown, Rotation};

@@ -4,7 +4,8 @@
 //!
 //! `handlers.rs` maps routes to `MockProvider` methods; `fault_spec.rs`
 //! turns a JSON fault description into a [`Fault`](crate::Fault);
-//! `ops.rs` holds the lifecycle and clock operations; `errors.rs` the typed
+//! `ops.rs` holds the lifecycle and clock operations; `signing_keys.rs` the
+//! id_token key rotation; `errors.rs` the typed
 //! 400/404 answers that name the offending field.
 //!
 //! The API is for tests: `GET /__admin/secrets` and `/__admin/accounts`
@@ -15,6 +16,7 @@ mod errors;
 mod fault_spec;
 mod handlers;
 mod ops;
+mod signing_keys;
 
 use crate::MockProvider;
 use axum::Router;
@@ -31,6 +33,10 @@ pub(crate) fn routes(provider: MockProvider) -> Router {
         )
         .route("/__admin/faults/{id}", delete(handlers::remove_fault))
         .route("/__admin/lifecycle", post(handlers::lifecycle))
+        .route(
+            "/__admin/signing_keys",
+            get(signing_keys::list).post(signing_keys::apply),
+        )
         .route(
             "/__admin/clock",
             get(handlers::clock).post(handlers::set_clock),

@@ -3,7 +3,6 @@
 //! `/oauth2/v3/certs`. Every URL is built from the issuer (the provider's
 //! base URI unless configured), so a client can discover everything.
 
-use crate::signing::SigningKey;
 use crate::state::ProviderState;
 use axum::Json;
 use axum::extract::State;
@@ -46,6 +45,18 @@ pub(crate) async fn authorization_server_metadata(
     Json(metadata(&state))
 }
 
-pub(crate) async fn jwks() -> Json<Value> {
-    Json(SigningKey::jwks())
+/// The JWKS, with Google's caching headers: verifiers may keep it for `max-age`
+/// and must fetch it again after that (or on a `kid` they do not know).
+pub(crate) async fn jwks(State(state): State<ProviderState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (document, max_age) = state.signing.jwks();
+    let cache_control = format!(
+        "public, max-age={}, must-revalidate, no-transform",
+        max_age.as_secs()
+    );
+    (
+        [(http::header::CACHE_CONTROL, cache_control)],
+        Json(document),
+    )
+        .into_response()
 }

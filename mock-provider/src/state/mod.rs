@@ -23,7 +23,7 @@ pub(crate) use model::{
 };
 pub(crate) use provider_clock::{ProviderClock, clamp_time};
 
-use crate::signing::{ServiceAccountKey, SigningKey};
+use crate::signing::{ServiceAccountKey, SigningKeys};
 use crate::{Clock, GrantId};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -89,8 +89,8 @@ pub struct ProviderState {
     /// The same clock, for skew and jump operations.
     pub(crate) provider_clock: Arc<ProviderClock>,
     pub(crate) secrets: SecretRegistry,
-    /// The id_token signing key, parsed once at build.
-    pub(crate) signing: Arc<SigningKey>,
+    /// The id_token signing keys (published and active), parsed once each.
+    pub(crate) signing: Arc<SigningKeys>,
     /// Service accounts for the jwt-bearer grant: email -> public key.
     pub(crate) service_accounts: Arc<BTreeMap<String, ServiceAccountKey>>,
     /// `iss` of id_tokens, discovery and authorization responses.
@@ -107,7 +107,7 @@ impl ProviderState {
             clock: provider_clock.clone(),
             provider_clock,
             secrets: SecretRegistry::default(),
-            signing: Arc::new(SigningKey::shipped()),
+            signing: Arc::new(SigningKeys::shipped()),
             service_accounts: Arc::new(BTreeMap::new()),
             issuer: Arc::new(RwLock::new(Arc::from(crate::provider::IN_MEMORY_URI))),
             issuer_configured: false,

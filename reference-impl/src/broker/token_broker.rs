@@ -55,6 +55,9 @@ pub struct TokenBroker {
 /// an attacker, and the hot path hashes one on every call.
 pub(super) type AccountMap = FxHashMap<Box<str>, Arc<AccountSlot>>;
 
+/// (account, sorted scope set) to its down-scoped slot.
+pub(super) type ScopedSlots = std::collections::BTreeMap<(Box<str>, Vec<String>), Arc<AccountSlot>>;
+
 /// Source of [`Inner::id`].
 static NEXT_BROKER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -75,7 +78,7 @@ pub(super) struct Inner {
     pub holder: String,
     pub authorizations: Mutex<Authorizations>,
     /// Down-scoped token slots per (account, sorted scope set); see `scoped.rs`.
-    pub scoped: Mutex<std::collections::BTreeMap<(Box<str>, Vec<String>), Arc<AccountSlot>>>,
+    pub scoped: Mutex<ScopedSlots>,
     /// Wakes the background refresher when an account's schedule changes.
     pub schedule_changed: tokio::sync::Notify,
 }
