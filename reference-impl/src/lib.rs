@@ -56,6 +56,7 @@ mod clock;
 mod crypto;
 mod secret;
 mod service_account;
+mod signin;
 mod store;
 mod transport;
 
@@ -69,6 +70,9 @@ pub use crate::clock::{Clock, SystemClock};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 pub use crate::service_account::{ServiceAccountGrant, ServiceAccountKey, ServiceAccountKeyError};
+pub use crate::signin::{
+    GoogleSignIn, IdTokenRejection, SignInConfig, SignInConfigError, SignInError, VerifiedIdentity,
+};
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
 pub use crate::store::{
     FileStore, Lease, PostgresStore, RotationReport, SqliteStore, StoreSpec, StoreSpecError,

@@ -107,7 +107,7 @@ fn finish(
 /// A named type with a boxed `Send` future rather than a closure: with a closure the
 /// compiler cannot prove the request future `Send` for every lifetime, and the broker's
 /// futures must be spawnable.
-struct TransportClient {
+pub(crate) struct TransportClient {
     transport: Arc<dyn HttpTransport>,
     /// The last response status; `oauth2` does not hand it back on parse failures.
     status: AtomicU16,
@@ -115,12 +115,19 @@ struct TransportClient {
 }
 
 impl TransportClient {
-    fn new(transport: &Arc<dyn HttpTransport>, now: SystemTime) -> Self {
+    pub(crate) fn new(transport: &Arc<dyn HttpTransport>, now: SystemTime) -> Self {
         Self {
             transport: Arc::clone(transport),
             status: AtomicU16::new(0),
             now,
         }
+    }
+}
+
+impl TransportClient {
+    /// The status of the last response (0 before any).
+    pub(crate) fn last_status(&self) -> u16 {
+        self.status.load(Ordering::Relaxed)
     }
 }
 
