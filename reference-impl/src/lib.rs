@@ -54,6 +54,7 @@
 mod broker;
 mod clock;
 mod crypto;
+mod relay;
 mod secret;
 mod service_account;
 mod signin;
@@ -68,6 +69,10 @@ pub use crate::broker::{
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
+pub use crate::relay::{
+    AlertSink, IssuedToken, LogAlerts, RelayAlert, RelayClient, RelayClientError, RelayConfig,
+    RelayConfigError, RelayError, RelayToken, Role, RoleStats, TokenRelay,
+};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 pub use crate::service_account::{ServiceAccountGrant, ServiceAccountKey, ServiceAccountKeyError};
 pub use crate::signin::{

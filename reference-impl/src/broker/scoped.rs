@@ -78,6 +78,41 @@ impl TokenBroker {
     }
 }
 
+impl TokenBroker {
+    /// The clock this broker reads (for components that share its notion of now).
+    pub(crate) fn clock(&self) -> &Arc<dyn crate::clock::Clock> {
+        &self.inner.clock
+    }
+
+    /// The status of `account`'s token down-scoped to `scopes` (its own slot's when
+    /// the set is the whole grant or was never asked for).
+    ///
+    /// ```no_run
+    /// # let broker: reference_impl::TokenBroker = unimplemented!();
+    /// let status = broker.scoped_status("alice", &["https://www.googleapis.com/auth/gmail.readonly"]);
+    /// # let _ = status;
+    /// ```
+    pub fn scoped_status(
+        &self,
+        account: &str,
+        scopes: &[impl AsRef<str>],
+    ) -> Option<super::status::AccountStatus> {
+        let mut wanted: Vec<String> = scopes.iter().map(|s| s.as_ref().to_owned()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let now = self.inner.clock.now();
+        let scoped = self
+            .inner
+            .scoped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(Box::<str>::from(account), wanted))
+            .cloned();
+        let slot = scoped.or_else(|| self.inner.slot(account))?;
+        Some(super::status::AccountStatus::of(&slot, now))
+    }
+}
+
 impl Inner {
     fn scoped_slot(
         &self,
