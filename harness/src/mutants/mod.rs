@@ -9,9 +9,11 @@ mod email;
 mod last_write_wins;
 mod naive;
 mod reference_mutants;
+mod trusting_sign_in;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
+pub(crate) use trusting_sign_in::TrustingSignIn;
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
 use async_trait::async_trait;

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 
 mod auth_steps;
 mod email;
+mod gateway;
 
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -38,6 +39,7 @@ struct Sink {
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
     auth: Arc<Mutex<super::AuthRecord>>,
+    gateway: Arc<Mutex<super::GatewayRecord>>,
 }
 
 struct Player<'w> {
@@ -105,6 +107,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         ended_at: Some(ended_at),
         email,
         auth: auth_steps::finish(world, scenario, &player.sink),
+        gateway: gateway::finish(world, scenario, &player.sink),
     }
 }
 
@@ -308,6 +311,11 @@ impl Player<'_> {
             | Action::StoreOutage(_)
             | Action::StoreReadOnly(_)
             | Action::StoreFailAfter(_)) => self.apply_lifecycle(action),
+            action @ (Action::SignIn(_)
+            | Action::RotateSigningKey(_)
+            | Action::ServiceAccountTokens(_)
+            | Action::RelayRequests(_)
+            | Action::RelayOutage(_)) => self.apply_gateway(action),
         }
     }
 

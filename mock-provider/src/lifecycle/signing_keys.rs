@@ -1,5 +1,6 @@
 //! Signing-key rotation as a test triggers it: publish a key, switch the signer,
-//! retire the old key. Also the JWKS cache lifetime verifiers are told.
+//! retire the old key. Also the JWKS cache lifetime verifiers are told, and the
+//! scopes of an access token (what a verifier of down-scoped tokens asks).
 
 use crate::MockProvider;
 use crate::signing::SigningKeyError;
@@ -60,6 +61,19 @@ impl MockProvider {
     pub fn signing_keys(&self) -> SigningKeyIds {
         let (published, active) = self.shared().state.signing.kids();
         SigningKeyIds { published, active }
+    }
+
+    /// The scopes of a live access token, as the provider recorded them at issue
+    /// (narrower than the grant's after a down-scoped refresh); `None` for a token
+    /// it does not know or that expired. What `tokeninfo` answers, without a
+    /// request that puts the token in a URL.
+    pub fn access_token_scopes(&self, token: &secrecy::SecretString) -> Option<Vec<String>> {
+        use secrecy::ExposeSecret;
+        let now = self.shared().state.clock.now();
+        let model = self.shared().state.model();
+        let record = model.access_tokens.get(token.expose_secret())?;
+        (record.expires_at > now)
+            .then(|| record.scope.split_whitespace().map(str::to_owned).collect())
     }
 
     /// The `max-age` the JWKS answer carries in `Cache-Control` (default

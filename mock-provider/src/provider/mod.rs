@@ -8,6 +8,7 @@
 mod builder;
 mod handle;
 mod mailbox_ops;
+mod shared_view;
 
 pub use builder::{DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProviderBuilder};
 pub use handle::MockProvider;
