@@ -5,7 +5,7 @@ use mock_provider::Endpoint;
 const NAME: &str = "least_privilege";
 
 /// Every authorization request asks only for scopes the scenario declares
-/// (`broker.scopes`): a broker asking for `https://mail.google.com/` when
+/// (`broker.scopes`), and every relay consumer gets only its role's scopes: a broker asking for `https://mail.google.com/` when
 /// the app declared `gmail.readonly` gets a grant it never needed, and a
 /// verification review it fails.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +49,8 @@ impl Checker for LeastPrivilege {
                 entries,
             });
         }
+        // Relay consumers too: each gets only its role's scopes.
+        found.extend(super::relay_least_privilege::relay_violations(run));
         capped(NAME, found)
     }
 }

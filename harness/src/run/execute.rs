@@ -172,11 +172,17 @@ async fn play_built(
         return Err(Stopped::BrokerFailed(failure));
     }
     let needed = needed_capabilities(scenario);
-    let missing: Vec<&str> = world
+    let mut missing: Vec<&str> = world
         .instances
         .first()
         .map(|i| i.broker.capabilities().missing(&needed))
         .unwrap_or_default();
+    if let Some(first) = world.instances.first() {
+        missing.extend(super::gateway_needs::missing_gateway(
+            scenario,
+            first.broker.as_ref(),
+        ));
+    }
     if !missing.is_empty() {
         shutdown().await;
         return Err(Stopped::MissingCapabilities(missing.join(", ")));

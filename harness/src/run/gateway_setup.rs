@@ -28,6 +28,10 @@ pub(super) fn register_service_accounts(
         tracing::error!(%error, "the shipped service-account key does not parse; no service accounts");
         return builder;
     }
+    if scenario.relay.is_some() {
+        // The relay's users consented to what the app declares; roles narrow it.
+        builder = builder.scopes(scenario.broker.scopes.iter().cloned());
+    }
     for account in &scenario.service_accounts {
         builder = match builder.service_account(account.email(), SERVICE_ACCOUNT_PUBLIC_KEY) {
             Ok(next) => next,

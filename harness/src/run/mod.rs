@@ -10,6 +10,7 @@ mod auth_record;
 mod browser;
 mod email_record;
 mod execute;
+mod gateway_needs;
 mod gateway_record;
 mod gateway_setup;
 mod lifecycle;
@@ -27,6 +28,7 @@ pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };
 pub use execute::{needed_capabilities, run_scenario};
+pub use gateway_needs::needed_gateway;
 pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};

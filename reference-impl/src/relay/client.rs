@@ -279,6 +279,13 @@ impl RelayClient {
         Err(match error {
             Some(body) if body.error == "credential_revoked" => (RelayClientError::Revoked, None),
             Some(body) if body.retryable => (unavailable(), retry_after),
+            Some(body) if body.error == "role_misconfigured" => (
+                RelayClientError::Refused {
+                    status: status.as_u16(),
+                    error: body.error,
+                },
+                None,
+            ),
             Some(body) if status.is_client_error() => (
                 RelayClientError::Refused {
                     status: status.as_u16(),

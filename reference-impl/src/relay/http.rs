@@ -6,7 +6,7 @@
 //!   `Cache-Control: no-store`. Errors are JSON `{"error", "error_description",
 //!   "retryable"}`: 401 `invalid_consumer`, 403 `scope_not_allowed`, 503
 //!   `upstream_unavailable` with `Retry-After` (retryable), 503 `credential_revoked`
-//!   (not retryable).
+//!   and 500 `role_misconfigured` (not retryable).
 //! - `GET /v1/health`: per-role latency, consecutive failures and alert state.
 
 use axum::Json;
@@ -137,6 +137,12 @@ fn relay_error(error: &RelayError) -> Response {
             }
             response
         }
+        RelayError::Misconfigured { .. } => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "role_misconfigured",
+            &description,
+            false,
+        ),
         RelayError::Revoked { .. } => error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             "credential_revoked",

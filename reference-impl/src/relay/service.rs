@@ -48,6 +48,13 @@ pub enum RelayError {
         /// When to try again.
         retry_after: Duration,
     },
+    /// The role cannot be served as configured (a scope the account was never
+    /// granted, an unknown account): an operator must fix the configuration.
+    #[error("role `{role}` cannot be served as configured; an operator must fix it")]
+    Misconfigured {
+        /// The role.
+        role: String,
+    },
     /// The account's grant is revoked: an operator must re-authorize it.
     #[error("the credential behind role `{role}` was revoked; an operator must re-authorize it")]
     Revoked {
@@ -254,10 +261,18 @@ impl TokenRelay {
         error: &BrokerError,
     ) -> RelayError {
         tracing::warn!(role = role_name, kind = ?error.kind(), %error, "could not relay a token");
-        if error.kind() == ErrorKind::Revoked {
-            return RelayError::Revoked {
-                role: role_name.to_owned(),
-            };
+        match error.kind() {
+            ErrorKind::Revoked => {
+                return RelayError::Revoked {
+                    role: role_name.to_owned(),
+                };
+            }
+            ErrorKind::Protocol | ErrorKind::UnknownAccount => {
+                return RelayError::Misconfigured {
+                    role: role_name.to_owned(),
+                };
+            }
+            ErrorKind::Transient | ErrorKind::Storage => {}
         }
         let now = self.inner.broker.clock().now();
         let retry_after = error

@@ -1,0 +1,36 @@
+//! The relay half of `least_privilege`: every token a relay consumer got
+//! carries only its role's scopes (as the provider recorded them).
+
+use super::Violation;
+use crate::run::RunRecord;
+
+/// Violations of consumers that got scopes outside their role.
+pub(super) fn relay_violations(run: &RunRecord) -> Vec<Violation> {
+    let mut found = Vec::new();
+    for call in &run.gateway.relay_calls {
+        let Ok(scopes) = &call.result else {
+            continue;
+        };
+        let Some(allowed) = run.gateway.consumer_scopes.get(&call.consumer) else {
+            continue;
+        };
+        let extra: Vec<&str> = scopes
+            .iter()
+            .filter(|scope| !allowed.contains(scope))
+            .map(String::as_str)
+            .collect();
+        if !extra.is_empty() {
+            found.push(Violation {
+                invariant: "least_privilege",
+                message: format!(
+                    "relay consumer `{}` got a token with scope(s) `{}` outside its role (`{}`)",
+                    call.consumer,
+                    extra.join(" "),
+                    allowed.join(" ")
+                ),
+                entries: Vec::new(),
+            });
+        }
+    }
+    found
+}
