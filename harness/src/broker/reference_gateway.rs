@@ -26,7 +26,7 @@ pub(crate) const SIGN_IN_TRUSTS_ID_TOKENS: &str = "reference.sign-in-trusts-id-t
 #[derive(Debug)]
 enum SignInFlow {
     Verified(GoogleSignIn),
-    Trusting(TrustingSignIn),
+    Trusting(Box<TrustingSignIn>),
 }
 
 /// What one reference instance has besides its broker.
@@ -45,7 +45,7 @@ impl ReferenceGateway {
     pub async fn new(env: &BrokerEnv) -> Result<Self, BrokerFailure> {
         let setup = GatewaySetup::of(&env.shared).unwrap_or_default();
         let sign_in = if env.shared.get::<bool>(SIGN_IN_TRUSTS_ID_TOKENS).is_some() {
-            SignInFlow::Trusting(TrustingSignIn::new(env))
+            SignInFlow::Trusting(Box::new(TrustingSignIn::new(env)))
         } else {
             let config = SignInConfig::new(
                 setup.issuer.clone(),

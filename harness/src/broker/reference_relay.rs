@@ -36,6 +36,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The response bodies a consumer's client received since the last call ended.
+type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
+
 /// When consumers contacted the relay: (consumer, local time).
 pub(crate) type Contacts = Arc<Mutex<Vec<(String, SystemTime)>>>;
 
@@ -46,7 +49,7 @@ pub(crate) struct RelayHost {
     flaws: RelayFlaws,
     store: Arc<MemoryStore>,
     service: Arc<Mutex<Option<TokenRelay>>>,
-    clients: BTreeMap<String, (RelayClient, Arc<Mutex<Vec<Vec<u8>>>>)>,
+    clients: BTreeMap<String, (RelayClient, Bodies)>,
     contacts: Contacts,
 }
 

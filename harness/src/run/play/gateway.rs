@@ -223,12 +223,12 @@ async fn sign_in(
         )
         .await
         .unwrap_or(Staged::Refused("the broker did not answer in time".into())),
-        None => Staged::NotStaged("the broker has no gateway".into()),
+        None => Staged::Unstaged("the broker has no gateway".into()),
     };
     let (signed_in, refusal, not_staged) = match outcome {
         Staged::Accepted(email) => (Some(email), None, None),
         Staged::Refused(why) => (None, Some(why), None),
-        Staged::NotStaged(why) => (None, None, Some(why)),
+        Staged::Unstaged(why) => (None, None, Some(why)),
     };
     lock(&sink.gateway).sign_ins.push(SignInAttempt {
         instance: run.index,
@@ -246,7 +246,8 @@ async fn sign_in(
 enum Staged {
     Accepted(String),
     Refused(String),
-    NotStaged(String),
+    /// The harness could not set the attack up; it proves nothing.
+    Unstaged(String),
 }
 
 async fn complete(gateway: &dyn GatewayUnderTest, session: &str, callback: &str) -> Staged {
@@ -271,11 +272,11 @@ async fn play_sign_in(
     };
     let url = match gateway.sign_in_begin(&begin_as).await {
         Ok(url) => url,
-        Err(failure) => return Staged::NotStaged(format!("sign_in_begin failed: {failure}")),
+        Err(failure) => return Staged::Unstaged(format!("sign_in_begin failed: {failure}")),
     };
     let callback = match browser.follow(&url).await {
         Ok(callback) => callback,
-        Err(why) => return Staged::NotStaged(why),
+        Err(why) => return Staged::Unstaged(why),
     };
     match kind {
         SignInKind::Genuine | SignInKind::OtherSession => {
@@ -283,7 +284,7 @@ async fn play_sign_in(
         }
         SignInKind::ReplayedState => match complete(gateway, session, &callback).await {
             Staged::Accepted(_) => complete(gateway, session, &callback).await,
-            _ => Staged::NotStaged("the sign-in to replay was refused itself".into()),
+            _ => Staged::Unstaged("the sign-in to replay was refused itself".into()),
         },
         SignInKind::ForgedState => {
             let mut bytes = [0u8; 32];
@@ -293,10 +294,10 @@ async fn play_sign_in(
         }
         forged => {
             let Some(nonce) = browser::param(&url, "nonce") else {
-                return Staged::NotStaged("the sign-in url carries no nonce".into());
+                return Staged::Unstaged("the sign-in url carries no nonce".into());
             };
             let Some(id_token) = forge_id_token(run, forged, &nonce) else {
-                return Staged::NotStaged("no shipped key to forge with".into());
+                return Staged::Unstaged("no shipped key to forge with".into());
             };
             let body = json!({
                 "access_token": "ya29.forged-by-the-harness", "expires_in": 3599,
