@@ -28,6 +28,11 @@ pub struct GatewayCapabilities {
 }
 
 impl GatewayCapabilities {
+    /// The names of the powers `self` has.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.missing(&GatewayCapabilities::default())
+    }
+
     /// The names of the powers `self` has that `have` lacks.
     pub fn missing(&self, have: &GatewayCapabilities) -> Vec<&'static str> {
         [

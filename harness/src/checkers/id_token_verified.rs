@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::{RunRecord, SignInAttempt};
 use mock_provider::Endpoint;
 
@@ -9,8 +9,7 @@ const NAME: &str = "id_token_verified";
 /// foreign or forged `state`, signs anyone in; every genuine sign-in succeeds
 /// (also after a signing-key rotation).
 ///
-/// Without a staged sign-in the run proves nothing, and the answer is unknown,
-/// reported as a violation that says so (never a pass).
+/// Without a staged sign-in the run proves nothing: unknown, never a pass.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IdTokenVerified;
 
@@ -71,13 +70,10 @@ impl Checker for IdTokenVerified {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        Self::assess(run).unwrap_or_else(|why| {
-            vec![Violation {
-                invariant: NAME,
-                message: format!("unknown: no sign-in was staged ({why}); nothing is proven"),
-                entries: Vec::new(),
-            }]
-        })
+    fn check(&self, run: &RunRecord) -> Judgement {
+        match Self::assess(run) {
+            Ok(violations) => Judgement::from_violations(violations),
+            Err(why) => Judgement::unknown(why),
+        }
     }
 }

@@ -1,4 +1,5 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::Capabilities;
 use crate::run::RunRecord;
 use mock_provider::Endpoint;
 
@@ -16,7 +17,20 @@ impl Checker for LeastPrivilege {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            authorization: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let relay = super::relay_least_privilege::relay_violations(run);
+        if run.auth.authorize_requests.is_empty() && relay.is_none() {
+            return Judgement::unknown(
+                "the broker sent no authorization request and no relay consumer got a token",
+            );
+        }
         let declared = &run.auth.declared_scopes;
         let mut found = Vec::new();
         for request in &run.auth.authorize_requests {
@@ -50,7 +64,9 @@ impl Checker for LeastPrivilege {
             });
         }
         // Relay consumers too: each gets only its role's scopes.
-        found.extend(super::relay_least_privilege::relay_violations(run));
-        capped(NAME, found)
+        if let Some(relay) = &relay {
+            found.extend(relay.iter().cloned());
+        }
+        Judgement::from_violations(capped(NAME, found))
     }
 }

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use secrecy::ExposeSecret;
 
@@ -7,8 +7,7 @@ const NAME: &str = "no_credential_to_consumer";
 /// No refresh token, client secret or service-account private key crosses the
 /// relay boundary: none appears in any response body a consumer received.
 ///
-/// Without a body received, the answer is unknown, reported as a violation that
-/// says so (never a pass).
+/// Without a body received: unknown, never a pass.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoCredentialToConsumer;
 
@@ -49,13 +48,10 @@ impl Checker for NoCredentialToConsumer {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        Self::assess(run).unwrap_or_else(|why| {
-            vec![Violation {
-                invariant: NAME,
-                message: format!("unknown: {why}; nothing is proven"),
-                entries: Vec::new(),
-            }]
-        })
+    fn check(&self, run: &RunRecord) -> Judgement {
+        match Self::assess(run) {
+            Ok(violations) => Judgement::from_violations(violations),
+            Err(why) => Judgement::unknown(why),
+        }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::broker::FailureKind;
 use crate::run::RunRecord;
 use crate::scenario::RelayAvailabilityParams;
@@ -12,8 +12,7 @@ const NAME: &str = "relay_consumers_available";
 /// `max_calls_per_outage` times (a retry loop); and `recover_within` after the
 /// relay is back, consumers get tokens again.
 ///
-/// Without a relay call, the answer is unknown, reported as a violation that
-/// says so (never a pass).
+/// Without a relay call: unknown, never a pass.
 #[derive(Debug, Clone)]
 pub struct RelayConsumersAvailable {
     params: RelayAvailabilityParams,
@@ -123,13 +122,10 @@ impl Checker for RelayConsumersAvailable {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        self.assess(run).unwrap_or_else(|why| {
-            vec![Violation {
-                invariant: NAME,
-                message: format!("unknown: {why}; nothing is proven"),
-                entries: Vec::new(),
-            }]
-        })
+    fn check(&self, run: &RunRecord) -> Judgement {
+        match self.assess(run) {
+            Ok(violations) => Judgement::from_violations(violations),
+            Err(why) => Judgement::unknown(why),
+        }
     }
 }

@@ -4,13 +4,20 @@
 use super::Violation;
 use crate::run::RunRecord;
 
-/// Violations of consumers that got scopes outside their role.
-pub(super) fn relay_violations(run: &RunRecord) -> Vec<Violation> {
+/// Violations of consumers that got scopes outside their role; `None` when no
+/// consumer got a token whose scopes the provider could tell (nothing to judge).
+pub(super) fn relay_violations(run: &RunRecord) -> Option<Vec<Violation>> {
     let mut found = Vec::new();
+    let mut judged = false;
     for call in &run.gateway.relay_calls {
         let Ok(scopes) = &call.result else {
             continue;
         };
+        if scopes.is_empty() {
+            // The provider no longer knew the token (expired or revoked).
+            continue;
+        }
+        judged = true;
         let Some(allowed) = run.gateway.consumer_scopes.get(&call.consumer) else {
             continue;
         };
@@ -32,5 +39,5 @@ pub(super) fn relay_violations(run: &RunRecord) -> Vec<Violation> {
             });
         }
     }
-    found
+    judged.then_some(found)
 }

@@ -11,6 +11,7 @@ mod last_write_wins;
 mod naive;
 mod reference_mutants;
 mod trusting_sign_in;
+mod unavailable;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
@@ -87,6 +88,14 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "relay_consumers_available: consumers retry a down relay at once, over and over, without backoff",
     ),
     (
+        "never-serves",
+        "availability: answers every access_token call with a storage error and never asks the provider",
+    ),
+    (
+        "corrupts-token-file",
+        "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -112,8 +121,11 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = gateway_mutants::gateway_mutant(name) {
         return Some(factory);
     }
-    if name == "last-write-wins" {
-        return Some(Arc::new(last_write_wins::LastWriteWinsMutant));
+    match name {
+        "last-write-wins" => return Some(Arc::new(last_write_wins::LastWriteWinsMutant)),
+        "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
+        "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
+        _ => {}
     }
     let correct = NaiveKnobs::correct();
     let knobs = match name {

@@ -33,12 +33,12 @@ pub use gateway::{
     RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
     RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
 };
+pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
-pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};
