@@ -48,8 +48,12 @@ fn call(
     }
 }
 
-fn messages(violations: Vec<harness::checkers::Violation>) -> Vec<String> {
-    violations.into_iter().map(|v| v.message).collect()
+fn messages(judgement: harness::checkers::Judgement) -> Vec<String> {
+    judgement
+        .violations()
+        .iter()
+        .map(|v| v.message.clone())
+        .collect()
 }
 
 #[test]
@@ -66,32 +70,30 @@ fn id_token_verified_flags_an_accepted_forgery_and_a_refused_genuine_sign_in() {
     assert!(found[0].contains("BadSignature"), "{found:?}");
     assert!(found[1].contains("refused a genuine sign-in"), "{found:?}");
     run.gateway.sign_ins.truncate(2);
-    assert!(IdTokenVerified.check(&run).is_empty());
+    assert!(IdTokenVerified.check(&run).passed());
 }
 
 #[test]
 fn id_token_verified_without_a_staged_sign_in_is_unknown_not_passed() {
     let mut run = RunRecord::default();
-    assert!(IdTokenVerified::assess(&run).is_err());
-    let found = messages(IdTokenVerified.check(&run));
-    assert!(found[0].starts_with("unknown:"), "{found:?}");
+    assert!(IdTokenVerified.check(&run).is_unknown());
     let mut unstaged = attempt(SignInKind::Expired, false);
     unstaged.not_staged = Some("the sign-in url carries no nonce".to_owned());
     run.gateway.sign_ins = vec![unstaged];
-    let found = messages(IdTokenVerified.check(&run));
-    assert!(found[0].contains("carries no nonce"), "{found:?}");
+    let judged = IdTokenVerified.check(&run);
+    assert!(judged.reason().is_some_and(|r| r.contains("carries no nonce")), "{judged:?}");
 }
 
 #[test]
 fn no_credential_to_consumer_finds_a_refresh_token_in_a_body_and_is_unknown_without_bodies() {
     let mut run = RunRecord::default();
-    assert!(NoCredentialToConsumer::assess(&run).is_err());
+    assert!(NoCredentialToConsumer.check(&run).is_unknown());
     run.gateway.credentials = vec![(
         "refresh token of alice".to_owned(),
         SecretString::from("1//0refresh-token-of-alice-123456"),
     )];
     run.gateway.relay_calls = vec![call("sync-worker", 0, 1, Ok(vec![READONLY]))];
-    assert!(NoCredentialToConsumer.check(&run).is_empty());
+    assert!(NoCredentialToConsumer.check(&run).passed());
     run.gateway.relay_calls[0].bodies.push(
         br#"{"access_token":"ya29.x","refresh_token":"1//0refresh-token-of-alice-123456"}"#
             .to_vec(),
@@ -106,6 +108,7 @@ fn no_credential_to_consumer_finds_a_refresh_token_in_a_body_and_is_unknown_with
 #[test]
 fn least_privilege_flags_a_consumer_token_beyond_its_role() {
     let mut run = RunRecord::default();
+    assert!(LeastPrivilege.check(&run).is_unknown(), "no request, no relay grant");
     run.gateway
         .consumer_scopes
         .insert("sync-worker".to_owned(), vec![READONLY.to_owned()]);
@@ -122,7 +125,7 @@ fn least_privilege_flags_a_consumer_token_beyond_its_role() {
 fn relay_availability_flags_slow_answers_loops_hard_errors_and_no_recovery() {
     let checker = RelayConsumersAvailable::new(RelayAvailabilityParams::default());
     let mut run = RunRecord::default();
-    assert!(checker.assess(&run).is_err(), "no call: unknown");
+    assert!(checker.check(&run).is_unknown(), "no call: unknown");
     run.gateway.relay_outages = vec![RelayOutageWindow {
         from: at(100),
         until: Some(at(200)),
@@ -132,7 +135,7 @@ fn relay_availability_flags_slow_answers_loops_hard_errors_and_no_recovery() {
         call("sync-worker", 110, 110, Err((FailureKind::Transient, true))),
         call("sync-worker", 400, 401, Ok(vec![READONLY])),
     ];
-    assert!(checker.check(&run).is_empty(), "{:?}", checker.check(&run));
+    assert!(checker.check(&run).passed(), "{:?}", checker.check(&run));
 
     run.gateway.relay_calls.push(call(
         "outbox-worker",
