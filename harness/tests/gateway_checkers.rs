@@ -81,7 +81,12 @@ fn id_token_verified_without_a_staged_sign_in_is_unknown_not_passed() {
     unstaged.not_staged = Some("the sign-in url carries no nonce".to_owned());
     run.gateway.sign_ins = vec![unstaged];
     let judged = IdTokenVerified.check(&run);
-    assert!(judged.reason().is_some_and(|r| r.contains("carries no nonce")), "{judged:?}");
+    assert!(
+        judged
+            .reason()
+            .is_some_and(|r| r.contains("carries no nonce")),
+        "{judged:?}"
+    );
 }
 
 #[test]
@@ -108,7 +113,10 @@ fn no_credential_to_consumer_finds_a_refresh_token_in_a_body_and_is_unknown_with
 #[test]
 fn least_privilege_flags_a_consumer_token_beyond_its_role() {
     let mut run = RunRecord::default();
-    assert!(LeastPrivilege.check(&run).is_unknown(), "no request, no relay grant");
+    assert!(
+        LeastPrivilege.check(&run).is_unknown(),
+        "no request, no relay grant"
+    );
     run.gateway
         .consumer_scopes
         .insert("sync-worker".to_owned(), vec![READONLY.to_owned()]);
