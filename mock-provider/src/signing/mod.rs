@@ -102,6 +102,14 @@ pub struct InvalidServiceAccountKey {
 }
 
 impl ServiceAccountKey {
+    /// A PKCS#1 DER public key (`RSAPublicKey`), already checked by the
+    /// parser that produced it.
+    pub fn from_pkcs1_der(der: &[u8]) -> Self {
+        Self {
+            key: DecodingKey::from_rsa_der(der),
+        }
+    }
+
     /// Parses a PEM public key once, at build.
     pub fn from_pem(email: &str, pem: &[u8]) -> Result<Self, InvalidServiceAccountKey> {
         DecodingKey::from_rsa_pem(pem)

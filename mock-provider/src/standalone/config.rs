@@ -1,7 +1,8 @@
 use super::ConfigError;
+use super::service_accounts::{PublicKey, ServiceAccountConfig};
 use crate::{GmailSettings, MockProviderBuilder};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `provider.toml`: how the standalone provider is set up. Unknown fields
@@ -18,8 +19,9 @@ use std::time::Duration;
 ///     [gmail]
 ///     mailbox_size = 10
 /// "#).unwrap();
-/// let provider = config.builder().build();
+/// let provider = config.builder()?.build();
 /// assert_eq!(provider.mailbox("bob@example.com").len(), 10);
+/// # Ok::<(), mock_provider::standalone::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +51,18 @@ pub struct ProviderConfig {
     /// OAuth lifecycle settings.
     #[serde(default)]
     pub oauth: OAuthConfig,
+    /// The base URI clients reach the server at, when not its socket (a
+    /// proxy, a container network): every advertised URL starts with it.
+    pub public_uri: Option<String>,
+    /// `iss` of discovery, id_tokens and authorization responses (default:
+    /// the base URI).
+    pub issuer: Option<String>,
+    /// Service accounts for the jwt-bearer grant (`[[service_accounts]]`).
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccountConfig>,
+    /// The folder key files are read from: the config file's, once loaded.
+    #[serde(skip)]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// `[oauth]`: the refresh-token lifecycle and RFC options.
@@ -113,7 +127,7 @@ impl ProviderConfig {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| {
+        let mut config: Self = toml::from_str(&text).map_err(|source| {
             let offset = source.span().map_or(0, |span| span.start);
             let before = &text[..offset.min(text.len())];
             let line = before.matches('\n').count() + 1;
@@ -125,12 +139,34 @@ impl ProviderConfig {
                 message: source.message().to_owned(),
                 source: Box::new(source),
             }
-        })
+        })?;
+        config.config_dir = path.parent().map(Path::to_owned);
+        Ok(config)
     }
 
-    /// A provider builder with these settings.
-    pub fn builder(&self) -> MockProviderBuilder {
+    /// A provider builder with these settings. Fails when a service
+    /// account's key cannot be read or parsed (file names are relative to
+    /// [`config_dir`](Self::config_dir), else the working directory).
+    pub fn builder(&self) -> Result<MockProviderBuilder, ConfigError> {
         let mut builder = crate::MockProvider::builder().seed(self.seed);
+        if let Some(uri) = &self.public_uri {
+            builder = builder.public_uri(uri);
+        }
+        if let Some(issuer) = &self.issuer {
+            builder = builder.issuer(issuer);
+        }
+        let dir = self.config_dir.as_deref().unwrap_or(Path::new(""));
+        for (index, account) in self.service_accounts.iter().enumerate() {
+            let resolved = account.resolve(index, dir)?;
+            let added = match &resolved.public_key {
+                PublicKey::Pem(pem) => builder.service_account(&resolved.email, pem),
+                PublicKey::Pkcs1Der(der) => Ok(builder.service_account_der(&resolved.email, der)),
+            };
+            builder = added.map_err(|source| ConfigError::ServiceAccountKey {
+                entry: format!("service_accounts[{index}]"),
+                source,
+            })?;
+        }
         if let Some(client) = &self.client {
             builder = builder.client(&client.id, &client.secret);
         }
@@ -168,7 +204,7 @@ impl ProviderConfig {
         builder = builder.testing_mode(oauth.testing_mode);
         let defaults = GmailSettings::default();
         let gmail = &self.gmail;
-        builder.gmail(GmailSettings {
+        Ok(builder.gmail(GmailSettings {
             mailbox_size: gmail.mailbox_size.unwrap_or(defaults.mailbox_size),
             mailbox_sizes: gmail.mailbox_sizes.clone(),
             history_retention: gmail
@@ -181,6 +217,6 @@ impl ProviderConfig {
                 .empty_first_history_page
                 .unwrap_or(defaults.empty_first_history_page),
             quota_units_per_minute: gmail.quota_units_per_minute,
-        })
+        }))
     }
 }
