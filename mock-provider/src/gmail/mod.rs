@@ -4,7 +4,8 @@
 //! `store.rs` holds every mailbox behind its own lock (with settings and
 //! the per-user quota); `mailbox.rs` one account's messages and history,
 //! generated from the seed with `fake`; `message.rs` rendering in Gmail's
-//! formats and RFC 2822 parsing; `auth.rs` the bearer, scope, userId and
+//! formats and RFC 2822 parsing; `rfc5322.rs` mail text as Gmail stores it
+//! (dates, header and body encodings); `auth.rs` the bearer, scope, userId and
 //! quota checks; `errors.rs` Google's exact error envelopes; `handlers.rs`
 //! the endpoints.
 
@@ -13,6 +14,7 @@ mod errors;
 mod handlers;
 mod mailbox;
 mod message;
+mod rfc5322;
 mod store;
 
 pub(crate) use errors::{GmailError, api_error_body};
