@@ -56,7 +56,9 @@ pub(crate) fn body(text: &str) -> (String, Option<&'static str>) {
 
 /// Every line ending as CRLF, whatever the input used.
 pub(crate) fn crlf(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', "\r\n")
 }
 
 #[cfg(test)]

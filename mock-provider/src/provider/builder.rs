@@ -162,16 +162,13 @@ impl MockProviderBuilder {
             model.default_account = accounts.first().cloned();
             model.consent_mode = self.consent;
             for (n, email) in accounts.iter().enumerate() {
-                model.accounts.insert(
-                    email.clone(),
-                    Account {
-                        subject: format!("1{:020}", n + 1),
-                    },
-                );
+                model
+                    .accounts
+                    .insert(email.clone(), Account::for_email(email, n));
                 let (_, token) = model.create_grant(
                     email,
                     &self.client_id,
-                    self.scopes.clone(),
+                    crate::state::scopes::canonical(self.scopes.iter().map(String::as_str)),
                     &state.secrets,
                     now,
                 );
@@ -301,11 +298,7 @@ impl MockProviderBuilder {
 
     /// Registers a service account by its RSA public key as PKCS#1 DER
     /// (what the standalone config derives from a Google JSON key file).
-    pub(crate) fn service_account_der(
-        mut self,
-        email: &str,
-        public_key_der: &[u8],
-    ) -> Self {
+    pub(crate) fn service_account_der(mut self, email: &str, public_key_der: &[u8]) -> Self {
         let key = ServiceAccountKey::from_pkcs1_der(public_key_der);
         self.service_accounts.insert(email.to_owned(), key);
         self

@@ -8,5 +8,5 @@ mod errors;
 mod service_accounts;
 
 pub use config::{ClientConfig, GmailConfig, OAuthConfig, ProviderConfig};
-pub use service_accounts::ServiceAccountConfig;
 pub use errors::ConfigError;
+pub use service_accounts::ServiceAccountConfig;

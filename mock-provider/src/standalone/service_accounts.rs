@@ -103,7 +103,11 @@ impl ServiceAccountConfig {
         };
         let key: GoogleKeyFile = serde_json::from_slice(&read(path)?)
             .map_err(|e| bad_key_file(format!("not a Google JSON key file: {e}")))?;
-        if self.email.as_ref().is_some_and(|email| *email != key.client_email) {
+        if self
+            .email
+            .as_ref()
+            .is_some_and(|email| *email != key.client_email)
+        {
             return Err(bad_key_file(
                 "`email` differs from the key file's `client_email`".to_owned(),
             ));
@@ -123,7 +127,11 @@ fn public_half(private_pem: &str) -> Result<Vec<u8>, String> {
     let pair = match block.tag() {
         "PRIVATE KEY" => ring::rsa::KeyPair::from_pkcs8(block.contents()),
         "RSA PRIVATE KEY" => ring::rsa::KeyPair::from_der(block.contents()),
-        other => return Err(format!("`private_key` is a `{other}`, not an RSA private key")),
+        other => {
+            return Err(format!(
+                "`private_key` is a `{other}`, not an RSA private key"
+            ));
+        }
     }
     .map_err(|e| format!("`private_key` is not a usable RSA key ({e})"))?;
     Ok(pair.public().as_ref().to_vec())

@@ -8,10 +8,12 @@
 //! `crate::lifecycle`.
 
 mod addresses;
+mod identity;
 mod mint;
 mod model;
 mod policy;
 mod provider_clock;
+pub(crate) mod scopes;
 mod secrets;
 
 pub use model::{AccessTokenRecord, Account, Client, Grant, RevocationCause};

@@ -118,7 +118,7 @@ pub(crate) fn grant(
         refresh_token: None,
         refresh_token_expires_in: None,
         with_scope: false,
-        id_token_subject: None,
+        id_token_account: None,
         nonce: None,
     }
     .into_answer(state))
