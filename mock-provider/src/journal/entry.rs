@@ -33,6 +33,11 @@ pub enum Endpoint {
     GmailHistory,
     /// Anything under the admin prefix `/__admin/`.
     Admin,
+    /// `GET`/`POST /v1/userinfo` (and `/oauth2/v3/userinfo`).
+    UserInfo,
+    /// `POST /device/code`: the start of the device flow (its polls are
+    /// `Token` requests).
+    DeviceCode,
 }
 
 impl Endpoint {
@@ -47,6 +52,8 @@ impl Endpoint {
                 Self::Discovery
             }
             "/oauth2/v3/certs" => Self::Jwks,
+            "/v1/userinfo" | "/oauth2/v3/userinfo" => Self::UserInfo,
+            "/device/code" | "/o/oauth2/device/code" => Self::DeviceCode,
             _ => Self::from_extra_path(path),
         }
     }
@@ -67,6 +74,8 @@ impl Endpoint {
             Self::GmailSend => "gmail_send",
             Self::GmailHistory => "gmail_history",
             Self::Admin => "admin",
+            Self::UserInfo => "userinfo",
+            Self::DeviceCode => "device_code",
         }
     }
 

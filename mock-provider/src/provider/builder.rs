@@ -269,6 +269,20 @@ impl MockProviderBuilder {
         self
     }
 
+    /// The scopes the device flow may ask for, replacing Google's short
+    /// list (sign-in, Drive's per-file scopes, YouTube), e.g. to let a test
+    /// run the device flow with Gmail scopes Google would refuse.
+    pub fn device_flow_scopes<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.policy.device_flow_scopes = Some(crate::state::scopes::canonical(
+            scopes.iter().map(String::as_str),
+        ));
+        self
+    }
+
     /// What the simulated user does on the consent screen (default: grant).
     pub fn consent(mut self, mode: ConsentMode) -> Self {
         self.consent = mode;

@@ -89,6 +89,9 @@ pub struct OAuthConfig {
     /// Google's 400.
     #[serde(default)]
     pub rfc7009_revoke: bool,
+    /// Scopes the device flow may ask for (default: Google's short list,
+    /// which has no Gmail scope).
+    pub device_flow_scopes: Option<Vec<String>>,
 }
 
 /// `[client]`.
@@ -197,6 +200,9 @@ impl ProviderConfig {
         }
         if let Some(secs) = oauth.rotation_grace_secs {
             builder = builder.rotate_refresh_tokens(Duration::from_secs(secs));
+        }
+        if let Some(scopes) = &oauth.device_flow_scopes {
+            builder = builder.device_flow_scopes(scopes.clone());
         }
         if oauth.rfc7009_revoke {
             builder = builder.revoke_unknown(crate::RevokeUnknown::Rfc7009Ok);

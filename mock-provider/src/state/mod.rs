@@ -57,6 +57,8 @@ pub(crate) struct Model {
     /// Sweep expired codes once `codes` reaches this size.
     pub code_sweep_at: usize,
     pub consent_mode: ConsentMode,
+    /// Device authorizations (RFC 8628), by device code and user code.
+    pub devices: crate::device::DeviceAuthorizations,
     pub mint: TokenMint,
     pub policy: TokenPolicy,
     pub next_grant: u64,
@@ -77,6 +79,7 @@ impl Model {
             codes: HashMap::new(),
             code_sweep_at: 64,
             consent_mode: ConsentMode::default(),
+            devices: crate::device::DeviceAuthorizations::default(),
             mint: TokenMint::new(seed),
             policy,
             next_grant: 0,
