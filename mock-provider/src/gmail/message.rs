@@ -185,12 +185,17 @@ impl StoredMessage {
     }
 }
 
-/// Decodes a `messages/send` `raw` field into headers and body.
-pub(crate) fn parse_raw(raw: &str) -> Result<(Vec<(String, String)>, String), RawError> {
-    let bytes = LENIENT_URL_SAFE
+/// Decodes a `messages/send` `raw` field (base64url, padded or not).
+pub(crate) fn decode_raw(raw: &str) -> Result<Vec<u8>, RawError> {
+    LENIENT_URL_SAFE
         .decode(raw.trim())
-        .map_err(|_| RawError::NotBase64)?;
-    let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+        .map_err(|_| RawError::NotBase64)
+}
+
+/// Splits RFC 5322 message bytes into headers (folded lines unfolded) and
+/// body (CRLF line endings).
+pub(crate) fn parse_message(bytes: &[u8]) -> Result<(Vec<(String, String)>, String), RawError> {
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").unwrap_or((text.as_str(), ""));
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.lines() {

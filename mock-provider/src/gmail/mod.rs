@@ -5,7 +5,8 @@
 //! the per-user quota); `mailbox.rs` one account's messages and history,
 //! generated from the seed with `fake`; `message.rs` rendering in Gmail's
 //! formats and RFC 2822 parsing; `rfc5322.rs` mail text as Gmail stores it
-//! (dates, header and body encodings); `auth.rs` the bearer, scope, userId and
+//! (dates, header and body encodings); `send.rs` and `upload.rs`
+//! `messages.send` on the JSON and the upload path; `auth.rs` the bearer, scope, userId and
 //! quota checks; `errors.rs` Google's exact error envelopes; `handlers.rs`
 //! the endpoints.
 
@@ -15,7 +16,9 @@ mod handlers;
 mod mailbox;
 mod message;
 mod rfc5322;
+mod send;
 mod store;
+mod upload;
 
 pub(crate) use errors::{GmailError, api_error_body};
 pub use message::{MessageSummary, NewMessage};
@@ -41,9 +44,10 @@ pub(crate) fn routes(shared: Shared) -> Router {
             "/gmail/v1/users/{user_id}/messages",
             get(handlers::list_messages),
         )
+        .route("/gmail/v1/users/{user_id}/messages/send", post(send::send))
         .route(
-            "/gmail/v1/users/{user_id}/messages/send",
-            post(handlers::send),
+            "/upload/gmail/v1/users/{user_id}/messages/send",
+            post(send::upload_send),
         )
         .route(
             "/gmail/v1/users/{user_id}/messages/{id}",

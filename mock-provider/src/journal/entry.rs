@@ -27,7 +27,8 @@ pub enum Endpoint {
     GmailMessagesList,
     /// `GET /gmail/v1/users/{userId}/messages/{id}`.
     GmailMessagesGet,
-    /// `POST /gmail/v1/users/{userId}/messages/send`.
+    /// `POST /gmail/v1/users/{userId}/messages/send`, or the same under
+    /// `/upload` (media and multipart uploads).
     GmailSend,
     /// `GET /gmail/v1/users/{userId}/history`.
     GmailHistory,
@@ -96,6 +97,7 @@ impl Endpoint {
         if path.starts_with("/__admin/") || path == "/__admin" {
             return Self::Admin;
         }
+        let path = path.strip_prefix("/upload").unwrap_or(path);
         let Some(rest) = path.strip_prefix("/gmail/v1/users/") else {
             return Self::Unknown;
         };

@@ -121,6 +121,10 @@ pub struct GmailConfig {
     pub empty_first_history_page: Option<bool>,
     /// Per-user quota in units per minute.
     pub quota_units_per_minute: Option<u32>,
+    /// Largest body of a JSON-path send (default 5 MiB).
+    pub send_body_limit_bytes: Option<usize>,
+    /// Largest message on the upload path (default 35 MiB).
+    pub upload_limit_bytes: Option<usize>,
 }
 
 impl ProviderConfig {
@@ -223,6 +227,10 @@ impl ProviderConfig {
                 .empty_first_history_page
                 .unwrap_or(defaults.empty_first_history_page),
             quota_units_per_minute: gmail.quota_units_per_minute,
+            send_body_limit: gmail
+                .send_body_limit_bytes
+                .unwrap_or(defaults.send_body_limit),
+            upload_limit: gmail.upload_limit_bytes.unwrap_or(defaults.upload_limit),
         }))
     }
 }
