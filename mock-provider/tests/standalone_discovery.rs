@@ -38,7 +38,11 @@ async fn check_discovery(server: &Standalone) {
                 key.as_str(),
                 "token_endpoint" | "revocation_endpoint" | "device_authorization_endpoint"
             );
-            let request = if post { http().post(&url).form(&[("x", "y")]) } else { http().get(&url) };
+            let request = if post {
+                http().post(&url).form(&[("x", "y")])
+            } else {
+                http().get(&url)
+            };
             let status = request.send().await.expect("reachable").status().as_u16();
             assert_ne!(status, 404, "{key} = {url} is not served");
         }
@@ -48,7 +52,11 @@ async fn check_discovery(server: &Standalone) {
 #[tokio::test]
 async fn discovery_names_the_socket_when_the_port_is_picked_by_the_system() {
     let server = Standalone::start(CONFIG);
-    assert!(server.uri.starts_with("http://127.0.0.1:"), "{}", server.uri);
+    assert!(
+        server.uri.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.uri
+    );
     check_discovery(&server).await;
 }
 
@@ -71,8 +79,14 @@ async fn a_configured_public_uri_and_issuer_are_what_discovery_says() {
     ));
     let document = server.get_json("/.well-known/openid-configuration").await;
     assert_eq!(document["issuer"], "https://accounts.google.com");
-    assert_eq!(document["token_endpoint"], "http://mock-google.test:8080/token");
-    assert_eq!(document["userinfo_endpoint"], "http://mock-google.test:8080/v1/userinfo");
+    assert_eq!(
+        document["token_endpoint"],
+        "http://mock-google.test:8080/token"
+    );
+    assert_eq!(
+        document["userinfo_endpoint"],
+        "http://mock-google.test:8080/v1/userinfo"
+    );
 }
 
 #[tokio::test]
@@ -108,6 +122,9 @@ async fn authlib_completes_an_openid_flow_knowing_only_the_issuer() {
     assert_eq!(seen["refreshed"], true);
     assert_eq!(seen["revoke_status"], 200);
     for (key, url) in seen["endpoints"].as_object().expect("endpoints") {
-        assert!(url.as_str().unwrap_or_default().starts_with(&server.uri), "{key}: {url}");
+        assert!(
+            url.as_str().unwrap_or_default().starts_with(&server.uri),
+            "{key}: {url}"
+        );
     }
 }

@@ -54,5 +54,9 @@ pub(crate) fn routes(shared: Shared) -> Router {
             get(handlers::get_message),
         )
         .route("/gmail/v1/users/{user_id}/history", get(handlers::history))
+        // The server's middleware has already read the body within the
+        // limit of its path (GmailStore::body_limit); axum's own 2 MB
+        // default would cut mail short.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(shared)
 }

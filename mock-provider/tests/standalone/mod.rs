@@ -56,7 +56,11 @@ impl Standalone {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("the URI line");
-        assert!(!line.trim().is_empty(), "no URI printed: {}", read(log.path()));
+        assert!(
+            !line.trim().is_empty(),
+            "no URI printed: {}",
+            read(log.path())
+        );
         Self {
             child,
             uri: line.trim().to_owned(),
@@ -77,13 +81,28 @@ impl Standalone {
 
     /// GET `path` as JSON.
     pub async fn get_json(&self, path: &str) -> Value {
-        http().get(self.url(path)).send().await.expect("GET").json().await.expect("JSON")
+        http()
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// POST a JSON body to an admin route.
     pub async fn admin(&self, path: &str, body: Value) -> (u16, Value) {
-        let answer = http().post(self.url(path)).json(&body).send().await.expect("POST");
-        (answer.status().as_u16(), answer.json().await.unwrap_or(Value::Null))
+        let answer = http()
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        (
+            answer.status().as_u16(),
+            answer.json().await.unwrap_or(Value::Null),
+        )
     }
 
     /// The client and the seeded accounts, from `/__admin/accounts`.
@@ -96,7 +115,10 @@ impl Standalone {
         let accounts = self.accounts().await;
         let form = [
             ("grant_type", "refresh_token"),
-            ("refresh_token", accounts["accounts"][0]["refresh_token"].as_str().unwrap()),
+            (
+                "refresh_token",
+                accounts["accounts"][0]["refresh_token"].as_str().unwrap(),
+            ),
             ("client_id", accounts["client_id"].as_str().unwrap()),
             ("client_secret", accounts["client_secret"].as_str().unwrap()),
         ];
@@ -121,7 +143,10 @@ pub fn http() -> reqwest::Client {
 /// POST a form; status and JSON body.
 pub async fn post_form(url: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let answer = http().post(url).form(form).send().await.expect("POST");
-    (answer.status().as_u16(), answer.json().await.unwrap_or(Value::Null))
+    (
+        answer.status().as_u16(),
+        answer.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// True when `python3` can import `modules` (comma-separated). Without
@@ -144,19 +169,38 @@ pub fn python_with(modules: &str) -> bool {
 
 /// Runs a script from `tests/real_libraries/` with `args`; its one JSON line.
 pub async fn python(script: &str, args: &[&str]) -> Value {
-    let path = format!("{}/tests/real_libraries/{script}", env!("CARGO_MANIFEST_DIR"));
-    let output = tokio::process::Command::new("python3")
+    python_fed(script, args, "").await
+}
+
+/// Runs a script with `input` on its stdin (how tokens reach it: never on
+/// a command line); its one JSON line.
+pub async fn python_fed(script: &str, args: &[&str], input: &str) -> Value {
+    use tokio::io::AsyncWriteExt;
+    let path = format!(
+        "{}/tests/real_libraries/{script}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = tokio::process::Command::new("python3")
         .arg(path)
         .args(args)
-        .output()
-        .await
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("python3 runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).await.expect("feed stdin");
+    drop(stdin);
+    let output = child.wait_with_output().await.expect("python3 finishes");
     assert!(
         output.status.success(),
         "{script} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("{script} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
     })
 }
