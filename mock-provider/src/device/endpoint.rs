@@ -117,3 +117,17 @@ fn issue(
     });
     Ok((body, outcome))
 }
+
+/// `GET /device`, the `verification_url`: where a person would type the
+/// user code. The mock's user is the test, so the page says how it decides.
+pub(crate) async fn verification_page() -> Response {
+    let page = "<!DOCTYPE html>\n<html lang=en><meta charset=utf-8><title>Connect a device</title>\
+                <h1>Connect a device</h1><p>This is the mock provider. The user's decision on a \
+                code comes from the test: <code>POST /__admin/device_codes/{user_code}/approve</code> \
+                (optionally <code>{\"account\": …}</code>) or <code>…/deny</code>.</p></html>\n";
+    (
+        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}

@@ -16,5 +16,5 @@ mod poll;
 
 pub use authorizations::{DeviceAuthorization, DeviceDecisionError, DeviceStatus};
 pub(crate) use authorizations::{DeviceAuthorizations, PendingDevice};
-pub(crate) use endpoint::device_code_endpoint;
+pub(crate) use endpoint::{device_code_endpoint, verification_page};
 pub(crate) use poll::token_grant;

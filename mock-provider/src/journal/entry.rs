@@ -35,6 +35,7 @@ pub enum Endpoint {
     /// Anything under the admin prefix `/__admin/`.
     Admin,
     /// `GET`/`POST /v1/userinfo` (and `/oauth2/v3/userinfo`).
+    #[serde(rename = "userinfo", alias = "user_info")]
     UserInfo,
     /// `POST /device/code`: the start of the device flow (its polls are
     /// `Token` requests).
