@@ -77,4 +77,5 @@ fn oauth_extra_routes() -> Router<crate::state::ProviderState> {
             "/o/oauth2/device/code",
             post(crate::device::device_code_endpoint),
         )
+        .route("/device", get(crate::device::verification_page))
 }
