@@ -160,7 +160,7 @@ impl StoredMessage {
         match format {
             "minimal" => {}
             // Both `raw` and `body.data` are Discovery `format: byte`: padded
-            // base64url (docs/ARCHITECTURE.md, Gmail fidelity).
+            // base64url (docs/MOCK_FIDELITY.md).
             "raw" => value["raw"] = json!(PADDED_URL_SAFE.encode(raw.as_bytes())),
             "metadata" => {
                 value["payload"] = json!({

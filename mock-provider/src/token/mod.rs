@@ -62,7 +62,7 @@ pub(crate) async fn token_endpoint(
     }
 }
 
-/// Google's order, from the best evidence there is (docs/ARCHITECTURE.md,
+/// Google's order, from the best evidence there is (docs/MOCK_FIDELITY.md,
 /// "Precedence on /token"): the form, then `grant_type` (a body with no
 /// client at all is answered `unsupported_grant_type` [seen]; a grant that
 /// needs no client, jwt-bearer, must be known before client authentication
