@@ -99,11 +99,14 @@ async fn email_and_profile_expand_to_the_userinfo_scopes_with_openid_and_an_hour
     assert_eq!(claims["name"], "Alice Smith");
 }
 
+/// What is sent, the form, and the status, error and description expected.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, &'a str, &'a str);
+
 #[tokio::test]
 async fn the_token_endpoint_checks_grant_type_before_the_client() {
     let server = Standalone::start(CONFIG);
     let token_url = server.url("/token");
-    let cases: &[(&str, &[(&str, &str)], u16, &str, &str)] = &[
+    let cases: &[Case] = &[
         (
             "an empty body",
             &[],
