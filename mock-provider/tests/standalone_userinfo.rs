@@ -5,7 +5,7 @@
 mod standalone;
 
 use serde_json::{Value, json};
-use standalone::{Standalone, http, post_form};
+use standalone::{Standalone, http};
 
 const CONFIG: &str = "seed = 8\naccounts = [\"bob@example.com\"]\nscopes = [\"openid\", \"email\", \"profile\", \"https://www.googleapis.com/auth/gmail.readonly\"]\n";
 
@@ -63,18 +63,7 @@ async fn userinfo_answers_googles_claims_for_the_granted_scopes() {
 #[tokio::test]
 async fn a_token_narrowed_to_openid_gets_only_the_subject() {
     let server = Standalone::start(CONFIG);
-    let accounts = server.accounts().await;
-    let form = [
-        ("grant_type", "refresh_token"),
-        (
-            "refresh_token",
-            accounts["accounts"][0]["refresh_token"].as_str().unwrap(),
-        ),
-        ("client_id", accounts["client_id"].as_str().unwrap()),
-        ("client_secret", accounts["client_secret"].as_str().unwrap()),
-        ("scope", "openid"),
-    ];
-    let (_, tokens) = post_form(&server.url("/token"), &form).await;
+    let tokens = server.refresh(Some("openid")).await;
     let (status, _, claims) = userinfo(&server, tokens["access_token"].as_str()).await;
     assert_eq!(status, 200);
     assert_eq!(

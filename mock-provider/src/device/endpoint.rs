@@ -2,7 +2,7 @@ use super::{DeviceStatus, PendingDevice};
 use crate::server::Outcome;
 use crate::state::scopes::{self, USERINFO_EMAIL, USERINFO_PROFILE};
 use crate::state::{ProviderState, SecretKind};
-use crate::token::{NO_STORE, TokenError, TokenForm, client_credentials_from_header};
+use crate::token::{TokenError, TokenForm, client_credentials_from_header};
 use crate::{Fingerprint, IssuedToken};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,19 +30,7 @@ pub(crate) async fn device_code_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match issue(&state, &headers, &body) {
-        Ok((json, outcome)) => {
-            let mut response = (NO_STORE, json.to_string()).into_response();
-            response.extensions_mut().insert(outcome);
-            response
-        }
-        Err(error) => {
-            let outcome = Outcome::error(error.code());
-            let mut response = error.into_response();
-            response.extensions_mut().insert(outcome);
-            response
-        }
-    }
+    crate::token::answer(issue(&state, &headers, &body))
 }
 
 fn issue(

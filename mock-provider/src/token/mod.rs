@@ -47,19 +47,21 @@ pub(crate) async fn token_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&state, &headers, &body) {
-        Ok((json, outcome)) => {
-            let mut response = (NO_STORE, json.to_string()).into_response();
-            response.extensions_mut().insert(outcome);
-            response
-        }
+    answer(handle(&state, &headers, &body))
+}
+
+/// A token-style answer: the JSON body with Google's no-store headers, or
+/// the error; either way with what the journal should record.
+pub(crate) fn answer(result: Result<(serde_json::Value, Outcome), TokenError>) -> Response {
+    let (mut response, outcome) = match result {
+        Ok((json, outcome)) => ((NO_STORE, json.to_string()).into_response(), outcome),
         Err(error) => {
             let outcome = Outcome::error(error.code());
-            let mut response = error.into_response();
-            response.extensions_mut().insert(outcome);
-            response
+            (error.into_response(), outcome)
         }
-    }
+    };
+    response.extensions_mut().insert(outcome);
+    response
 }
 
 /// Google's order, from the best evidence there is (docs/MOCK_FIDELITY.md,

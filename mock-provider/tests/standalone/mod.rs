@@ -112,8 +112,15 @@ impl Standalone {
 
     /// A fresh access token for the first seeded account, by refresh.
     pub async fn access_token(&self) -> String {
+        let body = self.refresh(None).await;
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Refreshes the first seeded account's grant, narrowed to `scope`
+    /// when given; the token response.
+    pub async fn refresh(&self, scope: Option<&str>) -> Value {
         let accounts = self.accounts().await;
-        let form = [
+        let mut form = vec![
             ("grant_type", "refresh_token"),
             (
                 "refresh_token",
@@ -122,9 +129,10 @@ impl Standalone {
             ("client_id", accounts["client_id"].as_str().unwrap()),
             ("client_secret", accounts["client_secret"].as_str().unwrap()),
         ];
+        form.extend(scope.map(|scope| ("scope", scope)));
         let (status, body) = post_form(&self.url("/token"), &form).await;
         assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().unwrap().to_owned()
+        body
     }
 }
 
