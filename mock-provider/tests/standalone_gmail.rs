@@ -163,6 +163,18 @@ async fn the_upload_path_takes_media_and_multipart_sends_and_files_them_in_sent(
     .await;
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["labelIds"], json!(["SENT"]));
+    // The mail had no Date: Gmail adds one, in RFC 5322 form.
+    let id = sent["id"].as_str().unwrap();
+    let (_, filed) = gmail(
+        &server,
+        &token,
+        &format!("/messages/{id}?format=metadata&metadataHeaders=Date"),
+    )
+    .await;
+    let date = filed["payload"]["headers"][0]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(date.ends_with(" +0000") && date.contains(", "), "{filed}");
 
     let boundary = "mock-boundary-42";
     let mut body = format!(

@@ -184,6 +184,11 @@ impl Mailbox {
         message.body = body;
         message.wire_body = true;
         message.label_ids = labels;
+        // Gmail fills in what the sender left out.
+        if message.header("Date").is_none() {
+            let date = super::rfc5322::date(at);
+            message.headers.push(("Date".to_owned(), date));
+        }
         if message.header("Message-ID").is_none() {
             let generated = format!("<{}@mock-provider.example>", message.id);
             message.headers.push(("Message-ID".to_owned(), generated));
