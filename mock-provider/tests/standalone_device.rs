@@ -237,3 +237,30 @@ async fn faults_target_the_device_endpoint_and_its_polls() {
     let faulted = server.get_json("/__admin/journal?faulted=true").await;
     assert_eq!(faulted["entries"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn approving_without_an_account_approves_as_the_first_configured_one() {
+    let config = CONFIG.replace(
+        "[\"alice@example.com\", \"bob@example.com\"]",
+        "[\"zed@example.com\", \"amy@example.com\"]",
+    );
+    let server = Standalone::start(&config);
+    let (_, codes) = device_code(&server, "email").await;
+    let user_code = codes["user_code"].as_str().unwrap();
+    let (status, approved) = server
+        .admin(
+            &format!("/__admin/device_codes/{user_code}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, &approved["account"]),
+        (200, &json!("zed@example.com"))
+    );
+    let (status, tokens) = poll(&server, codes["device_code"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{tokens}");
+    let journal = server
+        .get_json("/__admin/journal?endpoint=token&status=200")
+        .await;
+    assert_eq!(journal["entries"][0]["account"], "zed@example.com");
+}

@@ -51,14 +51,11 @@ pub(crate) async fn approve(
     } else {
         parse_json(&body)?
     };
-    let account = match approval.account {
-        Some(account) => account,
-        None => p
-            .accounts()
-            .first()
-            .map(|(email, _)| email.clone())
-            .unwrap_or_default(),
-    };
+    // Default: the account that consents when a login hint names no one.
+    let account = approval.account.unwrap_or_else(|| {
+        let model = p.shared().state.model();
+        model.default_account.clone().unwrap_or_default()
+    });
     p.approve_device(&user_code, &account).map_err(refused)?;
     Ok(Json(
         json!({"user_code": user_code, "status": "approved", "account": account}),
