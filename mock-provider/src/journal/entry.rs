@@ -98,7 +98,13 @@ impl Endpoint {
         if path.starts_with("/__admin/") || path == "/__admin" {
             return Self::Admin;
         }
-        let path = path.strip_prefix("/upload").unwrap_or(path);
+        // Only `messages.send` has an upload path.
+        if let Some(upload) = path.strip_prefix("/upload") {
+            return match Self::from_extra_path(upload) {
+                Self::GmailSend => Self::GmailSend,
+                _ => Self::Unknown,
+            };
+        }
         let Some(rest) = path.strip_prefix("/gmail/v1/users/") else {
             return Self::Unknown;
         };
