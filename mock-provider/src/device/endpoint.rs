@@ -11,8 +11,9 @@ use http::HeaderMap;
 use serde_json::json;
 
 /// The scopes Google lets the device flow ask for ("Allowed scopes" of its
-/// TV and limited-input guide): sign-in, Drive's per-file scopes, YouTube.
-/// Gmail is not among them.
+/// TV and limited-input guide): sign-in, Drive's per-file scopes, YouTube,
+/// and the Calendar scopes device-flow clients in the wild ask for.
+/// Gmail is not among them (docs/MOCK_FIDELITY.md).
 const GOOGLE_DEVICE_SCOPES: &[&str] = &[
     "openid",
     USERINFO_EMAIL,
@@ -21,6 +22,9 @@ const GOOGLE_DEVICE_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/drive.file",
     "https://www.googleapis.com/auth/youtube",
     "https://www.googleapis.com/auth/youtube.readonly",
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/calendar.readonly",
+    "https://www.googleapis.com/auth/calendar.events",
 ];
 
 /// `POST /device/code`: `client_id` and `scope` in, a device code, a user
