@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-faketime.sh
 
-if python3 -c "import google.auth, google.oauth2.credentials, requests, authlib" 2>/dev/null; then
-    echo "google-auth, authlib: present"
+if python3 -c "import google.auth, google.oauth2.credentials, requests, authlib, jwt" 2>/dev/null; then
+    echo "google-auth, authlib, PyJWT: present"
 else
-    echo "google-auth, authlib: installing (scripts/python-test-requirements.txt)"
+    echo "google-auth, authlib, PyJWT: installing (scripts/python-test-requirements.txt)"
     python3 -m pip install --quiet --disable-pip-version-check \
         -r scripts/python-test-requirements.txt
 fi

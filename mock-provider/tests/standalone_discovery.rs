@@ -91,7 +91,7 @@ async fn a_configured_public_uri_and_issuer_are_what_discovery_says() {
 
 #[tokio::test]
 async fn authlib_completes_an_openid_flow_knowing_only_the_issuer() {
-    if !python_with("authlib, requests") {
+    if !python_with("authlib, requests, google.oauth2.id_token, jwt") {
         return;
     }
     let server = Standalone::start(CONFIG);
@@ -105,6 +105,7 @@ async fn authlib_completes_an_openid_flow_knowing_only_the_issuer() {
     assert_eq!(seen["issuer"], server.uri, "{seen}");
     assert_eq!(seen["redirect_iss"], server.uri, "{seen}");
     assert_eq!(seen["id_token_iss"], server.uri, "{seen}");
+    assert_eq!(seen["google_auth_iss"], server.uri, "{seen}");
     assert_eq!(seen["state_echoed"], true);
     assert_eq!(seen["id_token_lifetime"], 3600);
     assert_eq!(seen["id_token_email"], "alice@example.com");

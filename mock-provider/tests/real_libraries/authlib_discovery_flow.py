@@ -1,7 +1,7 @@
 """Drives the mock purely from its discovery document with Authlib, a real
 OAuth 2.0 / OpenID Connect client: authorization-code flow with PKCE S256,
-id_token verification against the advertised JWKS and issuer, userinfo,
-refresh, revocation. The script knows only the issuer URL, the client and
+id_token verification against the advertised JWKS and issuer (by Authlib,
+and again by google-auth), userinfo, refresh, revocation. The script knows only the issuer URL, the client and
 the redirect URI; every endpoint comes from discovery. Prints one JSON line
 of what it saw (never a token value).
 """
@@ -17,6 +17,8 @@ from authlib.integrations.requests_client import OAuth2Session
 
 warnings.simplefilter("ignore")  # authlib.jose's deprecation notice
 
+import google.auth.transport.requests  # noqa: E402
+import google.oauth2.id_token  # noqa: E402
 from authlib.jose import JsonWebKey, JsonWebToken  # noqa: E402
 from authlib.oidc.core import CodeIDToken  # noqa: E402
 
@@ -57,6 +59,13 @@ def main() -> None:
     )
     claims.params["access_token"] = token["access_token"]
     claims.validate()  # iss, aud, exp, iat, nonce, at_hash
+    # Google's own library verifies the same id_token against the same JWKS.
+    google_claims = google.oauth2.id_token.verify_token(
+        token["id_token"],
+        google.auth.transport.requests.Request(),
+        audience=config["client_id"],
+        certs_url=metadata["jwks_uri"],
+    )
     userinfo = client.get(metadata["userinfo_endpoint"], timeout=10).json()
     refreshed = client.refresh_token(metadata["token_endpoint"], refresh_token=token["refresh_token"])
     revoked = client.revoke_token(metadata["revocation_endpoint"], token=token["refresh_token"])
@@ -69,6 +78,7 @@ def main() -> None:
         "id_token_iss": claims["iss"],
         "id_token_lifetime": claims["exp"] - claims["iat"],
         "id_token_email": claims.get("email"),
+        "google_auth_iss": google_claims.get("iss"),
         "userinfo": userinfo,
         "refreshed": "access_token" in refreshed,
         "revoke_status": revoked.status_code,
