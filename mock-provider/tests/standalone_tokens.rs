@@ -68,14 +68,7 @@ async fn email_and_profile_expand_to_the_userinfo_scopes_with_openid_and_an_hour
     );
 
     let discovery = server.get_json("/.well-known/openid-configuration").await;
-    let jwks: Value = http()
-        .get(discovery["jwks_uri"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = standalone::get_json(discovery["jwks_uri"].as_str().unwrap()).await;
     let key = &jwks["keys"][0];
     let decoding =
         DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap())

@@ -81,14 +81,7 @@ impl Standalone {
 
     /// GET `path` as JSON.
     pub async fn get_json(&self, path: &str) -> Value {
-        http()
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("GET")
-            .json()
-            .await
-            .expect("JSON")
+        get_json(&self.url(path)).await
     }
 
     /// POST a JSON body to an admin route.
@@ -146,6 +139,12 @@ pub fn http() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a client")
+}
+
+/// GET a URL as JSON.
+pub async fn get_json(url: &str) -> Value {
+    let answer = http().get(url).send().await.expect("GET");
+    answer.json().await.expect("a JSON body")
 }
 
 /// POST a form; status and JSON body.
