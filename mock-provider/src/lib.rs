@@ -29,6 +29,7 @@
 mod admin;
 mod authorize;
 mod clock;
+mod device;
 mod discovery;
 mod fault;
 mod fingerprint;
@@ -43,8 +44,10 @@ pub mod standalone;
 mod state;
 mod token;
 mod tokeninfo;
+mod userinfo;
 
 pub use clock::{Clock, SystemClock};
+pub use device::{DeviceAuthorization, DeviceDecisionError, DeviceStatus};
 pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
 pub use gmail::{GmailSettings, MessageSummary, NewMessage};

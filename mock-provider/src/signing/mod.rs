@@ -26,13 +26,25 @@ pub(crate) struct IdTokenClaims<'a> {
     pub iss: &'a str,
     pub azp: &'a str,
     pub aud: &'a str,
-    pub sub: &'a str,
-    pub email: &'a str,
-    pub email_verified: bool,
+    /// `sub` and what the scopes allow (email, profile).
+    #[serde(flatten)]
+    pub identity: serde_json::Map<String, serde_json::Value>,
     pub iat: u64,
     pub exp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<&'a str>,
+    /// OIDC Core §3.1.3.6: the left half of SHA-256 of the access token
+    /// issued with it, base64url.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+}
+
+/// OIDC's `at_hash` of an access token.
+pub(crate) fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
 /// A service account's public key, for the jwt-bearer grant.
@@ -59,6 +71,14 @@ pub struct InvalidServiceAccountKey {
 }
 
 impl ServiceAccountKey {
+    /// A PKCS#1 DER public key (`RSAPublicKey`), already checked by the
+    /// parser that produced it.
+    pub fn from_pkcs1_der(der: &[u8]) -> Self {
+        Self {
+            key: DecodingKey::from_rsa_der(der),
+        }
+    }
+
     /// Parses a PEM public key once, at build.
     pub fn from_pem(email: &str, pem: &[u8]) -> Result<Self, InvalidServiceAccountKey> {
         DecodingKey::from_rsa_pem(pem)
