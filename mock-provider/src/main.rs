@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|setting| ConfigError::invalid("with the command line's values", setting))?;
     let port = args.port.unwrap_or(config.port);
     let provider = config
-        .builder()
+        .builder()?
         .start_on_port(port)
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;

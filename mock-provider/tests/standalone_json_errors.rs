@@ -31,6 +31,10 @@ const ADMIN_ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/__admin/journal", &["GET"]),
     ("/__admin/secrets", &["GET"]),
+    ("/__admin/signing_keys", &["GET", "POST"]),
+    ("/__admin/device_codes", &["GET"]),
+    ("/__admin/device_codes/ABCD-EFGH/approve", &["POST"]),
+    ("/__admin/device_codes/ABCD-EFGH/deny", &["POST"]),
 ];
 
 fn provider() -> Standalone {

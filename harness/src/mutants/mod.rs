@@ -6,12 +6,16 @@
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod email;
+mod gateway_mutants;
 mod last_write_wins;
 mod naive;
 mod reference_mutants;
+mod trusting_sign_in;
+mod unavailable;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
+pub(crate) use trusting_sign_in::TrustingSignIn;
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
 use async_trait::async_trait;
@@ -68,6 +72,30 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
     ),
     (
+        "trusts-id-token",
+        "id_token_verified: believes the id_token's payload without checking signature, issuer, audience, expiry or nonce",
+    ),
+    (
+        "relay-leaks-refresh-token",
+        "no_credential_to_consumer: the relay's token answers also carry the account's refresh token",
+    ),
+    (
+        "relay-ignores-roles",
+        "least_privilege: the relay gives every consumer the account's whole grant instead of its role's scopes",
+    ),
+    (
+        "consumer-retry-loop",
+        "relay_consumers_available: consumers retry a down relay at once, over and over, without backoff",
+    ),
+    (
+        "never-serves",
+        "availability: answers every access_token call with a storage error and never asks the provider",
+    ),
+    (
+        "corrupts-token-file",
+        "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -90,8 +118,14 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
     }
-    if name == "last-write-wins" {
-        return Some(Arc::new(last_write_wins::LastWriteWinsMutant));
+    if let Some(factory) = gateway_mutants::gateway_mutant(name) {
+        return Some(factory);
+    }
+    match name {
+        "last-write-wins" => return Some(Arc::new(last_write_wins::LastWriteWinsMutant)),
+        "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
+        "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
+        _ => {}
     }
     let correct = NaiveKnobs::correct();
     let knobs = match name {

@@ -10,6 +10,9 @@ mod auth_record;
 mod browser;
 mod email_record;
 mod execute;
+mod gateway_needs;
+mod gateway_record;
+mod gateway_setup;
 mod lifecycle;
 mod logs;
 mod mail_scopes;
@@ -18,12 +21,17 @@ mod play;
 mod record;
 mod requirements;
 mod run_store;
+mod step_needs;
 mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-pub use execute::{needed_capabilities, run_scenario};
+pub use execute::run_scenario;
+pub use gateway_needs::needed_gateway;
+pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 pub use outcome::{RunOutcome, Verdict};
-pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+pub use record::{FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent};
+pub use requirements::required_by_ci;
+pub use step_needs::needed_capabilities;

@@ -1,7 +1,9 @@
 //! Plays a scenario's timeline against a built [`World`] and collects the
 //! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
 
-use super::record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+use super::record::{
+    FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
+};
 use super::world::{Instance, World};
 use crate::broker::FailureKind;
 use crate::scenario::{
@@ -20,6 +22,7 @@ use tokio::task::JoinHandle;
 
 mod auth_steps;
 mod email;
+mod gateway;
 
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -38,6 +41,7 @@ struct Sink {
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
     auth: Arc<Mutex<super::AuthRecord>>,
+    gateway: Arc<Mutex<super::GatewayRecord>>,
 }
 
 struct Player<'w> {
@@ -52,6 +56,17 @@ struct Player<'w> {
 /// and returns what was recorded.
 pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRecord {
     let started_at = world.provider_clock.now();
+    let capabilities = world
+        .instances
+        .first()
+        .map(|i| i.broker.capabilities())
+        .unwrap_or_default();
+    let mut have = capabilities.names();
+    // The gateway powers (sign-in, service accounts, relay) by name too.
+    if let Some(first) = world.instances.first() {
+        have.extend(super::gateway_needs::gateway_names(first.broker.as_ref()));
+    }
+    let mut skipped_steps: Vec<SkippedStep> = Vec::new();
     let mut player = Player {
         world,
         scenario,
@@ -61,6 +76,19 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     };
     for timed in timeline_with_polls(scenario) {
         tokio::time::sleep_until(world.time.instant_at(timed.at)).await;
+        if let (kind, Some(capability)) = super::step_needs::step_need(&timed.action)
+            && !have.contains(&capability)
+        {
+            match skipped_steps.iter_mut().find(|s| s.kind == kind) {
+                Some(skipped) => skipped.count += 1,
+                None => skipped_steps.push(SkippedStep {
+                    kind,
+                    capability,
+                    count: 1,
+                }),
+            }
+            continue;
+        }
         player.apply(timed.action);
     }
     tokio::time::sleep_until(world.time.instant_at(scenario.duration)).await;
@@ -105,6 +133,9 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         ended_at: Some(ended_at),
         email,
         auth: auth_steps::finish(world, scenario, &player.sink),
+        gateway: gateway::finish(world, scenario, &player.sink),
+        capabilities,
+        skipped_steps,
     }
 }
 
@@ -308,6 +339,11 @@ impl Player<'_> {
             | Action::StoreOutage(_)
             | Action::StoreReadOnly(_)
             | Action::StoreFailAfter(_)) => self.apply_lifecycle(action),
+            action @ (Action::SignIn(_)
+            | Action::RotateSigningKey(_)
+            | Action::ServiceAccountTokens(_)
+            | Action::RelayRequests(_)
+            | Action::RelayOutage(_)) => self.apply_gateway(action),
         }
     }
 
@@ -433,6 +469,7 @@ async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink
     lock(&sink.samples).push(StatusSample {
         instance: index,
         at,
+        answered_at: clock.now(),
         accounts,
     });
 }

@@ -9,6 +9,8 @@
 
 mod action;
 mod email_action;
+mod gateway;
+mod gateway_validate;
 mod invariants;
 mod load;
 mod model;
@@ -26,12 +28,17 @@ pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
     SendStep, SyncStep,
 };
+pub use gateway::{
+    IdTokenVerifiedParams, NoCredentialToConsumerParams, RelayAvailabilityParams,
+    RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
+    RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
+};
+pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
-pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};

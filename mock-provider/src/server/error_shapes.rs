@@ -40,7 +40,11 @@ impl Shape {
     /// The shape for a path (unknown paths under `/gmail/` are Gmail's).
     pub fn of_path(path: &str) -> Self {
         match Endpoint::from_path(path) {
-            Endpoint::Unknown if path.starts_with("/gmail/") => Self::GoogleApi,
+            Endpoint::Unknown
+                if path.starts_with("/gmail/") || path.starts_with("/upload/gmail/") =>
+            {
+                Self::GoogleApi
+            }
             endpoint => Self::of(endpoint),
         }
     }

@@ -42,10 +42,18 @@ pub(crate) async fn journal_and_faults(
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
     let shape = Shape::of_path(parts.uri.path());
-    let bytes = match read_body(body, shared.timeouts.body_read).await {
+    // Mail (Gmail's send paths) may be far larger than any OAuth request.
+    let mail_limit = shared.gmail.body_limit(parts.uri.path());
+    let limit = mail_limit.unwrap_or(BODY_LIMIT);
+    let bytes = match read_body(body, limit, shared.timeouts.body_read).await {
         Ok(bytes) => bytes,
         Err(refusal) => {
-            let response = refusal.answer(shape);
+            let response = match (refusal, mail_limit) {
+                (BodyRefusal::TooLarge, Some(limit)) => {
+                    crate::gmail::GmailError::payload_too_large(limit).into_response()
+                }
+                (refusal, _) => refusal.answer(shape),
+            };
             let status = response.status().as_u16();
             let entry = blank_entry(&parts, started_at, shared.state.clock.now(), status);
             shared.journal.record(entry);
@@ -173,7 +181,7 @@ fn finish(shared: &Shared, mut shared_entry: Arc<JournalEntry>, response: Option
 /// Why a request body was not read.
 #[derive(Debug)]
 enum BodyRefusal {
-    /// Longer than [`BODY_LIMIT`].
+    /// Longer than the limit of its path.
     TooLarge,
     /// The client stopped sending before the body was complete.
     CutShort,
@@ -198,10 +206,10 @@ impl BodyRefusal {
     }
 }
 
-/// Reads the whole body, up to [`BODY_LIMIT`] and within `timeout`. A body
+/// Reads the whole body, up to `limit` bytes and within `timeout`. A body
 /// already complete (every in-memory request) sets no timer.
-async fn read_body(body: Body, timeout: Duration) -> Result<Bytes, BodyRefusal> {
-    let mut read = std::pin::pin!(to_bytes(body, BODY_LIMIT));
+async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, BodyRefusal> {
+    let mut read = std::pin::pin!(to_bytes(body, limit));
     let result = match futures::poll!(read.as_mut()) {
         Poll::Ready(result) => result,
         Poll::Pending => match tokio::time::timeout(timeout, read).await {

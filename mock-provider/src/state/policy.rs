@@ -32,6 +32,13 @@ pub struct TokenPolicy {
     /// load test's memory stays bounded. Default 1,000: far above what a
     /// client refreshing before expiry ever holds (about one an hour).
     pub access_tokens_per_grant: usize,
+    /// Scopes the device flow may ask for; `None` is Google's short list
+    /// (sign-in, Drive's per-file scopes, YouTube: no Gmail).
+    pub device_flow_scopes: Option<Vec<String>>,
+    /// Lifetime of a device code (Google: 1800 s).
+    pub device_code_ttl: Duration,
+    /// The polling interval a device code asks for (Google: 5 s).
+    pub device_poll_interval: Duration,
 }
 
 impl Default for TokenPolicy {
@@ -47,6 +54,9 @@ impl Default for TokenPolicy {
             revoke_unknown: RevokeUnknown::GoogleError,
             authorization_response_iss: true,
             access_tokens_per_grant: 1_000,
+            device_flow_scopes: None,
+            device_code_ttl: Duration::from_secs(1800),
+            device_poll_interval: Duration::from_secs(5),
         }
     }
 }
