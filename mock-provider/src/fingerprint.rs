@@ -18,7 +18,9 @@ use std::fmt;
 /// ```
 ///
 /// The 16 hex digits live inline (no allocation: two are made per refresh).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// Not `Copy`, though it could be: callers clone it as they did when it
+// held a `String`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 16]);
 
 impl Fingerprint {
