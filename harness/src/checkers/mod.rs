@@ -6,11 +6,11 @@
 
 mod broker_responsive;
 mod csrf_protected;
+mod leak;
 mod least_privilege;
 mod no_duplicate_email;
 mod no_lost_email;
 mod no_stale_overwrite;
-mod no_token_leak;
 mod outage_store;
 mod outage_surfaced;
 mod proactive_refresh;
@@ -20,11 +20,11 @@ mod survives_restart;
 
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
+pub use leak::NoTokenLeak;
 pub use least_privilege::LeastPrivilege;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
 pub use no_stale_overwrite::NoStaleOverwrite;
-pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
 pub use retry_discipline::RetryDiscipline;

@@ -73,11 +73,15 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
+    let mut broker_answers = Vec::new();
     let mut broker_problems = Vec::new();
     for (index, instance) in world.instances.iter().enumerate() {
         instance.broker.shutdown().await;
         if let Some(log) = instance.broker.captured_log() {
             broker_log.extend_from_slice(&log);
+        }
+        if let Some(answers) = instance.broker.captured_answers() {
+            broker_answers.extend_from_slice(&answers);
         }
         for problem in instance.broker.problems() {
             broker_problems.push(format!("instance {index}: {problem}"));
@@ -98,6 +102,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         status_samples: lock(&player.sink.samples).clone(),
         broker_log,
         request_urls: lock(&world.request_urls).clone(),
+        broker_answers,
         store_bytes: Vec::new(),
         secrets: world.provider.secrets().snapshot(),
         broker_problems,
