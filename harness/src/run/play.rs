@@ -37,6 +37,7 @@ struct Sink {
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
+    store_bytes: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
     auth: Arc<Mutex<super::AuthRecord>>,
 }
 
@@ -88,6 +89,11 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         }
     }
     failure_messages.sort();
+    if let Some(store) = &world.store_at_rest {
+        // Every instance is down: the store is at rest.
+        let parts = store.read("after the run").await;
+        lock(&player.sink.store_bytes).extend(parts);
+    }
     let mut faults = lock(&player.sink.faults).clone();
     for window in &mut faults {
         window.unmounted_at.get_or_insert(ended_at);
@@ -103,7 +109,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         broker_log,
         request_urls: lock(&world.request_urls).clone(),
         broker_answers,
-        store_bytes: Vec::new(),
+        store_bytes: std::mem::take(&mut *lock(&player.sink.store_bytes)),
         secrets: world.provider.secrets().snapshot(),
         broker_problems,
         started_at: Some(started_at),
@@ -285,13 +291,19 @@ impl Player<'_> {
                     None,
                 );
                 let sink = self.sink.clone();
+                let store = self.world.store_at_rest.clone();
                 self.tasks.push(tokio::spawn(async move {
-                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    let number = instance.restart_epoch.fetch_add(1, Ordering::SeqCst) / 2 + 1;
                     let restarted = instance.broker.restart().await;
                     instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
                     if let Err(failure) = restarted {
                         lock(&sink.failures)
                             .push(format!("restart of instance {index}: {failure}"));
+                    }
+                    if let Some(store) = store {
+                        let when = format!("after restart {number} of instance {index}");
+                        let parts = store.read(&when).await;
+                        lock(&sink.store_bytes).extend(parts);
                     }
                 }));
             }
