@@ -30,7 +30,9 @@ fn assert_sealed_store_passes(file: &str, outcome: &RunOutcome, record: &RunReco
     assert!(outcome.checked.contains(&"no_token_leak"), "{file}");
     let parts = store_parts(record);
     assert!(
-        parts.iter().any(|p| p.ends_with("after restart 1 of instance 0"))
+        parts
+            .iter()
+            .any(|p| p.ends_with("after restart 1 of instance 0"))
             && parts.iter().any(|p| p.ends_with("after the run")),
         "{file}: read after the restart and after the run: {parts:?}"
     );

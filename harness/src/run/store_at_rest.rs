@@ -63,7 +63,10 @@ impl StoreAtRest {
                 tokio::task::spawn_blocking(move || read_dir(&dir, &when))
                     .await
                     .unwrap_or_else(|error| {
-                        vec![(format!("the store directory (unreadable: {error})"), Vec::new())]
+                        vec![(
+                            format!("the store directory (unreadable: {error})"),
+                            Vec::new(),
+                        )]
                     })
             }
             Self::Postgres { server, schema } => match read_schema(server, schema).await {
@@ -87,7 +90,11 @@ fn read_dir(dir: &Path, when: &str) -> Vec<(String, Vec<u8>)> {
     files
         .into_iter()
         .map(|path| {
-            let name = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             match read_capped(&path) {
                 Ok(bytes) => (format!("{name} {when}"), bytes),
                 Err(error) => (format!("{name} {when} (unreadable: {error})"), Vec::new()),
@@ -171,7 +178,11 @@ async fn read_table(
         .iter()
         .map(|(name, bytea)| {
             let quoted = quote(name);
-            if *bytea { quoted } else { format!("{quoted}::text") }
+            if *bytea {
+                quoted
+            } else {
+                format!("{quoted}::text")
+            }
         })
         .collect();
     let query = format!(

@@ -100,7 +100,11 @@ pub(super) fn coverage(channels: &[Channel<'_>], requests: usize) -> String {
     let mut scanned: Vec<String> = full
         .iter()
         .map(|c| {
-            let parts = c.parts.iter().filter(|(_, bytes)| !bytes.is_empty()).count();
+            let parts = c
+                .parts
+                .iter()
+                .filter(|(_, bytes)| !bytes.is_empty())
+                .count();
             format!("{} ({parts}, {})", c.label, human_bytes(c.bytes()))
         })
         .collect();

@@ -31,7 +31,11 @@ pub(super) struct Form {
 /// Names of the base64 forms by alphabet and alignment.
 const BASE64_NAMES: [[&str; 3]; 2] = [
     ["base64", "base64 at offset 1", "base64 at offset 2"],
-    ["base64url", "base64url at offset 1", "base64url at offset 2"],
+    [
+        "base64url",
+        "base64url at offset 1",
+        "base64url at offset 2",
+    ],
 ];
 
 /// Every form of `secret` (forms identical to one already listed are left out).
@@ -49,7 +53,10 @@ pub(super) fn forms(secret: &[u8]) -> Vec<Form> {
         name: "url-encoded",
         bytes: lower_escapes(&url).into_bytes(),
     });
-    for (engine, names) in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD].into_iter().zip(BASE64_NAMES) {
+    for (engine, names) in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD]
+        .into_iter()
+        .zip(BASE64_NAMES)
+    {
         for (offset, name) in names.into_iter().enumerate() {
             found.push(Form {
                 name,
@@ -113,7 +120,10 @@ fn aligned_base64(engine: &impl Engine, secret: &[u8], offset: usize) -> Vec<u8>
     let full_groups = padded.len() / 3;
     let tail = padded.len() % 3;
     let end = (full_groups * 4 + tail).min(encoded.len());
-    encoded.get(skip..end).map(<[u8]>::to_vec).unwrap_or_default()
+    encoded
+        .get(skip..end)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -141,11 +151,14 @@ mod tests {
 
     #[test]
     fn base64url_forms_match_url_safe_encodings() {
-        let encoded = URL_SAFE_NO_PAD.encode([b"xy".as_slice(), SECRET].concat());
+        // `?` and `>` encode to `/` and `+` in base64, `_` and `-` in base64url.
+        let secret = b"??>>??>>??>>??>>??>>??>>";
+        let encoded = URL_SAFE_NO_PAD.encode([b"xy".as_slice(), secret].concat());
+        assert!(encoded.contains('_') && encoded.contains('-'), "{encoded}");
         assert!(
-            forms(SECRET)
-                .iter()
-                .any(|f| f.name == "base64url at offset 2" && contains(encoded.as_bytes(), &f.bytes))
+            forms(secret).iter().any(
+                |f| f.name == "base64url at offset 2" && contains(encoded.as_bytes(), &f.bytes)
+            )
         );
     }
 

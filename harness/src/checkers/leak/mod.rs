@@ -129,7 +129,10 @@ fn hit(
 fn url_flags(run: &RunRecord) -> Vec<Violation> {
     let mut by_endpoint: BTreeMap<Endpoint, Vec<u64>> = BTreeMap::new();
     for entry in channels::provider_requests(run).filter(|e| e.request.url_secret) {
-        by_endpoint.entry(entry.endpoint).or_default().push(entry.seq);
+        by_endpoint
+            .entry(entry.endpoint)
+            .or_default()
+            .push(entry.seq);
     }
     by_endpoint
         .into_iter()
