@@ -25,7 +25,8 @@ mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
+    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
+    SyncAttempt,
 };
 pub use execute::{needed_capabilities, run_scenario};
 pub use outcome::{RunOutcome, Verdict};

@@ -371,6 +371,7 @@ impl Player<'_> {
             faults.push(FaultWindow {
                 label: label.clone(),
                 retry_after: step.retry_after(),
+                retry_at: None,
                 mounted_at: self.world.provider_clock.now(),
                 unmounted_at: None,
             });

@@ -26,6 +26,9 @@ pub struct FaultWindow {
     pub label: String,
     /// The `Retry-After` it answers with, if any.
     pub retry_after: Option<Duration>,
+    /// The retry time its answers name in their message only (Gmail's
+    /// `User-rate limit exceeded.  Retry after <RFC 3339>`), if any.
+    pub retry_at: Option<SystemTime>,
     /// When it was mounted.
     pub mounted_at: SystemTime,
     /// When it was unmounted (`None`: still mounted at the end).
