@@ -232,8 +232,8 @@ fn the_first_violation_says_what_was_scanned() {
     record.failure_messages.push("refresh failed".into());
     let found = leaks(&record);
     assert!(
-        found[0].contains("scanned broker log (1, ")
-            && found[0].contains("error messages (1, 14 B)")
+        found[0].contains("scanned broker log (")
+            && found[0].contains("error messages (1 message, 14 B)")
             && found[0].contains("nothing captured in:")
             && found[0].contains("store files at rest"),
         "{found:?}"

@@ -14,6 +14,8 @@ pub(super) struct Channel<'r> {
     pub name: &'static str,
     /// The channel in the coverage line (`error messages`).
     pub label: &'static str,
+    /// What one part is, when the channel has several (`message`).
+    pub unit: Option<&'static str>,
     /// Each part: an optional label (a store file's name) and its bytes.
     pub parts: Vec<(Option<&'r str>, Cow<'r, [u8]>)>,
 }
@@ -34,11 +36,13 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
         Channel {
             name: "the broker's log",
             label: "broker log",
+            unit: None,
             parts: vec![(None, borrowed(&run.broker_log))],
         },
         Channel {
             name: "an error message",
             label: "error messages",
+            unit: Some("message"),
             parts: run
                 .failure_messages
                 .iter()
@@ -48,6 +52,7 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
         Channel {
             name: "a request URL (in-process transport)",
             label: "in-process request URLs",
+            unit: Some("URL"),
             parts: run
                 .request_urls
                 .iter()
@@ -57,11 +62,13 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
         Channel {
             name: "a protocol answer",
             label: "protocol answers",
+            unit: None,
             parts: vec![(None, borrowed(&run.broker_answers))],
         },
         Channel {
             name: "a status answer",
             label: "status answers",
+            unit: Some("poll"),
             parts: run
                 .status_samples
                 .iter()
@@ -77,6 +84,7 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
         Channel {
             name: "the store at rest",
             label: "store files at rest",
+            unit: Some("part"),
             parts: run
                 .store_bytes
                 .iter()
@@ -100,12 +108,15 @@ pub(super) fn coverage(channels: &[Channel<'_>], requests: usize) -> String {
     let mut scanned: Vec<String> = full
         .iter()
         .map(|c| {
-            let parts = c
-                .parts
-                .iter()
-                .filter(|(_, bytes)| !bytes.is_empty())
-                .count();
-            format!("{} ({parts}, {})", c.label, human_bytes(c.bytes()))
+            let bytes = human_bytes(c.bytes());
+            match c.unit {
+                Some(unit) => {
+                    let parts = c.parts.iter().filter(|(_, b)| !b.is_empty()).count();
+                    let plural = if parts == 1 { "" } else { "s" };
+                    format!("{} ({parts} {unit}{plural}, {bytes})", c.label)
+                }
+                None => format!("{} ({bytes})", c.label),
+            }
         })
         .collect();
     scanned.push(format!("{requests} request URLs checked by the provider"));

@@ -68,7 +68,8 @@ impl NoTokenLeak {
         Self { params }
     }
 
-    /// The violations found, or why there was nothing to judge.
+    /// The violations found, or why there was nothing to judge. The first
+    /// violation ends with what was scanned.
     pub fn judge(&self, run: &RunRecord) -> Result<Vec<Violation>, String> {
         let needles = Needles::new(&run.secrets, self.params.min_substring.max(4));
         if needles.is_empty() {
@@ -116,7 +117,7 @@ fn hit(
     Violation {
         invariant: NAME,
         message: format!(
-            "{place} holds {width}+ characters of a {} ({} form) at byte {offset}",
+            "{place} holds {width}+ characters of {} ({} form) at byte {offset}",
             kind_name(origin.kind),
             origin.form
         ),
@@ -169,12 +170,12 @@ impl Checker for NoTokenLeak {
 
 fn kind_name(kind: SecretKind) -> &'static str {
     match kind {
-        SecretKind::AccessToken => "access token",
-        SecretKind::RefreshToken => "refresh token",
-        SecretKind::ClientSecret => "client secret",
-        SecretKind::AuthorizationCode => "authorization code",
-        SecretKind::IdToken => "id_token",
-        SecretKind::CodeVerifier => "PKCE code verifier",
-        SecretKind::JwtAssertion => "JWT assertion",
+        SecretKind::AccessToken => "an access token",
+        SecretKind::RefreshToken => "a refresh token",
+        SecretKind::ClientSecret => "a client secret",
+        SecretKind::AuthorizationCode => "an authorization code",
+        SecretKind::IdToken => "an id_token",
+        SecretKind::CodeVerifier => "a PKCE code verifier",
+        SecretKind::JwtAssertion => "a JWT assertion",
     }
 }
