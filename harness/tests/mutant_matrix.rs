@@ -51,6 +51,22 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     ("stale-overwrite", &["rotation-refresh-token-reuse.toml"]),
     ("last-write-wins", &["two-workers-one-token-file.toml"]),
+    ("logs-token-hex", &["trace-logging-refresh-storm.toml"]),
+    ("logs-basic-auth", &["trace-logging-refresh-storm.toml"]),
+    // Processes (Python adapters): channels only processes have.
+    ("status-shows-token", &["real-revoked-mid-run.toml"]),
+    ("tokeninfo-in-url", &["real-token-basics.toml"]),
+    (
+        "plaintext-store",
+        &[
+            "real-tokens-at-rest-sqlite.toml",
+            "real-tokens-at-rest-file.toml",
+        ],
+    ),
+    (
+        "gmail-429-tight-loop",
+        &["gmail-429-message-only-retry-time.toml"],
+    ),
 ];
 
 #[test]

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 /// inside an asked wait.
 #[derive(Debug)]
 pub(super) struct Resource<'r> {
-    /// How reports name it: `gmail history `/gmail/v1/users/me/history` for alice`.
+    /// How reports name it: ``gmail_history `/gmail/v1/users/me/history` for alice``.
     pub subject: String,
     /// Each caller's requests in order.
     pub lanes: Vec<Vec<&'r JournalEntry>>,
@@ -56,7 +56,7 @@ pub(super) fn resources(run: &RunRecord, tolerance: Duration) -> Vec<Resource<'_
             } else {
                 &account
             };
-            let subject = format!("gmail {resource} for {shown}");
+            let subject = format!("{resource} for {shown}");
             split(run, &account, subject, &requests, tolerance)
         })
         .collect()
