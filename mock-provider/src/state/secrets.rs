@@ -49,11 +49,24 @@ pub struct SecretRegistry {
     /// Hashes of every registered value, so registering and `contains`
     /// stay O(1) however many tokens were issued (no values: Debug-safe).
     index: Arc<Mutex<HashSet<u64>>>,
+    /// Hashes of the first [`PREFIX`] bytes of every value at least that
+    /// long, so [`appears_in`](Self::appears_in) finds a secret inside a
+    /// longer text in one pass over it.
+    prefixes: Arc<Mutex<HashSet<u64>>>,
 }
+
+/// How many leading bytes of a secret identify it inside a longer text.
+const PREFIX: usize = 16;
 
 fn value_hash(value: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn prefix_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -67,6 +80,12 @@ impl SecretRegistry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(value_hash(value));
+        if fresh && value.len() >= PREFIX {
+            self.prefixes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(prefix_hash(&value.as_bytes()[..PREFIX]));
+        }
         if fresh {
             let mut secrets = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
             secrets.push(RegisteredSecret {
@@ -83,6 +102,31 @@ impl SecretRegistry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&value_hash(value))
+    }
+
+    /// True when a registered secret of at least 16 bytes starts anywhere
+    /// in `text` (a token inside a query value, a refresh token whose `/`
+    /// split it across path segments), or `text` is one. One pass over
+    /// `text`, whatever the number of secrets.
+    ///
+    /// ```
+    /// # async fn example() {
+    /// let provider = mock_provider::MockProvider::start().await;
+    /// let secret = provider.client_secret();
+    /// let secret = secrecy::ExposeSecret::expose_secret(&secret);
+    /// let secrets = provider.secrets();
+    /// assert!(secrets.appears_in(&format!("q=debug:{secret}:end")));
+    /// assert!(!secrets.appears_in("q=nothing secret here at all"));
+    /// # }
+    /// ```
+    pub fn appears_in(&self, text: &str) -> bool {
+        if self.contains(text) {
+            return true;
+        }
+        let prefixes = self.prefixes.lock().unwrap_or_else(|e| e.into_inner());
+        text.as_bytes()
+            .windows(PREFIX)
+            .any(|window| prefixes.contains(&prefix_hash(window)))
     }
 
     /// Every secret registered so far.
