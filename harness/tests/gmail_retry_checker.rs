@@ -74,8 +74,9 @@ fn judge(
     record.email.calls = calls(spans);
     RetryDiscipline::new(RetryDisciplineParams::default())
         .check(&record)
-        .into_iter()
-        .map(|v| v.message)
+        .violations()
+        .iter()
+        .map(|v| v.message.clone())
         .collect()
 }
 

@@ -163,6 +163,7 @@ fn a_token_in_a_status_answer_or_any_protocol_answer_is_a_leak() {
     record.status_samples.push(harness::run::StatusSample {
         instance: 0,
         at: std::time::SystemTime::UNIX_EPOCH,
+        answered_at: std::time::SystemTime::UNIX_EPOCH,
         accounts: vec![harness::broker::AccountReport {
             account: "alice@example.com".into(),
             state: format!("ok {TOKEN}"),

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::RetryDisciplineParams;
 use mock_provider::{GrantId, JournalEntry};
@@ -181,22 +181,29 @@ impl Checker for RetryDiscipline {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let by_grant = run.refreshes_by_grant();
+        let gmail = gmail::resources(run, self.params.tolerance);
+        if by_grant.is_empty() && gmail.is_empty() {
+            return Judgement::unknown(
+                "no refresh and no Gmail request reached the provider: no retry to judge",
+            );
+        }
         let mut found = Vec::new();
-        for (grant, refreshes) in run.refreshes_by_grant() {
+        for (grant, refreshes) in by_grant {
             let subject = format!("grant {grant}");
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, &subject));
             found.extend(self.rate(&refreshes, grant));
             found.extend(self.backoff(&refreshes, &subject));
         }
-        for resource in gmail::resources(run, self.params.tolerance) {
+        for resource in gmail {
             found.extend(resource.early);
             for lane in &resource.lanes {
                 found.extend(self.backoff(lane, &resource.subject));
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

@@ -19,6 +19,7 @@ mod naive;
 mod process;
 mod reference_mutants;
 mod side_log;
+mod unavailable;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
@@ -78,6 +79,14 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
     ),
     (
+        "never-serves",
+        "availability: answers every access_token call with a storage error and never asks the provider",
+    ),
+    (
+        "corrupts-token-file",
+        "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -124,8 +133,11 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
     }
-    if name == "last-write-wins" {
-        return Some(Arc::new(last_write_wins::LastWriteWinsMutant));
+    match name {
+        "last-write-wins" => return Some(Arc::new(last_write_wins::LastWriteWinsMutant)),
+        "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
+        "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
+        _ => {}
     }
     if let Some(factory) = process::process_mutant(name) {
         return Some(factory);

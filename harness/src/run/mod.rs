@@ -20,6 +20,7 @@ mod play;
 mod record;
 mod requirements;
 mod run_store;
+mod step_needs;
 mod store_at_rest;
 mod world;
 
@@ -28,6 +29,8 @@ pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
     SyncAttempt,
 };
-pub use execute::{needed_capabilities, run_scenario};
+pub use execute::run_scenario;
 pub use outcome::{RunOutcome, Verdict};
-pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+pub use record::{FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent};
+pub use requirements::required_by_ci;
+pub use step_needs::needed_capabilities;

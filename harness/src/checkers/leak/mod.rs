@@ -8,7 +8,7 @@ mod channels;
 mod forms;
 mod scan;
 
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::NoTokenLeakParams;
 use mock_provider::{Endpoint, SecretKind};
@@ -162,9 +162,11 @@ impl Checker for NoTokenLeak {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
-        // Until verdicts can be unknown, nothing to judge reads as no violation.
-        self.judge(run).unwrap_or_default()
+    fn check(&self, run: &RunRecord) -> Judgement {
+        match self.judge(run) {
+            Ok(found) => Judgement::from_violations(found),
+            Err(reason) => Judgement::unknown(reason),
+        }
     }
 }
 
