@@ -72,8 +72,10 @@ fn judge(
         ..RunRecord::default()
     };
     record.email.calls = calls(spans);
-    RetryDiscipline::new(RetryDisciplineParams::default())
-        .check(&record)
+    let judged = RetryDiscipline::new(RetryDisciplineParams::default()).check(&record);
+    // Gmail requests alone are data: never unknown here.
+    assert!(!judged.is_unknown(), "{judged:?}");
+    judged
         .violations()
         .iter()
         .map(|v| v.message.clone())
@@ -171,4 +173,11 @@ fn a_tight_loop_on_5xx_without_retry_after_fails_the_backoff_rule() {
         })
         .collect();
     assert!(judge(journal, Vec::new(), &[(9.0, 300.0)]).is_empty());
+}
+
+#[test]
+fn without_refreshes_or_gmail_requests_it_is_unknown() {
+    let judged =
+        RetryDiscipline::new(RetryDisciplineParams::default()).check(&RunRecord::default());
+    assert!(judged.is_unknown(), "{judged:?}");
 }

@@ -185,9 +185,12 @@ impl Checker for RetryDiscipline {
         let by_grant = run.refreshes_by_grant();
         let gmail = gmail::resources(run, self.params.tolerance);
         if by_grant.is_empty() && gmail.is_empty() {
-            return Judgement::unknown(
-                "no refresh and no Gmail request reached the provider: no retry to judge",
-            );
+            let unplayed = run.skipped_steps.iter().any(|s| s.capability == "gmail");
+            return Judgement::unknown(if unplayed {
+                "no refresh reached the provider, and the mail steps were not played (the broker lacks `gmail`): no retry to judge"
+            } else {
+                "no refresh and no Gmail request reached the provider: no retry to judge"
+            });
         }
         let mut found = Vec::new();
         for (grant, refreshes) in by_grant {

@@ -30,6 +30,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// One part of the store at rest: its label and raw bytes.
+type StorePart = (String, Vec<u8>);
+
 /// Shared, append-only parts of the record that spawned tasks write to.
 #[derive(Debug, Clone, Default)]
 struct Sink {
@@ -39,7 +42,7 @@ struct Sink {
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
-    store_bytes: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    store_bytes: Arc<Mutex<Vec<StorePart>>>,
     auth: Arc<Mutex<super::AuthRecord>>,
 }
 
