@@ -242,6 +242,43 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_is_read_row_by_row_with_bytea_as_its_bytes() {
+        let Some(postgres) = throwaway_postgres::for_tests() else {
+            return;
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let parts = runtime.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(postgres.url(), tokio_postgres::NoTls)
+                    .await
+                    .expect("connects");
+            let connection = tokio::spawn(connection);
+            client
+                .batch_execute(
+                    "CREATE SCHEMA at_rest_test; \
+                     CREATE TABLE at_rest_test.grants (account text, sealed bytea, version bigint); \
+                     INSERT INTO at_rest_test.grants VALUES ('alice', '\\x31', 7)",
+                )
+                .await
+                .expect("creates");
+            drop(client);
+            let _ = connection.await;
+            let store = StoreAtRest::Postgres {
+                server: postgres.url().to_owned(),
+                schema: "at_rest_test".to_owned(),
+            };
+            store.read("after the run").await
+        });
+        assert_eq!(parts.len(), 1, "{parts:?}");
+        assert_eq!(parts[0].0, "table grants after the run");
+        // `bytea` '\x31' is the byte `1`, not its hex text.
+        assert_eq!(parts[0].1, b"alice\t1\t7\t\n");
+    }
+
+    #[test]
     fn identifiers_are_quoted() {
         assert_eq!(quote(r#"we"ird"#), r#""we""ird""#);
     }
