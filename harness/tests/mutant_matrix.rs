@@ -68,6 +68,19 @@ const MATRIX: &[(&str, &[&str])] = &[
         "gmail-429-tight-loop",
         &["gmail-429-message-only-retry-time.toml"],
     ),
+    ("trusts-id-token", &["sign-in-forged-id-tokens.toml"]),
+    (
+        "relay-leaks-refresh-token",
+        &["relay-three-roles-herd-revocation-restart.toml"],
+    ),
+    (
+        "relay-ignores-roles",
+        &["relay-three-roles-herd-revocation-restart.toml"],
+    ),
+    (
+        "consumer-retry-loop",
+        &["relay-three-roles-herd-revocation-restart.toml"],
+    ),
     (
         "never-serves",
         &[
@@ -154,7 +167,7 @@ fn the_correct_naive_broker_passes_the_matrix_too() {
         for file in *files {
             // The naive broker has no authorization flow: those mutants
             // are built on the reference instead.
-            if needs_authorization(file) {
+            if needs_authorization(file) || needs_gateway(file) {
                 continue;
             }
             let (outcome, _) = support::run_file(file, &correct);
@@ -199,6 +212,14 @@ impl harness::broker::BrokerFactory for CorrectNaive {
             harness::mutants::NaiveKnobs::correct(),
         )))
     }
+}
+
+/// Sign-in, service accounts and the relay: the gateway mutants are built on
+/// the reference, which has them; the naive broker does not.
+fn needs_gateway(file: &str) -> bool {
+    let scenario =
+        harness::scenario::load_file(&support::library().join(file)).expect("the scenario loads");
+    harness::run::needed_gateway(&scenario) != harness::broker::GatewayCapabilities::default()
 }
 
 fn needs_authorization(file: &str) -> bool {
@@ -265,10 +286,15 @@ fn strip_data_of(invariant: &str, record: &mut RunRecord) {
         "least_privilege" | "csrf_protected" => {
             record.auth.authorize_requests.clear();
             record.auth.forged_callbacks.clear();
+            record.gateway.relay_calls.clear();
         }
         "no_stale_overwrite" => {
             record.auth.store_writes.clear();
             record.auth.rotation_grace = None;
+        }
+        "id_token_verified" => record.gateway.sign_ins.clear(),
+        "no_credential_to_consumer" | "relay_consumers_available" => {
+            record.gateway.relay_calls.clear();
         }
         other => panic!("no way to strip the data of `{other}`: add one"),
     }

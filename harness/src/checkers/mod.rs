@@ -12,15 +12,19 @@
 mod availability;
 mod broker_responsive;
 mod csrf_protected;
+mod id_token_verified;
 mod judgement;
 mod leak;
 mod least_privilege;
+mod no_credential_to_consumer;
 mod no_duplicate_email;
 mod no_lost_email;
 mod no_stale_overwrite;
 mod outage_store;
 mod outage_surfaced;
 mod proactive_refresh;
+mod relay_available;
+mod relay_least_privilege;
 mod retry_discipline;
 mod single_flight;
 mod survives_restart;
@@ -28,14 +32,17 @@ mod survives_restart;
 pub use availability::Availability;
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
+pub use id_token_verified::IdTokenVerified;
 pub use judgement::{InvariantResult, Judgement};
 pub use leak::NoTokenLeak;
 pub use least_privilege::LeastPrivilege;
+pub use no_credential_to_consumer::NoCredentialToConsumer;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
 pub use no_stale_overwrite::NoStaleOverwrite;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
+pub use relay_available::RelayConsumersAvailable;
 pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
 pub use survives_restart::SurvivesRestart;
@@ -149,6 +156,15 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_stale_overwrite.is_some() {
         checkers.push(Box::new(NoStaleOverwrite));
+    }
+    if invariants.id_token_verified.is_some() {
+        checkers.push(Box::new(IdTokenVerified));
+    }
+    if invariants.no_credential_to_consumer.is_some() {
+        checkers.push(Box::new(NoCredentialToConsumer));
+    }
+    if let Some(params) = &invariants.relay_consumers_available {
+        checkers.push(Box::new(RelayConsumersAvailable::new(params.clone())));
     }
     checkers
 }

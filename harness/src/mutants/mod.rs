@@ -11,6 +11,7 @@
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod email;
+mod gateway_mutants;
 mod gmail_tight_loop;
 mod last_write_wins;
 mod logs_basic_auth;
@@ -19,10 +20,12 @@ mod naive;
 mod process;
 mod reference_mutants;
 mod side_log;
+mod trusting_sign_in;
 mod unavailable;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
+pub(crate) use trusting_sign_in::TrustingSignIn;
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
 use async_trait::async_trait;
@@ -79,6 +82,22 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
     ),
     (
+        "trusts-id-token",
+        "id_token_verified: believes the id_token's payload without checking signature, issuer, audience, expiry or nonce",
+    ),
+    (
+        "relay-leaks-refresh-token",
+        "no_credential_to_consumer: the relay's token answers also carry the account's refresh token",
+    ),
+    (
+        "relay-ignores-roles",
+        "least_privilege: the relay gives every consumer the account's whole grant instead of its role's scopes",
+    ),
+    (
+        "consumer-retry-loop",
+        "relay_consumers_available: consumers retry a down relay at once, over and over, without backoff",
+    ),
+    (
         "never-serves",
         "availability: answers every access_token call with a storage error and never asks the provider",
     ),
@@ -131,6 +150,9 @@ pub fn target_of(name: &str) -> Option<&'static str> {
 /// The factory for `mutant:NAME`.
 pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
+        return Some(factory);
+    }
+    if let Some(factory) = gateway_mutants::gateway_mutant(name) {
         return Some(factory);
     }
     match name {

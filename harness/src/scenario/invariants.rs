@@ -42,6 +42,17 @@ pub struct Invariants {
     /// The store never goes back to an older grant version, and a
     /// rotated-out refresh token is never presented after its grace.
     pub no_stale_overwrite: Option<NoStaleOverwriteParams>,
+    /// No forged, expired, wrong-audience, wrong-issuer, `alg=none`,
+    /// unknown-key or replayed-nonce id_token (nor a replayed or foreign
+    /// state) signs anyone in, and every genuine sign-in succeeds, across key
+    /// rotations.
+    pub id_token_verified: Option<super::gateway::IdTokenVerifiedParams>,
+    /// No refresh token, client secret or service-account key reaches a relay
+    /// consumer.
+    pub no_credential_to_consumer: Option<super::gateway::NoCredentialToConsumerParams>,
+    /// Relay consumers answer promptly with retryable errors while the relay
+    /// is down, do not loop, and get tokens again once it is back.
+    pub relay_consumers_available: Option<super::gateway::RelayAvailabilityParams>,
 }
 
 /// Parameters of the always-on `availability` invariant.

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const NAME: &str = "no_token_leak";
 
 /// No secret the provider issued or was configured with (tokens, client
-/// secrets, codes, id_tokens, PKCE verifiers, assertions) appears where
+/// secrets, codes, id_tokens, PKCE verifiers, assertions, device codes) appears where
 /// secrets do not belong:
 ///
 /// - the broker's log (in-process: its tracing events at TRACE; processes:
@@ -179,5 +179,6 @@ fn kind_name(kind: SecretKind) -> &'static str {
         SecretKind::IdToken => "an id_token",
         SecretKind::CodeVerifier => "a PKCE code verifier",
         SecretKind::JwtAssertion => "a JWT assertion",
+        SecretKind::DeviceCode => "a device code",
     }
 }
