@@ -47,6 +47,23 @@ fn three_reference_broker_processes_on_one_postgres_refresh_once_per_expiry() {
         "{:#?}",
         outcome.violations
     );
+    // The schema's rows were read raw for the leak scan, and hold no
+    // plaintext secret (the verdict above passed `no_token_leak`).
+    let tables: Vec<&str> = record
+        .store_bytes
+        .iter()
+        .filter(|(label, bytes)| label.starts_with("table ") && !bytes.is_empty())
+        .map(|(label, _)| label.as_str())
+        .collect();
+    assert!(
+        tables.iter().any(|t| t.ends_with("after the run")),
+        "{:?}",
+        record
+            .store_bytes
+            .iter()
+            .map(|(l, _)| l)
+            .collect::<Vec<_>>()
+    );
     for instance in 0..3 {
         assert!(
             record

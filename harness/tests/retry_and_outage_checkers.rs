@@ -67,6 +67,7 @@ fn a_retry_inside_the_retry_after_window_is_a_violation_and_one_after_it_is_not(
     let window = FaultWindow {
         label: "respond 429 on token".into(),
         retry_after: Some(Duration::from_secs(30)),
+        retry_at: None,
         mounted_at: at(0.0),
         unmounted_at: Some(at(1000.0)),
     };

@@ -133,7 +133,7 @@ async fn open_durable(env: &BrokerEnv, spec: &str) -> Result<Arc<dyn TokenStore>
         BrokerFailure::new(
             FailureKind::Unsupported,
             format!(
-                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite` or `postgres`"
+                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite`, `file` or `postgres`"
             ),
         )
     };

@@ -205,6 +205,12 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
     fn captured_log(&self) -> Option<Vec<u8>> {
         None
     }
+    /// Every protocol answer the broker sent, one line each, with an
+    /// `access_token` result's own token taken out (processes); `None` for
+    /// in-process brokers. The leak checker scans it.
+    fn captured_answers(&self) -> Option<Vec<u8>> {
+        None
+    }
     /// Protocol problems seen so far (bad JSON, exits), for the report.
     fn problems(&self) -> Vec<String> {
         Vec::new()

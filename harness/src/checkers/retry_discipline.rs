@@ -2,6 +2,9 @@ use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::RetryDisciplineParams;
 use mock_provider::{GrantId, JournalEntry};
+use std::time::Duration;
+
+mod gmail;
 
 const NAME: &str = "retry_discipline";
 /// Failure streaks shorter than this say too little about a backoff schedule.
@@ -9,7 +12,9 @@ const MIN_STREAK: usize = 5;
 /// How much the second half's mean gap must exceed the first half's.
 const GROWTH: f64 = 1.25;
 
-/// How a broker retries refreshes, from the provider's journal, per grant:
+/// How a broker retries, from the provider's journal.
+///
+/// Refreshes, per grant:
 ///
 /// - after `invalid_grant` it does not send that grant's refresh token again;
 /// - after an answer carrying `Retry-After` it waits at least that long;
@@ -17,6 +22,13 @@ const GROWTH: f64 = 1.25;
 /// - during a streak of transient failures the gaps between attempts grow
 ///   (compared as means of the streak's halves, so jitter is allowed) until
 ///   they reach `max_backoff`.
+///
+/// Gmail requests (`gmail.rs`), per account and resource (endpoint and
+/// path), with the same two timing rules as refreshes: after a 429 or 5xx
+/// that asked for a wait (a `Retry-After` header, or Gmail's message-only
+/// `Retry after <RFC 3339>`) the caller's next request for that resource
+/// waits for it, and during a streak of 429s and 5xx the gaps grow. Calls
+/// of one account that overlap (a sync and a send) are told apart as lanes.
 #[derive(Debug, Clone)]
 pub struct RetryDiscipline {
     params: RetryDisciplineParams,
@@ -55,23 +67,18 @@ impl RetryDiscipline {
         }]
     }
 
+    /// Each attempt after an answer that asked for a wait (`Retry-After`,
+    /// or a retry time in the message) came after that wait.
     fn retry_after(
         &self,
-        refreshes: &[&JournalEntry],
+        attempts: &[&JournalEntry],
         run: &RunRecord,
-        grant: &GrantId,
+        subject: &str,
     ) -> Vec<Violation> {
         let mut found = Vec::new();
-        for pair in refreshes.windows(2) {
+        for pair in attempts.windows(2) {
             let (answered, next) = (pair[0], pair[1]);
-            let Some(wait) = run
-                .faults
-                .iter()
-                .filter(|w| answered.fault_labels().any(|label| label == w.label))
-                .filter(|w| w.mounted_at <= answered.started_at)
-                .filter(|w| w.unmounted_at.is_none_or(|end| answered.started_at <= end))
-                .find_map(|w| w.retry_after)
-            else {
+            let Some((wait, asked)) = asked_wait(run, answered) else {
                 continue;
             };
             let gap = next
@@ -82,11 +89,11 @@ impl RetryDiscipline {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: refresh #{} came {:.1}s after #{} answered Retry-After: {}",
+                        "{subject}: request #{} came {:.1}s after #{} answered {} {asked}",
                         next.seq,
                         gap.as_secs_f64(),
                         answered.seq,
-                        wait.as_secs()
+                        answered.status,
                     ),
                     entries: vec![answered.seq, next.seq],
                 });
@@ -128,7 +135,7 @@ impl RetryDiscipline {
     /// nothing; the mean gap of the streak's second half must clearly exceed the
     /// first half's, unless it has already reached a quarter of `max_backoff`
     /// (a capped backoff with full jitter averages half its cap).
-    fn backoff(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+    fn backoff(&self, refreshes: &[&JournalEntry], subject: &str) -> Vec<Violation> {
         let transient = |e: &JournalEntry| e.status == 0 || e.status == 429 || e.status >= 500;
         let mut found = Vec::new();
         for streak in refreshes
@@ -156,7 +163,7 @@ impl RetryDiscipline {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {early:.1}s in its first half, {late:.1}s in its second",
+                        "{subject}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {early:.1}s in its first half, {late:.1}s in its second",
                         streak.len(),
                         first.seq,
                         last.seq
@@ -176,16 +183,55 @@ impl Checker for RetryDiscipline {
 
     fn check(&self, run: &RunRecord) -> Judgement {
         let by_grant = run.refreshes_by_grant();
-        if by_grant.is_empty() {
-            return Judgement::unknown("no refresh reached the provider: no retry to judge");
+        let gmail = gmail::resources(run, self.params.tolerance);
+        if by_grant.is_empty() && gmail.is_empty() {
+            let unplayed = run.skipped_steps.iter().any(|s| s.capability == "gmail");
+            return Judgement::unknown(if unplayed {
+                "no refresh reached the provider, and the mail steps were not played (the broker lacks `gmail`): no retry to judge"
+            } else {
+                "no refresh and no Gmail request reached the provider: no retry to judge"
+            });
         }
         let mut found = Vec::new();
         for (grant, refreshes) in by_grant {
+            let subject = format!("grant {grant}");
             found.extend(self.after_invalid_grant(&refreshes, grant));
-            found.extend(self.retry_after(&refreshes, run, grant));
+            found.extend(self.retry_after(&refreshes, run, &subject));
             found.extend(self.rate(&refreshes, grant));
-            found.extend(self.backoff(&refreshes, grant));
+            found.extend(self.backoff(&refreshes, &subject));
+        }
+        for resource in gmail {
+            found.extend(resource.early);
+            for lane in &resource.lanes {
+                found.extend(self.backoff(lane, &resource.subject));
+            }
         }
         Judgement::from_violations(capped(NAME, found))
     }
+}
+
+/// The wait `answered` asked for, from the fault that shaped it: its
+/// `Retry-After` header, else the retry time its message names (when still
+/// ahead), with how it was asked for the report.
+fn asked_wait(run: &RunRecord, answered: &JournalEntry) -> Option<(Duration, String)> {
+    run.faults
+        .iter()
+        .filter(|w| answered.fault_labels().any(|label| label == w.label))
+        .filter(|w| w.mounted_at <= answered.started_at)
+        .filter(|w| w.unmounted_at.is_none_or(|end| answered.started_at <= end))
+        .find_map(|w| {
+            if let Some(wait) = w.retry_after {
+                return Some((wait, format!("with Retry-After: {}", wait.as_secs())));
+            }
+            let at = w.retry_at?;
+            let wait = at.duration_since(answered.finished_at).ok()?;
+            Some((
+                wait,
+                format!(
+                    "\"Retry after {}\" ({:.1}s later)",
+                    humantime::format_rfc3339_millis(at),
+                    wait.as_secs_f64()
+                ),
+            ))
+        })
 }

@@ -1,15 +1,25 @@
 //! Mutant brokers: each one is correct but for one deliberate flaw, so a
 //! test can prove the checker for that flaw catches it.
 //!
-//! `naive.rs` is a small broker with a knob for each flaw; the mutants are
-//! named configurations of it. Adding a mutant is one line in
+//! `naive.rs` is a small broker with a knob for each flaw; most mutants are
+//! named configurations of it. The leak and Gmail-retry mutants each have a
+//! small file: `logs_token_hex.rs` and `logs_basic_auth.rs` (log lines over
+//! `side_log.rs`), `gmail_tight_loop.rs` (a retry layer under the
+//! reference), and `process.rs` with `python/`: mutants that must be
+//! processes (a token in a `status` answer, `tokeninfo?access_token=` in a
+//! URL, plaintext tokens in the store). Adding a mutant is one line in
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod email;
 mod gateway_mutants;
+mod gmail_tight_loop;
 mod last_write_wins;
+mod logs_basic_auth;
+mod logs_token_hex;
 mod naive;
+mod process;
 mod reference_mutants;
+mod side_log;
 mod trusting_sign_in;
 mod unavailable;
 
@@ -99,6 +109,30 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
+    (
+        "logs-token-hex",
+        "no_token_leak: logs each new access token's bytes in hex",
+    ),
+    (
+        "logs-basic-auth",
+        "no_token_leak: logs its token request's `Authorization: Basic base64(client_id:client_secret)` header",
+    ),
+    (
+        "status-shows-token",
+        "no_token_leak: a process whose `status` answer shows each account's access token",
+    ),
+    (
+        "tokeninfo-in-url",
+        "no_token_leak: a process that checks each new token with `GET /tokeninfo?access_token=...`",
+    ),
+    (
+        "plaintext-store",
+        "no_token_leak: a process that writes its tokens into its `sqlite:`/`file:` store in plaintext (examples/adapters/python-plaintext-store)",
+    ),
+    (
+        "gmail-429-tight-loop",
+        "retry_discipline: re-sends a Gmail request answered 429 or 5xx at once, ten times, ignoring Retry-After",
+    ),
 ];
 
 /// The invariant each mutant is built to break.
@@ -126,6 +160,9 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
         "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
         _ => {}
+    }
+    if let Some(factory) = process::process_mutant(name) {
+        return Some(factory);
     }
     let correct = NaiveKnobs::correct();
     let knobs = match name {
@@ -156,6 +193,11 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         "sync-drops-last-page" | "resend-after-ack-lost" | "archive-is-delete" => {
             return EmailMutant::named(name).map(|m| Arc::new(m) as Arc<dyn BrokerFactory>);
         }
+        "logs-token-hex" => return Some(side_log_mutant("logs-token-hex", logs_token_hex::line)),
+        "logs-basic-auth" => {
+            return Some(side_log_mutant("logs-basic-auth", logs_basic_auth::line));
+        }
+        "gmail-429-tight-loop" => return Some(Arc::new(gmail_tight_loop::GmailTightLoop)),
         "stale-overwrite" => NaiveKnobs {
             adopt_rotated_refresh_token: false,
             ..correct
@@ -184,4 +226,8 @@ impl BrokerFactory for Mutant {
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         Ok(Arc::new(NaiveBroker::new(env, self.knobs)))
     }
+}
+
+fn side_log_mutant(name: &'static str, line: side_log::LogLine) -> Arc<dyn BrokerFactory> {
+    Arc::new(side_log::SideLogMutant { name, line })
 }

@@ -21,6 +21,30 @@ pub struct EmailRecord {
     pub snapshots: Vec<StoredSnapshot>,
     /// Per account touched by a mail step: the end-of-run comparison.
     pub settled: Vec<SettledMailbox>,
+    /// When each `sync` and `send` call was in flight: how many calls of
+    /// one account may be waiting out Gmail's answers at once.
+    pub calls: Vec<MailCall>,
+}
+
+/// One `sync`, `crash_sync` or `send` call, from the harness's side.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailCall {
+    /// The account.
+    pub account: String,
+    /// Provider time it was made.
+    pub started_at: SystemTime,
+    /// Provider time its answer came (or the harness gave up).
+    pub finished_at: SystemTime,
+}
+
+impl EmailRecord {
+    /// How many mail calls for `account` were in flight at `at`.
+    pub fn calls_in_flight(&self, account: &str, at: SystemTime) -> usize {
+        self.calls
+            .iter()
+            .filter(|c| c.account == account && c.started_at <= at && at <= c.finished_at)
+            .count()
+    }
 }
 
 /// One sync as the harness saw it.

@@ -3,8 +3,10 @@
 //! `world.rs` builds the provider and broker instances (sim: in-memory on
 //! paused time; real: loopback on wall time), `play.rs` plays the timeline
 //! into a [`RunRecord`] (`record.rs`), `logs.rs` captures in-process broker
-//! logs, `execute.rs` ties it together with the checkers, and `outcome.rs`
-//! is the verdict with the seed and the replay command.
+//! logs, `run_store.rs` provisions a durable store for a real-mode run and
+//! `store_at_rest.rs` reads it raw, `execute.rs` ties it together with the
+//! checkers, and `outcome.rs` is the verdict with the seed and the replay
+//! command.
 
 mod auth_record;
 mod browser;
@@ -22,11 +24,13 @@ mod record;
 mod requirements;
 mod run_store;
 mod step_needs;
+mod store_at_rest;
 mod world;
 
 pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
 pub use email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
+    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
+    SyncAttempt,
 };
 pub use execute::run_scenario;
 pub use gateway_needs::needed_gateway;

@@ -31,6 +31,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// One part of the store at rest: its label and raw bytes.
+type StorePart = (String, Vec<u8>);
+
 /// Shared, append-only parts of the record that spawned tasks write to.
 #[derive(Debug, Clone, Default)]
 struct Sink {
@@ -40,6 +43,7 @@ struct Sink {
     events: Arc<Mutex<Vec<TimelineEvent>>>,
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
+    store_bytes: Arc<Mutex<Vec<StorePart>>>,
     auth: Arc<Mutex<super::AuthRecord>>,
     gateway: Arc<Mutex<super::GatewayRecord>>,
 }
@@ -101,17 +105,26 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
+    let mut broker_answers = Vec::new();
     let mut broker_problems = Vec::new();
     for (index, instance) in world.instances.iter().enumerate() {
         instance.broker.shutdown().await;
         if let Some(log) = instance.broker.captured_log() {
             broker_log.extend_from_slice(&log);
         }
+        if let Some(answers) = instance.broker.captured_answers() {
+            broker_answers.extend_from_slice(&answers);
+        }
         for problem in instance.broker.problems() {
             broker_problems.push(format!("instance {index}: {problem}"));
         }
     }
     failure_messages.sort();
+    if let Some(store) = &world.store_at_rest {
+        // Every instance is down: the store is at rest.
+        let parts = store.read("after the run").await;
+        lock(&player.sink.store_bytes).extend(parts);
+    }
     let mut faults = lock(&player.sink.faults).clone();
     for window in &mut faults {
         window.unmounted_at.get_or_insert(ended_at);
@@ -126,7 +139,8 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         status_samples: lock(&player.sink.samples).clone(),
         broker_log,
         request_urls: lock(&world.request_urls).clone(),
-        store_bytes: Vec::new(),
+        broker_answers,
+        store_bytes: std::mem::take(&mut *lock(&player.sink.store_bytes)),
         secrets: world.provider.secrets().snapshot(),
         broker_problems,
         started_at: Some(started_at),
@@ -311,13 +325,19 @@ impl Player<'_> {
                     None,
                 );
                 let sink = self.sink.clone();
+                let store = self.world.store_at_rest.clone();
                 self.tasks.push(tokio::spawn(async move {
-                    instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
+                    let number = instance.restart_epoch.fetch_add(1, Ordering::SeqCst) / 2 + 1;
                     let restarted = instance.broker.restart().await;
                     instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
                     if let Err(failure) = restarted {
                         lock(&sink.failures)
                             .push(format!("restart of instance {index}: {failure}"));
+                    }
+                    if let Some(store) = store {
+                        let when = format!("after restart {number} of instance {index}");
+                        let parts = store.read(&when).await;
+                        lock(&sink.store_bytes).extend(parts);
                     }
                 }));
             }
@@ -390,6 +410,7 @@ impl Player<'_> {
             faults.push(FaultWindow {
                 label: label.clone(),
                 retry_after: step.retry_after(),
+                retry_at: None,
                 mounted_at: self.world.provider_clock.now(),
                 unmounted_at: None,
             });

@@ -26,6 +26,9 @@ pub struct FaultWindow {
     pub label: String,
     /// The `Retry-After` it answers with, if any.
     pub retry_after: Option<Duration>,
+    /// The retry time its answers name in their message only (Gmail's
+    /// `User-rate limit exceeded.  Retry after <RFC 3339>`), if any.
+    pub retry_at: Option<SystemTime>,
     /// When it was mounted.
     pub mounted_at: SystemTime,
     /// When it was unmounted (`None`: still mounted at the end).
@@ -93,7 +96,14 @@ pub struct RunRecord {
     pub broker_log: Vec<u8>,
     /// The URL of every request an in-process broker sent.
     pub request_urls: Vec<String>,
-    /// Raw bytes of stores that expose them (for the plaintext leak scan).
+    /// Every protocol answer process brokers sent, one JSON line each, with
+    /// an `access_token` result's own token taken out (the leak scan reads
+    /// the rest: `status` results, errors and their `data`, ...).
+    pub broker_answers: Vec<u8>,
+    /// Raw bytes of the store the harness provisioned, file by file (or
+    /// table by table), read after every restart and after the run, each
+    /// labelled with what it is and when it was read (for the plaintext
+    /// leak scan; empty when the store is the broker's own memory).
     pub store_bytes: Vec<(String, Vec<u8>)>,
     /// Every secret the provider issued or was configured with.
     pub secrets: Vec<RegisteredSecret>,

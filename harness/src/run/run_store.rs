@@ -6,12 +6,19 @@
 //!   (crate `throwaway-postgres`); the URL carries the schema as its
 //!   `search_path`, so runs never see each other's grants.
 //! - `store = "sqlite"`: a database file in a temp dir of the run.
+//! - `store = "file"`: a temp dir of the run (`file:DIR`), for brokers
+//!   that keep one file per account.
+//!
+//! Each provisioned store is also registered as the run's
+//! [`StoreAtRest`], which the run reads raw after every restart and at the
+//! end for the leak checker.
 //!
 //! Every instance gets the resulting store spec as its store kind (process
 //! brokers: `store.kind` in `initialize`) and the same generated keyring
 //! (processes: `OAUTH_CHAOS_STORE_KEYS`), so instances read each other's
 //! sealed records. Everything is removed after the run.
 
+use super::store_at_rest::StoreAtRest;
 use crate::broker::{RUN_STORE_KEYS, RunShared, RunStoreKeys};
 use crate::scenario::{Mode, Scenario};
 use base64::Engine;
@@ -22,7 +29,7 @@ use throwaway_postgres::Postgres;
 
 /// The store kinds the harness provisions itself.
 pub(super) fn provisioned_kind(store: &str) -> bool {
-    matches!(store, "postgres" | "sqlite")
+    matches!(store, "postgres" | "sqlite" | "file")
 }
 
 /// The run's store when the scenario asks for one the harness provisions
@@ -54,21 +61,29 @@ pub(super) struct RunStore {
 /// Provisions `store` for a run and registers the run's keyring in
 /// `shared`. `Err` says what is missing (for a `not_applicable` note).
 async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<RunStore, String> {
-    let provisioned = match store {
+    let (provisioned, at_rest) = match store {
         "postgres" => postgres_schema(seed_hint).await?,
         _ => {
             let dir = tempfile::Builder::new()
                 .prefix("oauth-chaos-run-")
                 .tempdir()
                 .map_err(|error| format!("cannot create a temp dir for the store: {error}"))?;
-            RunStore {
-                spec: format!("sqlite:{}", dir.path().join("tokens.db").display()),
+            let spec = if store == "file" {
+                format!("file:{}", dir.path().display())
+            } else {
+                format!("sqlite:{}", dir.path().join("tokens.db").display())
+            };
+            let at_rest = StoreAtRest::Dir(dir.path().to_path_buf());
+            let run_store = RunStore {
+                spec,
                 schema_to_drop: None,
                 _postgres: None,
                 _dir: Some(dir),
-            }
+            };
+            (run_store, at_rest)
         }
     };
+    at_rest.register(shared);
     shared.get_or_create(RUN_STORE_KEYS, generate_keys);
     Ok(provisioned)
 }
@@ -79,7 +94,7 @@ fn generate_keys() -> RunStoreKeys {
     RunStoreKeys(SecretString::from(format!("run:{}", STANDARD.encode(key))))
 }
 
-async fn postgres_schema(seed_hint: u64) -> Result<RunStore, String> {
+async fn postgres_schema(seed_hint: u64) -> Result<(RunStore, StoreAtRest), String> {
     let postgres = tokio::task::spawn_blocking(Postgres::from_env_or_start)
         .await
         .map_err(|error| format!("the PostgreSQL start-up task failed: {error}"))?
@@ -100,13 +115,18 @@ async fn postgres_schema(seed_hint: u64) -> Result<RunStore, String> {
     drop(client);
     let _ = connection.await;
     let spec = with_search_path(&server, &schema);
+    let at_rest = StoreAtRest::Postgres {
+        server: server.clone(),
+        schema: schema.clone(),
+    };
     let schema_to_drop = (!postgres.is_throwaway()).then_some((server, schema));
-    Ok(RunStore {
+    let run_store = RunStore {
         spec,
         schema_to_drop,
         _postgres: Some(postgres),
         _dir: None,
-    })
+    };
+    Ok((run_store, at_rest))
 }
 
 /// `url` whose sessions use `schema` first.

@@ -47,6 +47,8 @@ pub(super) struct World {
     pub provider_clock: SimClock,
     pub instances: Vec<Instance>,
     pub request_urls: Arc<Mutex<Vec<String>>>,
+    /// The provisioned store, read raw after restarts and the run.
+    pub store_at_rest: Option<super::store_at_rest::StoreAtRest>,
 }
 
 /// Builds the world for `scenario`. A broker that cannot start is an `Err`.
@@ -101,6 +103,7 @@ pub(super) async fn build_world(
         provider_clock,
         instances: Vec::new(),
         request_urls: request_urls.clone(),
+        store_at_rest: super::store_at_rest::StoreAtRest::of(&shared),
         provider,
     };
     for instance in 0..scenario.broker.instances {

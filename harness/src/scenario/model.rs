@@ -134,8 +134,9 @@ pub struct BrokerSettings {
     pub instances: u32,
     /// The store the broker is told to use (`memory` unless the broker
     /// supports more; passed through to process brokers as `store.kind`).
-    /// In real mode `postgres` and `sqlite` make the harness provide one
-    /// database for the run's whole fleet.
+    /// In real mode `postgres`, `sqlite` and `file` make the harness provide
+    /// one store for the run's whole fleet (a schema, a database file, a
+    /// directory), which it also reads raw for the leak checker.
     pub store: String,
     /// The scopes the app declares and the broker is configured with
     /// (default: Gmail read-only).

@@ -194,7 +194,9 @@ pub struct JournalEntry {
 /// More of what the provider saw of a request, for checkers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestDetails {
-    /// The request path, without the query string (which may hold secrets).
+    /// The request path, without the query string (which may hold
+    /// secrets); a path that itself carried a secret is left out (see
+    /// `url_secret`).
     pub path: String,
     /// The `Message-ID` header of a Gmail send, for counting deliveries.
     pub message_id: Option<String>,

@@ -16,7 +16,14 @@ pub(crate) struct Inspection {
     pub url_secret: bool,
     /// A token request's form, for the handler (parsed once per request).
     pub token_form: Option<TokenForm>,
+    /// The path itself carried a registered secret (so the journal must
+    /// not keep it).
+    pub secret_in_path: bool,
 }
+
+/// What the journal keeps as the path of a request whose path carried a
+/// secret.
+pub(crate) const PATH_LEFT_OUT: &str = "(left out: the path carried a secret)";
 
 /// Query parameters that carry credentials: their presence in a URL is a
 /// leak whatever their value.
@@ -68,9 +75,9 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
             at: Some(state.clock.now()),
             ..RequestFacts::default()
         },
-        url_secret: url_carries_secret(state, parts),
         ..Inspection::default()
     };
+    (inspection.secret_in_path, inspection.url_secret) = url_carries_secret(state, parts);
     if endpoint.is_gmail() || endpoint == Endpoint::UserInfo {
         inspect_bearer(state, parts, &mut inspection);
         return inspection;
@@ -170,18 +177,27 @@ fn inspect_bearer(state: &ProviderState, parts: &Parts, inspection: &mut Inspect
     inspection.grant_id = Some(record.grant_id.clone());
 }
 
-fn url_carries_secret(state: &ProviderState, parts: &Parts) -> bool {
-    let in_path = parts
-        .uri
-        .path()
+/// Whether the path carries a registered secret (whole, inside a longer
+/// segment, across segments, raw or percent-encoded), and whether the URL
+/// as a whole does or names a credential parameter.
+fn url_carries_secret(state: &ProviderState, parts: &Parts) -> (bool, bool) {
+    let path = parts.uri.path();
+    let decoded_path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let in_path = path
         .split('/')
-        .any(|segment| segment.len() > 8 && state.secrets.contains(segment));
+        .any(|segment| segment.len() > 8 && state.secrets.contains(segment))
+        || state.secrets.appears_in(path)
+        || state.secrets.appears_in(&decoded_path);
     let Some(query) = parts.uri.query() else {
-        return in_path;
+        return (in_path, in_path);
     };
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    in_path
+    let in_url = in_path
+        || state.secrets.appears_in(query)
         || pairs.iter().any(|(name, value)| {
-            CREDENTIAL_PARAMS.contains(&name.as_str()) || state.secrets.contains(value)
-        })
+            CREDENTIAL_PARAMS.contains(&name.as_str())
+                || state.secrets.appears_in(name)
+                || state.secrets.appears_in(value)
+        });
+    (in_path, in_url)
 }

@@ -78,6 +78,9 @@ pub(crate) async fn journal_and_faults(
     entry.presented = inspection.presented;
     entry.fault = decision.label();
     entry.request.url_secret = inspection.url_secret;
+    if inspection.secret_in_path {
+        entry.request.path = super::inspect::PATH_LEFT_OUT.to_owned();
+    }
     // Until the request is answered the entry sits in this guard: a client
     // that gives up (times out during a delay, hangs up) drops this future,
     // and the guard then journals the request as answered with nothing.

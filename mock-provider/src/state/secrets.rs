@@ -1,9 +1,9 @@
 use crate::Capacity;
 use crate::chunked_queue::ChunkedQueue;
 use rustc_hash::FxBuildHasher;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -75,6 +75,11 @@ struct Registry {
     /// stay O(1) however many tokens were issued (no values: Debug-safe).
     /// The set itself hashes those with Fx: they are already hashes.
     index: HashSet<u64, FxBuildHasher>,
+    /// Hashes of the first [`PREFIX`] bytes of every retained value at
+    /// least that long, with how many values share each, so
+    /// [`appears_in`](SecretRegistry::appears_in) finds a secret inside a
+    /// longer text in one pass over it.
+    prefixes: HashMap<u64, u32, FxBuildHasher>,
     capacity: Capacity,
     dropped: u64,
 }
@@ -85,10 +90,40 @@ impl Default for SecretRegistry {
     }
 }
 
+/// How many leading bytes of a secret identify it inside a longer text.
+const PREFIX: usize = 16;
+
 fn value_hash(value: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
     hasher.finish()
+}
+
+fn prefix_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The prefix hash of `value`, if it is long enough to have one.
+fn prefix_of(value: &str) -> Option<u64> {
+    value
+        .as_bytes()
+        .get(..PREFIX)
+        .filter(|_| value.len() >= PREFIX)
+        .map(prefix_hash)
+}
+
+impl Registry {
+    /// One value with this prefix is gone.
+    fn forget_prefix(&mut self, prefix: u64) {
+        if let Some(count) = self.prefixes.get_mut(&prefix) {
+            *count -= 1;
+            if *count == 0 {
+                self.prefixes.remove(&prefix);
+            }
+        }
+    }
 }
 
 impl SecretRegistry {
@@ -107,6 +142,7 @@ impl SecretRegistry {
                 configured: Vec::new(),
                 issued,
                 index,
+                prefixes: HashMap::default(),
                 capacity,
                 dropped: 0,
             })),
@@ -131,6 +167,9 @@ impl SecretRegistry {
             if !registry.index.insert(hash) {
                 return;
             }
+            if let Some(prefix) = prefix_of(value) {
+                *registry.prefixes.entry(prefix).or_insert(0) += 1;
+            }
             if kind.is_configured() {
                 registry.configured.push(secret);
                 return;
@@ -140,9 +179,12 @@ impl SecretRegistry {
                 _ => None,
             };
             let evicted_now = evicted.is_some();
-            if let Some((old_hash, _)) = &evicted {
+            if let Some((old_hash, old)) = &evicted {
                 registry.index.remove(old_hash);
                 registry.dropped += 1;
+                if let Some(prefix) = prefix_of(old.value.expose_secret()) {
+                    registry.forget_prefix(prefix);
+                }
             }
             registry.issued.push_back((hash, secret));
             (evicted, evicted_now && registry.dropped == 1)
@@ -159,6 +201,31 @@ impl SecretRegistry {
     /// 64-bit hashes is the only false positive).
     pub fn contains(&self, value: &str) -> bool {
         self.lock().index.contains(&value_hash(value))
+    }
+
+    /// True when a retained secret of at least 16 bytes starts anywhere
+    /// in `text` (a token inside a query value, a refresh token whose `/`
+    /// split it across path segments), or `text` is one. One pass over
+    /// `text`, whatever the number of secrets.
+    ///
+    /// ```
+    /// # async fn example() {
+    /// let provider = mock_provider::MockProvider::start().await;
+    /// let secret = provider.client_secret();
+    /// let secret = secrecy::ExposeSecret::expose_secret(&secret);
+    /// let secrets = provider.secrets();
+    /// assert!(secrets.appears_in(&format!("q=debug:{secret}:end")));
+    /// assert!(!secrets.appears_in("q=nothing secret here at all"));
+    /// # }
+    /// ```
+    pub fn appears_in(&self, text: &str) -> bool {
+        let registry = self.lock();
+        if registry.index.contains(&value_hash(text)) {
+            return true;
+        }
+        text.as_bytes()
+            .windows(PREFIX)
+            .any(|window| registry.prefixes.contains_key(&prefix_hash(window)))
     }
 
     /// Every retained secret: the configured ones, then the issued ones

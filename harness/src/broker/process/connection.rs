@@ -15,22 +15,37 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
 
-/// Stderr kept per broker; beyond this the rest is dropped (and noted).
+/// Stderr (and, separately, answers) kept per broker; beyond this the rest
+/// is dropped.
 const STDERR_LIMIT: usize = 32 * 1024 * 1024;
 
 type Reply = Result<Value, BrokerFailure>;
-type Pending = Arc<Mutex<BTreeMap<u64, oneshot::Sender<Reply>>>>;
+/// Calls awaiting their answer, by id: the method and the waiter.
+type Pending = Arc<Mutex<BTreeMap<u64, (String, oneshot::Sender<Reply>)>>>;
 
-/// What outlives one process: stderr and problems accumulate across restarts.
+/// What outlives one process: stderr, answers and problems accumulate
+/// across restarts.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Transcript {
     pub stderr: Arc<Mutex<Vec<u8>>>,
+    /// Every line the broker wrote to stdout, one per line, with an
+    /// `access_token` result's own token taken out: what the leak scan
+    /// reads of the protocol.
+    pub answers: Arc<Mutex<Vec<u8>>>,
     pub problems: Arc<Mutex<Vec<String>>>,
 }
 
 impl Transcript {
     pub fn note(&self, problem: String) {
         lock(&self.problems).push(problem);
+    }
+
+    fn keep_answer(&self, line: &str) {
+        let mut answers = lock(&self.answers);
+        if answers.len() + line.len() < STDERR_LIMIT {
+            answers.extend_from_slice(line.as_bytes());
+            answers.push(b'\n');
+        }
     }
 }
 
@@ -100,7 +115,7 @@ impl Connection {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        lock(&self.pending).insert(id, tx);
+        lock(&self.pending).insert(id, (method.to_owned(), tx));
         let mut line =
             json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
         line.push('\n');
@@ -174,7 +189,7 @@ async fn read_answers(
     }
     let reason = "the broker closed its stdout (it exited or crashed)".to_owned();
     lock(&gone).get_or_insert(reason.clone());
-    for (_, waiter) in std::mem::take(&mut *lock(&pending)) {
+    for (_, (_, waiter)) in std::mem::take(&mut *lock(&pending)) {
         let _ = waiter.send(Err(BrokerFailure::new(
             FailureKind::Crashed,
             reason.clone(),
@@ -190,8 +205,9 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
     let Ok(message) = serde_json::from_str::<Value>(line) else {
         // The answer cannot be matched to a call, so every waiting call
         // learns the broker broke the protocol.
+        transcript.keep_answer(line);
         transcript.note(format!("stdout line is not JSON: `{shown}`"));
-        for (_, waiter) in std::mem::take(&mut *lock(pending)) {
+        for (_, (_, waiter)) in std::mem::take(&mut *lock(pending)) {
             let _ = waiter.send(Err(BrokerFailure::new(
                 FailureKind::Protocol,
                 "the broker wrote a line that is not JSON",
@@ -200,13 +216,16 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
         return;
     };
     let Some(id) = message.get("id").and_then(Value::as_u64) else {
+        transcript.keep_answer(line);
         transcript.note(format!("answer without a numeric `id`: `{shown}`"));
         return;
     };
-    let Some(waiter) = lock(pending).remove(&id) else {
+    let Some((method, waiter)) = lock(pending).remove(&id) else {
+        transcript.keep_answer(line);
         transcript.note(format!("answer to unknown or timed-out id {id}"));
         return;
     };
+    transcript.keep_answer(&scannable(&method, &message).unwrap_or_else(|| line.to_owned()));
     let reply = if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         Err(BrokerFailure::new(
             FailureKind::Protocol,
@@ -223,6 +242,19 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
         ))
     };
     let _ = waiter.send(reply);
+}
+
+/// An answer as the leak scan reads it: an `access_token` result without
+/// its `access_token` field (the one place a token belongs); `None` when
+/// the line is kept as it came.
+fn scannable(method: &str, message: &Value) -> Option<String> {
+    if method != "access_token" {
+        return None;
+    }
+    let mut message = message.clone();
+    let result = message.get_mut("result")?.as_object_mut()?;
+    result.remove("access_token")?;
+    Some(message.to_string())
 }
 
 /// Maps a JSON-RPC error object to a typed failure through `data.kind`.

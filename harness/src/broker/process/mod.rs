@@ -309,6 +309,16 @@ impl BrokerUnderTest for ProcessInstance {
         )
     }
 
+    fn captured_answers(&self) -> Option<Vec<u8>> {
+        Some(
+            self.transcript
+                .answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        )
+    }
+
     fn set_clock_offset(&self, offset_ms: i64) -> Result<(), BrokerFailure> {
         let Some(clock) = &self.clock else {
             return Err(BrokerFailure::new(

@@ -6,7 +6,8 @@
 use super::{Player, Sink, lock};
 use crate::broker::FailureKind;
 use crate::run::email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
+    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
+    SyncAttempt,
 };
 use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
@@ -98,9 +99,11 @@ impl Player<'_> {
             (first..email.next_logical).collect()
         };
         let sink = self.sink.clone();
+        let clock = self.world.provider_clock.clone();
         self.tasks.push(tokio::spawn(async move {
             for logical in logicals {
                 instance.wait_if_paused().await;
+                let started_at = clock.now();
                 let subject = format!("{LOGICAL_SEND_SUBJECT} {logical}");
                 let raw = format!(
                     "From: {account}\r\nTo: chaos-recipient@example.net\r\nSubject: {subject}\r\n\r\nlogical send {logical}\r\n",
@@ -117,7 +120,13 @@ impl Player<'_> {
                     }
                     Err(_) => Err(FailureKind::Timeout),
                 };
-                lock(&sink.email).record.sends.push(LogicalSend {
+                let mut email = lock(&sink.email);
+                email.record.calls.push(MailCall {
+                    account: step.account.clone(),
+                    started_at,
+                    finished_at: clock.now(),
+                });
+                email.record.sends.push(LogicalSend {
                     logical,
                     account: step.account.clone(),
                     subject,
@@ -286,15 +295,19 @@ impl Player<'_> {
                 fault = fault.times(times);
             }
             let header = (step.kind == GmailFaultKind::RateLimited).then_some(retry_after);
-            self.hold_fault(fault, header, step.account.clone(), step.until);
+            let message = (step.kind == GmailFaultKind::UserRateLimit)
+                .then(|| self.world.provider_clock.now() + retry_after);
+            let retry = RetryAsked { header, message };
+            self.hold_fault(fault, retry, step.account.clone(), step.until);
         }
     }
 
-    /// Mounts `fault`, records its window and unmounts it at `until`.
+    /// Mounts `fault`, records its window (with the wait its answers ask
+    /// for) and unmounts it at `until`.
     fn hold_fault(
         &mut self,
         fault: Fault,
-        retry_after: Option<Duration>,
+        retry: RetryAsked,
         account: Option<String>,
         until: Option<Duration>,
     ) {
@@ -304,7 +317,8 @@ impl Player<'_> {
             let mut faults = lock(&self.sink.faults);
             faults.push(FaultWindow {
                 label: label.clone(),
-                retry_after,
+                retry_after: retry.header,
+                retry_at: retry.message,
                 mounted_at: self.world.provider_clock.now(),
                 unmounted_at: None,
             });
@@ -351,8 +365,14 @@ async fn run_sync(
         }
         Err(_) => Err(FailureKind::Timeout),
     };
+    let finished_at = clock.now();
     let stored = instance.broker.synced_ids(&account).await;
     let mut email = lock(&sink.email);
+    email.record.calls.push(MailCall {
+        account: account.clone(),
+        started_at,
+        finished_at,
+    });
     email.record.syncs.push(SyncAttempt {
         instance: index,
         account: account.clone(),
@@ -427,4 +447,12 @@ pub(super) async fn settle(world: &World, sink: &Sink) -> EmailRecord {
         });
     }
     record
+}
+
+/// The wait a fault's answers ask for: a `Retry-After` header, or a retry
+/// time named only in the message.
+#[derive(Debug, Clone, Copy)]
+struct RetryAsked {
+    header: Option<Duration>,
+    message: Option<std::time::SystemTime>,
 }
