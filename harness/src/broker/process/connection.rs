@@ -244,11 +244,14 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
     let _ = waiter.send(reply);
 }
 
-/// An answer as the leak scan reads it: an `access_token` result without
-/// its `access_token` field (the one place a token belongs); `None` when
-/// the line is kept as it came.
+/// Methods whose result carries an access token in its `access_token`
+/// field: the one place a token belongs in an answer.
+const TOKEN_METHODS: &[&str] = &["access_token", "service_account_token"];
+
+/// An answer as the leak scan reads it: a token method's result without
+/// its `access_token` field; `None` when the line is kept as it came.
 fn scannable(method: &str, message: &Value) -> Option<String> {
-    if method != "access_token" {
+    if !TOKEN_METHODS.contains(&method) {
         return None;
     }
     let mut message = message.clone();
