@@ -29,6 +29,10 @@ const MATRIX: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "retry-after-replaces-backoff",
+        &["token-endpoint-429-retry-after-1.toml"],
+    ),
+    (
         "silent-outage",
         &["revoked-mid-run.toml", "revoked-before-first-call.toml"],
     ),

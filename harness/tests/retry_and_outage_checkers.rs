@@ -143,6 +143,42 @@ fn exponential_backoff_passes_with_or_without_jitter() {
     assert!(retry(&capped).is_empty(), "{:?}", retry(&capped));
 }
 
+#[test]
+fn gaps_held_at_the_servers_retry_after_need_not_grow_but_a_minute_of_them_is_too_many() {
+    // Retry-After: 1 on every answer; a broker whose growing backoff is
+    // still under the floor waits about a second each time (issue 10,
+    // item 9: the reference broker's cold start into such a storm).
+    let label = "respond 429 on token";
+    let window = FaultWindow {
+        label: label.into(),
+        retry_after: Some(Duration::from_secs(1)),
+        mounted_at: at(0.0),
+        unmounted_at: None,
+    };
+    let paced = |times: &[f64]| RunRecord {
+        journal: times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| refresh(i as u64, *t, 429, None, Some(label)))
+            .collect(),
+        faults: vec![window.clone()],
+        ..RunRecord::default()
+    };
+    let held = paced(&[0.0, 1.1, 2.2, 3.3, 4.5, 5.6]);
+    assert!(retry(&held).is_empty(), "{:?}", retry(&held));
+    // The same gaps without a Retry-After are the broker's own flat loop.
+    let unpaced = streak(&[0.0, 1.1, 2.2, 3.3, 4.5, 5.6], 503);
+    assert!(retry(&unpaced)[0].contains("backoff did not grow"));
+    // Held at the floor for a whole minute: the rate bound catches it.
+    let hot_loop: Vec<f64> = (0..40).map(|i| f64::from(i) * 1.1).collect();
+    let found = retry(&paced(&hot_loop));
+    assert!(
+        found.iter().any(|m| m.contains("over the bound of 10"))
+            && !found.iter().any(|m| m.contains("backoff")),
+        "{found:?}"
+    );
+}
+
 fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
     RunRecord {
         journal: vec![refresh(0, 100.0, 400, Some("invalid_grant"), None)],

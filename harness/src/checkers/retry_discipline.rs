@@ -16,7 +16,7 @@ const GROWTH: f64 = 1.25;
 /// - it sends at most `max_refreshes_per_window` refreshes per `rate_window`;
 /// - during a streak of transient failures the gaps between attempts grow
 ///   (compared as means of the streak's halves, so jitter is allowed) until
-///   they reach `max_backoff`.
+///   they reach `max_backoff`, unless the answers' `Retry-After` held them.
 #[derive(Debug, Clone)]
 pub struct RetryDiscipline {
     params: RetryDisciplineParams,
@@ -64,14 +64,7 @@ impl RetryDiscipline {
         let mut found = Vec::new();
         for pair in refreshes.windows(2) {
             let (answered, next) = (pair[0], pair[1]);
-            let Some(wait) = run
-                .faults
-                .iter()
-                .filter(|w| answered.fault_labels().any(|label| label == w.label))
-                .filter(|w| w.mounted_at <= answered.started_at)
-                .filter(|w| w.unmounted_at.is_none_or(|end| answered.started_at <= end))
-                .find_map(|w| w.retry_after)
-            else {
+            let Some(wait) = retry_after_of(run, answered) else {
                 continue;
             };
             let gap = next
@@ -127,8 +120,18 @@ impl RetryDiscipline {
     /// jitter (full jitter may make any one gap tiny), so single gaps prove
     /// nothing; the mean gap of the streak's second half must clearly exceed the
     /// first half's, unless it has already reached a quarter of `max_backoff`
-    /// (a capped backoff with full jitter averages half its cap).
-    fn backoff(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+    /// (a capped backoff with full jitter averages half its cap), or the
+    /// server set the pace: Retry-After is the least the server asks a client
+    /// to wait (RFC 9110 §10.2.3), so a correct broker's gaps sit on it until
+    /// its own growing backoff rises above it, and a second half whose mean is
+    /// within `GROWTH` of the Retry-After its answers carried is honouring the
+    /// server, not failing to back off (the rate bound still applies).
+    fn backoff(
+        &self,
+        refreshes: &[&JournalEntry],
+        run: &RunRecord,
+        grant: &GrantId,
+    ) -> Vec<Violation> {
         let transient = |e: &JournalEntry| e.status == 0 || e.status == 429 || e.status >= 500;
         let mut found = Vec::new();
         for streak in refreshes
@@ -151,7 +154,16 @@ impl RetryDiscipline {
             let (early, late) = (mean(&gaps[..half]), mean(&gaps[half..]));
             let capped = late >= self.params.max_backoff.as_secs_f64() / 4.0;
             let grew = late > early * GROWTH + self.params.tolerance.as_secs_f64();
-            if !capped && !grew {
+            // The Retry-After floor under the second half's gaps (each gap
+            // follows the answer at its start).
+            let floor = streak[half..streak.len() - 1]
+                .iter()
+                .filter_map(|answered| retry_after_of(run, answered))
+                .max()
+                .map_or(0.0, |wait| wait.as_secs_f64());
+            let server_paced =
+                floor > 0.0 && late <= floor * GROWTH + self.params.tolerance.as_secs_f64();
+            if !capped && !grew && !server_paced {
                 let (first, last) = (streak[0], streak[streak.len() - 1]);
                 found.push(Violation {
                     invariant: NAME,
@@ -180,8 +192,19 @@ impl Checker for RetryDiscipline {
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, grant));
             found.extend(self.rate(&refreshes, grant));
-            found.extend(self.backoff(&refreshes, grant));
+            found.extend(self.backoff(&refreshes, run, grant));
         }
         capped(NAME, found)
     }
+}
+
+/// The `Retry-After` of the fault that answered `entry`, if it carried one
+/// (read from the timeline's fault windows).
+fn retry_after_of(run: &RunRecord, entry: &JournalEntry) -> Option<std::time::Duration> {
+    run.faults
+        .iter()
+        .filter(|w| entry.fault_labels().any(|label| label == w.label))
+        .filter(|w| w.mounted_at <= entry.started_at)
+        .filter(|w| w.unmounted_at.is_none_or(|end| entry.started_at <= end))
+        .find_map(|w| w.retry_after)
 }

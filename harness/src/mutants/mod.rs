@@ -32,6 +32,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "retry_discipline: retries after 1s whatever Retry-After says",
     ),
     (
+        "retry-after-replaces-backoff",
+        "retry_discipline: waits exactly Retry-After when one is sent, with no backoff of its own",
+    ),
+    (
         "silent-outage",
         "outage_surfaced: status() says ok even after the grant was revoked",
     ),
@@ -105,6 +109,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         },
         "ignores-retry-after" => NaiveKnobs {
             honour_retry_after: false,
+            ..correct
+        },
+        "retry-after-replaces-backoff" => NaiveKnobs {
+            backoff_under_retry_after: false,
             ..correct
         },
         "silent-outage" => NaiveKnobs {

@@ -22,6 +22,10 @@ pub struct NaiveKnobs {
     pub stop_after_invalid_grant: bool,
     /// Wait at least `Retry-After` before the next attempt.
     pub honour_retry_after: bool,
+    /// Keep backing off under a `Retry-After` (the delay is the larger of
+    /// the two); otherwise `Retry-After` replaces the backoff, so a server
+    /// that keeps answering `Retry-After: 1` gets a retry every second.
+    pub backoff_under_retry_after: bool,
     /// `status()` tells the truth (otherwise it always says `ok`).
     pub truthful_status: bool,
     /// Logs the access token at debug level.
@@ -46,6 +50,7 @@ impl NaiveKnobs {
             single_flight: true,
             stop_after_invalid_grant: true,
             honour_retry_after: true,
+            backoff_under_retry_after: true,
             truthful_status: true,
             log_token: false,
             durable_grants: true,
@@ -221,7 +226,11 @@ impl NaiveBroker {
             if self.knobs.honour_retry_after
                 && let Some(retry_after) = retry_after
             {
-                wait = wait.max(retry_after);
+                wait = if self.knobs.backoff_under_retry_after {
+                    wait.max(retry_after)
+                } else {
+                    retry_after
+                };
             }
             if attempt == attempts || wait > self.knobs.max_in_call_wait {
                 let next = self.env.clock.now() + wait;

@@ -15,7 +15,8 @@ pub struct Invariants {
     /// No caller is served a token about to expire.
     pub proactive_refresh: Option<ProactiveRefreshParams>,
     /// No retry after `invalid_grant`, Retry-After honoured, bounded rate,
-    /// backoff that never shrinks during a failure streak.
+    /// backoff that grows during a failure streak (unless Retry-After set
+    /// the pace).
     pub retry_discipline: Option<RetryDisciplineParams>,
     /// After a revocation, `status()` reports it within a bound.
     pub outage_surfaced: Option<OutageSurfacedParams>,
