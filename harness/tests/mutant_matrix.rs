@@ -55,6 +55,10 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     ("stale-overwrite", &["rotation-refresh-token-reuse.toml"]),
     ("last-write-wins", &["two-workers-one-token-file.toml"]),
+    (
+        "serves-rejected-token",
+        &["access-token-invalidated-early.toml"],
+    ),
 ];
 
 #[test]

@@ -96,7 +96,7 @@ impl Capabilities {
 }
 
 /// Why a broker could not serve a token, as far as the harness cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// The grant is dead; the user must re-authorize.
@@ -122,6 +122,25 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// The kind's name as in reports and the protocol (`revoked`, ...).
+    ///
+    /// ```
+    /// assert_eq!(harness::broker::FailureKind::Revoked.name(), "revoked");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Transient => "transient",
+            Self::Storage => "storage",
+            Self::Timeout => "timeout",
+            Self::Crashed => "crashed",
+            Self::Protocol => "protocol",
+            Self::Unsupported => "unsupported",
+            Self::Killed => "killed",
+            Self::Other => "other",
+        }
+    }
+
     /// True for failures that mean the broker itself misbehaved (as opposed
     /// to reporting a provider or store problem).
     pub fn is_broker_fault(self) -> bool {

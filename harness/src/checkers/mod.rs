@@ -9,6 +9,7 @@ mod csrf_protected;
 mod least_privilege;
 mod no_duplicate_email;
 mod no_lost_email;
+mod no_rejected_token_reuse;
 mod no_stale_overwrite;
 mod no_token_leak;
 mod outage_store;
@@ -23,6 +24,7 @@ pub use csrf_protected::CsrfProtected;
 pub use least_privilege::LeastPrivilege;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
+pub use no_rejected_token_reuse::NoRejectedTokenReuse;
 pub use no_stale_overwrite::NoStaleOverwrite;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
@@ -93,6 +95,9 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_stale_overwrite.is_some() {
         checkers.push(Box::new(NoStaleOverwrite));
+    }
+    if invariants.no_rejected_token_reuse.is_some() {
+        checkers.push(Box::new(NoRejectedTokenReuse));
     }
     checkers
 }

@@ -9,6 +9,7 @@ mod email;
 mod last_write_wins;
 mod naive;
 mod reference_mutants;
+mod serves_rejected_token;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
@@ -72,6 +73,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
     ),
     (
+        "serves-rejected-token",
+        "no_rejected_token_reuse: told that Gmail answered 401, serves the same cached token again",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -93,6 +98,9 @@ pub fn target_of(name: &str) -> Option<&'static str> {
 pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
+    }
+    if name == "serves-rejected-token" {
+        return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
     }
     if name == "last-write-wins" {
         return Some(Arc::new(last_write_wins::LastWriteWinsMutant));

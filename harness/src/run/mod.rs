@@ -20,7 +20,9 @@ mod requirements;
 mod run_store;
 mod world;
 
-pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
+pub use auth_record::{
+    AfterRejection, ApiCall, AuthRecord, AuthorizeRequest, Consent, ForgedCallback,
+};
 pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };

@@ -39,7 +39,16 @@ pub struct Invariants {
     /// The store never goes back to an older grant version, and a
     /// rotated-out refresh token is never presented after its grace.
     pub no_stale_overwrite: Option<NoStaleOverwriteParams>,
+    /// After an API answered 401 and the app said so, the broker never
+    /// serves the rejected token again.
+    pub no_rejected_token_reuse: Option<NoRejectedTokenReuseParams>,
 }
+
+/// Parameters of `no_rejected_token_reuse` (none yet; write
+/// `no_rejected_token_reuse = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoRejectedTokenReuseParams {}
 
 /// Parameters of `no_lost_email` (none yet; write `no_lost_email = {}`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -31,7 +31,7 @@ pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
-pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams};
+pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams, NoRejectedTokenReuseParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};
