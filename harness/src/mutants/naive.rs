@@ -304,6 +304,24 @@ impl BrokerUnderTest for NaiveBroker {
         self.obtain(account).await
     }
 
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        // A rejected cached token is dead whatever its expiry says; a newer
+        // one (another caller's 401 got here first) is served as it is.
+        self.with_account(account, |a| {
+            if a.token
+                .as_ref()
+                .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
+            {
+                a.token = None;
+            }
+        });
+        self.access_token(account).await
+    }
+
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(self
