@@ -69,6 +69,10 @@ enum Command {
         /// Write `results.json`, `junit.xml` and an HTML timeline per failing run here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Fail every scenario with an invariant that could not be judged
+        /// (unknown); always on under `CI=true`.
+        #[arg(long)]
+        strict: bool,
     },
     /// Run one scenario and print its whole journal and timeline events.
     Replay {
@@ -112,13 +116,17 @@ pub fn run() -> i32 {
             filter,
             format,
             out,
+            strict,
         } => run_command(
             &paths,
             &broker,
-            seed,
-            filter.as_deref(),
-            format,
-            out.as_deref(),
+            RunOptions {
+                seed,
+                filter: filter.as_deref(),
+                format,
+                out: out.as_deref(),
+                strict: strict || crate::run::required_by_ci(),
+            },
         ),
         Command::Replay { file, seed, broker } => replay(&file, &broker, seed),
         Command::List { paths } => list(&paths),
@@ -134,14 +142,24 @@ pub fn run() -> i32 {
     }
 }
 
-fn run_command(
-    paths: &[PathBuf],
-    broker: &str,
+/// What `run` was asked for besides the paths and the broker.
+#[derive(Debug, Clone, Copy)]
+struct RunOptions<'a> {
     seed: Option<u64>,
-    filter: Option<&str>,
+    filter: Option<&'a str>,
     format: Format,
-    out: Option<&Path>,
-) -> i32 {
+    out: Option<&'a Path>,
+    strict: bool,
+}
+
+fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 {
+    let RunOptions {
+        seed,
+        filter,
+        format,
+        out,
+        strict,
+    } = options;
     let broker = match BrokerChoice::parse(broker) {
         Ok(broker) => broker,
         Err(error) => {
@@ -175,6 +193,7 @@ fn run_command(
             bar.set_message(scenario.name.clone());
         }
         let (outcome, record) = match run_scenario(path, scenario, &broker, seed) {
+            Ok((outcome, record)) if strict => (outcome.strict(), record),
             Ok(done) => done,
             Err(error) => {
                 eprintln!("error: {}: {error}", path.display());

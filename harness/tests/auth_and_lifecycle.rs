@@ -201,11 +201,29 @@ fn failing_store_writes_cost_no_extra_refresh() {
 }
 
 #[test]
-fn store_fault_scenarios_are_not_applicable_to_brokers_without_store_faults() {
+fn store_fault_steps_are_skipped_for_brokers_without_store_faults_and_only_outage_is_unknown() {
+    // The naive broker has no store hooks: the store steps are skipped,
+    // outage_surfaced (which judges them) is unknown, and everything else
+    // is judged on the run that did happen.
     let naive = BrokerChoice::parse("mutant:logs-token").expect("known mutant");
     let (outcome, _) = support::run_file("store-read-only-after-refresh.toml", &naive);
-    assert_eq!(outcome.verdict, Verdict::NotApplicable);
-    assert!(outcome.note.unwrap_or_default().contains("store_faults"));
+    assert_eq!(outcome.verdict, Verdict::Unknown, "{outcome:#?}");
+    assert!(
+        outcome
+            .skipped_steps
+            .iter()
+            .any(|s| s.capability == "store_faults")
+    );
+    let outage = outcome.judgement("outage_surfaced").expect("checked");
+    assert!(
+        outage.reason().is_some_and(|r| r.contains("store_faults")),
+        "{outage:?}"
+    );
+    assert!(
+        outcome
+            .judgement("availability")
+            .is_some_and(|j| j.passed())
+    );
 }
 
 fn auth_record(auth: AuthRecord) -> RunRecord {
@@ -235,7 +253,13 @@ fn least_privilege_flags_only_undeclared_scopes() {
         declared_scopes: declared.clone(),
         ..AuthRecord::default()
     });
-    assert!(LeastPrivilege.check(&narrow).is_empty());
+    assert!(
+        LeastPrivilege
+            .check(&narrow)
+            .violations()
+            .to_vec()
+            .is_empty()
+    );
     let broad = auth_record(AuthRecord {
         authorize_requests: vec![request(
             &[READONLY, "https://mail.google.com/"],
@@ -245,7 +269,7 @@ fn least_privilege_flags_only_undeclared_scopes() {
         declared_scopes: declared,
         ..AuthRecord::default()
     });
-    let found = LeastPrivilege.check(&broad);
+    let found = LeastPrivilege.check(&broad).violations().to_vec();
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("`https://mail.google.com/`"));
 }
@@ -268,7 +292,7 @@ fn csrf_protected_flags_plain_pkce_a_missing_state_and_an_accepted_forgery() {
         forged_callbacks: vec![forged(false)],
         ..AuthRecord::default()
     });
-    assert!(CsrfProtected.check(&clean).is_empty());
+    assert!(CsrfProtected.check(&clean).violations().to_vec().is_empty());
     let holes = auth_record(AuthRecord {
         authorize_requests: vec![
             request(&[READONLY], Some("plain"), true),
@@ -279,6 +303,8 @@ fn csrf_protected_flags_plain_pkce_a_missing_state_and_an_accepted_forgery() {
     });
     let messages: Vec<String> = CsrfProtected
         .check(&holes)
+        .violations()
+        .to_vec()
         .into_iter()
         .map(|v| v.message)
         .collect();
@@ -300,12 +326,18 @@ fn no_stale_overwrite_flags_a_store_version_going_back() {
         store_writes: vec![write(1, 0), write(2, 10), write(3, 20)],
         ..AuthRecord::default()
     });
-    assert!(NoStaleOverwrite.check(&forward).is_empty());
+    assert!(
+        NoStaleOverwrite
+            .check(&forward)
+            .violations()
+            .to_vec()
+            .is_empty()
+    );
     let back = auth_record(AuthRecord {
         store_writes: vec![write(1, 0), write(3, 10), write(2, 20)],
         ..AuthRecord::default()
     });
-    let found = NoStaleOverwrite.check(&back);
+    let found = NoStaleOverwrite.check(&back).violations().to_vec();
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("from version 3 to 2"));
 }
@@ -322,12 +354,12 @@ fn outage_surfaced_flags_a_read_only_store_that_status_never_mentions() {
         within: Duration::from_secs(300),
         poll_every: Duration::from_secs(60),
     });
-    let found = checker.check(&record);
+    let found = checker.check(&record).violations().to_vec();
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].message.contains("never said `degraded`"));
     // The untouched record passes: the reference said `degraded`.
     let (_, honest) = support::run_file("store-read-only-after-refresh.toml", &reference());
-    assert!(checker.check(&honest).is_empty());
+    assert!(checker.check(&honest).violations().to_vec().is_empty());
 }
 
 #[test]

@@ -36,10 +36,13 @@ fn refresh(seq: u64, start: f64, end: f64, status: u16, token: Option<&str>) -> 
 }
 
 fn single_flight(journal: Vec<JournalEntry>) -> Vec<harness::checkers::Violation> {
-    SingleFlightRefresh::new(SingleFlightParams::default()).check(&RunRecord {
-        journal,
-        ..RunRecord::default()
-    })
+    SingleFlightRefresh::new(SingleFlightParams::default())
+        .check(&RunRecord {
+            journal,
+            ..RunRecord::default()
+        })
+        .violations()
+        .to_vec()
 }
 
 #[test]
@@ -115,6 +118,8 @@ fn proactive(record: RunRecord) -> Vec<harness::checkers::Violation> {
         margin: Duration::from_secs(60),
     })
     .check(&record)
+    .violations()
+    .to_vec()
 }
 
 #[test]

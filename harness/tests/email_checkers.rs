@@ -31,11 +31,11 @@ fn record(email: EmailRecord) -> RunRecord {
 }
 
 fn lost(email: EmailRecord) -> Vec<Violation> {
-    NoLostEmail.check(&record(email))
+    NoLostEmail.check(&record(email)).violations().to_vec()
 }
 
 fn duplicated(email: EmailRecord) -> Vec<Violation> {
-    NoDuplicateEmail.check(&record(email))
+    NoDuplicateEmail.check(&record(email)).violations().to_vec()
 }
 
 fn one_account(settled: SettledMailbox) -> EmailRecord {

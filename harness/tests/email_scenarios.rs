@@ -168,12 +168,20 @@ fn every_gmail_scenario_replays_to_the_same_journal_hash() {
 }
 
 #[test]
-fn gmail_scenarios_are_not_applicable_to_a_broker_without_the_gmail_capability() {
-    // The naive broker behind the token mutants has no mail side.
+fn gmail_invariants_are_unknown_for_a_broker_without_the_gmail_capability() {
+    // The naive broker behind the token mutants has no mail side: its
+    // sync and send steps are skipped and the mail invariants are unknown,
+    // never passed.
     let tokens_only = BrokerChoice::parse("mutant:logs-token").expect("known mutant");
     let (outcome, _) = support::run_file("gmail-send-ack-lost.toml", &tokens_only);
-    assert_eq!(outcome.verdict, Verdict::NotApplicable);
-    assert!(outcome.note.unwrap_or_default().contains("gmail"));
+    assert_eq!(outcome.verdict, Verdict::Unknown, "{outcome:#?}");
+    for invariant in ["no_lost_email", "no_duplicate_email"] {
+        let judged = outcome.judgement(invariant).expect("checked");
+        assert!(
+            judged.reason().is_some_and(|r| r.contains("`gmail`")),
+            "{invariant}: {judged:?}"
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,8 @@ fn record_with_log(log: &str) -> RunRecord {
 fn leaks(record: &RunRecord) -> Vec<String> {
     NoTokenLeak::new(NoTokenLeakParams::default())
         .check(record)
+        .violations()
+        .to_vec()
         .into_iter()
         .map(|v| v.message)
         .collect()

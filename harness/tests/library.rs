@@ -68,16 +68,37 @@ fn sim_scenarios_are_not_applicable_to_process_brokers() {
 }
 
 #[test]
-fn a_scenario_needing_status_is_not_applicable_to_a_broker_without_it() {
-    // The python adapter declares `status`; a command broker declaring only
-    // `access_token` must be skipped, never passed.
-    let script = r#"read l; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; cat >/dev/null"#;
+fn a_broker_without_status_loses_only_the_invariants_that_need_it() {
+    // python-minimal without `status` on a revocation: outage_surfaced is
+    // unknown (never passed), and retry discipline (no refresh after
+    // invalid_grant) and availability are still judged.
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/without_status.py"
+    );
     let broker = harness::broker::BrokerChoice::custom(std::sync::Arc::new(
-        harness::broker::ProcessBroker::command(format!("sh -c '{script}'")),
+        harness::broker::ProcessBroker::command(format!("python3 {script}")),
     ));
     let (outcome, _) = support::run_file("real-revoked-mid-run.toml", &broker);
-    assert_eq!(outcome.verdict, Verdict::NotApplicable, "{outcome:?}");
-    assert!(outcome.note.unwrap_or_default().contains("status"));
+    assert_eq!(outcome.verdict, Verdict::Unknown, "{outcome:#?}");
+    let outage = outcome.judgement("outage_surfaced").expect("checked");
+    assert!(
+        outage.reason().is_some_and(|r| r.contains("`status`")),
+        "{outage:?}"
+    );
+    for judged in ["retry_discipline", "availability", "no_token_leak"] {
+        assert!(
+            outcome.judgement(judged).is_some_and(|j| j.passed()),
+            "{judged}: {:?}",
+            outcome.judgement(judged)
+        );
+    }
+    assert!(
+        outcome
+            .skipped_steps
+            .iter()
+            .any(|s| s.kind == "status_poll" && s.capability == "status")
+    );
 }
 
 #[test]

@@ -61,6 +61,20 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Invariants a mutant's flaw also truly breaks besides its target, with
+/// why: the matrix allows these and no others.
+fn also_breaks(mutant: &str) -> &'static [&'static str] {
+    match mutant {
+        // Retrying a refused grant means classifying it as transient, so
+        // its callers are told "try again" instead of `revoked`.
+        "retry-after-revoked" => &["availability"],
+        // Forgetting every grant on restart, it tells callers `revoked`
+        // although the provider never refused one: a false alarm.
+        "amnesiac-restart" => &["availability"],
+        _ => &[],
+    }
+}
+
 #[test]
 fn every_mutant_is_in_the_matrix() {
     for (name, _) in MUTANTS {
@@ -86,7 +100,7 @@ fn each_mutant_fails_exactly_the_checker_it_targets() {
             let wrong: Vec<_> = outcome
                 .violations
                 .iter()
-                .filter(|v| v.invariant != target)
+                .filter(|v| v.invariant != target && !also_breaks(mutant).contains(&v.invariant))
                 .collect();
             assert!(
                 outcome.violated(target) && wrong.is_empty(),
@@ -126,12 +140,13 @@ fn the_correct_naive_broker_passes_the_matrix_too() {
                 continue;
             }
             let (outcome, _) = support::run_file(file, &correct);
-            if outcome.verdict == Verdict::NotApplicable
+            if outcome.verdict == Verdict::Unknown
                 && outcome
-                    .note
-                    .as_deref()
-                    .unwrap_or_default()
-                    .contains("gmail")
+                    .invariants
+                    .iter()
+                    .filter(|r| r.named)
+                    .filter_map(|r| r.judgement.reason())
+                    .all(|reason| reason.contains("`gmail`"))
             {
                 // The naive broker has no mail side; the email mutants'
                 // base is the reference broker, which passes below.

@@ -41,6 +41,8 @@ fn refresh(
 fn retry(record: &RunRecord) -> Vec<String> {
     RetryDiscipline::new(RetryDisciplineParams::default())
         .check(record)
+        .violations()
+        .to_vec()
         .into_iter()
         .map(|v| v.message)
         .collect()
@@ -193,6 +195,7 @@ fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
             .map(|(secs, state)| StatusSample {
                 instance: 0,
                 at: at(*secs),
+                answered_at: at(*secs),
                 accounts: vec![AccountReport {
                     account: "alice@example.com".into(),
                     state: (*state).to_owned(),
@@ -209,6 +212,8 @@ fn outage(record: &RunRecord) -> usize {
         poll_every: Duration::from_secs(30),
     })
     .check(record)
+    .violations()
+    .to_vec()
     .len()
 }
 
@@ -259,7 +264,7 @@ fn a_revoked_answer_after_a_restart_is_a_lost_grant_but_a_killed_call_is_not() {
         events: vec![restart.clone()],
         ..RunRecord::default()
     };
-    assert_eq!(SurvivesRestart.check(&lost).len(), 1);
+    assert_eq!(SurvivesRestart.check(&lost).violations().to_vec().len(), 1);
     let killed = RunRecord {
         served: vec![
             served(1.0, Ok("a")),
@@ -269,5 +274,11 @@ fn a_revoked_answer_after_a_restart_is_a_lost_grant_but_a_killed_call_is_not() {
         events: vec![restart],
         ..RunRecord::default()
     };
-    assert!(SurvivesRestart.check(&killed).is_empty());
+    assert!(
+        SurvivesRestart
+            .check(&killed)
+            .violations()
+            .to_vec()
+            .is_empty()
+    );
 }

@@ -30,6 +30,7 @@ fn thundering_herd_passes_against_the_reference_broker() {
         outcome.checked,
         vec![
             "broker_responsive",
+            "availability",
             "single_flight_refresh",
             "proactive_refresh"
         ]

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 
 const NAME: &str = "broker_responsive";
@@ -13,7 +13,15 @@ impl Checker for BrokerResponsive {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let calls = run.served.len()
+            + run.status_samples.len()
+            + run.email.syncs.len()
+            + run.email.sends.len()
+            + run.auth.authorize_requests.len();
+        if calls == 0 && run.broker_problems.is_empty() {
+            return Judgement::unknown("the run made no call to the broker");
+        }
         let mut found: Vec<Violation> = run
             .broker_problems
             .iter()
@@ -37,6 +45,6 @@ impl Checker for BrokerResponsive {
                 });
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }

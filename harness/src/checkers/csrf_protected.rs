@@ -1,4 +1,5 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::Capabilities;
 use crate::run::{ForgedCallback, RunRecord};
 use crate::scenario::ForgeKind;
 use mock_provider::Endpoint;
@@ -18,7 +19,19 @@ impl Checker for CsrfProtected {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            authorization: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.auth.authorize_requests.is_empty() && run.auth.forged_callbacks.is_empty() {
+            return Judgement::unknown(
+                "the broker sent no authorization request and no callback was forged",
+            );
+        }
         let mut found = Vec::new();
         for request in &run.auth.authorize_requests {
             if !request.has_state {
@@ -65,7 +78,7 @@ impl Checker for CsrfProtected {
                 });
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

@@ -1,4 +1,5 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::Capabilities;
 use crate::run::RunRecord;
 use mock_provider::Endpoint;
 
@@ -16,7 +17,17 @@ impl Checker for LeastPrivilege {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            authorization: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.auth.authorize_requests.is_empty() {
+            return Judgement::unknown("the broker sent no authorization request");
+        }
         let declared = &run.auth.declared_scopes;
         let mut found = Vec::new();
         for request in &run.auth.authorize_requests {
@@ -49,6 +60,6 @@ impl Checker for LeastPrivilege {
                 entries,
             });
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }

@@ -1,11 +1,18 @@
 //! Checkers: each invariant is a function of what a run recorded.
 //!
 //! A checker reads the [`RunRecord`] (the provider's journal plus what the
-//! harness saw callers get) and returns [`Violation`]s naming the journal
-//! entries that prove them. One file per invariant.
+//! harness saw callers get) and returns a [`Judgement`]: passed, failed with
+//! [`Violation`]s naming the journal entries that prove them, or unknown
+//! with the reason it had nothing to judge. One file per invariant.
+//!
+//! A checker also says which broker capabilities it [`needs`](Checker::needs):
+//! against a broker without one of them, or when the scenario's steps that
+//! need one were skipped for it, the run judges it unknown without calling it.
 
+mod availability;
 mod broker_responsive;
 mod csrf_protected;
+mod judgement;
 mod least_privilege;
 mod no_duplicate_email;
 mod no_lost_email;
@@ -19,8 +26,10 @@ mod retry_discipline;
 mod single_flight;
 mod survives_restart;
 
+pub use availability::Availability;
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
+pub use judgement::{InvariantResult, Judgement};
 pub use least_privilege::LeastPrivilege;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
@@ -33,19 +42,61 @@ pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
 pub use survives_restart::SurvivesRestart;
 
+use crate::broker::Capabilities;
 use crate::run::RunRecord;
 use crate::scenario::Invariants;
 use serde::Serialize;
 
+/// The invariants every run checks whether or not the scenario names them;
+/// their unknown is listed but does not make the scenario unknown.
+pub const ALWAYS_ON: &[&str] = &["broker_responsive", "availability"];
+
 /// How many examples a checker lists before it summarises the rest.
 pub(crate) const MAX_EXAMPLES: usize = 5;
 
-/// An invariant that a run either satisfies or violates.
+/// An invariant that a run satisfies, violates, or gives no data on.
 pub trait Checker: Send + Sync + std::fmt::Debug {
     /// The invariant's name, as in scenario files.
     fn name(&self) -> &'static str;
-    /// Every violation found in `run` (empty when it holds).
-    fn check(&self, run: &RunRecord) -> Vec<Violation>;
+    /// The broker capabilities without which this invariant cannot be
+    /// judged at all (default: none).
+    fn needs(&self) -> Capabilities {
+        Capabilities::default()
+    }
+    /// The capabilities whose steps this invariant judges: a scenario step
+    /// needing one of them that was skipped (the broker lacks it) makes the
+    /// invariant unknown (default: [`needs`](Checker::needs)).
+    fn judges_steps_of(&self) -> Capabilities {
+        self.needs()
+    }
+    /// What `run` shows: `Passed` only when there was data and it held.
+    fn check(&self, run: &RunRecord) -> Judgement;
+}
+
+/// Judges `checker` on `run`: unknown when the broker lacks a capability it
+/// needs or a step it judges was skipped, else what the checker says.
+pub fn judge(checker: &dyn Checker, run: &RunRecord) -> Judgement {
+    let lacking = run.capabilities.missing(&checker.needs());
+    if !lacking.is_empty() {
+        return Judgement::unknown(format!(
+            "the broker lacks `{}`, which this invariant needs",
+            lacking.join("`, `")
+        ));
+    }
+    let judged = checker.judges_steps_of().names();
+    let skipped: Vec<String> = run
+        .skipped_steps
+        .iter()
+        .filter(|s| judged.contains(&s.capability))
+        .map(|s| format!("`{}` (needs `{}`)", s.kind, s.capability))
+        .collect();
+    if !skipped.is_empty() {
+        return Judgement::unknown(format!(
+            "steps it judges were not played because the broker lacks a capability: {}",
+            skipped.join(", ")
+        ));
+    }
+    checker.check(run)
 }
 
 /// One way a run broke an invariant.
@@ -60,9 +111,14 @@ pub struct Violation {
 }
 
 /// The checkers a scenario's `[invariants]` table asks for, plus
-/// `broker_responsive`, which every run checks.
+/// `broker_responsive` and `availability`, which every run checks.
 pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> = vec![Box::new(BrokerResponsive)];
+    let mut checkers: Vec<Box<dyn Checker>> = vec![
+        Box::new(BrokerResponsive),
+        Box::new(Availability::new(
+            invariants.availability.clone().unwrap_or_default(),
+        )),
+    ];
     if let Some(params) = &invariants.single_flight_refresh {
         checkers.push(Box::new(SingleFlightRefresh::new(params.clone())));
     }

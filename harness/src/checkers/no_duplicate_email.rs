@@ -1,5 +1,6 @@
 use super::no_lost_email::sends_of;
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::Capabilities;
 use crate::run::RunRecord;
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ const NAME: &str = "no_duplicate_email";
 ///   send of the harness (numbered in its subject) was delivered at most
 ///   once, whatever `Message-ID` the broker gave each attempt.
 ///
-/// Needs `sync` or `send` steps; without them it holds vacuously.
+/// Needs `sync` or `send` steps; without them it is unknown.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoDuplicateEmail;
 
@@ -22,7 +23,25 @@ impl Checker for NoDuplicateEmail {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            gmail: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn judges_steps_of(&self) -> Capabilities {
+        Capabilities {
+            gmail: true,
+            mail_hooks: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.email.settled.is_empty() && run.email.sends.is_empty() {
+            return Judgement::unknown("no mail step ran: no mailbox to compare");
+        }
         let mut found = Vec::new();
         let stored = run
             .email
@@ -72,7 +91,7 @@ impl Checker for NoDuplicateEmail {
                 }
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

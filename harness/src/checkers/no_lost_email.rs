@@ -1,5 +1,5 @@
-use super::{Checker, Violation, capped};
-use crate::broker::FailureKind;
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::{Capabilities, FailureKind};
 use crate::run::{LogicalSend, RunRecord, SettledMailbox};
 use mock_provider::Endpoint;
 use std::collections::BTreeSet;
@@ -16,7 +16,7 @@ const NAME: &str = "no_lost_email";
 ///   send it queued but could not deliver yet (transient failure, timeout)
 ///   is there after the final sync (`sync` also runs the outbox).
 ///
-/// Needs `sync` or `send` steps; without them it holds vacuously.
+/// Needs `sync` or `send` steps; without them it is unknown.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoLostEmail;
 
@@ -25,7 +25,25 @@ impl Checker for NoLostEmail {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            gmail: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn judges_steps_of(&self) -> Capabilities {
+        Capabilities {
+            gmail: true,
+            mail_hooks: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.email.settled.is_empty() && run.email.sends.is_empty() {
+            return Judgement::unknown("no mail step ran: no mailbox to compare");
+        }
         let mut found = Vec::new();
         for settled in &run.email.settled {
             found.extend(lost_in_sync(run, settled));
@@ -55,7 +73,7 @@ impl Checker for NoLostEmail {
                 });
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

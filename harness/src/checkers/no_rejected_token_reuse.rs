@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::{AfterRejection, ApiCall, RunRecord};
 use mock_provider::Fingerprint;
 use std::collections::{BTreeSet, HashMap};
@@ -20,7 +20,7 @@ pub struct NoRejectedTokenReuse;
 
 impl NoRejectedTokenReuse {
     /// True when the run holds a rejection to judge.
-    pub fn has_data(run: &RunRecord) -> bool {
+    fn has_data(run: &RunRecord) -> bool {
         rejections(run).next().is_some()
     }
 }
@@ -40,7 +40,12 @@ impl Checker for NoRejectedTokenReuse {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if !Self::has_data(run) {
+            return Judgement::unknown(
+                "no API call was answered 401 and reported to the broker: nothing to judge",
+            );
+        }
         let issued: HashMap<Fingerprint, u64> = run
             .issued_tokens()
             .into_iter()
@@ -82,7 +87,7 @@ impl Checker for NoRejectedTokenReuse {
                 });
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use mock_provider::{Fingerprint, GrantId};
 use std::collections::BTreeMap;
@@ -20,10 +20,17 @@ impl Checker for NoStaleOverwrite {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let rotation = run.auth.rotation_grace.is_some()
+            && run.journal.iter().any(|e| e.is_refresh() && e.succeeded());
+        if run.auth.store_writes.is_empty() && !rotation {
+            return Judgement::unknown(
+                "no store write was observed and no refresh token was rotated: nothing to judge",
+            );
+        }
         let mut found = store_going_back(run);
         found.extend(rotated_out_presented(run));
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

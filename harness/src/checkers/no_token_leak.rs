@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::NoTokenLeakParams;
 use base64::Engine;
@@ -51,7 +51,10 @@ impl Checker for NoTokenLeak {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.secrets.is_empty() {
+            return Judgement::unknown("the provider registered no secret: nothing to look for");
+        }
         let width = self.params.min_substring.max(4);
         let mut windows: HashMap<Vec<u8>, Origin> = HashMap::new();
         for secret in &run.secrets {
@@ -79,6 +82,11 @@ impl Checker for NoTokenLeak {
         for (store, bytes) in &run.store_bytes {
             places.push((format!("the plaintext bytes of store `{store}`"), bytes));
         }
+        if places.iter().all(|(_, bytes)| bytes.is_empty()) {
+            return Judgement::unknown(
+                "no log, error message, request URL or store bytes were captured: nothing to scan",
+            );
+        }
         let mut reported = BTreeSet::new();
         let mut found = Vec::new();
         for (place, bytes) in places {
@@ -103,7 +111,7 @@ impl Checker for NoTokenLeak {
                 }
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

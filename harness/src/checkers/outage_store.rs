@@ -46,13 +46,14 @@ pub(super) fn grant_killers(run: &RunRecord) -> Vec<(&TimelineEvent, String)> {
 /// After a store turns read-only or unavailable, the broker's next
 /// successful refresh has a token it cannot persist: within the bound,
 /// `status()` must say `degraded` (or worse) for that account, unless the
-/// store recovered first.
+/// store recovered first. Also returns how many outages it could judge.
 pub(super) fn store_outages_surfaced(
     run: &RunRecord,
     params: &OutageSurfacedParams,
     name: &'static str,
-) -> Vec<Violation> {
+) -> (Vec<Violation>, usize) {
     let mut found = Vec::new();
+    let mut judged = 0;
     for fault in run.events.iter().filter(|e| {
         e.kind == "store_fault"
             && (e.what.starts_with("ReadOnly(true)") || e.what.starts_with("Outage(true)"))
@@ -85,6 +86,7 @@ pub(super) fn store_outages_surfaced(
         let Some(judge) = samples.iter().find(|s| s.at >= deadline) else {
             continue;
         };
+        judged += 1;
         let surfaced = samples.iter().filter(|s| s.at <= judge.at).any(|s| {
             s.accounts
                 .iter()
@@ -103,5 +105,5 @@ pub(super) fn store_outages_surfaced(
             });
         }
     }
-    found
+    (found, judged)
 }

@@ -1,4 +1,5 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::Capabilities;
 use crate::run::RunRecord;
 use crate::scenario::OutageSurfacedParams;
 
@@ -13,6 +14,11 @@ const SURFACED: &[&str] = &["needs_reauth", "revoked"];
 /// and clock jumps (Testing-mode expiry) count as revocations. A store
 /// that turned read-only or unavailable must show as `degraded` (or worse)
 /// within the bound after the broker's next refresh (see `outage_store.rs`).
+/// The other way round, a status that says `needs_reauth` (or `revoked`)
+/// for an account whose grant the provider never refused is a false alarm
+/// that sends a user to re-consent for nothing.
+///
+/// Unknown without status samples, or when no sample named an account.
 #[derive(Debug, Clone)]
 pub struct OutageSurfaced {
     params: OutageSurfacedParams,
@@ -30,8 +36,27 @@ impl Checker for OutageSurfaced {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            status: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn judges_steps_of(&self) -> Capabilities {
+        Capabilities {
+            status: true,
+            store_faults: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.status_samples.is_empty() {
+            return Judgement::unknown("no status() sample was taken");
+        }
         let mut found = Vec::new();
+        let mut judged = 0;
         for (revocation, account) in super::outage_store::grant_killers(run) {
             let account = &account;
             let Some(told) = run.journal.iter().find(|e| {
@@ -51,6 +76,7 @@ impl Checker for OutageSurfaced {
             let Some(judge) = samples.iter().find(|s| s.at >= deadline) else {
                 continue; // the run ended before the bound ran out
             };
+            judged += 1;
             let surfaced = samples.iter().filter(|s| s.at <= judge.at).any(|s| {
                 s.accounts
                     .iter()
@@ -78,11 +104,48 @@ impl Checker for OutageSurfaced {
                 });
             }
         }
-        found.extend(super::outage_store::store_outages_surfaced(
-            run,
-            &self.params,
-            NAME,
-        ));
-        capped(NAME, found)
+        let (store_found, store_judged) =
+            super::outage_store::store_outages_surfaced(run, &self.params, NAME);
+        found.extend(store_found);
+        let (alarms, reports) = false_alarms(run);
+        found.extend(alarms);
+        if judged + store_judged + reports == 0 {
+            return Judgement::unknown("no status() sample named an account: nothing to judge");
+        }
+        Judgement::from_violations(capped(NAME, found))
     }
+}
+
+/// Status reports of a dead grant for an account the provider never
+/// refused before the sample; also how many account reports were read.
+fn false_alarms(run: &RunRecord) -> (Vec<Violation>, usize) {
+    let mut found = Vec::new();
+    let mut reports = 0;
+    for sample in &run.status_samples {
+        for report in &sample.accounts {
+            reports += 1;
+            if !SURFACED.contains(&report.state.as_str()) {
+                continue;
+            }
+            let refused = run.journal.iter().any(|e| {
+                e.endpoint == mock_provider::Endpoint::Token
+                    && e.account.as_ref() == Some(&report.account)
+                    && e.finished_at <= sample.answered_at
+                    && e.error.as_deref().is_some_and(|err| {
+                        ["invalid_grant", "invalid_client", "unauthorized_client"].contains(&err)
+                    })
+            });
+            if !refused && found.is_empty() {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "instance {} said `{}` for {} although the provider never refused its grant: a false alarm",
+                        sample.instance, report.state, report.account
+                    ),
+                    entries: Vec::new(),
+                });
+            }
+        }
+    }
+    (found, reports)
 }

@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::ProactiveRefreshParams;
 use mock_provider::Endpoint;
@@ -25,8 +25,18 @@ impl Checker for ProactiveRefresh {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
         let issued = run.issued_tokens();
+        let served_any = run.served.iter().any(|s| s.result.is_ok());
+        let presented_any = run
+            .journal
+            .iter()
+            .any(|e| e.endpoint != Endpoint::Token && !e.presented.is_empty());
+        if !served_any && !presented_any {
+            return Judgement::unknown(
+                "no token was served and no API request presented one: nothing to judge",
+            );
+        }
         let mut found = Vec::new();
         for served in &run.served {
             let Ok(fingerprint) = &served.result else {
@@ -77,6 +87,6 @@ impl Checker for ProactiveRefresh {
                 }
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }

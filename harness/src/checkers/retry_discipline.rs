@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::RetryDisciplineParams;
 use mock_provider::{GrantId, JournalEntry};
@@ -186,15 +186,19 @@ impl Checker for RetryDiscipline {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let by_grant = run.refreshes_by_grant();
+        if by_grant.is_empty() {
+            return Judgement::unknown("no refresh reached the provider: no retry to judge");
+        }
         let mut found = Vec::new();
-        for (grant, refreshes) in run.refreshes_by_grant() {
+        for (grant, refreshes) in by_grant {
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, grant));
             found.extend(self.rate(&refreshes, grant));
             found.extend(self.backoff(&refreshes, run, grant));
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }
 

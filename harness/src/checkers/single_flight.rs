@@ -1,4 +1,4 @@
-use super::{Checker, Violation, capped};
+use super::{Checker, Judgement, Violation, capped};
 use crate::run::RunRecord;
 use crate::scenario::SingleFlightParams;
 use mock_provider::{GrantId, JournalEntry};
@@ -93,12 +93,16 @@ impl Checker for SingleFlightRefresh {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let by_grant = run.refreshes_by_grant();
+        if by_grant.is_empty() {
+            return Judgement::unknown("no refresh reached the provider: nothing to judge");
+        }
         let mut found = Vec::new();
-        for (grant, refreshes) in run.refreshes_by_grant() {
+        for (grant, refreshes) in by_grant {
             found.extend(Self::overlaps(&refreshes, grant));
             found.extend(self.redundant(&refreshes, run, grant));
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }

@@ -1,5 +1,5 @@
-use super::{Checker, Violation, capped};
-use crate::broker::FailureKind;
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::{Capabilities, FailureKind};
 use crate::run::RunRecord;
 
 const NAME: &str = "survives_restart";
@@ -15,9 +15,34 @@ impl Checker for SurvivesRestart {
         NAME
     }
 
-    fn check(&self, run: &RunRecord) -> Vec<Violation> {
+    fn needs(&self) -> Capabilities {
+        Capabilities {
+            restart: true,
+            ..Capabilities::default()
+        }
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        let restarts: Vec<_> = run.events.iter().filter(|e| e.kind == "restart").collect();
+        if restarts.is_empty() {
+            return Judgement::unknown("no instance was restarted during the run");
+        }
+        let judged = restarts.iter().any(|restart| {
+            run.served.iter().any(|before| {
+                before.served_at <= restart.at
+                    && before.result.is_ok()
+                    && run.served.iter().any(|after| {
+                        after.requested_at > restart.at && after.account == before.account
+                    })
+            })
+        });
+        if !judged {
+            return Judgement::unknown(
+                "no account was served before a restart and asked for after it",
+            );
+        }
         let mut found = Vec::new();
-        for restart in run.events.iter().filter(|e| e.kind == "restart") {
+        for restart in restarts {
             let served_before: Vec<&str> = run
                 .served
                 .iter()
@@ -60,6 +85,6 @@ impl Checker for SurvivesRestart {
                 });
             }
         }
-        capped(NAME, found)
+        Judgement::from_violations(capped(NAME, found))
     }
 }

@@ -1,7 +1,8 @@
 use crate::run::{RunOutcome, Verdict};
 use serde_json::json;
 
-/// Every outcome and a summary as pretty JSON.
+/// Every outcome (with each invariant's judgement and the calls by result)
+/// and a summary as pretty JSON.
 ///
 /// ```
 /// let text = harness::report::render_json(&[]);
@@ -13,11 +14,21 @@ pub fn render_json(outcomes: &[RunOutcome]) -> String {
         .iter()
         .map(|o| (o.verdict == Verdict::Failed).then(|| o.replay_command()))
         .collect();
+    let unknown_invariants: usize = outcomes.iter().map(|o| o.unknowns().len()).sum();
+    let mut calls: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for outcome in outcomes {
+        for (result, n) in &outcome.calls_by_result {
+            *calls.entry(result).or_insert(0) += n;
+        }
+    }
     let value = json!({
         "summary": {
             "passed": count(Verdict::Passed),
             "failed": count(Verdict::Failed),
+            "unknown": count(Verdict::Unknown),
             "not_applicable": count(Verdict::NotApplicable),
+            "unknown_invariants": unknown_invariants,
+            "calls": calls,
         },
         "outcomes": outcomes,
         "replay": replays,

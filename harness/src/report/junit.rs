@@ -1,9 +1,11 @@
 use crate::run::{RunOutcome, Verdict};
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 /// A JUnit XML report: one test suite per broker, one test case per
 /// scenario; failures carry every violation, the seed and the replay
-/// command; not-applicable scenarios are skipped with their reason.
+/// command; unknown and not-applicable scenarios are skipped with their
+/// reasons (never a success). Every case lists its invariants' judgements
+/// and its `access_token` calls by result as properties and in its output.
 ///
 /// ```
 /// let xml = harness::report::render_junit(&[]);
@@ -22,6 +24,17 @@ pub fn render_junit(outcomes: &[RunOutcome]) -> String {
                 Verdict::NotApplicable => {
                     let mut status = TestCaseStatus::skipped();
                     status.set_message(outcome.note.clone().unwrap_or_default());
+                    status
+                }
+                Verdict::Unknown => {
+                    let mut status = TestCaseStatus::skipped();
+                    let unknown: Vec<String> = outcome
+                        .unknowns()
+                        .into_iter()
+                        .map(|(invariant, reason)| format!("{invariant}: {reason}"))
+                        .collect();
+                    status.set_message(format!("unknown: {}", unknown.join("; ")));
+                    status.set_type("unknown");
                     status
                 }
                 Verdict::Failed => {
@@ -48,6 +61,27 @@ pub fn render_junit(outcomes: &[RunOutcome]) -> String {
             let mut case = TestCase::new(outcome.scenario.clone(), status);
             case.set_classname(outcome.path.display().to_string());
             case.set_time(outcome.wall_time);
+            let mut out = String::new();
+            for result in &outcome.invariants {
+                case.add_property(Property::new(
+                    format!("invariant.{}", result.invariant),
+                    result.judgement.label(),
+                ));
+                out.push_str(&format!(
+                    "{}: {}",
+                    result.invariant,
+                    result.judgement.label()
+                ));
+                if let Some(reason) = result.judgement.reason() {
+                    out.push_str(&format!(" ({reason})"));
+                }
+                out.push('\n');
+            }
+            for (result, n) in &outcome.calls_by_result {
+                case.add_property(Property::new(format!("calls.{result}"), n.to_string()));
+                out.push_str(&format!("calls {result}: {n}\n"));
+            }
+            case.set_system_out(out);
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);

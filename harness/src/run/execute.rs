@@ -2,10 +2,10 @@ use super::logs::LogCapture;
 use super::play::play;
 use super::world::{World, build_world};
 use super::{RunOutcome, RunRecord, Verdict};
-use crate::broker::{BrokerChoice, BrokerFailure, Capabilities, FailureKind, RunShared};
-use crate::checkers::{Violation, checkers_for};
+use crate::broker::{BrokerChoice, BrokerFailure, FailureKind, RunShared};
+use crate::checkers::{ALWAYS_ON, InvariantResult, Judgement, Violation, checkers_for, judge};
 use crate::errors::RunError;
-use crate::scenario::{Action, Mode, Scenario};
+use crate::scenario::{Mode, Scenario};
 use crate::sim::SimTime;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -105,9 +105,6 @@ pub fn run_scenario(
     drop(runtime);
     let mut record = match played {
         Ok(record) => record,
-        Err(Stopped::MissingCapabilities(missing)) => {
-            return skip(format!("the broker lacks capabilities: {missing}"));
-        }
         Err(Stopped::Unmet(unmet)) if !super::requirements::required_by_ci() => {
             return skip(unmet);
         }
@@ -136,18 +133,21 @@ pub fn run_scenario(
     let mut log = logs.take();
     log.extend_from_slice(&record.broker_log);
     record.broker_log = log;
-    let checkers = checkers_for(&scenario.invariants);
-    let violations: Vec<_> = checkers.iter().flat_map(|c| c.check(&record)).collect();
-    let mut result = outcome(path, scenario, broker, seed, &record, violations);
-    result.checked = checkers.iter().map(|c| c.name()).collect();
+    let judged: Vec<InvariantResult> = checkers_for(&scenario.invariants)
+        .iter()
+        .map(|checker| InvariantResult {
+            invariant: checker.name(),
+            named: !ALWAYS_ON.contains(&checker.name()),
+            judgement: judge(checker.as_ref(), &record),
+        })
+        .collect();
+    let mut result = outcome(path, scenario, broker, seed, &record, judged);
     result.wall_time = started.elapsed();
     Ok((result, record))
 }
 
 /// Why a run stopped before its timeline.
 enum Stopped {
-    /// The broker lacks these capabilities (not applicable).
-    MissingCapabilities(String),
     /// The machine lacks something the scenario needs (not applicable, or
     /// a failure under `CI=true`).
     Unmet(String),
@@ -170,16 +170,6 @@ async fn play_built(
     if let Err(failure) = built {
         shutdown().await;
         return Err(Stopped::BrokerFailed(failure));
-    }
-    let needed = needed_capabilities(scenario);
-    let missing: Vec<&str> = world
-        .instances
-        .first()
-        .map(|i| i.broker.capabilities().missing(&needed))
-        .unwrap_or_default();
-    if !missing.is_empty() {
-        shutdown().await;
-        return Err(Stopped::MissingCapabilities(missing.join(", ")));
     }
     Ok(play(world, scenario, seed).await)
 }
@@ -217,7 +207,11 @@ fn failed_before_play(
         broker,
         seed,
         &RunRecord::default(),
-        vec![violation],
+        vec![InvariantResult {
+            invariant: violation.invariant,
+            named: false,
+            judgement: Judgement::from_violations(vec![violation]),
+        }],
     );
     (
         RunOutcome {
@@ -228,63 +222,39 @@ fn failed_before_play(
     )
 }
 
-/// The capabilities a scenario needs from the broker.
-pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
-    let mut needed = Capabilities {
-        access_token: true,
-        ..Capabilities::default()
-    };
-    if scenario.invariants.outage_surfaced.is_some() {
-        needed.status = true;
-    }
-    if scenario.invariants.survives_restart.is_some() {
-        needed.restart = true;
-    }
-    if scenario.invariants.no_lost_email.is_some()
-        || scenario.invariants.no_duplicate_email.is_some()
-    {
-        needed.gmail = true;
-    }
-    for step in &scenario.timeline {
-        match step.get_ref().action {
-            Action::StatusPoll(_) => needed.status = true,
-            Action::Restart { .. } => needed.restart = true,
-            Action::Sync(_) | Action::Send(_) => needed.gmail = true,
-            Action::CrashSync(_) | Action::MailStoreFault(_) => {
-                needed.gmail = true;
-                needed.mail_hooks = true;
-            }
-            Action::Authorize(_) | Action::ForgeCallback(_) => needed.authorization = true,
-            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_) => {
-                needed.store_faults = true;
-            }
-            _ => {}
-        }
-    }
-    needed
-}
-
+/// The outcome of `judged`: failed if any invariant failed, unknown if
+/// one the scenario names could not be judged, else passed.
 fn outcome(
     path: &Path,
     scenario: &Scenario,
     broker: &BrokerChoice,
     seed: u64,
     record: &RunRecord,
-    violations: Vec<Violation>,
+    judged: Vec<InvariantResult>,
 ) -> RunOutcome {
+    let violations: Vec<Violation> = judged
+        .iter()
+        .flat_map(|r| r.judgement.violations().iter().cloned())
+        .collect();
+    let verdict = if !violations.is_empty() {
+        Verdict::Failed
+    } else if judged.iter().any(|r| r.named && r.judgement.is_unknown()) {
+        Verdict::Unknown
+    } else {
+        Verdict::Passed
+    };
     RunOutcome {
         scenario: scenario.name.clone(),
         path: path.to_path_buf(),
         broker: broker.name(),
         mode: scenario.mode.as_str(),
         seed,
-        verdict: if violations.is_empty() {
-            Verdict::Passed
-        } else {
-            Verdict::Failed
-        },
+        verdict,
         violations,
-        checked: Vec::new(),
+        checked: judged.iter().map(|r| r.invariant).collect(),
+        invariants: judged,
+        calls_by_result: record.calls_by_result(),
+        skipped_steps: record.skipped_steps.clone(),
         requests: record.journal.len(),
         calls: record.served.len(),
         journal_hash: record.journal_hash.clone(),

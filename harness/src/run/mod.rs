@@ -18,6 +18,7 @@ mod play;
 mod record;
 mod requirements;
 mod run_store;
+mod step_needs;
 mod world;
 
 pub use auth_record::{
@@ -26,6 +27,8 @@ pub use auth_record::{
 pub use email_record::{
     EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-pub use execute::{needed_capabilities, run_scenario};
+pub use execute::run_scenario;
 pub use outcome::{RunOutcome, Verdict};
-pub use record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+pub use record::{FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent};
+pub use requirements::required_by_ci;
+pub use step_needs::needed_capabilities;

@@ -1,5 +1,7 @@
-use crate::checkers::Violation;
+use super::SkippedStep;
+use crate::checkers::{InvariantResult, Judgement, Violation};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -7,12 +9,29 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Every invariant held.
+    /// Every invariant the scenario names was judged and held.
     Passed,
     /// At least one invariant was violated.
     Failed,
-    /// The broker lacks a capability the scenario needs.
+    /// None was violated, but at least one the scenario names could not be
+    /// judged (no data, or a capability the broker lacks): not a pass.
+    Unknown,
+    /// The scenario cannot run against this broker at all (a sim scenario
+    /// and a process broker, a machine without libfaketime, a setup the
+    /// broker declines).
     NotApplicable,
+}
+
+impl Verdict {
+    /// The name used in reports: `passed`, `failed`, `unknown`, `not_applicable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Unknown => "unknown",
+            Self::NotApplicable => "not_applicable",
+        }
+    }
 }
 
 /// What one scenario run found.
@@ -34,6 +53,12 @@ pub struct RunOutcome {
     pub violations: Vec<Violation>,
     /// Invariants checked.
     pub checked: Vec<&'static str>,
+    /// Each checked invariant's judgement, in check order.
+    pub invariants: Vec<InvariantResult>,
+    /// `access_token` calls by result (`served`, or the failure kind).
+    pub calls_by_result: BTreeMap<&'static str, usize>,
+    /// Steps skipped because the broker lacks what they need.
+    pub skipped_steps: Vec<SkippedStep>,
     /// Requests the provider journaled.
     pub requests: usize,
     /// `access_token` calls made.
@@ -62,6 +87,55 @@ impl RunOutcome {
     /// True when the given invariant was violated.
     pub fn violated(&self, invariant: &str) -> bool {
         self.violations.iter().any(|v| v.invariant == invariant)
+    }
+
+    /// The judgement of `invariant`, if it was checked.
+    pub fn judgement(&self, invariant: &str) -> Option<&Judgement> {
+        self.invariants
+            .iter()
+            .find(|r| r.invariant == invariant)
+            .map(|r| &r.judgement)
+    }
+
+    /// The invariants judged unknown, with their reasons.
+    pub fn unknowns(&self) -> Vec<(&'static str, &str)> {
+        self.invariants
+            .iter()
+            .filter_map(|r| r.judgement.reason().map(|reason| (r.invariant, reason)))
+            .collect()
+    }
+
+    /// `--strict` (and `CI=true`): an unknown verdict becomes a failure,
+    /// with one violation per invariant that could not be judged.
+    ///
+    /// ```
+    /// # use harness::run::{RunOutcome, Verdict};
+    /// # fn strict_fails(outcome: RunOutcome) {
+    /// let strict = outcome.clone().strict();
+    /// if outcome.verdict == Verdict::Unknown {
+    ///     assert_eq!(strict.verdict, Verdict::Failed);
+    /// }
+    /// # }
+    /// ```
+    pub fn strict(mut self) -> Self {
+        if self.verdict != Verdict::Unknown {
+            return self;
+        }
+        let unknown: Vec<Violation> = self
+            .invariants
+            .iter()
+            .filter(|r| r.named)
+            .filter_map(|r| {
+                r.judgement.reason().map(|reason| Violation {
+                    invariant: r.invariant,
+                    message: format!("could not be judged (`--strict`): {reason}"),
+                    entries: Vec::new(),
+                })
+            })
+            .collect();
+        self.violations.extend(unknown);
+        self.verdict = Verdict::Failed;
+        self
     }
 }
 

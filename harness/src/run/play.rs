@@ -1,7 +1,9 @@
 //! Plays a scenario's timeline against a built [`World`] and collects the
 //! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
 
-use super::record::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+use super::record::{
+    FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
+};
 use super::world::{Instance, World};
 use crate::broker::FailureKind;
 use crate::scenario::{
@@ -52,6 +54,13 @@ struct Player<'w> {
 /// and returns what was recorded.
 pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRecord {
     let started_at = world.provider_clock.now();
+    let capabilities = world
+        .instances
+        .first()
+        .map(|i| i.broker.capabilities())
+        .unwrap_or_default();
+    let have = capabilities.names();
+    let mut skipped_steps: Vec<SkippedStep> = Vec::new();
     let mut player = Player {
         world,
         scenario,
@@ -61,6 +70,19 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     };
     for timed in timeline_with_polls(scenario) {
         tokio::time::sleep_until(world.time.instant_at(timed.at)).await;
+        if let (kind, Some(capability)) = super::step_needs::step_need(&timed.action)
+            && !have.contains(&capability)
+        {
+            match skipped_steps.iter_mut().find(|s| s.kind == kind) {
+                Some(skipped) => skipped.count += 1,
+                None => skipped_steps.push(SkippedStep {
+                    kind,
+                    capability,
+                    count: 1,
+                }),
+            }
+            continue;
+        }
         player.apply(timed.action);
     }
     tokio::time::sleep_until(world.time.instant_at(scenario.duration)).await;
@@ -105,6 +127,8 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         ended_at: Some(ended_at),
         email,
         auth: auth_steps::finish(world, scenario, &player.sink),
+        capabilities,
+        skipped_steps,
     }
 }
 
@@ -433,6 +457,7 @@ async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink
     lock(&sink.samples).push(StatusSample {
         instance: index,
         at,
+        answered_at: clock.now(),
         accounts,
     });
 }

@@ -1,4 +1,4 @@
-use crate::broker::{AccountReport, FailureKind};
+use crate::broker::{AccountReport, Capabilities, FailureKind};
 use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry, RegisteredSecret};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +39,9 @@ pub struct StatusSample {
     pub instance: u32,
     /// Provider time of the poll.
     pub at: SystemTime,
+    /// Provider time the answer came (what it says may reflect anything
+    /// the broker learned until then).
+    pub answered_at: SystemTime,
     /// What it said (empty when the call failed).
     pub accounts: Vec<AccountReport>,
 }
@@ -54,6 +57,18 @@ pub struct TimelineEvent {
     pub account: Option<String>,
     /// The kind of step (`revoke_account`, `restart`, `jump_clock`, ...).
     pub kind: &'static str,
+}
+
+/// Timeline steps of one kind that were not played because the broker
+/// lacks the capability they need; invariants judging them are unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedStep {
+    /// The step kind, as in scenario files (`status_poll`, `restart`, ...).
+    pub kind: &'static str,
+    /// The capability it needs.
+    pub capability: &'static str,
+    /// How many such steps were skipped.
+    pub count: usize,
 }
 
 /// Everything a run leaves for the checkers.
@@ -92,9 +107,26 @@ pub struct RunRecord {
     pub email: super::email_record::EmailRecord,
     /// Consent, forged callbacks and store writes.
     pub auth: super::AuthRecord,
+    /// What the broker under test can do.
+    pub capabilities: Capabilities,
+    /// Steps not played because the broker lacks what they need.
+    pub skipped_steps: Vec<SkippedStep>,
 }
 
 impl RunRecord {
+    /// `access_token` calls by result: `served`, or the failure kind's name.
+    pub fn calls_by_result(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for call in &self.served {
+            let key = match call.result {
+                Ok(_) => "served",
+                Err(kind) => kind.name(),
+            };
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        counts
+    }
+
     /// Every refresh-grant request, per grant, in order of arrival (ties by
     /// journal sequence): what the refresh checkers walk.
     pub fn refreshes_by_grant(&self) -> BTreeMap<&GrantId, Vec<&JournalEntry>> {

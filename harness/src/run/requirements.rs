@@ -21,7 +21,7 @@ pub(super) fn moves_broker_clocks(scenario: &Scenario) -> bool {
 }
 
 /// True under `CI=true`: missing requirements fail instead of skipping.
-pub(super) fn required_by_ci() -> bool {
+pub fn required_by_ci() -> bool {
     std::env::var("CI").is_ok_and(|ci| ci == "true")
 }
 

@@ -10,6 +10,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invariants {
+    /// Always checked: every `access_token` call is served unless the
+    /// scenario made serving impossible, and then it fails with the right
+    /// kind. This table only tunes it.
+    pub availability: Option<AvailabilityParams>,
     /// Per grant, no overlapping refreshes and at most one per token generation.
     pub single_flight_refresh: Option<SingleFlightParams>,
     /// No caller is served a token about to expire.
@@ -49,6 +53,35 @@ pub struct Invariants {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoRejectedTokenReuseParams {}
+
+/// Parameters of the always-on `availability` invariant.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AvailabilityParams {
+    /// A token the instance was served earlier still counts as usable while
+    /// it has more than this left (capped at a quarter of its lifetime), so
+    /// a broker that refuses a token inside its own refresh margin is not
+    /// failed for that margin. Default 5m, the largest margin in common
+    /// client libraries.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub usable_margin: Duration,
+    /// After the provider's last failed answer to a refresh for an account,
+    /// calls may fail as `transient` for this long while the broker backs
+    /// off (extended to a `Retry-After` the answer carried). Default 60s.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub recovery_grace: Duration,
+}
+
+impl Default for AvailabilityParams {
+    fn default() -> Self {
+        Self {
+            usable_margin: Duration::from_secs(300),
+            recovery_grace: Duration::from_secs(60),
+        }
+    }
+}
 
 /// Parameters of `no_lost_email` (none yet; write `no_lost_email = {}`).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -26,12 +26,13 @@ pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
     SendStep, SyncStep,
 };
+pub use invariants::NoRejectedTokenReuseParams;
+pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
     Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
-pub use invariants::{NoDuplicateEmailParams, NoLostEmailParams, NoRejectedTokenReuseParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};

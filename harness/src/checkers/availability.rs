@@ -1,0 +1,365 @@
+use super::{Checker, Judgement, Violation, capped};
+use crate::broker::FailureKind;
+use crate::run::{RunRecord, ServedToken};
+use crate::scenario::AvailabilityParams;
+use mock_provider::{Endpoint, IssuedToken, JournalEntry};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+const NAME: &str = "availability";
+
+/// Token-endpoint errors that end a grant: only the user can fix them.
+const PERMANENT: &[&str] = &[
+    "invalid_grant",
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_rapt",
+];
+
+/// Always checked: every `access_token` call the timeline makes is served,
+/// unless the scenario made serving impossible, and then the failure says
+/// why in the right kind (docs/SCENARIOS.md, "availability"):
+///
+/// - the provider refused the account's grant (`invalid_grant` and the
+///   like, with no new consent since): the call must fail as `revoked`;
+/// - `revoked` without such a refusal is a false alarm;
+/// - while the instance holds a token it was served that is still usable
+///   (unexpired beyond the usable margin, never rejected with a 401), no
+///   failure is excused: a store outage or a provider outage is no reason
+///   to stop serving it;
+/// - without one, `transient` is excused only by the provider failing a
+///   token request for the account during the call or within the recovery
+///   grace before it, and `storage` only by a store outage on the instance
+///   while no refresh for the account succeeded;
+/// - `other` and `unsupported` are never excused; timeouts, crashes and
+///   protocol errors are `broker_responsive`'s; calls the harness killed
+///   (`restart`) are excused.
+///
+/// Unknown when the timeline made no `access_token` call.
+#[derive(Debug, Clone)]
+pub struct Availability {
+    params: AvailabilityParams,
+}
+
+impl Availability {
+    /// A checker with these parameters.
+    pub fn new(params: AvailabilityParams) -> Self {
+        Self { params }
+    }
+}
+
+impl Checker for Availability {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, run: &RunRecord) -> Judgement {
+        if run.served.is_empty() {
+            return Judgement::unknown("the timeline made no access_token call");
+        }
+        let issued = run.issued_tokens();
+        let mut held = HeldTokens::default();
+        let mut found = Vec::new();
+        let mut unexcused = 0usize;
+        for call in &run.served {
+            let kind = match &call.result {
+                Ok(fingerprint) => {
+                    if let Some((seq, token)) = issued.get(fingerprint) {
+                        held.served(call, *seq, token);
+                    }
+                    continue;
+                }
+                Err(kind) => *kind,
+            };
+            if kind == FailureKind::Killed || kind.is_broker_fault() {
+                continue;
+            }
+            let cached = held.usable(run, call, &self.params);
+            if let Some(problem) = self.judge_failure(run, call, kind, cached) {
+                unexcused += 1;
+                found.push(problem);
+            }
+        }
+        if unexcused > 0 {
+            let failed = run.served.iter().filter(|s| s.result.is_err()).count();
+            found.insert(
+                0,
+                Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "{unexcused} of {} access_token call(s) failed without an excuse ({failed} failed in all)",
+                        run.served.len()
+                    ),
+                    entries: Vec::new(),
+                },
+            );
+        }
+        Judgement::from_violations(capped(NAME, found))
+    }
+}
+
+/// The tokens each (instance, account) was served so far, in the order
+/// the calls completed: what the instance could serve again.
+#[derive(Debug, Default)]
+struct HeldTokens<'r> {
+    by_caller: HashMap<(u32, &'r str), Vec<Held<'r>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Held<'r> {
+    requested_at: SystemTime,
+    seq: u64,
+    token: &'r IssuedToken,
+}
+
+impl<'r> HeldTokens<'r> {
+    fn served(&mut self, call: &'r ServedToken, seq: u64, token: &'r IssuedToken) {
+        let held = self
+            .by_caller
+            .entry((call.instance, call.account.as_str()))
+            .or_default();
+        if held
+            .last()
+            .is_some_and(|h| h.token.fingerprint == token.fingerprint)
+        {
+            return;
+        }
+        held.push(Held {
+            requested_at: call.requested_at,
+            seq,
+            token,
+        });
+    }
+
+    /// The latest-expiring token the instance was served for the account
+    /// since its last restart, if it is still usable when `call` ends:
+    /// more than the usable margin left, and never rejected with a 401.
+    fn usable(
+        &self,
+        run: &RunRecord,
+        call: &ServedToken,
+        params: &AvailabilityParams,
+    ) -> Option<(u64, &'r IssuedToken)> {
+        let instance = format!("instance {} ", call.instance);
+        let restarted = run
+            .events
+            .iter()
+            .filter(|e| e.kind == "restart" && e.at <= call.requested_at)
+            .filter(|e| e.what.starts_with(&instance))
+            .map(|e| e.at)
+            .max();
+        let latest = self
+            .by_caller
+            .get(&(call.instance, call.account.as_str()))?
+            .iter()
+            .filter(|h| restarted.is_none_or(|at| h.requested_at > at))
+            .max_by_key(|h| h.token.expires_at)?;
+        let token = latest.token;
+        let lifetime = token
+            .expires_at
+            .duration_since(token.issued_at)
+            .unwrap_or_default();
+        let margin = params.usable_margin.min(lifetime / 4);
+        let left = token
+            .expires_at
+            .duration_since(call.served_at)
+            .unwrap_or_default();
+        let usable =
+            left > margin && !run.token_rejected_before(&token.fingerprint, call.served_at);
+        usable.then_some((latest.seq, token))
+    }
+}
+
+impl Availability {
+    /// Why `call`'s failure of `kind` is not excused, if it is not.
+    fn judge_failure(
+        &self,
+        run: &RunRecord,
+        call: &ServedToken,
+        kind: FailureKind,
+        cached: Option<(u64, &IssuedToken)>,
+    ) -> Option<Violation> {
+        let who = format!(
+            "access_token({}) on instance {} at +{}",
+            call.account,
+            call.instance,
+            since_start(run, call.requested_at)
+        );
+        let refusal = grant_refusal(run, call);
+        if let Some(refused) = refusal {
+            return (kind != FailureKind::Revoked).then(|| Violation {
+                invariant: NAME,
+                message: format!(
+                    "{who} failed as `{}`, but the provider had refused the grant ({} at #{}): it should say `revoked`",
+                    kind.name(),
+                    refused.error.as_deref().unwrap_or("refused"),
+                    refused.seq
+                ),
+                entries: vec![refused.seq],
+            });
+        }
+        if kind == FailureKind::Revoked {
+            return Some(Violation {
+                invariant: NAME,
+                message: format!(
+                    "{who} failed as `revoked`, but the provider never refused the grant: a false alarm that sends the user to re-consent"
+                ),
+                entries: Vec::new(),
+            });
+        }
+        if let Some((seq, token)) = cached {
+            let left = token
+                .expires_at
+                .duration_since(call.served_at)
+                .unwrap_or_default();
+            return Some(Violation {
+                invariant: NAME,
+                message: format!(
+                    "{who} failed as `{}` while the instance held a token still valid for {} (issued by #{seq}): it should have served it",
+                    kind.name(),
+                    humantime::format_duration(whole_seconds(left))
+                ),
+                entries: vec![seq],
+            });
+        }
+        let excused = match kind {
+            FailureKind::Transient => self.provider_failing(run, call).is_some(),
+            FailureKind::Storage => store_down(run, call) && !refreshed_during(run, call),
+            _ => false,
+        };
+        if excused {
+            return None;
+        }
+        let why = match kind {
+            FailureKind::Transient => format!(
+                "the provider answered every token request for the account normally from {} before the call to its end",
+                humantime::format_duration(self.params.recovery_grace)
+            ),
+            FailureKind::Storage => {
+                "no store outage was in force on the instance (a read-only or failing store still lets a broker refresh and serve from memory)".to_owned()
+            }
+            _ => "a failure of this kind is never excused".to_owned(),
+        };
+        Some(Violation {
+            invariant: NAME,
+            message: format!("{who} failed as `{}`, but {why}", kind.name()),
+            entries: Vec::new(),
+        })
+    }
+
+    /// A failed token request for the call's account that explains a
+    /// `transient` failure: in flight during the call, or answered within
+    /// the recovery grace (or its `Retry-After`) before it.
+    fn provider_failing<'r>(
+        &self,
+        run: &'r RunRecord,
+        call: &ServedToken,
+    ) -> Option<&'r JournalEntry> {
+        run.journal.iter().find(|e| {
+            e.endpoint == Endpoint::Token
+                && e.account.as_ref().is_none_or(|a| *a == call.account)
+                && failed_attempt(e)
+                && e.started_at <= call.served_at
+                && e.finished_at + self.grace_after(run, e) >= call.requested_at
+        })
+    }
+
+    /// The recovery grace after `entry`, stretched to the `Retry-After` of
+    /// a fault that shaped its answer.
+    fn grace_after(&self, run: &RunRecord, entry: &JournalEntry) -> Duration {
+        let retry_after = run
+            .faults
+            .iter()
+            .filter(|w| entry.fault_labels().any(|label| label == w.label))
+            .filter_map(|w| w.retry_after)
+            .max()
+            .unwrap_or_default();
+        self.params.recovery_grace.max(retry_after)
+    }
+}
+
+/// A token request that did not hand the broker a usable answer: an error
+/// status, no answer (status 0), or a fault other than a delay.
+fn failed_attempt(entry: &JournalEntry) -> bool {
+    !entry.succeeded()
+        || entry
+            .fault_labels()
+            .any(|label| !label.starts_with("delay"))
+}
+
+/// The latest permanent refusal of the call's account before the call
+/// ended, unless a new grant was issued (a code exchange) after it.
+fn grant_refusal<'r>(run: &'r RunRecord, call: &ServedToken) -> Option<&'r JournalEntry> {
+    let mine = |e: &&JournalEntry| {
+        e.endpoint == Endpoint::Token
+            && e.account.as_ref() == Some(&call.account)
+            && e.finished_at <= call.served_at
+    };
+    let refused = run
+        .journal
+        .iter()
+        .filter(mine)
+        .filter(|e| {
+            e.error
+                .as_deref()
+                .is_some_and(|err| PERMANENT.contains(&err))
+        })
+        .max_by_key(|e| e.finished_at)?;
+    let consented_again = run.journal.iter().filter(mine).any(|e| {
+        e.grant_type.as_deref() == Some("authorization_code")
+            && e.succeeded()
+            && e.finished_at > refused.finished_at
+    });
+    (!consented_again).then_some(refused)
+}
+
+/// True when a store outage was in force on the call's instance at any
+/// time during the call.
+fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
+    let on_instance = format!("on instance {}", call.instance);
+    let toggles: Vec<_> = run
+        .events
+        .iter()
+        .filter(|e| e.kind == "store_fault" && e.what.starts_with("Outage("))
+        .filter(|e| e.what.ends_with(&on_instance))
+        .collect();
+    let down_at = |at: SystemTime| {
+        toggles
+            .iter()
+            .filter(|e| e.at <= at)
+            .max_by_key(|e| e.at)
+            .is_some_and(|e| e.what.starts_with("Outage(true)"))
+    };
+    down_at(call.requested_at)
+        || toggles
+            .iter()
+            .any(|e| e.at >= call.requested_at && e.at <= call.served_at)
+}
+
+/// True when a refresh for the call's account succeeded during the call:
+/// the broker then had a token to serve, whatever its store did.
+fn refreshed_during(run: &RunRecord, call: &ServedToken) -> bool {
+    run.journal.iter().any(|e| {
+        e.is_refresh()
+            && e.succeeded()
+            && e.fault.is_none()
+            && e.account.as_ref() == Some(&call.account)
+            && e.finished_at >= call.requested_at
+            && e.finished_at <= call.served_at
+    })
+}
+
+fn since_start(run: &RunRecord, at: SystemTime) -> String {
+    let since = run
+        .started_at
+        .and_then(|start| at.duration_since(start).ok())
+        .unwrap_or_default();
+    humantime::format_duration(Duration::from_millis(
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX),
+    ))
+    .to_string()
+}
+
+fn whole_seconds(duration: Duration) -> Duration {
+    Duration::from_secs(duration.as_secs())
+}
