@@ -38,6 +38,8 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     ("logs-token", &["trace-logging-refresh-storm.toml"]),
     ("amnesiac-restart", &["kill-9-restart.toml"]),
+    ("amnesiac-restart-transient", &["kill-9-restart.toml"]),
+    ("mailbox-in-memory", &["gmail-kill-9-between-syncs.toml"]),
     (
         "sync-drops-last-page",
         &[
@@ -71,6 +73,9 @@ fn also_breaks(mutant: &str) -> &'static [&'static str] {
         // Forgetting every grant on restart, it tells callers `revoked`
         // although the provider never refused one: a false alarm.
         "amnesiac-restart" => &["availability"],
+        // The same loss told as "the provider is down": availability sees
+        // a `transient` the provider never caused.
+        "amnesiac-restart-transient" => &["availability"],
         _ => &[],
     }
 }

@@ -282,3 +282,61 @@ fn a_revoked_answer_after_a_restart_is_a_lost_grant_but_a_killed_call_is_not() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_transient_answer_after_a_restart_is_a_loss_unless_the_provider_was_failing() {
+    let restart = TimelineEvent {
+        at: at(10.0),
+        what: "instance 0 killed and restarted".into(),
+        account: None,
+        kind: "restart",
+    };
+    let calls = vec![
+        served(1.0, Ok("a")),
+        served(11.0, Err(FailureKind::Transient)),
+    ];
+    let quiet = RunRecord {
+        served: calls.clone(),
+        events: vec![restart.clone()],
+        ..RunRecord::default()
+    };
+    let found = SurvivesRestart.check(&quiet).violations().to_vec();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("failed as `transient`"),
+        "{found:#?}"
+    );
+    assert!(found[0].message.contains("1s after it"), "{found:#?}");
+    // A 503 on the account's refresh during the call excuses it.
+    let faulted = RunRecord {
+        journal: vec![refresh(0, 10.5, 503, None, None)],
+        served: calls,
+        events: vec![restart],
+        ..RunRecord::default()
+    };
+    assert!(
+        SurvivesRestart.check(&faulted).passed(),
+        "{:#?}",
+        SurvivesRestart.check(&faulted)
+    );
+}
+
+#[test]
+fn a_call_to_another_instance_is_not_the_restarts_to_answer_for() {
+    let restart = TimelineEvent {
+        at: at(10.0),
+        what: "instance 1 killed and restarted".into(),
+        account: None,
+        kind: "restart",
+    };
+    let record = RunRecord {
+        served: vec![
+            served(1.0, Ok("a")),
+            served(11.0, Err(FailureKind::Transient)),
+        ],
+        events: vec![restart],
+        ..RunRecord::default()
+    };
+    // Instance 0's failure says nothing about instance 1's restart.
+    assert!(SurvivesRestart.check(&record).is_unknown());
+}

@@ -7,6 +7,7 @@
 
 mod email;
 mod last_write_wins;
+mod mailbox_in_memory;
 mod naive;
 mod reference_mutants;
 mod serves_rejected_token;
@@ -49,12 +50,20 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
     ),
     (
+        "amnesiac-restart-transient",
+        "survives_restart: loses its refresh tokens on restart and tells callers `transient`, as if the provider were down",
+    ),
+    (
         "sync-drops-last-page",
         "no_lost_email: ignores the messages on the last page of every paginated list",
     ),
     (
         "archive-is-delete",
         "no_lost_email: reads INBOX removed (archiving) in Gmail's history as a deletion",
+    ),
+    (
+        "mailbox-in-memory",
+        "no_lost_email: keeps its mailbox in memory, so a kill -9 empties it until the next full sync",
     ),
     (
         "resend-after-ack-lost",
@@ -99,6 +108,9 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
     }
+    if name == "mailbox-in-memory" {
+        return Some(Arc::new(mailbox_in_memory::MailboxInMemoryMutant));
+    }
     if name == "serves-rejected-token" {
         return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
     }
@@ -133,6 +145,11 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         },
         "amnesiac-restart" => NaiveKnobs {
             durable_grants: false,
+            ..correct
+        },
+        "amnesiac-restart-transient" => NaiveKnobs {
+            durable_grants: false,
+            lost_grant_says_revoked: false,
             ..correct
         },
         "sync-drops-last-page" | "resend-after-ack-lost" | "archive-is-delete" => {

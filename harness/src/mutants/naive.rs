@@ -33,6 +33,9 @@ pub struct NaiveKnobs {
     /// A restart keeps the refresh tokens (as if they were stored durably);
     /// otherwise it forgets them, like a broker that kept them in memory.
     pub durable_grants: bool,
+    /// A broker that lost its grants says so (`revoked`); otherwise it
+    /// answers `transient`, as if the provider were down.
+    pub lost_grant_says_revoked: bool,
     /// Attempts inside one `access_token` call before giving up.
     pub attempts_per_call: u32,
     /// A backoff longer than this ends the call; the next call waits it out.
@@ -54,6 +57,7 @@ impl NaiveKnobs {
             truthful_status: true,
             log_token: false,
             durable_grants: true,
+            lost_grant_says_revoked: true,
             attempts_per_call: 3,
             max_in_call_wait: Duration::from_secs(10),
             adopt_rotated_refresh_token: true,
@@ -118,7 +122,11 @@ impl NaiveBroker {
 
     async fn refresh_once(&self, account: &str) -> Result<SecretString, Attempt> {
         if self.amnesia.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Attempt::Refused);
+            return Err(if self.knobs.lost_grant_says_revoked {
+                Attempt::Refused
+            } else {
+                Attempt::Transient(None)
+            });
         }
         let consented = self
             .env

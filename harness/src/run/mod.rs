@@ -25,7 +25,8 @@ pub use auth_record::{
     AfterRejection, ApiCall, AuthRecord, AuthorizeRequest, Consent, ForgedCallback,
 };
 pub use email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, SettledMailbox, StoredSnapshot, SyncAttempt,
+    EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, RestartSnapshot, SettledMailbox,
+    StoredSnapshot, SyncAttempt,
 };
 pub use execute::run_scenario;
 pub use outcome::{RunOutcome, Verdict};

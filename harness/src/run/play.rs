@@ -91,7 +91,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         // missing record, which the checkers report.
         let _ = task.await;
     }
-    let email = email::settle(world, &player.sink).await;
+    let email = email::settle(world, scenario, &player.sink).await;
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
@@ -304,7 +304,11 @@ impl Player<'_> {
                     None,
                 );
                 let sink = self.sink.clone();
+                let clock = self.world.provider_clock.clone();
                 self.tasks.push(tokio::spawn(async move {
+                    // What the instance stored must outlive the kill.
+                    let stored = email::stored_before_kill(&instance, &sink).await;
+                    let killed_at = clock.now();
                     instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
                     let restarted = instance.broker.restart().await;
                     instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
@@ -312,6 +316,8 @@ impl Player<'_> {
                         lock(&sink.failures)
                             .push(format!("restart of instance {index}: {failure}"));
                     }
+                    email::stored_after_restart(&instance, index, stored, killed_at, &clock, &sink)
+                        .await;
                 }));
             }
             Action::Sync(step) => self.sync_step(step),
