@@ -9,6 +9,7 @@
 mod archive_is_delete;
 mod choice;
 mod flaky_mailbox;
+mod killable;
 mod process;
 mod recording_store;
 mod redact;
@@ -19,6 +20,7 @@ mod store_keys;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub(crate) use killable::Killable;
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use redact::redact_store_spec;

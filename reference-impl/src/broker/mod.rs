@@ -31,6 +31,7 @@ mod retry;
 mod revoke;
 mod slot;
 mod status;
+mod tasks;
 mod token_broker;
 
 pub use self::authorize_error::AuthorizationError;

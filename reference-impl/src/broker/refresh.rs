@@ -107,6 +107,7 @@ impl Inner {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     let handle = runtime.spawn(task);
+                    self.tasks.track(handle.abort_handle());
                     Box::pin(async move {
                         handle
                             .await

@@ -75,6 +75,8 @@ pub(super) struct Inner {
     pub authorizations: Mutex<Authorizations>,
     /// Wakes the background refresher when an account's schedule changes.
     pub schedule_changed: tokio::sync::Notify,
+    /// Every task this broker spawned that may still run.
+    pub tasks: super::tasks::BrokerTasks,
 }
 
 impl fmt::Debug for TokenBroker {
@@ -150,6 +152,7 @@ impl TokenBroker {
             store,
             accounts: ArcSwap::from_pointee(AccountMap::default()),
             schedule_changed: tokio::sync::Notify::new(),
+            tasks: super::tasks::BrokerTasks::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),
