@@ -9,9 +9,7 @@
 
 mod support;
 
-use harness::broker::{
-    BROKER_CLOCK_CONTROL, BrokerClockControl, BrokerFactory, ProcessBroker,
-};
+use harness::broker::{BROKER_CLOCK_CONTROL, BrokerClockControl, BrokerFactory, ProcessBroker};
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -46,9 +44,14 @@ async fn every_clock_reading_of_a_four_thread_python_broker_is_skewed() {
         .build(env)
         .await
         .expect("the broker starts");
-    broker.set_clock_offset(-600_000).expect("the offset is set");
+    broker
+        .set_clock_offset(-600_000)
+        .expect("the offset is set");
     for round in 0..3 {
-        let answer = broker.access_token("any").await.expect("the script answers");
+        let answer = broker
+            .access_token("any")
+            .await
+            .expect("the script answers");
         let fields: Vec<i64> = answer
             .expose_secret()
             .split_whitespace()

@@ -12,6 +12,7 @@
 mod availability;
 mod broker_responsive;
 mod csrf_protected;
+mod duration_text;
 mod judgement;
 mod least_privilege;
 mod no_duplicate_email;
@@ -29,6 +30,8 @@ mod survives_restart;
 pub use availability::Availability;
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
+pub use duration_text::human_duration;
+pub(crate) use duration_text::human_secs;
 pub use judgement::{InvariantResult, Judgement};
 pub use least_privilege::LeastPrivilege;
 pub use no_duplicate_email::NoDuplicateEmail;

@@ -116,7 +116,8 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
         Err(kind) => found.push(Violation {
             invariant: NAME,
             message: format!(
-                "the final sync of {account} failed with `{kind:?}` although every fault was unmounted"
+                "the final sync of {account} failed with `{}` although every fault was unmounted",
+                kind.name()
             ),
             entries: Vec::new(),
         }),
@@ -206,8 +207,10 @@ fn undelivered(run: &RunRecord, send: &LogicalSend, kind: FailureKind) -> Option
     (settled.final_sync.is_ok() && !delivered).then(|| Violation {
         invariant: NAME,
         message: format!(
-            "logical send {} of {} failed with `{kind:?}` and was still not delivered after the final sync",
-            send.logical, send.account
+            "logical send {} of {} failed with `{}` and was still not delivered after the final sync",
+            send.logical,
+            send.account,
+            kind.name()
         ),
         entries: Vec::new(),
     })

@@ -72,16 +72,17 @@ impl Checker for NoRejectedTokenReuse {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "{} (instance {}) was served the token Gmail rejected with 401 (#{}) {} more time(s) after the broker was told, first {:.1}s later",
+                        "{} (instance {}) was served the token Gmail rejected with 401 (#{}) {} more time(s) after the broker was told, first {} later",
                         call.account,
                         call.instance,
                         rejection.map_or_else(|| "?".to_owned(), |seq| seq.to_string()),
                         again.count(),
-                        first
-                            .requested_at
-                            .duration_since(after.answered_at)
-                            .unwrap_or_default()
-                            .as_secs_f64()
+                        super::human_duration(
+                            first
+                                .requested_at
+                                .duration_since(after.answered_at)
+                                .unwrap_or_default()
+                        )
                     ),
                     entries: rejection.into_iter().collect(),
                 });

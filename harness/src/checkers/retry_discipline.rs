@@ -75,11 +75,11 @@ impl RetryDiscipline {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: refresh #{} came {:.1}s after #{} answered Retry-After: {}",
+                        "grant {grant}: refresh #{} came {} after #{} answered Retry-After: {}",
                         next.seq,
-                        gap.as_secs_f64(),
+                        super::human_duration(gap),
                         answered.seq,
-                        wait.as_secs()
+                        super::human_duration(wait)
                     ),
                     entries: vec![answered.seq, next.seq],
                 });
@@ -102,9 +102,9 @@ impl RetryDiscipline {
                 return vec![Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: {} refreshes within {:.1}s (#{}..#{}), over the bound of {max} per {}",
+                        "grant {grant}: {} refreshes within {} (#{}..#{}), over the bound of {max} per {}",
                         max + 1,
-                        span.as_secs_f64(),
+                        super::human_duration(span),
                         first.seq,
                         last.seq,
                         humantime::format_duration(self.params.rate_window)
@@ -168,10 +168,12 @@ impl RetryDiscipline {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {early:.1}s in its first half, {late:.1}s in its second",
+                        "grant {grant}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {} in its first half, {} in its second",
                         streak.len(),
                         first.seq,
-                        last.seq
+                        last.seq,
+                        super::human_secs(early),
+                        super::human_secs(late)
                     ),
                     entries: vec![first.seq, last.seq],
                 });

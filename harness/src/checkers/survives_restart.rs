@@ -141,9 +141,7 @@ fn lost_after(run: &RunRecord, restart: &TimelineEvent, served: &ServedToken) ->
             "{} was served before `{}` but a call {} after it failed as `{}`, and {why}",
             served.account,
             restart.what,
-            humantime::format_duration(Duration::from_millis(
-                u64::try_from(after.as_millis()).unwrap_or(u64::MAX)
-            )),
+            super::human_duration(after),
             kind.name()
         ),
         entries: Vec::new(),

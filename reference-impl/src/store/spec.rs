@@ -41,7 +41,9 @@ pub enum StoreSpec {
 
 /// A store spec that is none of the known forms.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` (or `postgresql://`) URL")]
+#[error(
+    "unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` (or `postgresql://`) URL"
+)]
 pub struct StoreSpecError {
     /// The text before the first `:` (the rest may hold a password, so it is dropped).
     pub kind: String,
