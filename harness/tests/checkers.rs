@@ -75,7 +75,9 @@ fn single_flight_flags_refreshing_a_token_that_was_just_issued() {
     let violations = single_flight(journal);
     assert_eq!(violations.len(), 1);
     assert!(
-        violations[0].message.contains("only 9s 900ms earlier (lifetime 1h)"),
+        violations[0]
+            .message
+            .contains("only 9s 900ms earlier (lifetime 1h)"),
         "{violations:?}"
     );
 }

@@ -95,11 +95,13 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
+    let mut instance_logs = Vec::new();
     let mut broker_problems = Vec::new();
     for (index, instance) in world.instances.iter().enumerate() {
         instance.broker.shutdown().await;
         if let Some(log) = instance.broker.captured_log() {
             broker_log.extend_from_slice(&log);
+            instance_logs.push((index as u32, log));
         }
         for problem in instance.broker.problems() {
             broker_problems.push(format!("instance {index}: {problem}"));
@@ -119,6 +121,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         events: lock(&player.sink.events).clone(),
         status_samples: lock(&player.sink.samples).clone(),
         broker_log,
+        instance_logs,
         request_urls: lock(&world.request_urls).clone(),
         store_bytes: Vec::new(),
         secrets: world.provider.secrets().snapshot(),
