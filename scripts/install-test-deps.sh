@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the scenarios and tests need beyond Rust, when it is
-# missing: libfaketime (clock skew for broker processes) and Google's Python
-# auth library (to check the mock against a real client). Idempotent;
+# missing: libfaketime (clock skew for broker processes) and real Python
+# OAuth clients, Google's auth library and Authlib (to check the mock
+# against them). Idempotent;
 # called by .ci/run first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-faketime.sh
 
-if python3 -c "import google.auth, google.oauth2.credentials, requests" 2>/dev/null; then
-    echo "google-auth: present"
+if python3 -c "import google.auth, google.oauth2.credentials, requests, authlib, jwt" 2>/dev/null; then
+    echo "google-auth, authlib, PyJWT: present"
 else
-    echo "google-auth: installing (scripts/python-test-requirements.txt)"
+    echo "google-auth, authlib, PyJWT: installing (scripts/python-test-requirements.txt)"
     python3 -m pip install --quiet --disable-pip-version-check \
         -r scripts/python-test-requirements.txt
 fi

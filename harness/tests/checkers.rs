@@ -177,3 +177,62 @@ fn proactive_flags_an_api_request_with_an_expired_token() {
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].entries, vec![0, 1]);
 }
+
+#[test]
+fn every_checker_is_unknown_on_a_run_with_no_data() {
+    // Every invariant on, a broker with every capability, and nothing
+    // recorded: no checker may call that a pass.
+    let scenario = harness::scenario::parse_scenario(
+        r#"
+name = "everything"
+duration = "1h"
+[invariants]
+single_flight_refresh = {}
+proactive_refresh = { margin = "60s" }
+retry_discipline = {}
+outage_surfaced = {}
+no_token_leak = {}
+survives_restart = {}
+no_lost_email = {}
+no_duplicate_email = {}
+least_privilege = {}
+csrf_protected = {}
+no_stale_overwrite = {}
+"#,
+        "everything.toml",
+    )
+    .expect("parses");
+    let record = RunRecord {
+        capabilities: harness::broker::Capabilities::from_names([
+            "access_token",
+            "status",
+            "restart",
+            "authorization",
+            "gmail",
+            "store_faults",
+            "mail_hooks",
+        ]),
+        ..RunRecord::default()
+    };
+    let checkers = harness::checkers::checkers_for(&scenario.invariants);
+    assert_eq!(
+        checkers.len(),
+        13,
+        "every invariant, plus the two always on"
+    );
+    for checker in &checkers {
+        let judged = harness::checkers::judge(checker.as_ref(), &record);
+        assert!(judged.is_unknown(), "{}: {judged:?}", checker.name());
+        // And without the capabilities it needs, it is unknown before it
+        // even looks, naming what is missing.
+        let needs = checker.needs().names();
+        if !needs.is_empty() {
+            let bare = RunRecord::default();
+            let reason = harness::checkers::judge(checker.as_ref(), &bare)
+                .reason()
+                .map(str::to_owned)
+                .unwrap_or_default();
+            assert!(reason.contains(needs[0]), "{}: {reason}", checker.name());
+        }
+    }
+}

@@ -33,6 +33,39 @@ fn run_with_the_no_single_flight_mutant_exits_one_and_prints_the_replay_command(
 }
 
 #[test]
+fn strict_turns_an_unknown_scenario_into_a_failure() {
+    // The naive broker has no mail side: the mail invariants are unknown.
+    let args = [
+        "run",
+        "scenarios/gmail-send-ack-lost.toml",
+        "--broker",
+        "mutant:logs-token",
+    ];
+    let lenient = Command::new(env!("CARGO_BIN_EXE_oauth-chaos"))
+        .args(args)
+        .env_remove("CI")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&lenient.stdout);
+    assert_eq!(lenient.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("UNKN  gmail-send-ack-lost"), "{stdout}");
+    assert!(stdout.contains("unknown no_lost_email"), "{stdout}");
+    assert!(stdout.contains("1 unknown"), "{stdout}");
+
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = oauth_chaos(&strict_args);
+    let stdout = String::from_utf8_lossy(&strict.stdout);
+    assert_eq!(strict.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  gmail-send-ack-lost"), "{stdout}");
+    assert!(
+        stdout.contains("no_lost_email: could not be judged (`--strict`)"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn an_unknown_broker_exits_two() {
     let output = oauth_chaos(&["run", "scenarios/", "--broker", "mutant:nope"]);
     assert_eq!(output.status.code(), Some(2));

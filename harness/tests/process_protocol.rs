@@ -155,7 +155,10 @@ fn a_broker_declining_the_store_kind_gets_the_scenario_as_not_applicable_not_fai
             .expect("runs");
     let note = declined.note.clone().unwrap_or_default();
     assert_eq!(declined.verdict, Verdict::NotApplicable, "{declined:?}");
-    assert!(note.contains("`postgresql`") && !note.contains("hunter2"), "{note}");
+    assert!(
+        note.contains("`postgresql`") && !note.contains("hunter2"),
+        "{note}"
+    );
     assert!(
         !String::from_utf8_lossy(&record.broker_log).contains("hunter2"),
         "the adapter logged the password"

@@ -29,6 +29,7 @@
 mod admin;
 mod authorize;
 mod clock;
+mod device;
 mod discovery;
 mod fault;
 mod fingerprint;
@@ -43,8 +44,10 @@ pub mod standalone;
 mod state;
 mod token;
 mod tokeninfo;
+mod userinfo;
 
 pub use clock::{Clock, SystemClock};
+pub use device::{DeviceAuthorization, DeviceDecisionError, DeviceStatus};
 pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
 pub use fingerprint::Fingerprint;
 pub use gmail::{GmailSettings, MessageSummary, NewMessage};
@@ -57,7 +60,10 @@ pub use provider::{
 pub use state::{Account, Grant, RegisteredSecret, SecretKind, SecretRegistry, TokenPolicy};
 pub use token::TokenError;
 
-pub use lifecycle::ClockOffset;
+pub use lifecycle::{ClockOffset, SigningKeyIds};
 pub use provider::{DEFAULT_REDIRECT_URI, IN_MEMORY_URI};
-pub use signing::{ID_TOKEN_KEY_ID, InvalidServiceAccountKey};
+pub use signing::{
+    DEFAULT_JWKS_MAX_AGE, ID_TOKEN_KEY_ID, InvalidServiceAccountKey, SHIPPED_SIGNING_KEYS,
+    ShippedKey, SigningKeyError,
+};
 pub use state::{ConsentMode, RevocationCause, RevokeUnknown, Rotation};

@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
     config.access_token_ttl_secs = args.access_token_ttl.or(config.access_token_ttl_secs);
     let port = args.port.unwrap_or(config.port);
     let provider = config
-        .builder()
+        .builder()?
         .start_on_port(port)
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;

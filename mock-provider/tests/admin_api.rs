@@ -300,7 +300,7 @@ fn the_config_file_sets_the_oauth_lifecycle() {
         config.extra_clients[0].id,
         "second.apps.googleusercontent.com"
     );
-    let provider = config.builder().build();
+    let provider = config.builder().expect("no key files").build();
     assert_eq!(provider.redirect_uri(), "http://127.0.0.1:9999/cb");
     let unknown: Result<mock_provider::standalone::ProviderConfig, _> =
         toml::from_str("[oauth]\nrotaton_grace_secs = 3\n");

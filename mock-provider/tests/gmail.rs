@@ -157,7 +157,8 @@ async fn messages_get_answers_each_format() {
     assert!(full["payload"]["body"]["data"].is_string());
 
     let raw = send(&provider, fetch("raw")).await.json();
-    let text = URL_SAFE_NO_PAD
+    // Padded base64url (Discovery's `format: byte`), as Gmail sends it.
+    let text = base64::engine::general_purpose::URL_SAFE
         .decode(raw["raw"].as_str().unwrap())
         .unwrap();
     assert!(String::from_utf8(text).unwrap().contains("Message-ID: "));

@@ -54,18 +54,30 @@
 mod broker;
 mod clock;
 mod crypto;
+mod relay;
 mod secret;
+mod service_account;
+mod signin;
 mod store;
 mod transport;
 
 pub use crate::broker::AccessTokenFuture;
 pub use crate::broker::{
-    AccountHandle, AccountState, AccountStatus, AuthorizationError, BackgroundRefresh,
-    BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker,
+    AccountHandle, AccountState, AccountStatus, AssertionRejection, AuthorizationError,
+    BackgroundRefresh, BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts,
+    ProtocolProblem, TokenBroker,
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
+pub use crate::relay::{
+    AlertSink, IssuedToken, LogAlerts, RelayAlert, RelayClient, RelayClientError, RelayConfig,
+    RelayConfigError, RelayError, RelayToken, Role, RoleStats, TokenRelay,
+};
 pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+pub use crate::service_account::{ServiceAccountGrant, ServiceAccountKey, ServiceAccountKeyError};
+pub use crate::signin::{
+    GoogleSignIn, IdTokenRejection, SignInConfig, SignInConfigError, SignInError, VerifiedIdentity,
+};
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
 pub use crate::store::{
     FileStore, Lease, PostgresStore, RotationReport, SqliteStore, StoreSpec, StoreSpecError,

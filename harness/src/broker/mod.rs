@@ -9,17 +9,24 @@
 mod archive_is_delete;
 mod choice;
 mod flaky_mailbox;
+mod gateway;
 mod killable;
 mod process;
 mod recording_store;
 mod redact;
 mod reference;
 mod reference_email;
+mod reference_gateway;
+mod reference_relay;
 mod store_faults;
 mod store_keys;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub use gateway::{
+    GATEWAY_SETUP, GatewayCapabilities, GatewaySetup, GatewayUnderTest, RelayAnswer,
+    RelayConsumerKeyed, RelaySetup, ServiceAccountKeyed, SignedIn,
+};
 pub(crate) use killable::Killable;
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
@@ -27,6 +34,8 @@ pub use redact::redact_store_spec;
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
+pub(crate) use reference_gateway::SIGN_IN_TRUSTS_ID_TOKENS;
+pub(crate) use reference_relay::{RELAY_FLAWS, RelayFlaws};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{

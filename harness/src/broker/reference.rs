@@ -1,5 +1,6 @@
 use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
+use super::reference_gateway::ReferenceGateway;
 use super::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
     FailureKind, StoreFault, StoreWrite,
@@ -111,7 +112,11 @@ pub(crate) async fn build_reference_over(
             .add_account(account, RefreshToken::new(refresh_token.expose_secret()))
             .await;
     }
+    ReferenceGateway::register_service_accounts(&env, &broker).await?;
+    let gateway = ReferenceGateway::new(&env).await?;
+    gateway.use_broker(broker.clone());
     Ok(Arc::new(ReferenceInstance {
+        gateway,
         email: ReferenceEmail::new(&env, EmailFlaws::default()),
         env,
         faults,
@@ -165,6 +170,7 @@ fn new_broker(env: &BrokerEnv, store: &Arc<dyn TokenStore>) -> Result<TokenBroke
 #[derive(Debug)]
 struct ReferenceInstance {
     email: ReferenceEmail,
+    gateway: ReferenceGateway,
     env: BrokerEnv,
     /// The memory store's fault knobs (durable stores have none).
     faults: Option<Arc<MemoryStore>>,
@@ -226,6 +232,7 @@ impl BrokerUnderTest for ReferenceInstance {
         // A fresh broker over the same store: the accounts come back from
         // what was committed, with no new consent.
         let fresh = new_broker(&self.env, &self.recording)?;
+        self.gateway.use_broker(fresh.clone());
         *self.broker.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
         Ok(())
     }
@@ -300,9 +307,15 @@ impl BrokerUnderTest for ReferenceInstance {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    fn gateway(&self) -> Option<&dyn super::GatewayUnderTest> {
+        Some(&self.gateway)
+    }
 }
 
-fn token_answer(answer: Result<AccessToken, BrokerError>) -> Result<SecretString, BrokerFailure> {
+pub(super) fn token_answer(
+    answer: Result<AccessToken, BrokerError>,
+) -> Result<SecretString, BrokerFailure> {
     match answer {
         Ok(token) => Ok(SecretString::from(token.expose_secret().to_owned())),
         Err(error) => Err(BrokerFailure {

@@ -298,6 +298,12 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
             "this broker reads the harness's clock",
         ))
     }
+
+    /// The gateway powers (sign-in, service accounts, a token relay), if the
+    /// broker has any (see `gateway.rs`).
+    fn gateway(&self) -> Option<&dyn super::GatewayUnderTest> {
+        None
+    }
 }
 
 fn unsupported(capability: &str) -> BrokerFailure {

@@ -59,8 +59,8 @@ impl Checker for Availability {
         }
         let issued = run.issued_tokens();
         let mut held = HeldTokens::default();
-        let mut found = Vec::new();
-        let mut unexcused = 0usize;
+        // Unexcused failures by rule and kind: (first violation, count, last call).
+        let mut groups: Vec<(Rule, FailureKind, Violation, usize, SystemTime)> = Vec::new();
         for call in &run.served {
             let kind = match &call.result {
                 Ok(fingerprint) => {
@@ -75,25 +75,29 @@ impl Checker for Availability {
                 continue;
             }
             let cached = held.usable(run, call, &self.params);
-            if let Some(problem) = self.judge_failure(run, call, kind, cached) {
-                unexcused += 1;
-                found.push(problem);
+            if let Some((rule, problem)) = self.judge_failure(run, call, kind, cached) {
+                match groups.iter_mut().find(|g| g.0 == rule && g.1 == kind) {
+                    Some(group) => {
+                        group.3 += 1;
+                        group.4 = call.requested_at;
+                    }
+                    None => groups.push((rule, kind, problem, 1, call.requested_at)),
+                }
             }
         }
-        if unexcused > 0 {
-            let failed = run.served.iter().filter(|s| s.result.is_err()).count();
-            found.insert(
-                0,
-                Violation {
-                    invariant: NAME,
-                    message: format!(
-                        "{unexcused} of {} access_token call(s) failed without an excuse ({failed} failed in all)",
-                        run.served.len()
-                    ),
-                    entries: Vec::new(),
-                },
-            );
-        }
+        let found = groups
+            .into_iter()
+            .map(|(_, _, mut first, count, last)| {
+                if count > 1 {
+                    first.message = format!(
+                        "{count} calls like this, the last at +{}; the first: {}",
+                        since_start(run, last),
+                        first.message
+                    );
+                }
+                first
+            })
+            .collect();
         Judgement::from_violations(capped(NAME, found))
     }
 }
@@ -170,15 +174,28 @@ impl<'r> HeldTokens<'r> {
     }
 }
 
+/// Which availability rule an unexcused failure broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// The grant was refused, but the failure did not say `revoked`.
+    WrongKindForRefusedGrant,
+    /// `revoked` without a refusal.
+    FalseRevocation,
+    /// A usable token was held and not served.
+    HeldTokenNotServed,
+    /// No fault or outage explains the failure.
+    NoExcuse,
+}
+
 impl Availability {
-    /// Why `call`'s failure of `kind` is not excused, if it is not.
+    /// Which rule `call`'s failure of `kind` breaks, if it is not excused.
     fn judge_failure(
         &self,
         run: &RunRecord,
         call: &ServedToken,
         kind: FailureKind,
         cached: Option<(u64, &IssuedToken)>,
-    ) -> Option<Violation> {
+    ) -> Option<(Rule, Violation)> {
         let who = format!(
             "access_token({}) on instance {} at +{}",
             call.account,
@@ -187,7 +204,7 @@ impl Availability {
         );
         let refusal = grant_refusal(run, call);
         if let Some(refused) = refusal {
-            return (kind != FailureKind::Revoked).then(|| Violation {
+            return (kind != FailureKind::Revoked).then(|| (Rule::WrongKindForRefusedGrant, Violation {
                 invariant: NAME,
                 message: format!(
                     "{who} failed as `{}`, but the provider had refused the grant ({} at #{}): it should say `revoked`",
@@ -196,31 +213,37 @@ impl Availability {
                     refused.seq
                 ),
                 entries: vec![refused.seq],
-            });
+            }));
         }
         if kind == FailureKind::Revoked {
-            return Some(Violation {
-                invariant: NAME,
-                message: format!(
-                    "{who} failed as `revoked`, but the provider never refused the grant: a false alarm that sends the user to re-consent"
-                ),
-                entries: Vec::new(),
-            });
+            return Some((
+                Rule::FalseRevocation,
+                Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "{who} failed as `revoked`, but the provider never refused the grant: a false alarm that sends the user to re-consent"
+                    ),
+                    entries: Vec::new(),
+                },
+            ));
         }
         if let Some((seq, token)) = cached {
             let left = token
                 .expires_at
                 .duration_since(call.served_at)
                 .unwrap_or_default();
-            return Some(Violation {
-                invariant: NAME,
-                message: format!(
-                    "{who} failed as `{}` while the instance held a token still valid for {} (issued by #{seq}): it should have served it",
-                    kind.name(),
-                    humantime::format_duration(whole_seconds(left))
-                ),
-                entries: vec![seq],
-            });
+            return Some((
+                Rule::HeldTokenNotServed,
+                Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "{who} failed as `{}` while the instance held a token still valid for {} (issued by #{seq}): it should have served it",
+                        kind.name(),
+                        humantime::format_duration(whole_seconds(left))
+                    ),
+                    entries: vec![seq],
+                },
+            ));
         }
         let excused = match kind {
             FailureKind::Transient => self.provider_failing(run, call).is_some(),
@@ -240,11 +263,14 @@ impl Availability {
             }
             _ => "a failure of this kind is never excused".to_owned(),
         };
-        Some(Violation {
-            invariant: NAME,
-            message: format!("{who} failed as `{}`, but {why}", kind.name()),
-            entries: Vec::new(),
-        })
+        Some((
+            Rule::NoExcuse,
+            Violation {
+                invariant: NAME,
+                message: format!("{who} failed as `{}`, but {why}", kind.name()),
+                entries: Vec::new(),
+            },
+        ))
     }
 
     /// A failed token request for the call's account that explains a

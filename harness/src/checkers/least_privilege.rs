@@ -6,7 +6,7 @@ use mock_provider::Endpoint;
 const NAME: &str = "least_privilege";
 
 /// Every authorization request asks only for scopes the scenario declares
-/// (`broker.scopes`): a broker asking for `https://mail.google.com/` when
+/// (`broker.scopes`), and every relay consumer gets only its role's scopes: a broker asking for `https://mail.google.com/` when
 /// the app declared `gmail.readonly` gets a grant it never needed, and a
 /// verification review it fails.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,8 +25,11 @@ impl Checker for LeastPrivilege {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.auth.authorize_requests.is_empty() {
-            return Judgement::unknown("the broker sent no authorization request");
+        let relay = super::relay_least_privilege::relay_violations(run);
+        if run.auth.authorize_requests.is_empty() && relay.is_none() {
+            return Judgement::unknown(
+                "the broker sent no authorization request and no relay consumer got a token",
+            );
         }
         let declared = &run.auth.declared_scopes;
         let mut found = Vec::new();
@@ -59,6 +62,10 @@ impl Checker for LeastPrivilege {
                 ),
                 entries,
             });
+        }
+        // Relay consumers too: each gets only its role's scopes.
+        if let Some(relay) = &relay {
+            found.extend(relay.iter().cloned());
         }
         Judgement::from_violations(capped(NAME, found))
     }

@@ -13,8 +13,10 @@ mod availability;
 mod broker_responsive;
 mod csrf_protected;
 mod duration_text;
+mod id_token_verified;
 mod judgement;
 mod least_privilege;
+mod no_credential_to_consumer;
 mod no_duplicate_email;
 mod no_lost_email;
 mod no_rejected_token_reuse;
@@ -23,6 +25,8 @@ mod no_token_leak;
 mod outage_store;
 mod outage_surfaced;
 mod proactive_refresh;
+mod relay_available;
+mod relay_least_privilege;
 mod retry_discipline;
 mod single_flight;
 mod survives_restart;
@@ -32,8 +36,10 @@ pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
 pub use duration_text::human_duration;
 pub(crate) use duration_text::human_secs;
+pub use id_token_verified::IdTokenVerified;
 pub use judgement::{InvariantResult, Judgement};
 pub use least_privilege::LeastPrivilege;
+pub use no_credential_to_consumer::NoCredentialToConsumer;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
 pub use no_rejected_token_reuse::NoRejectedTokenReuse;
@@ -41,6 +47,7 @@ pub use no_stale_overwrite::NoStaleOverwrite;
 pub use no_token_leak::NoTokenLeak;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
+pub use relay_available::RelayConsumersAvailable;
 pub use retry_discipline::RetryDiscipline;
 pub use single_flight::SingleFlightRefresh;
 pub use survives_restart::SurvivesRestart;
@@ -157,6 +164,15 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_rejected_token_reuse.is_some() {
         checkers.push(Box::new(NoRejectedTokenReuse));
+    }
+    if invariants.id_token_verified.is_some() {
+        checkers.push(Box::new(IdTokenVerified));
+    }
+    if invariants.no_credential_to_consumer.is_some() {
+        checkers.push(Box::new(NoCredentialToConsumer));
+    }
+    if let Some(params) = &invariants.relay_consumers_available {
+        checkers.push(Box::new(RelayConsumersAvailable::new(params.clone())));
     }
     checkers
 }

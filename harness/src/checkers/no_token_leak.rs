@@ -124,5 +124,6 @@ fn kind_name(kind: SecretKind) -> &'static str {
         SecretKind::IdToken => "id_token",
         SecretKind::CodeVerifier => "PKCE code verifier",
         SecretKind::JwtAssertion => "JWT assertion",
+        SecretKind::DeviceCode => "device code",
     }
 }

@@ -6,14 +6,18 @@
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
 mod email;
+mod gateway_mutants;
 mod last_write_wins;
 mod mailbox_in_memory;
 mod naive;
 mod reference_mutants;
 mod serves_rejected_token;
+mod trusting_sign_in;
+mod unavailable;
 
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
+pub(crate) use trusting_sign_in::TrustingSignIn;
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
 use async_trait::async_trait;
@@ -86,6 +90,30 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "no_rejected_token_reuse: told that Gmail answered 401, serves the same cached token again",
     ),
     (
+        "trusts-id-token",
+        "id_token_verified: believes the id_token's payload without checking signature, issuer, audience, expiry or nonce",
+    ),
+    (
+        "relay-leaks-refresh-token",
+        "no_credential_to_consumer: the relay's token answers also carry the account's refresh token",
+    ),
+    (
+        "relay-ignores-roles",
+        "least_privilege: the relay gives every consumer the account's whole grant instead of its role's scopes",
+    ),
+    (
+        "consumer-retry-loop",
+        "relay_consumers_available: consumers retry a down relay at once, over and over, without backoff",
+    ),
+    (
+        "never-serves",
+        "availability: answers every access_token call with a storage error and never asks the provider",
+    ),
+    (
+        "corrupts-token-file",
+        "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -108,14 +136,18 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     if let Some(factory) = reference_mutants::reference_mutant(name) {
         return Some(factory);
     }
-    if name == "mailbox-in-memory" {
-        return Some(Arc::new(mailbox_in_memory::MailboxInMemoryMutant));
+    if let Some(factory) = gateway_mutants::gateway_mutant(name) {
+        return Some(factory);
     }
-    if name == "serves-rejected-token" {
-        return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
-    }
-    if name == "last-write-wins" {
-        return Some(Arc::new(last_write_wins::LastWriteWinsMutant));
+    match name {
+        "last-write-wins" => return Some(Arc::new(last_write_wins::LastWriteWinsMutant)),
+        "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
+        "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
+        "mailbox-in-memory" => return Some(Arc::new(mailbox_in_memory::MailboxInMemoryMutant)),
+        "serves-rejected-token" => {
+            return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
+        }
+        _ => {}
     }
     let correct = NaiveKnobs::correct();
     let knobs = match name {

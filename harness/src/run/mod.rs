@@ -10,6 +10,9 @@ mod auth_record;
 mod browser;
 mod email_record;
 mod execute;
+mod gateway_needs;
+mod gateway_record;
+mod gateway_setup;
 mod lifecycle;
 mod logs;
 mod mail_scopes;
@@ -29,6 +32,8 @@ pub use email_record::{
     StoredSnapshot, SyncAttempt,
 };
 pub use execute::run_scenario;
+pub use gateway_needs::needed_gateway;
+pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent};
 pub use requirements::required_by_ci;

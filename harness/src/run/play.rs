@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 
 mod auth_steps;
 mod email;
+mod gateway;
 
 /// A broker call that takes longer than this (simulated in sim mode) is a timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -40,6 +41,7 @@ struct Sink {
     samples: Arc<Mutex<Vec<StatusSample>>>,
     email: Arc<Mutex<email::EmailLog>>,
     auth: Arc<Mutex<super::AuthRecord>>,
+    gateway: Arc<Mutex<super::GatewayRecord>>,
 }
 
 struct Player<'w> {
@@ -59,7 +61,11 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         .first()
         .map(|i| i.broker.capabilities())
         .unwrap_or_default();
-    let have = capabilities.names();
+    let mut have = capabilities.names();
+    // The gateway powers (sign-in, service accounts, relay) by name too.
+    if let Some(first) = world.instances.first() {
+        have.extend(super::gateway_needs::gateway_names(first.broker.as_ref()));
+    }
     let mut skipped_steps: Vec<SkippedStep> = Vec::new();
     let mut player = Player {
         world,
@@ -130,6 +136,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         ended_at: Some(ended_at),
         email,
         auth: auth_steps::finish(world, scenario, &player.sink),
+        gateway: gateway::finish(world, scenario, &player.sink),
         capabilities,
         skipped_steps,
     }
@@ -341,6 +348,11 @@ impl Player<'_> {
             | Action::StoreOutage(_)
             | Action::StoreReadOnly(_)
             | Action::StoreFailAfter(_)) => self.apply_lifecycle(action),
+            action @ (Action::SignIn(_)
+            | Action::RotateSigningKey(_)
+            | Action::ServiceAccountTokens(_)
+            | Action::RelayRequests(_)
+            | Action::RelayOutage(_)) => self.apply_gateway(action),
         }
     }
 

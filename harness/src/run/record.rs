@@ -111,6 +111,8 @@ pub struct RunRecord {
     pub email: super::email_record::EmailRecord,
     /// Consent, forged callbacks and store writes.
     pub auth: super::AuthRecord,
+    /// Sign-ins, relay calls and what must not reach a consumer.
+    pub gateway: super::GatewayRecord,
     /// What the broker under test can do.
     pub capabilities: Capabilities,
     /// Steps not played because the broker lacks what they need.

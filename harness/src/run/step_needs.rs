@@ -35,6 +35,11 @@ pub(crate) fn step_need(action: &Action) -> (&'static str, Option<&'static str>)
         Action::StoreOutage(_) => ("store_outage", Some("store_faults")),
         Action::StoreReadOnly(_) => ("store_read_only", Some("store_faults")),
         Action::StoreFailAfter(_) => ("store_fail_after", Some("store_faults")),
+        Action::SignIn(_) => ("sign_in", Some("sign_in")),
+        Action::RotateSigningKey(_) => ("rotate_signing_key", None),
+        Action::ServiceAccountTokens(_) => ("service_account_tokens", Some("service_accounts")),
+        Action::RelayRequests(_) => ("relay_requests", Some("relay")),
+        Action::RelayOutage(_) => ("relay_outage", Some("relay")),
     }
 }
 

@@ -70,6 +70,7 @@ pub(super) async fn build_world(
         builder = builder.scopes(super::mail_scopes::SEND_SCOPES.iter().copied());
     }
     builder = super::lifecycle::provider_policy(builder, scenario);
+    builder = super::gateway_setup::register_service_accounts(builder, scenario);
     let provider = match scenario.mode {
         Mode::Sim => builder.build(),
         Mode::Real => builder.start().await,
@@ -79,6 +80,8 @@ pub(super) async fn build_world(
             .mount(Fault::on(Endpoint::Token).delay(scenario.provider.token_latency))
             .keep();
     }
+    let setup = super::gateway_setup::setup(scenario, &provider, seed);
+    shared.get_or_create(crate::broker::GATEWAY_SETUP, || setup);
     let request_urls = Arc::new(Mutex::new(Vec::new()));
     if super::requirements::moves_broker_clocks(scenario)
         && let Some(libfaketime) = crate::broker::libfaketime()

@@ -100,6 +100,18 @@ pub enum Action {
     /// The reference broker's store commits `writes` more writes, then
     /// fails every write.
     StoreFailAfter(StoreFailAfter),
+    /// A browser signs in with Google through the broker, genuinely or as an
+    /// attacker shaped it (capability `sign_in`).
+    SignIn(super::gateway::SignInStep),
+    /// The mock publishes a new signing key and signs with it.
+    RotateSigningKey(super::gateway::RotateSigningKey),
+    /// Concurrent calls for a service account's token (capability
+    /// `service_accounts`).
+    ServiceAccountTokens(super::gateway::ServiceAccountTokens),
+    /// Concurrent token requests of one relay consumer (capability `relay`).
+    RelayRequests(super::gateway::RelayRequests),
+    /// The relay is down for a while, then restarts over its store.
+    RelayOutage(super::gateway::RelayOutage),
 }
 
 /// Parameters of `authorize`.

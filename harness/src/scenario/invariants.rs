@@ -46,6 +46,17 @@ pub struct Invariants {
     /// After an API answered 401 and the app said so, the broker never
     /// serves the rejected token again.
     pub no_rejected_token_reuse: Option<NoRejectedTokenReuseParams>,
+    /// No forged, expired, wrong-audience, wrong-issuer, `alg=none`,
+    /// unknown-key or replayed-nonce id_token (nor a replayed or foreign
+    /// state) signs anyone in, and every genuine sign-in succeeds, across key
+    /// rotations.
+    pub id_token_verified: Option<super::gateway::IdTokenVerifiedParams>,
+    /// No refresh token, client secret or service-account key reaches a relay
+    /// consumer.
+    pub no_credential_to_consumer: Option<super::gateway::NoCredentialToConsumerParams>,
+    /// Relay consumers answer promptly with retryable errors while the relay
+    /// is down, do not loop, and get tokens again once it is back.
+    pub relay_consumers_available: Option<super::gateway::RelayAvailabilityParams>,
 }
 
 /// Parameters of `no_rejected_token_reuse` (none yet; write

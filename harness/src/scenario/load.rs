@@ -110,6 +110,9 @@ fn validate(scenario: &Scenario, text: &str, path: &Path) -> Result<(), Scenario
             ),
         ));
     }
+    if let Err((field, message)) = super::gateway_validate::validate_gateway_settings(scenario) {
+        return Err(invalid(0, &field, message));
+    }
     for spanned in &scenario.timeline {
         let offset = spanned.span().start;
         let step = spanned.get_ref();
@@ -275,5 +278,12 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
             known_instance("store_read_only.instance", toggle.instance)
         }
         Action::StoreFailAfter(step) => known_instance("store_fail_after.instance", step.instance),
+        gateway @ (Action::SignIn(_)
+        | Action::RotateSigningKey(_)
+        | Action::ServiceAccountTokens(_)
+        | Action::RelayRequests(_)
+        | Action::RelayOutage(_)) => {
+            super::gateway_validate::validate_gateway_action(scenario, gateway, MAX_CALLERS)
+        }
     }
 }

@@ -9,6 +9,8 @@
 
 mod action;
 mod email_action;
+mod gateway;
+mod gateway_validate;
 mod invariants;
 mod load;
 mod model;
@@ -25,6 +27,11 @@ pub use email_action::MailStoreFault;
 pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
     SendStep, SyncStep,
+};
+pub use gateway::{
+    IdTokenVerifiedParams, NoCredentialToConsumerParams, RelayAvailabilityParams,
+    RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
+    RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
 };
 pub use invariants::NoRejectedTokenReuseParams;
 pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};

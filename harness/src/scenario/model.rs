@@ -56,6 +56,12 @@ pub struct Scenario {
     /// What must hold.
     #[serde(default)]
     pub invariants: Invariants,
+    /// Service accounts: the mock knows them, the broker holds their keys.
+    #[serde(default)]
+    pub service_accounts: Vec<super::gateway::ServiceAccountSetting>,
+    /// A token relay for consumer workers, in front of instance 0.
+    #[serde(default)]
+    pub relay: Option<super::gateway::RelaySettings>,
 }
 
 /// How a scenario runs.

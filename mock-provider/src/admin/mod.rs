@@ -4,17 +4,21 @@
 //!
 //! `handlers.rs` maps routes to `MockProvider` methods; `fault_spec.rs`
 //! turns a JSON fault description into a [`Fault`](crate::Fault);
-//! `ops.rs` holds the lifecycle and clock operations; `errors.rs` the typed
+//! `ops.rs` holds the lifecycle and clock operations; `device.rs` the
+//! user's decisions on device codes; `signing_keys.rs` the id_token key
+//! rotation; `errors.rs` the typed
 //! 400/404 answers that name the offending field.
 //!
 //! The API is for tests: `GET /__admin/secrets` and `/__admin/accounts`
 //! return secret values so a leak checker in another language can look
 //! for them. Never expose the mock beyond loopback.
 
+mod device;
 mod errors;
 mod fault_spec;
 mod handlers;
 mod ops;
+mod signing_keys;
 
 use crate::MockProvider;
 use axum::Router;
@@ -31,6 +35,10 @@ pub(crate) fn routes(provider: MockProvider) -> Router {
         )
         .route("/__admin/faults/{id}", delete(handlers::remove_fault))
         .route("/__admin/lifecycle", post(handlers::lifecycle))
+        .route(
+            "/__admin/signing_keys",
+            get(signing_keys::list).post(signing_keys::apply),
+        )
         .route(
             "/__admin/clock",
             get(handlers::clock).post(handlers::set_clock),
@@ -51,6 +59,12 @@ pub(crate) fn routes(provider: MockProvider) -> Router {
         )
         .route("/__admin/journal", get(handlers::journal))
         .route("/__admin/secrets", get(handlers::secrets))
+        .route("/__admin/device_codes", get(device::list))
+        .route(
+            "/__admin/device_codes/{user_code}/approve",
+            post(device::approve),
+        )
+        .route("/__admin/device_codes/{user_code}/deny", post(device::deny))
         .route("/__admin/{*rest}", get(handlers::unknown))
         .with_state(Arc::new(provider))
 }

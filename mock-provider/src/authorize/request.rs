@@ -155,5 +155,7 @@ fn scope_list(scope: &str) -> Result<Vec<String>, ErrorPage> {
             "Missing required parameter: scope",
         ));
     }
-    Ok(scopes)
+    Ok(crate::state::scopes::canonical(
+        scopes.iter().map(String::as_str),
+    ))
 }

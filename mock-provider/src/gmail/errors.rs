@@ -140,6 +140,14 @@ impl GmailError {
         Self::new(StatusCode::BAD_REQUEST, "required", body)
     }
 
+    /// 413 in Gmail's envelope: a send's body or upload is over `limit`
+    /// bytes (the message is the one Google's API front end gives).
+    pub fn payload_too_large(limit: usize) -> Self {
+        let message = format!("Request payload size exceeds the limit: {limit} bytes.");
+        let body = api_error_body(413, &message, "global", "badRequest", "INVALID_ARGUMENT");
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "badRequest", body)
+    }
+
     /// 429 `RESOURCE_EXHAUSTED` when the per-user quota is spent.
     pub fn quota_exhausted() -> Self {
         let body = api_error_body(

@@ -1,10 +1,8 @@
+use super::GmailError;
 use super::auth::{Access, Caller, authorize};
 use super::mailbox::Mailbox;
-use super::message::{RawError, parse_raw};
-use super::{GmailError, GmailOutcome};
 use crate::server::{Outcome, Shared};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -17,7 +15,6 @@ const UNITS_PROFILE: u32 = 1;
 const UNITS_HISTORY: u32 = 2;
 const UNITS_LIST: u32 = 5;
 const UNITS_GET: u32 = 5;
-const UNITS_SEND: u32 = 100;
 
 /// Parsed query parameters; repeated names (labelIds, historyTypes) allowed.
 struct Params(Vec<(String, String)>);
@@ -81,7 +78,7 @@ fn parse_page_token(token: Option<&str>) -> Result<Option<u64>, GmailError> {
         .ok_or_else(bad)
 }
 
-fn ok(account: &str, body: Value) -> Response {
+pub(super) fn ok(account: &str, body: Value) -> Response {
     let mut response = Json(body).into_response();
     response.extensions_mut().insert(Outcome {
         account: Some(account.to_owned()),
@@ -91,7 +88,7 @@ fn ok(account: &str, body: Value) -> Response {
 }
 
 /// Runs `answer` against the caller's mailbox, or answers 404 if it has none.
-fn with_mailbox(
+pub(super) fn with_mailbox(
     shared: &Shared,
     caller: &Caller,
     answer: impl FnOnce(&mut Mailbox) -> Result<Value, GmailError>,
@@ -104,7 +101,7 @@ fn with_mailbox(
     Ok(ok(&caller.account, answer(mailbox)?))
 }
 
-fn respond(result: Result<Response, GmailError>) -> Response {
+pub(super) fn respond(result: Result<Response, GmailError>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -298,62 +295,6 @@ pub(crate) async fn history(
             Ok(body)
         })
     })())
-}
-
-pub(crate) async fn send(
-    State(shared): State<Shared>,
-    Path(user_id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let mut message_id_header = None;
-    let mut response = respond((|| {
-        let caller = authorize(
-            &shared,
-            &headers,
-            query.as_deref(),
-            &user_id,
-            Access::Send,
-            UNITS_SEND,
-        )?;
-        let missing = || {
-            GmailError::invalid_argument(
-                "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
-            )
-        };
-        let json: Value = serde_json::from_slice(&body)
-            .map_err(|_| GmailError::invalid_argument("Invalid JSON payload received."))?;
-        let raw = json
-            .get("raw")
-            .and_then(Value::as_str)
-            .ok_or_else(missing)?;
-        let (mail_headers, mail_body) = parse_raw(raw).map_err(|e| match e {
-            RawError::NotBase64 => {
-                GmailError::invalid_argument("Invalid value for ByteString: raw")
-            }
-            RawError::NoHeaders => missing(),
-        })?;
-        let now = shared.state.clock.now();
-        with_mailbox(&shared, &caller, |mailbox| {
-            let message =
-                mailbox.add_with_headers(mail_headers, mail_body, vec!["SENT".to_owned()], now);
-            message_id_header = Some((
-                message.header("Message-ID").unwrap_or_default().to_owned(),
-                message.id.clone(),
-            ));
-            Ok(
-                json!({"id": message.id, "threadId": message.thread_id, "labelIds": message.label_ids}),
-            )
-        })
-    })());
-    if let Some((message_id, gmail_id)) = message_id_header {
-        response.extensions_mut().insert(GmailOutcome {
-            message_id: Some(message_id),
-            gmail_message_id: Some(gmail_id),
-        });
-    }
-    response
 }
 
 /// The Message-ID an `rfc822msgid:` search term asks for, without brackets.

@@ -134,18 +134,21 @@ impl Mailbox {
         let message_id = new
             .message_id
             .unwrap_or_else(|| format!("<{id}@mock-provider.example>"));
+        // Gmail's own order for a plain-text message.
         let headers = vec![
+            ("MIME-Version".to_owned(), "1.0".to_owned()),
+            ("Date".to_owned(), super::rfc5322::date(at)),
+            ("Message-ID".to_owned(), message_id),
+            ("Subject".to_owned(), new.subject),
             ("From".to_owned(), new.from),
             (
                 "To".to_owned(),
                 new.to.unwrap_or_else(|| self.owner.clone()),
             ),
-            ("Subject".to_owned(), new.subject),
             (
-                "Date".to_owned(),
-                humantime::format_rfc3339_seconds(at).to_string(),
+                "Content-Type".to_owned(),
+                "text/plain; charset=\"UTF-8\"".to_owned(),
             ),
-            ("Message-ID".to_owned(), message_id),
         ];
         StoredMessage {
             thread_id: id.clone(),
@@ -157,6 +160,7 @@ impl Mailbox {
             internal_date: at,
             headers,
             body: new.body,
+            wire_body: false,
         }
     }
 
@@ -178,7 +182,13 @@ impl Mailbox {
         let mut message = self.store(NewMessage::default(), at);
         message.headers = headers;
         message.body = body;
+        message.wire_body = true;
         message.label_ids = labels;
+        // Gmail fills in what the sender left out.
+        if message.header("Date").is_none() {
+            let date = super::rfc5322::date(at);
+            message.headers.push(("Date".to_owned(), date));
+        }
         if message.header("Message-ID").is_none() {
             let generated = format!("<{}@mock-provider.example>", message.id);
             message.headers.push(("Message-ID".to_owned(), generated));
@@ -256,7 +266,9 @@ impl Mailbox {
         Some(labels)
     }
 
-    /// Moves the expiry floor past records older than `retention`.
+    /// Moves the expiry floor past records older than `retention`, never
+    /// past the mailbox's current history id: a cursor at "now" lost
+    /// nothing, so an idle mailbox's profile `historyId` stays usable.
     pub fn expire(&mut self, now: SystemTime, retention: Duration) {
         let cutoff = now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH);
         let newest_expired = self
@@ -266,13 +278,23 @@ impl Mailbox {
             .map(|r| r.id)
             .max();
         if let Some(id) = newest_expired {
-            self.expired_below = self.expired_below.max(id + 1);
+            self.expired_below = self.expired_below.max((id + 1).min(self.history_id));
         }
     }
 
-    /// Forgets all history: every stored cursor now gets 404.
+    /// Forgets all history: every cursor handed out before now gets 404.
+    /// The mailbox's history id moves on and every message is stamped with
+    /// it, so both cursors Gmail's sync guide tells a client to keep after
+    /// its full sync (the profile's `historyId`, or the newest message's)
+    /// are valid at once, with no new mail needed: a client following the
+    /// recipe never loops on 404.
     pub fn forget_history(&mut self) {
-        self.expired_below = self.history_id + 1;
+        let current = self.next_history_id();
+        for message in self.messages.values_mut() {
+            message.history_id = current;
+        }
+        self.history.clear();
+        self.expired_below = current;
     }
 
     /// Messages, newest first (Gmail's list order).

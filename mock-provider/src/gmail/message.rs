@@ -1,6 +1,7 @@
+use super::rfc5322;
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::URL_SAFE as PADDED_URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -21,7 +22,12 @@ pub(crate) struct StoredMessage {
     pub history_id: u64,
     pub internal_date: SystemTime,
     pub headers: Vec<(String, String)>,
+    /// The body: plain text for generated and admin-added mail; for a send,
+    /// the text as the client put it on the wire (`wire_body`).
     pub body: String,
+    /// True when `body` is already in its transfer encoding (a client's
+    /// send), so rendering must not encode it again.
+    pub wire_body: bool,
 }
 
 /// What a checker sees of a message.
@@ -89,17 +95,29 @@ impl StoredMessage {
         }
     }
 
-    /// The RFC 2822 text of the message.
+    /// The RFC 5322 text of the message: CRLF line endings, one-line ASCII
+    /// header values, the body 7bit or base64 (with its header).
     pub fn rfc2822(&self) -> String {
+        let (body, encoding) = if self.wire_body {
+            (rfc5322::crlf(&self.body), None)
+        } else {
+            rfc5322::body(&self.body)
+        };
         let mut text = String::new();
-        for (name, value) in &self.headers {
+        let mut header = |name: &str, value: &str| {
             text.push_str(name);
             text.push_str(": ");
-            text.push_str(value);
+            text.push_str(&rfc5322::header_value(value));
             text.push_str("\r\n");
+        };
+        for (name, value) in &self.headers {
+            header(name, value);
+        }
+        if let Some(encoding) = encoding {
+            header("Content-Transfer-Encoding", encoding);
         }
         text.push_str("\r\n");
-        text.push_str(&self.body);
+        text.push_str(&body);
         text
     }
 
@@ -141,7 +159,9 @@ impl StoredMessage {
         };
         match format {
             "minimal" => {}
-            "raw" => value["raw"] = json!(URL_SAFE_NO_PAD.encode(raw.as_bytes())),
+            // Both `raw` and `body.data` are Discovery `format: byte`: padded
+            // base64url (docs/MOCK_FIDELITY.md).
+            "raw" => value["raw"] = json!(PADDED_URL_SAFE.encode(raw.as_bytes())),
             "metadata" => {
                 value["payload"] = json!({
                     "mimeType": "text/plain",
@@ -156,7 +176,7 @@ impl StoredMessage {
                     "headers": headers(&[]),
                     "body": {
                         "size": self.body.len(),
-                        "data": URL_SAFE_NO_PAD.encode(self.body.as_bytes()),
+                        "data": PADDED_URL_SAFE.encode(self.body.as_bytes()),
                     },
                 });
             }
@@ -165,12 +185,17 @@ impl StoredMessage {
     }
 }
 
-/// Decodes a `messages/send` `raw` field into headers and body.
-pub(crate) fn parse_raw(raw: &str) -> Result<(Vec<(String, String)>, String), RawError> {
-    let bytes = LENIENT_URL_SAFE
+/// Decodes a `messages/send` `raw` field (base64url, padded or not).
+pub(crate) fn decode_raw(raw: &str) -> Result<Vec<u8>, RawError> {
+    LENIENT_URL_SAFE
         .decode(raw.trim())
-        .map_err(|_| RawError::NotBase64)?;
-    let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+        .map_err(|_| RawError::NotBase64)
+}
+
+/// Splits RFC 5322 message bytes into headers (folded lines unfolded) and
+/// body (CRLF line endings).
+pub(crate) fn parse_message(bytes: &[u8]) -> Result<(Vec<(String, String)>, String), RawError> {
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").unwrap_or((text.as_str(), ""));
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.lines() {

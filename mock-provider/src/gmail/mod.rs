@@ -4,7 +4,9 @@
 //! `store.rs` holds every mailbox behind its own lock (with settings and
 //! the per-user quota); `mailbox.rs` one account's messages and history,
 //! generated from the seed with `fake`; `message.rs` rendering in Gmail's
-//! formats and RFC 2822 parsing; `auth.rs` the bearer, scope, userId and
+//! formats and RFC 2822 parsing; `rfc5322.rs` mail text as Gmail stores it
+//! (dates, header and body encodings); `send.rs` and `upload.rs`
+//! `messages.send` on the JSON and the upload path; `auth.rs` the bearer, scope, userId and
 //! quota checks; `errors.rs` Google's exact error envelopes; `handlers.rs`
 //! the endpoints.
 
@@ -13,7 +15,10 @@ mod errors;
 mod handlers;
 mod mailbox;
 mod message;
+mod rfc5322;
+mod send;
 mod store;
+mod upload;
 
 pub(crate) use errors::{GmailError, api_error_body};
 pub use message::{MessageSummary, NewMessage};
@@ -39,14 +44,19 @@ pub(crate) fn routes(shared: Shared) -> Router {
             "/gmail/v1/users/{user_id}/messages",
             get(handlers::list_messages),
         )
+        .route("/gmail/v1/users/{user_id}/messages/send", post(send::send))
         .route(
-            "/gmail/v1/users/{user_id}/messages/send",
-            post(handlers::send),
+            "/upload/gmail/v1/users/{user_id}/messages/send",
+            post(send::upload_send),
         )
         .route(
             "/gmail/v1/users/{user_id}/messages/{id}",
             get(handlers::get_message),
         )
         .route("/gmail/v1/users/{user_id}/history", get(handlers::history))
+        // The server's middleware has already read the body within the
+        // limit of its path (GmailStore::body_limit); axum's own 2 MB
+        // default would cut mail short.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(shared)
 }

@@ -20,7 +20,16 @@ pub struct GmailSettings {
     pub empty_first_history_page: bool,
     /// Per-user quota in units per minute; `None` (default) is unlimited.
     pub quota_units_per_minute: Option<u32>,
+    /// Largest body of a send on the JSON path (default 5 MiB: larger mail
+    /// fails there at Google and belongs on the upload path).
+    pub send_body_limit: usize,
+    /// Largest message on the upload path (default 35 MiB, the
+    /// `mediaUpload.maxSize` of Gmail's discovery document).
+    pub upload_limit: usize,
 }
+
+/// Room for a multipart upload's boundaries and metadata beyond the message.
+const UPLOAD_OVERHEAD: usize = 64 * 1024;
 
 impl Default for GmailSettings {
     fn default() -> Self {
@@ -31,6 +40,8 @@ impl Default for GmailSettings {
             history_id_max_gap: 20,
             empty_first_history_page: false,
             quota_units_per_minute: None,
+            send_body_limit: 5 * 1024 * 1024,
+            upload_limit: 36_700_160,
         }
     }
 }
@@ -86,6 +97,20 @@ impl GmailStore {
                 mailboxes,
                 quota: BTreeMap::new(),
             })),
+        }
+    }
+
+    /// How much of a request body to read for `path`: `Some` for the two
+    /// send paths, whose bodies are mail; `None` elsewhere (the server's
+    /// own limit applies).
+    pub fn body_limit(&self, path: &str) -> Option<usize> {
+        let settings = &self.lock().settings;
+        if path.starts_with("/upload/gmail/") {
+            Some(settings.upload_limit + UPLOAD_OVERHEAD)
+        } else if path.starts_with("/gmail/") && path.ends_with("/messages/send") {
+            Some(settings.send_body_limit)
+        } else {
+            None
         }
     }
 

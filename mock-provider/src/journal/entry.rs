@@ -27,12 +27,19 @@ pub enum Endpoint {
     GmailMessagesList,
     /// `GET /gmail/v1/users/{userId}/messages/{id}`.
     GmailMessagesGet,
-    /// `POST /gmail/v1/users/{userId}/messages/send`.
+    /// `POST /gmail/v1/users/{userId}/messages/send`, or the same under
+    /// `/upload` (media and multipart uploads).
     GmailSend,
     /// `GET /gmail/v1/users/{userId}/history`.
     GmailHistory,
     /// Anything under the admin prefix `/__admin/`.
     Admin,
+    /// `GET`/`POST /v1/userinfo` (and `/oauth2/v3/userinfo`).
+    #[serde(rename = "userinfo", alias = "user_info")]
+    UserInfo,
+    /// `POST /device/code`: the start of the device flow (its polls are
+    /// `Token` requests).
+    DeviceCode,
 }
 
 impl Endpoint {
@@ -47,6 +54,8 @@ impl Endpoint {
                 Self::Discovery
             }
             "/oauth2/v3/certs" => Self::Jwks,
+            "/v1/userinfo" | "/oauth2/v3/userinfo" => Self::UserInfo,
+            "/device/code" | "/o/oauth2/device/code" => Self::DeviceCode,
             _ => Self::from_extra_path(path),
         }
     }
@@ -67,6 +76,8 @@ impl Endpoint {
             Self::GmailSend => "gmail_send",
             Self::GmailHistory => "gmail_history",
             Self::Admin => "admin",
+            Self::UserInfo => "userinfo",
+            Self::DeviceCode => "device_code",
         }
     }
 
@@ -86,6 +97,13 @@ impl Endpoint {
     fn from_extra_path(path: &str) -> Self {
         if path.starts_with("/__admin/") || path == "/__admin" {
             return Self::Admin;
+        }
+        // Only `messages.send` has an upload path.
+        if let Some(upload) = path.strip_prefix("/upload") {
+            return match Self::from_extra_path(upload) {
+                Self::GmailSend => Self::GmailSend,
+                _ => Self::Unknown,
+            };
         }
         let Some(rest) = path.strip_prefix("/gmail/v1/users/") else {
             return Self::Unknown;

@@ -47,6 +47,7 @@ pub struct MockProviderBuilder {
     redirect_uris: Vec<String>,
     service_accounts: BTreeMap<String, ServiceAccountKey>,
     issuer: Option<String>,
+    public_uri: Option<String>,
     consent: ConsentMode,
     extra_clients: Vec<(String, String)>,
     gmail: crate::gmail::GmailSettings,
@@ -65,6 +66,7 @@ impl Default for MockProviderBuilder {
             redirect_uris: Vec::new(),
             service_accounts: BTreeMap::new(),
             issuer: None,
+            public_uri: None,
             consent: ConsentMode::default(),
             extra_clients: Vec::new(),
             gmail: crate::gmail::GmailSettings::default(),
@@ -116,8 +118,10 @@ impl MockProviderBuilder {
         let mut state = ProviderState::new(self.clock.clone(), self.seed, self.policy.clone());
         state.service_accounts = std::sync::Arc::new(self.service_accounts.clone());
         if let Some(issuer) = &self.issuer {
-            state.set_issuer(issuer);
-            state.issuer_configured = true;
+            state.addresses.configure_issuer(issuer);
+        }
+        if let Some(base) = &self.public_uri {
+            state.addresses.configure_base(base);
         }
         let redirect_uris = if self.redirect_uris.is_empty() {
             vec![DEFAULT_REDIRECT_URI.to_owned()]
@@ -158,16 +162,13 @@ impl MockProviderBuilder {
             model.default_account = accounts.first().cloned();
             model.consent_mode = self.consent;
             for (n, email) in accounts.iter().enumerate() {
-                model.accounts.insert(
-                    email.clone(),
-                    Account {
-                        subject: format!("1{:020}", n + 1),
-                    },
-                );
+                model
+                    .accounts
+                    .insert(email.clone(), Account::for_email(email, n));
                 let (_, token) = model.create_grant(
                     email,
                     &self.client_id,
-                    self.scopes.clone(),
+                    crate::state::scopes::canonical(self.scopes.iter().map(String::as_str)),
                     &state.secrets,
                     now,
                 );
@@ -243,9 +244,42 @@ impl MockProviderBuilder {
     }
 
     /// The issuer in id_tokens, discovery and `iss` (default: the
-    /// provider's base URI).
+    /// provider's base URI). Endpoint URLs keep the base URI, so an issuer
+    /// such as `https://accounts.google.com` leaves discovery usable.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The base URI clients reach the provider at when it is not the socket
+    /// it listens on (a proxy, a container network): every URL in discovery
+    /// and the default issuer start with it.
+    ///
+    /// ```
+    /// # async fn example() {
+    /// let provider = mock_provider::MockProvider::builder()
+    ///     .public_uri("http://mock-google:8080")
+    ///     .start()
+    ///     .await;
+    /// assert_eq!(provider.issuer(), "http://mock-google:8080");
+    /// # }
+    /// ```
+    pub fn public_uri(mut self, uri: impl Into<String>) -> Self {
+        self.public_uri = Some(uri.into());
+        self
+    }
+
+    /// The scopes the device flow may ask for, replacing Google's short
+    /// list (sign-in, Drive's per-file scopes, YouTube), e.g. to let a test
+    /// run the device flow with Gmail scopes Google would refuse.
+    pub fn device_flow_scopes<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.policy.device_flow_scopes = Some(crate::state::scopes::canonical(
+            scopes.iter().map(String::as_str),
+        ));
         self
     }
 
@@ -274,6 +308,14 @@ impl MockProviderBuilder {
         let key = ServiceAccountKey::from_pem(&email, public_key_pem)?;
         self.service_accounts.insert(email, key);
         Ok(self)
+    }
+
+    /// Registers a service account by its RSA public key as PKCS#1 DER
+    /// (what the standalone config derives from a Google JSON key file).
+    pub(crate) fn service_account_der(mut self, email: &str, public_key_der: &[u8]) -> Self {
+        let key = ServiceAccountKey::from_pkcs1_der(public_key_der);
+        self.service_accounts.insert(email.to_owned(), key);
+        self
     }
 
     /// Builds the provider and serves it on `127.0.0.1` on a free port.

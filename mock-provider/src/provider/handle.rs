@@ -62,27 +62,12 @@ impl MockProvider {
         MockProviderBuilder::default()
     }
 
-    pub(crate) async fn listen(mut self) -> Self {
+    pub(crate) async fn listen(self) -> Self {
         // Binding port 0 on loopback only fails when the machine has no
         // loopback interface, which no test can work around.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        self.listen_on(0)
             .await
-            .expect("bind 127.0.0.1:0 for the mock provider");
-        self.address = listener.local_addr().ok();
-        if !self.shared.state.issuer_configured {
-            self.shared.state.set_issuer(&self.uri());
-        }
-        let (tx, rx) = oneshot::channel::<()>();
-        let app = self.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        self.shutdown = Some(tx);
-        self
+            .expect("bind 127.0.0.1:0 for the mock provider")
     }
 
     /// The provider as an axum [`Router`], for in-memory use with

@@ -82,6 +82,9 @@ impl MockProvider {
     pub(crate) async fn listen_on(mut self, port: u16) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         self.set_address(listener.local_addr()?);
+        // Discovery, `iss` and every advertised URL name the socket clients
+        // reach, whichever way the provider was started.
+        self.shared().state.addresses.bound(&self.uri());
         let app = self.router();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

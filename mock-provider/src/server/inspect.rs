@@ -68,7 +68,7 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
         url_secret: url_carries_secret(state, parts),
         ..Inspection::default()
     };
-    if endpoint.is_gmail() {
+    if endpoint.is_gmail() || endpoint == Endpoint::UserInfo {
         inspect_bearer(state, parts, &mut inspection);
         return inspection;
     }
@@ -88,6 +88,11 @@ pub(crate) fn inspect(state: &ProviderState, parts: &Parts, body: &[u8]) -> Insp
             if let Some(token) = token {
                 inspection.present_token(&state.model(), &token);
             }
+        }
+        Endpoint::DeviceCode => {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(body).unwrap_or_default();
+            inspection.facts.client_id = field(&pairs, "client_id");
         }
         Endpoint::TokenInfo => {
             if let Some(token) = field(&query, "access_token") {
@@ -125,6 +130,14 @@ fn inspect_token(state: &ProviderState, parts: &Parts, body: &[u8], inspection: 
     }
     if let Some(refresh_token) = field(&pairs, "refresh_token") {
         inspection.present_token(&model, &refresh_token);
+    }
+    if let Some(device_code) = field(&pairs, "device_code") {
+        inspection.presented.push(Fingerprint::of(&device_code));
+        if let Some(crate::device::DeviceStatus::Approved { account }) =
+            model.devices.get(&device_code).map(|d| &d.status)
+        {
+            inspection.facts.account = Some(account.clone());
+        }
     }
 }
 

@@ -38,8 +38,13 @@ pub(crate) async fn journal_and_faults(
 ) -> Response {
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-        let response = too_large();
+    // Mail (Gmail's send paths) may be far larger than any OAuth request.
+    let mail_limit = shared.gmail.body_limit(parts.uri.path());
+    let Ok(bytes) = to_bytes(body, mail_limit.unwrap_or(BODY_LIMIT)).await else {
+        let response = match mail_limit {
+            Some(limit) => crate::gmail::GmailError::payload_too_large(limit).into_response(),
+            None => too_large(),
+        };
         let entry = blank_entry(&parts, started_at, shared.state.clock.now(), 413);
         shared.journal.record(entry);
         return response;

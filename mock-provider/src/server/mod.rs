@@ -53,6 +53,7 @@ pub(crate) fn router(shared: Shared, admin: Router) -> Router {
             get(crate::discovery::authorization_server_metadata),
         )
         .route("/oauth2/v3/certs", get(crate::discovery::jwks))
+        .merge(oauth_extra_routes())
         .with_state(shared.state.clone())
         .merge(crate::gmail::routes(shared.clone()))
         .merge(admin)
@@ -62,4 +63,19 @@ pub(crate) fn router(shared: Shared, admin: Router) -> Router {
             shared,
             middleware::journal_and_faults,
         ))
+}
+
+/// The OAuth routes beyond the first slice: userinfo and the device flow
+/// (Google's current paths and the older ones it still serves).
+fn oauth_extra_routes() -> Router<crate::state::ProviderState> {
+    let userinfo = get(crate::userinfo::userinfo_endpoint).post(crate::userinfo::userinfo_endpoint);
+    Router::new()
+        .route("/v1/userinfo", userinfo.clone())
+        .route("/oauth2/v3/userinfo", userinfo)
+        .route("/device/code", post(crate::device::device_code_endpoint))
+        .route(
+            "/o/oauth2/device/code",
+            post(crate::device::device_code_endpoint),
+        )
+        .route("/device", get(crate::device::verification_page))
 }

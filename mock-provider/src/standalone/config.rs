@@ -1,7 +1,8 @@
 use super::ConfigError;
+use super::service_accounts::{PublicKey, ServiceAccountConfig};
 use crate::{GmailSettings, MockProviderBuilder};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `provider.toml`: how the standalone provider is set up. Unknown fields
@@ -18,8 +19,9 @@ use std::time::Duration;
 ///     [gmail]
 ///     mailbox_size = 10
 /// "#).unwrap();
-/// let provider = config.builder().build();
+/// let provider = config.builder()?.build();
 /// assert_eq!(provider.mailbox("bob@example.com").len(), 10);
+/// # Ok::<(), mock_provider::standalone::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +51,18 @@ pub struct ProviderConfig {
     /// OAuth lifecycle settings.
     #[serde(default)]
     pub oauth: OAuthConfig,
+    /// The base URI clients reach the server at, when not its socket (a
+    /// proxy, a container network): every advertised URL starts with it.
+    pub public_uri: Option<String>,
+    /// `iss` of discovery, id_tokens and authorization responses (default:
+    /// the base URI).
+    pub issuer: Option<String>,
+    /// Service accounts for the jwt-bearer grant (`[[service_accounts]]`).
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccountConfig>,
+    /// The folder key files are read from: the config file's, once loaded.
+    #[serde(skip)]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// `[oauth]`: the refresh-token lifecycle and RFC options.
@@ -75,6 +89,9 @@ pub struct OAuthConfig {
     /// Google's 400.
     #[serde(default)]
     pub rfc7009_revoke: bool,
+    /// Scopes the device flow may ask for (default: Google's short list,
+    /// which has no Gmail scope).
+    pub device_flow_scopes: Option<Vec<String>>,
 }
 
 /// `[client]`.
@@ -104,6 +121,10 @@ pub struct GmailConfig {
     pub empty_first_history_page: Option<bool>,
     /// Per-user quota in units per minute.
     pub quota_units_per_minute: Option<u32>,
+    /// Largest body of a JSON-path send (default 5 MiB).
+    pub send_body_limit_bytes: Option<usize>,
+    /// Largest message on the upload path (default 35 MiB).
+    pub upload_limit_bytes: Option<usize>,
 }
 
 impl ProviderConfig {
@@ -113,7 +134,7 @@ impl ProviderConfig {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| {
+        let mut config: Self = toml::from_str(&text).map_err(|source| {
             let offset = source.span().map_or(0, |span| span.start);
             let before = &text[..offset.min(text.len())];
             let line = before.matches('\n').count() + 1;
@@ -125,12 +146,34 @@ impl ProviderConfig {
                 message: source.message().to_owned(),
                 source: Box::new(source),
             }
-        })
+        })?;
+        config.config_dir = path.parent().map(Path::to_owned);
+        Ok(config)
     }
 
-    /// A provider builder with these settings.
-    pub fn builder(&self) -> MockProviderBuilder {
+    /// A provider builder with these settings. Fails when a service
+    /// account's key cannot be read or parsed (file names are relative to
+    /// [`config_dir`](Self::config_dir), else the working directory).
+    pub fn builder(&self) -> Result<MockProviderBuilder, ConfigError> {
         let mut builder = crate::MockProvider::builder().seed(self.seed);
+        if let Some(uri) = &self.public_uri {
+            builder = builder.public_uri(uri);
+        }
+        if let Some(issuer) = &self.issuer {
+            builder = builder.issuer(issuer);
+        }
+        let dir = self.config_dir.as_deref().unwrap_or(Path::new(""));
+        for (index, account) in self.service_accounts.iter().enumerate() {
+            let resolved = account.resolve(index, dir)?;
+            let added = match &resolved.public_key {
+                PublicKey::Pem(pem) => builder.service_account(&resolved.email, pem),
+                PublicKey::Pkcs1Der(der) => Ok(builder.service_account_der(&resolved.email, der)),
+            };
+            builder = added.map_err(|source| ConfigError::ServiceAccountKey {
+                entry: format!("service_accounts[{index}]"),
+                source,
+            })?;
+        }
         if let Some(client) = &self.client {
             builder = builder.client(&client.id, &client.secret);
         }
@@ -162,13 +205,16 @@ impl ProviderConfig {
         if let Some(secs) = oauth.rotation_grace_secs {
             builder = builder.rotate_refresh_tokens(Duration::from_secs(secs));
         }
+        if let Some(scopes) = &oauth.device_flow_scopes {
+            builder = builder.device_flow_scopes(scopes.clone());
+        }
         if oauth.rfc7009_revoke {
             builder = builder.revoke_unknown(crate::RevokeUnknown::Rfc7009Ok);
         }
         builder = builder.testing_mode(oauth.testing_mode);
         let defaults = GmailSettings::default();
         let gmail = &self.gmail;
-        builder.gmail(GmailSettings {
+        Ok(builder.gmail(GmailSettings {
             mailbox_size: gmail.mailbox_size.unwrap_or(defaults.mailbox_size),
             mailbox_sizes: gmail.mailbox_sizes.clone(),
             history_retention: gmail
@@ -181,6 +227,10 @@ impl ProviderConfig {
                 .empty_first_history_page
                 .unwrap_or(defaults.empty_first_history_page),
             quota_units_per_minute: gmail.quota_units_per_minute,
-        })
+            send_body_limit: gmail
+                .send_body_limit_bytes
+                .unwrap_or(defaults.send_body_limit),
+            upload_limit: gmail.upload_limit_bytes.unwrap_or(defaults.upload_limit),
+        }))
     }
 }

@@ -28,4 +28,22 @@ pub enum ConfigError {
         #[source]
         source: Box<toml::de::Error>,
     },
+    /// A `[[service_accounts]]` entry is incomplete or its key file is
+    /// not a Google JSON key.
+    #[error("invalid config entry `{entry}`: {problem}")]
+    ServiceAccount {
+        /// Which entry, e.g. `service_accounts[0]`.
+        entry: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A service account's public key does not parse.
+    #[error("invalid config entry `{entry}`: the public key is not an RSA public key in PEM form")]
+    ServiceAccountKey {
+        /// Which entry.
+        entry: String,
+        /// What the key parser said.
+        #[source]
+        source: crate::InvalidServiceAccountKey,
+    },
 }

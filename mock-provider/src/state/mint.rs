@@ -40,3 +40,25 @@ impl TokenMint {
         format!("4/0A{}", self.random_text(54))
     }
 }
+
+impl TokenMint {
+    /// `AH-1Ng` followed by opaque text, like Google's device codes.
+    pub fn device_code(&mut self) -> String {
+        format!("AH-1Ng{}", self.random_text(60))
+    }
+
+    /// `XXXX-XXXX` from letters no one misreads on a TV, like Google's
+    /// user codes (`GQVQ-JKEC`).
+    pub fn user_code(&mut self) -> String {
+        const LETTERS: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+        let mut buf = [0u8; 8];
+        self.rng.fill_bytes(&mut buf);
+        let letter = |b: u8| char::from(LETTERS[usize::from(b) % LETTERS.len()]);
+        let (left, right) = buf.split_at(4);
+        format!(
+            "{}-{}",
+            left.iter().copied().map(letter).collect::<String>(),
+            right.iter().copied().map(letter).collect::<String>()
+        )
+    }
+}

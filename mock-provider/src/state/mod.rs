@@ -7,26 +7,30 @@
 //! one lock; the lifecycle rules that change grants live in
 //! `crate::lifecycle`.
 
+mod addresses;
+mod identity;
 mod mint;
 mod model;
 mod policy;
 mod provider_clock;
+pub(crate) mod scopes;
 mod secrets;
 
 pub use model::{AccessTokenRecord, Account, Client, Grant, RevocationCause};
 pub use policy::{ConsentMode, RevokeUnknown, Rotation, TokenPolicy};
 pub use secrets::{RegisteredSecret, SecretKind, SecretRegistry};
 
+pub(crate) use addresses::Addresses;
 pub(crate) use mint::TokenMint;
 pub(crate) use model::{
     AuthorizationCode, CodeChallenge, Consent, IssuedAccessTokens, RefreshTokenRecord,
 };
 pub(crate) use provider_clock::{ProviderClock, clamp_time};
 
-use crate::signing::{ServiceAccountKey, SigningKey};
+use crate::signing::{ServiceAccountKey, SigningKeys};
 use crate::{Clock, GrantId};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Everything mutable about the provider.
 #[derive(Debug)]
@@ -53,6 +57,8 @@ pub(crate) struct Model {
     /// Sweep expired codes once `codes` reaches this size.
     pub code_sweep_at: usize,
     pub consent_mode: ConsentMode,
+    /// Device authorizations (RFC 8628), by device code and user code.
+    pub devices: crate::device::DeviceAuthorizations,
     pub mint: TokenMint,
     pub policy: TokenPolicy,
     pub next_grant: u64,
@@ -73,6 +79,7 @@ impl Model {
             codes: HashMap::new(),
             code_sweep_at: 64,
             consent_mode: ConsentMode::default(),
+            devices: crate::device::DeviceAuthorizations::default(),
             mint: TokenMint::new(seed),
             policy,
             next_grant: 0,
@@ -89,14 +96,12 @@ pub struct ProviderState {
     /// The same clock, for skew and jump operations.
     pub(crate) provider_clock: Arc<ProviderClock>,
     pub(crate) secrets: SecretRegistry,
-    /// The id_token signing key, parsed once at build.
-    pub(crate) signing: Arc<SigningKey>,
+    /// The id_token signing keys (published and active), parsed once each.
+    pub(crate) signing: Arc<SigningKeys>,
     /// Service accounts for the jwt-bearer grant: email -> public key.
     pub(crate) service_accounts: Arc<BTreeMap<String, ServiceAccountKey>>,
-    /// `iss` of id_tokens, discovery and authorization responses.
-    issuer: Arc<RwLock<Arc<str>>>,
-    /// True when the builder fixed the issuer (a socket must not replace it).
-    pub(crate) issuer_configured: bool,
+    /// The advertised base URI and the issuer.
+    pub(crate) addresses: Addresses,
 }
 
 impl ProviderState {
@@ -107,10 +112,9 @@ impl ProviderState {
             clock: provider_clock.clone(),
             provider_clock,
             secrets: SecretRegistry::default(),
-            signing: Arc::new(SigningKey::shipped()),
+            signing: Arc::new(SigningKeys::shipped()),
             service_accounts: Arc::new(BTreeMap::new()),
-            issuer: Arc::new(RwLock::new(Arc::from(crate::provider::IN_MEMORY_URI))),
-            issuer_configured: false,
+            addresses: Addresses::new(crate::provider::IN_MEMORY_URI),
         }
     }
 
@@ -123,13 +127,11 @@ impl ProviderState {
 
     /// The issuer identifier (the provider's base URI unless configured).
     pub(crate) fn issuer(&self) -> Arc<str> {
-        self.issuer
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.addresses.issuer()
     }
 
-    pub(crate) fn set_issuer(&self, issuer: &str) {
-        *self.issuer.write().unwrap_or_else(|e| e.into_inner()) = Arc::from(issuer);
+    /// The prefix of every URL the provider advertises.
+    pub(crate) fn base_uri(&self) -> Arc<str> {
+        self.addresses.base()
     }
 }

@@ -18,6 +18,10 @@ pub struct Client {
 pub struct Account {
     /// The stable subject id (`sub`).
     pub subject: String,
+    /// `given_name` in id_tokens and userinfo (the profile scope).
+    pub given_name: String,
+    /// `family_name` in id_tokens and userinfo (the profile scope).
+    pub family_name: String,
 }
 
 /// Why a grant stopped working.

@@ -26,6 +26,13 @@ pub struct TokenPolicy {
     pub revoke_unknown: RevokeUnknown,
     /// Send `iss` in the authorization response (RFC 9207).
     pub authorization_response_iss: bool,
+    /// Scopes the device flow may ask for; `None` is Google's short list
+    /// (sign-in, Drive's per-file scopes, YouTube: no Gmail).
+    pub device_flow_scopes: Option<Vec<String>>,
+    /// Lifetime of a device code (Google: 1800 s).
+    pub device_code_ttl: Duration,
+    /// The polling interval a device code asks for (Google: 5 s).
+    pub device_poll_interval: Duration,
 }
 
 impl Default for TokenPolicy {
@@ -40,6 +47,9 @@ impl Default for TokenPolicy {
             rotation: None,
             revoke_unknown: RevokeUnknown::GoogleError,
             authorization_response_iss: true,
+            device_flow_scopes: None,
+            device_code_ttl: Duration::from_secs(1800),
+            device_poll_interval: Duration::from_secs(5),
         }
     }
 }

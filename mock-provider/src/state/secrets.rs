@@ -22,6 +22,9 @@ pub enum SecretKind {
     CodeVerifier,
     /// A service-account JWT assertion a client presented.
     JwtAssertion,
+    /// An issued device code (RFC 8628); user codes are shown on screens
+    /// and are not secret.
+    DeviceCode,
 }
 
 /// One secret the provider issued or was configured with.

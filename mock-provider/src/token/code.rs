@@ -57,13 +57,8 @@ pub(crate) fn grant(
         model.issue_access_token(&grant_id, scope.clone(), &state.secrets, now);
     let refresh_token_expires_in = (model.policy.testing_mode && refresh_token.is_some())
         .then(|| model.policy.testing_refresh_ttl.as_secs().saturating_sub(1));
-    let id_token_subject = grants_openid(&scope)
-        .then(|| {
-            model
-                .accounts
-                .get(&issued.account)
-                .map(|a| a.subject.clone())
-        })
+    let id_token_account = grants_openid(&scope)
+        .then(|| model.accounts.get(&issued.account).cloned())
         .flatten();
     drop(model);
     Ok(Issued {
@@ -74,7 +69,7 @@ pub(crate) fn grant(
         refresh_token,
         refresh_token_expires_in,
         with_scope: true,
-        id_token_subject,
+        id_token_account,
         nonce: issued.nonce.clone(),
     }
     .into_answer(state))

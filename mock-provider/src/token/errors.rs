@@ -149,6 +149,31 @@ impl TokenError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_scope", description)
     }
 
+    /// 428 `authorization_pending`: the user has not decided on the device
+    /// code yet (Google's status; RFC 8628 says 400).
+    pub fn authorization_pending() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "authorization_pending",
+            "Precondition Required",
+        )
+    }
+
+    /// 403 `slow_down`: the device polled sooner than its interval.
+    pub fn slow_down() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "slow_down", "Forbidden")
+    }
+
+    /// 403 `access_denied`: the user declined the device's request.
+    pub fn access_denied() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "access_denied", "Forbidden")
+    }
+
+    /// 400 `expired_token`: the device code outlived `expires_in`.
+    pub fn expired_token() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "expired_token", "Bad Request")
+    }
+
     /// The error description Google sends.
     pub fn description(&self) -> &str {
         &self.error_description

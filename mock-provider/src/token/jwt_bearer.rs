@@ -75,7 +75,7 @@ pub(crate) fn grant(
     let claims = jsonwebtoken::decode::<AssertionClaims>(assertion, &key.key, &validation)
         .map_err(|_| bad_signature())?
         .claims;
-    let own_audience = format!("{}/token", state.issuer());
+    let own_audience = format!("{}/token", state.base_uri());
     if claims.aud != own_audience && !GOOGLE_AUDIENCES.contains(&claims.aud.as_str()) {
         return Err(TokenError::invalid_grant(
             "Invalid JWT: Failed audience check.",
@@ -118,7 +118,7 @@ pub(crate) fn grant(
         refresh_token: None,
         refresh_token_expires_in: None,
         with_scope: false,
-        id_token_subject: None,
+        id_token_account: None,
         nonce: None,
     }
     .into_answer(state))

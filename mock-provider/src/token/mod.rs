@@ -15,9 +15,10 @@ mod response;
 
 pub use errors::TokenError;
 
-pub(crate) use form::client_credentials_from_header;
+pub(crate) use form::{TokenForm, client_credentials_from_header};
 pub(crate) use jwt_bearer::{JWT_BEARER, unverified_issuer};
 pub(crate) use response::unix_seconds;
+pub(crate) use response::{Issued, grants_openid};
 
 use crate::server::Outcome;
 use crate::state::ProviderState;
@@ -25,6 +26,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
+
+/// RFC 8628's device grant type.
+pub(crate) const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The name Google's device flow used before RFC 8628, still accepted.
+const LEGACY_DEVICE_CODE: &str = "http://oauth.net/grant_type/device/1.0";
 
 /// Headers Google sends on every token response (RFC 6749 §5.1: no caching).
 pub(crate) const NO_STORE: [(&str, &str); 3] = [
@@ -41,35 +47,43 @@ pub(crate) async fn token_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match handle(&state, &headers, &body) {
-        Ok((json, outcome)) => {
-            let mut response = (NO_STORE, json.to_string()).into_response();
-            response.extensions_mut().insert(outcome);
-            response
-        }
-        Err(error) => {
-            let outcome = Outcome::error(error.code());
-            let mut response = error.into_response();
-            response.extensions_mut().insert(outcome);
-            response
-        }
-    }
+    answer(handle(&state, &headers, &body))
 }
 
+/// A token-style answer: the JSON body with Google's no-store headers, or
+/// the error; either way with what the journal should record.
+pub(crate) fn answer(result: Result<(serde_json::Value, Outcome), TokenError>) -> Response {
+    let (mut response, outcome) = match result {
+        Ok((json, outcome)) => ((NO_STORE, json.to_string()).into_response(), outcome),
+        Err(error) => {
+            let outcome = Outcome::error(error.code());
+            (error.into_response(), outcome)
+        }
+    };
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+/// Google's order, from the best evidence there is (docs/MOCK_FIDELITY.md,
+/// "Precedence on /token"): the form, then `grant_type` (a body with no
+/// client at all is answered `unsupported_grant_type` [seen]; a grant that
+/// needs no client, jwt-bearer, must be known before client authentication
+/// can be skipped), then the client, then the grant's own parameters.
 fn handle(
     state: &ProviderState,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(serde_json::Value, Outcome), TokenError> {
     let form = form::TokenForm::parse(body)?;
-    // A service account authenticates by its signed assertion alone.
-    if form.get("grant_type") == Some(JWT_BEARER) {
-        return jwt_bearer::grant(state, &form);
-    }
+    let grant_type = form.get("grant_type").unwrap_or("");
+    let grant: fn(&ProviderState, &str, &form::TokenForm) -> _ = match grant_type {
+        // A service account authenticates by its signed assertion alone.
+        JWT_BEARER => return jwt_bearer::grant(state, &form),
+        "authorization_code" => code::grant,
+        "refresh_token" => refresh::grant,
+        DEVICE_CODE | LEGACY_DEVICE_CODE => crate::device::token_grant,
+        other => return Err(TokenError::unsupported_grant_type(other)),
+    };
     let client_id = form::authenticate_client(state, headers, &form)?;
-    match form.get("grant_type") {
-        Some("authorization_code") => code::grant(state, &client_id, &form),
-        Some("refresh_token") => refresh::grant(state, &client_id, &form),
-        other => Err(TokenError::unsupported_grant_type(other.unwrap_or(""))),
-    }
+    grant(state, &client_id, &form)
 }

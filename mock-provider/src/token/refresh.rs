@@ -60,13 +60,8 @@ pub(crate) fn grant(
             .as_secs()
             .saturating_sub(1)
     });
-    let id_token_subject = grants_openid(&scope)
-        .then(|| {
-            model
-                .accounts
-                .get(&grant.account)
-                .map(|a| a.subject.clone())
-        })
+    let id_token_account = grants_openid(&scope)
+        .then(|| model.accounts.get(&grant.account).cloned())
         .flatten();
     drop(model);
     Ok(Issued {
@@ -77,7 +72,7 @@ pub(crate) fn grant(
         refresh_token: rotated,
         refresh_token_expires_in,
         with_scope: true,
-        id_token_subject,
+        id_token_account,
         nonce: None,
     }
     .into_answer(state))
@@ -89,15 +84,12 @@ fn narrowed_scope(granted: &[String], requested: Option<&str>) -> Result<Arc<str
     let Some(requested) = requested.filter(|s| !s.trim().is_empty()) else {
         return Ok(Arc::from(granted.join(" ")));
     };
-    let mut wanted: Vec<&str> = Vec::new();
-    for scope in requested.split_whitespace() {
-        if !wanted.contains(&scope) {
-            wanted.push(scope);
-        }
-    }
+    // `email` and `profile` name the scopes the grant holds under their
+    // full names.
+    let wanted = crate::state::scopes::canonical(requested.split_whitespace());
     let invalid: Vec<&str> = wanted
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|s| !granted.iter().any(|g| g == s))
         .collect();
     if !invalid.is_empty() {

@@ -2,10 +2,13 @@
 
 use crate::server::Outcome;
 use crate::signing::IdTokenClaims;
-use crate::state::{AccessTokenRecord, ProviderState, SecretKind};
+use crate::state::{AccessTokenRecord, Account, ProviderState, SecretKind};
 use crate::{Fingerprint, IssuedToken};
 use serde_json::{Map, Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// `exp - iat` of every id_token, as Google's.
+const ID_TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// What a successful grant hands out.
 #[derive(Debug)]
@@ -19,8 +22,8 @@ pub(crate) struct Issued<'a> {
     pub refresh_token_expires_in: Option<u64>,
     /// Include `scope` (service-account answers leave it out).
     pub with_scope: bool,
-    /// `Some(subject)` when an id_token is due (`openid` was granted).
-    pub id_token_subject: Option<String>,
+    /// The account when an id_token is due (`openid` was granted).
+    pub id_token_account: Option<Account>,
     pub nonce: Option<String>,
 }
 
@@ -57,19 +60,19 @@ impl Issued<'_> {
         if let Some(seconds) = self.refresh_token_expires_in {
             body.insert("refresh_token_expires_in".into(), json!(seconds));
         }
-        if let Some(subject) = &self.id_token_subject {
+        if let Some(account) = &self.id_token_account {
             let issuer = state.issuer();
             let iat = unix_seconds(self.record.issued_at);
+            // Google's id_tokens live an hour, whatever the access token's TTL.
             let claims = IdTokenClaims {
                 iss: &issuer,
                 azp: self.client_id,
                 aud: self.client_id,
-                sub: subject,
-                email: self.account,
-                email_verified: true,
+                identity: account.claims(self.account, &self.record.scope),
                 iat,
-                exp: iat + expires_in,
+                exp: iat + ID_TOKEN_LIFETIME_SECS,
                 nonce: self.nonce.as_deref(),
+                at_hash: Some(crate::signing::at_hash(&self.access_token)),
             };
             if let Some(id_token) = state.signing.sign(&claims) {
                 state.secrets.register(SecretKind::IdToken, &id_token);

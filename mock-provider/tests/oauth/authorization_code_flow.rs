@@ -2,6 +2,8 @@
 //! client over loopback, then the id_token, JWKS and discovery documents.
 
 use crate::common::{self, GMAIL_READONLY, get, http};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mock_provider::MockProvider;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
@@ -11,6 +13,7 @@ use oauth2::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use sha2::Digest;
 
 #[tokio::test]
 async fn the_oauth2_crate_completes_a_pkce_flow_then_refreshes_then_revokes() {
@@ -132,6 +135,7 @@ struct IdTokenClaims {
     iat: u64,
     exp: u64,
     nonce: Option<String>,
+    at_hash: String,
 }
 
 #[tokio::test]
@@ -165,7 +169,11 @@ async fn an_openid_grant_carries_an_id_token_that_the_jwks_verifies() {
     assert_eq!(claims.azp, provider.client_id());
     assert_eq!(claims.email, "alice@example.com");
     assert_eq!(claims.nonce.as_deref(), Some("n-0S6"));
-    assert_eq!(claims.exp - claims.iat, 3599);
+    // An hour, as Google's, though the access token lives 3599 s.
+    assert_eq!(claims.exp - claims.iat, 3600);
+    let access_token = common::text(&tokens, "access_token");
+    let digest = sha2::Sha256::digest(access_token.as_bytes());
+    assert_eq!(claims.at_hash, URL_SAFE_NO_PAD.encode(&digest[..16]));
     let (_, account) = provider
         .accounts()
         .into_iter()

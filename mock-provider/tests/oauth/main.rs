@@ -9,4 +9,5 @@ mod in_memory;
 mod lifecycle;
 mod revoke_and_tokeninfo;
 mod service_accounts;
+mod signing_keys;
 mod token_errors;

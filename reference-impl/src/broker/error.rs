@@ -85,6 +85,29 @@ pub enum BrokerError {
         /// The account.
         account: String,
     },
+    /// The provider refused a service-account assertion (`invalid_grant` or
+    /// `unauthorized_client`): a key it does not know, an unknown account, a clock
+    /// outside its window, or delegation not allowed. Retrying will not help until an
+    /// operator fixes the cause.
+    #[error(
+        "the provider refused the service-account assertion for account `{account}` with `{error}`: {reason}"
+    )]
+    AssertionRejected {
+        /// The account.
+        account: String,
+        /// The OAuth error code.
+        error: String,
+        /// What Google's description says was wrong.
+        reason: AssertionRejection,
+    },
+    /// A token was asked for with scopes the account's grant does not include.
+    #[error("account `{account}` was not granted scope `{scope}`; ask only for granted scopes")]
+    ScopeNotGranted {
+        /// The account.
+        account: String,
+        /// The first scope outside the grant.
+        scope: String,
+    },
     /// The provider's answer did not follow the protocol.
     #[error("the token endpoint sent an unusable answer for account `{account}`: {problem}")]
     Protocol {
@@ -177,6 +200,59 @@ impl fmt::Display for ProtocolProblem {
     }
 }
 
+/// Why the provider refused a service-account assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AssertionRejection {
+    /// `iat`/`exp` outside the provider's window: this host's clock is off.
+    ClockSkew {
+        /// How far the provider's `Date` header was ahead of the local clock, in
+        /// seconds (negative: behind), when it sent one.
+        provider_ahead_by: Option<i64>,
+    },
+    /// The signature did not verify: the key was deleted, disabled or is not this
+    /// account's.
+    KeyNotRecognized,
+    /// The provider knows no service account with this email.
+    UnknownServiceAccount,
+    /// The assertion's `aud` is not the token endpoint.
+    WrongAudience,
+    /// Domain-wide delegation (the subject, or these scopes) is not allowed for this
+    /// service account.
+    DelegationDenied,
+    /// Another assertion problem.
+    Other,
+}
+
+impl fmt::Display for AssertionRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClockSkew {
+                provider_ahead_by: Some(seconds),
+            } => write!(
+                f,
+                "the assertion's `iat`/`exp` are outside the provider's window; this host's clock is about {seconds} s behind the provider's (its `Date` header); fix the clock (ntp) and retry"
+            ),
+            Self::ClockSkew {
+                provider_ahead_by: None,
+            } => f.write_str(
+                "the assertion's `iat`/`exp` are outside the provider's window; this host's clock is probably skewed; fix the clock (ntp) and retry",
+            ),
+            Self::KeyNotRecognized => f.write_str(
+                "the signature did not verify; the key was deleted or disabled, or belongs to another account",
+            ),
+            Self::UnknownServiceAccount => {
+                f.write_str("the provider knows no service account with this email")
+            }
+            Self::WrongAudience => f.write_str("the assertion's audience is not the token endpoint"),
+            Self::DelegationDenied => f.write_str(
+                "domain-wide delegation for this subject or these scopes is not allowed",
+            ),
+            Self::Other => f.write_str("the assertion was refused"),
+        }
+    }
+}
+
 /// The coarse category of a [`BrokerError`], for deciding what to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -204,13 +280,17 @@ impl BrokerError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::UnknownAccount { .. } => ErrorKind::UnknownAccount,
-            Self::Revoked { .. } | Self::NeedsReauth { .. } => ErrorKind::Revoked,
+            Self::Revoked { .. } | Self::NeedsReauth { .. } | Self::AssertionRejected { .. } => {
+                ErrorKind::Revoked
+            }
             Self::ProviderUnavailable { .. }
             | Self::Transport { .. }
             | Self::LeaseBusy { .. }
             | Self::RefreshAborted { .. } => ErrorKind::Transient,
             Self::Storage { .. } => ErrorKind::Storage,
-            Self::Protocol { .. } | Self::NotConfigured { .. } => ErrorKind::Protocol,
+            Self::Protocol { .. } | Self::NotConfigured { .. } | Self::ScopeNotGranted { .. } => {
+                ErrorKind::Protocol
+            }
         }
     }
 }

@@ -38,10 +38,24 @@ pub(crate) async fn exchange(
     refresh_token: &RefreshToken,
     now: SystemTime,
 ) -> Result<Refreshed, BrokerError> {
+    exchange_with_scopes(client, transport, account, refresh_token, &[], now).await
+}
+
+/// As [`exchange`], asking for `scopes` (a subset of the grant's; none: all of them)
+/// through the refresh request's `scope` parameter.
+pub(crate) async fn exchange_with_scopes(
+    client: &RefreshClient,
+    transport: &Arc<dyn HttpTransport>,
+    account: &str,
+    refresh_token: &RefreshToken,
+    scopes: &[String],
+    now: SystemTime,
+) -> Result<Refreshed, BrokerError> {
     let http_client = TransportClient::new(transport, now);
     let secret = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
     let result = client
         .exchange_refresh_token(&secret)
+        .add_scopes(scopes.iter().cloned().map(oauth2::Scope::new))
         .request_async(&http_client)
         .await;
     finish(result, account, &http_client)
@@ -93,7 +107,7 @@ fn finish(
 /// A named type with a boxed `Send` future rather than a closure: with a closure the
 /// compiler cannot prove the request future `Send` for every lifetime, and the broker's
 /// futures must be spawnable.
-struct TransportClient {
+pub(crate) struct TransportClient {
     transport: Arc<dyn HttpTransport>,
     /// The last response status; `oauth2` does not hand it back on parse failures.
     status: AtomicU16,
@@ -101,12 +115,19 @@ struct TransportClient {
 }
 
 impl TransportClient {
-    fn new(transport: &Arc<dyn HttpTransport>, now: SystemTime) -> Self {
+    pub(crate) fn new(transport: &Arc<dyn HttpTransport>, now: SystemTime) -> Self {
         Self {
             transport: Arc::clone(transport),
             status: AtomicU16::new(0),
             now,
         }
+    }
+}
+
+impl TransportClient {
+    /// The status of the last response (0 before any).
+    pub(crate) fn last_status(&self) -> u16 {
+        self.status.load(Ordering::Relaxed)
     }
 }
 

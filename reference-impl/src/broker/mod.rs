@@ -4,8 +4,10 @@
 //! `refresh.rs` runs single-flight refreshes in their own tasks and decides what a
 //! failure means, with `retry.rs` (urgency, backoff, rate limit) and `lease.rs`
 //! (cross-process coordination). `obtain.rs` is one exchange and what follows it,
-//! `exchange.rs` the `oauth2` call over our transport, `response_check.rs` the vetting
+//! `exchange.rs` the `oauth2` call over our transport, `jwt_bearer.rs` the
+//! service-account grant, `response_check.rs` the vetting
 //! of answers, `persist.rs` compare-and-swap writes and their background retry.
+//! `scoped.rs` serves down-scoped tokens per (account, scope set).
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
@@ -17,18 +19,20 @@ mod authorize_error;
 mod background;
 mod config;
 mod error;
-mod exchange;
+pub(crate) mod exchange;
 mod handle;
 mod hot_path;
+mod jwt_bearer;
 mod lease;
 mod local;
 mod metrics;
 mod obtain;
 mod persist;
 mod refresh;
-mod response_check;
+pub(crate) mod response_check;
 mod retry;
 mod revoke;
+mod scoped;
 mod slot;
 mod status;
 mod tasks;
@@ -37,7 +41,7 @@ mod token_broker;
 pub use self::authorize_error::AuthorizationError;
 pub use self::background::BackgroundRefresh;
 pub use self::config::BrokerConfig;
-pub use self::error::{BrokerError, ErrorKind, ProtocolProblem};
+pub use self::error::{AssertionRejection, BrokerError, ErrorKind, ProtocolProblem};
 pub use self::handle::AccountHandle;
 pub use self::hot_path::AccessTokenFuture;
 pub use self::status::{AccountState, AccountStatus, FailureCounts};

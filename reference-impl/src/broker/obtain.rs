@@ -4,6 +4,7 @@
 
 use super::error::BrokerError;
 use super::exchange::exchange;
+use super::jwt_bearer::exchange_assertion;
 use super::metrics;
 use super::persist::ConflictPolicy;
 use super::slot::{AccountSlot, CachedToken, RefreshState};
@@ -19,16 +20,34 @@ impl Inner {
         slot: &AccountSlot,
         state: &mut RefreshState,
     ) -> Result<AccessToken, BrokerError> {
+        if let Some(scoped) = &slot.scoped {
+            return self.exchange_scoped(slot, scoped, state).await;
+        }
         // Expiry counts from before sending, so a slow answer cannot stretch its life.
         let sent_at = self.clock.now();
-        let refreshed = exchange(
-            &self.client,
-            &self.transport,
-            account,
-            &state.grant.refresh_token,
-            sent_at,
-        )
-        .await?;
+        let refreshed = match &state.grant.service_account {
+            Some(service_account) => {
+                exchange_assertion(
+                    &self.transport,
+                    &self.config.token_url,
+                    account,
+                    service_account,
+                    &service_account.scopes,
+                    sent_at,
+                )
+                .await?
+            }
+            None => {
+                exchange(
+                    &self.client,
+                    &self.transport,
+                    account,
+                    &state.grant.refresh_token,
+                    sent_at,
+                )
+                .await?
+            }
+        };
         // A clock that stepped back while we waited would push expiry out; take the
         // earlier reading.
         let sent_at = sent_at.min(self.clock.now());
@@ -56,6 +75,7 @@ impl Inner {
             scopes: refreshed
                 .scopes
                 .unwrap_or_else(|| state.grant.scopes.clone()),
+            service_account: state.grant.service_account.clone(),
         };
         // Persist before publishing: a rotated refresh token must be durable before
         // the access token it came with is used.
@@ -79,20 +99,7 @@ impl Inner {
             expires_at,
             received_at: sent_at,
         }));
-        {
-            let mut health = slot.health();
-            health.last_refresh = Some(sent_at);
-            health.consecutive_failures = 0;
-            health.failures = Default::default();
-            health.next_attempt_at = None;
-            health.last_error = None;
-            health.persist_pending = persisted.is_err();
-            if persisted.is_err() {
-                health.storage_failures = health.storage_failures.saturating_add(1);
-            } else {
-                health.storage_failures = 0;
-            }
-        }
+        slot.record_success(sent_at, persisted.is_ok());
         metrics::refresh_outcome("ok");
         metrics::time_to_expiry(account, expires_at, sent_at);
         tracing::debug!(

@@ -153,6 +153,11 @@ impl Inner {
         slot: &AccountSlot,
         state: &mut RefreshState,
     ) -> Result<AccessToken, BrokerError> {
+        // A down-scoped slot stores nothing and needs no lease: its account's grant
+        // is read (and any rotation stored) under that account's own refresh lock.
+        if slot.scoped.is_some() {
+            return self.refresh_with_retries(account, slot, state).await;
+        }
         if let Some(token) = self.adopt_newer_stored(account, slot, state).await? {
             return Ok(token);
         }
@@ -258,6 +263,12 @@ impl Inner {
         if error.kind() == ErrorKind::Revoked {
             slot.needs_reauth.store(true, Ordering::Release);
             slot.publish(None);
+            // A scoped refresh spends the account's own grant: its rejection is the
+            // account's too.
+            if let Some(scoped) = &slot.scoped {
+                scoped.base.needs_reauth.store(true, Ordering::Release);
+                scoped.base.publish(None);
+            }
             health.next_attempt_at = None;
             return Err(error);
         }

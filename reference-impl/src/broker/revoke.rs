@@ -17,7 +17,7 @@ use crate::store::StoredGrant;
 
 /// True for the grant `revoke` leaves behind.
 pub(crate) fn is_tombstone(grant: &StoredGrant) -> bool {
-    grant.refresh_token.expose_secret().is_empty()
+    grant.refresh_token.expose_secret().is_empty() && grant.service_account.is_none()
 }
 
 impl TokenBroker {
@@ -44,12 +44,15 @@ impl TokenBroker {
             None => inner.load_slot(account).await?,
         };
         let mut state = slot.refresh.lock().await;
-        if !is_tombstone(&state.grant) {
+        // A service account has nothing to revoke at the provider: its key is
+        // deleted in IAM. Forgetting it here is all a broker can do.
+        if !is_tombstone(&state.grant) && state.grant.service_account.is_none() {
             self.send_revocation(account, &revoke_url, &state.grant.refresh_token)
                 .await?;
         }
         slot.needs_reauth.store(true, Ordering::Release);
         slot.publish(None);
+        inner.forget_scoped(account);
         let tombstone = StoredGrant::new(
             state
                 .grant

@@ -59,6 +59,18 @@ pub(crate) struct AccountSlot {
     /// Set while a background task retries a failed store write.
     pub persist_retrying: AtomicBool,
     health: Mutex<Health>,
+    /// Set for a down-scoped token's slot (see `scoped.rs`): the account's own slot
+    /// and the scopes asked for. Such a slot holds no grant of its own.
+    pub scoped: Option<ScopedOf>,
+}
+
+/// What a down-scoped slot derives from.
+#[derive(Debug)]
+pub(crate) struct ScopedOf {
+    /// The account's own slot, whose grant pays for the token.
+    pub base: Arc<AccountSlot>,
+    /// The scopes asked for, sorted and without duplicates.
+    pub scopes: Vec<String>,
 }
 
 /// Guarded by the refresh mutex: only the task doing the refresh reads or writes it.
@@ -139,6 +151,21 @@ impl AccountSlot {
                 persist_pending: persisted_version.is_none(),
                 ..Health::default()
             }),
+            scoped: None,
+        }
+    }
+
+    /// A slot for `base`'s account down-scoped to `scopes`.
+    pub fn scoped(base: Arc<AccountSlot>, scopes: Vec<String>) -> Self {
+        let grant = StoredGrant::new(0, crate::secret::RefreshToken::new(""));
+        Self {
+            // Nothing of a scoped slot is ever persisted.
+            health: Mutex::new(Health::default()),
+            scoped: Some(ScopedOf {
+                base: Arc::clone(&base),
+                scopes,
+            }),
+            ..Self::new(&base.account, grant, Some(0), None)
         }
     }
 
@@ -198,6 +225,22 @@ impl AccountSlot {
             .then(|| cached.access_token.clone())
     }
 
+    /// Books a successful refresh sent at `sent_at`; `persisted`: its grant is stored.
+    pub fn record_success(&self, sent_at: SystemTime, persisted: bool) {
+        let mut health = self.health();
+        health.last_refresh = Some(sent_at);
+        health.consecutive_failures = 0;
+        health.failures = FailureCounts::default();
+        health.next_attempt_at = None;
+        health.last_error = None;
+        health.persist_pending = !persisted;
+        if persisted {
+            health.storage_failures = 0;
+        } else {
+            health.storage_failures = health.storage_failures.saturating_add(1);
+        }
+    }
+
     pub fn health(&self) -> MutexGuard<'_, Health> {
         // Health is plain counters; a panic mid-update leaves nothing inconsistent.
         self.health.lock().unwrap_or_else(PoisonError::into_inner)
@@ -212,7 +255,12 @@ impl AccountSlot {
         self.flight().is_some()
     }
 
+    /// This slot's grant was rejected, or (for a down-scoped slot) its account's.
     pub fn needs_reauth(&self) -> bool {
         self.needs_reauth.load(Ordering::Acquire)
+            || self
+                .scoped
+                .as_ref()
+                .is_some_and(|scoped| scoped.base.needs_reauth())
     }
 }

@@ -16,6 +16,7 @@ use super::retry::RateLimiter;
 use super::slot::{AccountSlot, CachedToken, Health};
 use crate::clock::Clock;
 use crate::secret::{AccessToken, RefreshToken};
+use crate::service_account::ServiceAccountGrant;
 use crate::store::{StoredGrant, TokenStore};
 use crate::transport::HttpTransport;
 
@@ -54,6 +55,9 @@ pub struct TokenBroker {
 /// an attacker, and the hot path hashes one on every call.
 pub(super) type AccountMap = FxHashMap<Box<str>, Arc<AccountSlot>>;
 
+/// (account, sorted scope set) to its down-scoped slot.
+pub(super) type ScopedSlots = std::collections::BTreeMap<(Box<str>, Vec<String>), Arc<AccountSlot>>;
+
 /// Source of [`Inner::id`].
 static NEXT_BROKER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -73,6 +77,8 @@ pub(super) struct Inner {
     /// This broker's name in cross-process leases.
     pub holder: String,
     pub authorizations: Mutex<Authorizations>,
+    /// Down-scoped token slots per (account, sorted scope set); see `scoped.rs`.
+    pub scoped: Mutex<ScopedSlots>,
     /// Wakes the background refresher when an account's schedule changes.
     pub schedule_changed: tokio::sync::Notify,
     /// Every task this broker spawned that may still run.
@@ -151,6 +157,7 @@ impl TokenBroker {
             transport,
             store,
             accounts: ArcSwap::from_pointee(AccountMap::default()),
+            scoped: Mutex::default(),
             schedule_changed: tokio::sync::Notify::new(),
             tasks: super::tasks::BrokerTasks::default(),
         };
@@ -184,6 +191,29 @@ impl TokenBroker {
     /// background, and the status is `Degraded` until it lands.
     pub async fn add_account(&self, account: &str, refresh_token: RefreshToken) {
         let grant = StoredGrant::new(0, refresh_token);
+        self.inner.register(account, grant, None).await;
+    }
+
+    /// Registers `account` as a service account: its tokens are bought with RS256
+    /// assertions signed by `service_account`'s key (the jwt-bearer grant), cached,
+    /// and re-acquired before expiry by the same single-flight refresh as any account.
+    ///
+    /// The key is stored like a refresh token: sealed in the token store, never logged.
+    /// Replaces any earlier grant for the account and clears needs-reauth.
+    ///
+    /// ```no_run
+    /// # async fn example(broker: reference_impl::TokenBroker) -> Result<(), Box<dyn std::error::Error>> {
+    /// use reference_impl::{ServiceAccountGrant, ServiceAccountKey};
+    ///
+    /// let key = ServiceAccountKey::from_file("/etc/auth-worker/robot.json")?;
+    /// let grant = ServiceAccountGrant::new(key, ["https://www.googleapis.com/auth/gmail.readonly"])
+    ///     .acting_as("alice@example.com");
+    /// broker.add_service_account("alice-via-robot", grant).await;
+    /// let token = broker.access_token("alice-via-robot").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn add_service_account(&self, account: &str, service_account: ServiceAccountGrant) {
+        let grant = StoredGrant::for_service_account(0, service_account);
         self.inner.register(account, grant, None).await;
     }
 }
@@ -250,6 +280,7 @@ impl Inner {
             ..Health::default()
         };
         drop(state);
+        self.forget_scoped(account);
         if persisted.is_err() {
             self.schedule_persist_retry(&slot);
         }

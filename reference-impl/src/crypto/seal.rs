@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Keyring;
 use crate::secret::{AccessToken, RefreshToken};
+use crate::service_account::{ServiceAccountGrant, ServiceAccountKey};
 use crate::store::{StoreError, StoredGrant};
 
 /// Prefix of the associated data; bump it if the payload format ever changes.
@@ -47,6 +48,42 @@ struct GrantPayload {
     /// Milliseconds since the Unix epoch.
     expires_at_ms: Option<u64>,
     scopes: Vec<String>,
+    /// Absent in records written before service accounts existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    service_account: Option<ServiceAccountPayload>,
+}
+
+/// A service account's key and what it asks for, inside the sealed payload.
+#[derive(Serialize, Deserialize)]
+struct ServiceAccountPayload {
+    client_email: String,
+    private_key_id: Option<String>,
+    private_key: String,
+    subject: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl ServiceAccountPayload {
+    fn of(grant: &ServiceAccountGrant) -> Self {
+        Self {
+            client_email: grant.key.client_email().to_owned(),
+            private_key_id: grant.key.private_key_id().map(str::to_owned),
+            private_key: grant.key.expose_pem().to_owned(),
+            subject: grant.subject.clone(),
+            scopes: grant.scopes.clone(),
+        }
+    }
+
+    fn open(self) -> Option<ServiceAccountGrant> {
+        let key =
+            ServiceAccountKey::from_parts(self.client_email, self.private_key_id, self.private_key)
+                .ok()?;
+        let grant = ServiceAccountGrant::new(key, self.scopes);
+        Some(match self.subject {
+            Some(subject) => grant.acting_as(subject),
+            None => grant,
+        })
+    }
 }
 
 impl Keyring {
@@ -60,6 +97,10 @@ impl Keyring {
                 .map(|token| token.expose_secret().to_owned()),
             expires_at_ms: grant.expires_at.map(millis_since_epoch),
             scopes: grant.scopes.clone(),
+            service_account: grant
+                .service_account
+                .as_ref()
+                .map(ServiceAccountPayload::of),
         };
         // Serializing strings and integers into a Vec cannot fail.
         let plaintext = serde_json::to_vec(&payload).unwrap_or_default();
@@ -117,6 +158,10 @@ impl Keyring {
             )
             .map_err(|_| corrupt())?;
         let payload: GrantPayload = serde_json::from_slice(&plaintext).map_err(|_| corrupt())?;
+        let service_account = match payload.service_account {
+            Some(sealed) => Some(sealed.open().ok_or_else(corrupt)?),
+            None => None,
+        };
         Ok(StoredGrant {
             version,
             refresh_token: RefreshToken::new(payload.refresh_token),
@@ -125,6 +170,7 @@ impl Keyring {
                 .expires_at_ms
                 .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms)),
             scopes: payload.scopes,
+            service_account,
         })
     }
 }

@@ -57,15 +57,46 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         &mut provider.redirect_url,
         &mut provider.revoke_url,
         &mut provider.gmail_base,
+        &mut provider.jwks_url,
+        &mut provider.issuer,
     ] {
         if url.as_deref().is_some_and(|u| u.trim().is_empty()) {
             *url = None;
         }
     }
-    let mut config = BrokerConfig::new(provider.token_url, params.client.id, params.client.secret)
-        .with_scopes(params.scopes)
-        .with_seed(seed);
+    let mut config = BrokerConfig::new(
+        provider.token_url.clone(),
+        params.client.id.clone(),
+        params.client.secret.clone(),
+    )
+    .with_scopes(params.scopes)
+    .with_seed(seed);
     let mut capabilities = vec!["access_token", "status"];
+    let sign_in = match (
+        &provider.issuer,
+        &provider.auth_url,
+        &provider.jwks_url,
+        &provider.redirect_url,
+    ) {
+        (Some(issuer), Some(auth_url), Some(jwks_url), Some(redirect_url)) => {
+            let config = crate::SignInConfig::new(
+                issuer,
+                auth_url,
+                &provider.token_url,
+                jwks_url,
+                &params.client.id,
+                params.client.secret.as_str(),
+                redirect_url,
+            )
+            .with_seed(seed);
+            capabilities.push("sign_in");
+            Some(
+                crate::GoogleSignIn::new(config, Arc::new(SystemClock), transport.clone())
+                    .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?,
+            )
+        }
+        _ => None,
+    };
     if let (Some(auth_url), Some(redirect_url)) = (provider.auth_url, provider.redirect_url) {
         config = config.with_authorization(auth_url, redirect_url);
         capabilities.push("authorization");
@@ -99,6 +130,28 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
             .add_account(&account.account, RefreshToken::new(account.refresh_token))
             .await;
     }
+    if !params.service_accounts.is_empty() {
+        capabilities.push("service_accounts");
+        let fresh: Vec<_> = if params.restarted {
+            let mut fresh = Vec::new();
+            for account in params.service_accounts {
+                if !matches!(store.load(&account.account).await, Ok(Some(_))) {
+                    fresh.push(account);
+                }
+            }
+            fresh
+        } else {
+            params.service_accounts
+        };
+        super::service_accounts::register(&broker, fresh).await?;
+    }
     let answer = json!({"capabilities": capabilities, "name": "reference-broker"});
-    Ok((Ready { broker, mail }, answer))
+    Ok((
+        Ready {
+            broker,
+            mail,
+            sign_in,
+        },
+        answer,
+    ))
 }

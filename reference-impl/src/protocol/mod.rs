@@ -4,7 +4,9 @@
 //! `messages.rs` holds the error codes and answers, `params.rs` the params
 //! of every method; `session.rs` routes each method to its family:
 //! `initialize.rs` (level 1), `tokens.rs` (`access_token`, `status`),
-//! `authorization.rs` (level 3), `mail.rs` and `gmail_request.rs` (level 4).
+//! `authorization.rs` (level 3), `mail.rs` and `gmail_request.rs` (level 4),
+//! `sign_in.rs` (`sign_in_begin`, `sign_in_complete`) and `service_accounts.rs`
+//! (`service_account_token`).
 //! This file runs the loop: every request is answered on its own task, so answers may come out
 //! of order and concurrent `access_token` calls exercise single flight.
 //!
@@ -24,7 +26,9 @@ mod initialize;
 mod mail;
 mod messages;
 mod params;
+mod service_accounts;
 mod session;
+mod sign_in;
 #[cfg(test)]
 mod tests;
 mod tokens;

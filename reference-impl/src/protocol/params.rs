@@ -21,6 +21,59 @@ pub(super) struct InitializeParams {
     /// True when the harness re-initializes after killing the process.
     #[serde(default)]
     pub restarted: bool,
+    /// Service accounts (capability `service_accounts`).
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccountParams>,
+}
+
+/// A service account in `initialize`: Google's JSON key file (as an object or
+/// its text), an optional subject and the scopes. `Debug` hides the key.
+#[derive(Deserialize)]
+pub(super) struct ServiceAccountParams {
+    pub account: String,
+    pub key: serde_json::Value,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for ServiceAccountParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccountParams")
+            .field("account", &self.account)
+            .field("subject", &self.subject)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `service_account_token` params: `scopes` (optional) narrows the token.
+#[derive(Debug, Deserialize)]
+pub(super) struct ServiceAccountTokenParams {
+    pub account: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// `sign_in_begin` params: the browser session the sign-in is bound to.
+#[derive(Debug, Deserialize)]
+pub(super) struct SignInBeginParams {
+    pub session: String,
+}
+
+/// `sign_in_complete` params (the callback carries a code: not shown).
+#[derive(Deserialize)]
+pub(super) struct SignInCompleteParams {
+    pub session: String,
+    pub callback_url: String,
+}
+
+impl std::fmt::Debug for SignInCompleteParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInCompleteParams")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +90,12 @@ pub(super) struct ProviderParams {
     /// Enables level 4 (mail): `http://host:port/gmail/v1`.
     #[serde(default)]
     pub gmail_base: Option<String>,
+    /// With `issuer`, `auth_url` and `redirect_url`: enables sign-in.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// The id_token issuer (the provider's base URI for the mock).
+    #[serde(default)]
+    pub issuer: Option<String>,
 }
 
 #[derive(Deserialize)]

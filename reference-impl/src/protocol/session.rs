@@ -1,6 +1,7 @@
 //! One protocol session: the JSON-RPC envelope, and the method table that
 //! hands each call to its family (`initialize.rs`, `tokens.rs`,
-//! `authorization.rs`, `mail.rs`, `gmail_request.rs`).
+//! `authorization.rs`, `sign_in.rs`, `service_accounts.rs`, `mail.rs`,
+//! `gmail_request.rs`).
 
 use super::mail::Mail;
 use super::messages::{ErrorCode, RpcError};
@@ -21,6 +22,8 @@ pub(super) struct Ready {
     pub broker: TokenBroker,
     /// `None` when `initialize` had no `provider.gmail_base`.
     pub mail: Option<Mail>,
+    /// `None` without `provider.jwks_url` and `issuer` (and authorization URLs).
+    pub sign_in: Option<crate::GoogleSignIn>,
 }
 
 impl Ready {
@@ -74,6 +77,9 @@ impl Session {
             "access_token" => tokens::access_token(self.ready()?, params).await,
             "status" => Ok(tokens::status(self.ready()?)),
             "begin_authorization" => authorization::begin(self.ready()?, params),
+            "sign_in_begin" => super::sign_in::begin(self.ready()?, params),
+            "sign_in_complete" => super::sign_in::complete(self.ready()?, params).await,
+            "service_account_token" => super::service_accounts::token(self.ready()?, params).await,
             "complete_authorization" => authorization::complete(self.ready()?, params).await,
             "sync" => {
                 let ready = self.ready()?;

@@ -49,6 +49,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::secret::{AccessToken, RefreshToken};
+use crate::service_account::ServiceAccountGrant;
 
 /// One account's persisted grant. `Debug` redacts the tokens.
 #[derive(Debug, Clone)]
@@ -63,6 +64,9 @@ pub struct StoredGrant {
     pub expires_at: Option<SystemTime>,
     /// Scopes the provider reported as granted.
     pub scopes: Vec<String>,
+    /// For a service account: the key, subject and scopes assertions are signed with.
+    /// The refresh token is then empty and unused.
+    pub service_account: Option<ServiceAccountGrant>,
 }
 
 impl StoredGrant {
@@ -81,6 +85,16 @@ impl StoredGrant {
             access_token: None,
             expires_at: None,
             scopes: Vec::new(),
+            service_account: None,
+        }
+    }
+
+    /// A grant holding a service-account key, as stored by
+    /// [`TokenBroker::add_service_account`](crate::TokenBroker::add_service_account).
+    pub fn for_service_account(version: u64, service_account: ServiceAccountGrant) -> Self {
+        Self {
+            service_account: Some(service_account),
+            ..Self::new(version, RefreshToken::new(""))
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod connection;
 mod faketime;
+mod gateway_methods;
 mod methods;
 mod spawn_env;
 
@@ -121,9 +122,10 @@ impl BrokerFactory for ProcessBroker {
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
         let transcript = Transcript::default();
-        let params = initialize_params(&env);
+        let mut params = initialize_params(&env);
+        gateway_methods::add_initialize_params(&env, &mut params);
         let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
-        let (connection, capabilities) =
+        let (connection, capabilities, gateway_capabilities) =
             start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
@@ -146,6 +148,7 @@ impl BrokerFactory for ProcessBroker {
             params,
             transcript,
             capabilities,
+            gateway_capabilities,
             connection: Mutex::new(Arc::new(connection)),
             clock,
             spawn_env,
@@ -183,7 +186,7 @@ async fn start(
     params: &Value,
     transcript: &Transcript,
     spawn_env: &[(String, String)],
-) -> Result<(Connection, Capabilities), BrokerFailure> {
+) -> Result<(Connection, Capabilities, crate::broker::GatewayCapabilities), BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
     env.extend_from_slice(spawn_env);
@@ -208,7 +211,7 @@ async fn start(
     // crash points and mailbox faults have no protocol methods.
     capabilities.restart = true;
     capabilities.mail_hooks = false;
-    Ok((connection, capabilities))
+    Ok((connection, capabilities, gateway_methods::declared(&names)))
 }
 
 #[derive(Debug)]
@@ -217,6 +220,8 @@ struct ProcessInstance {
     params: Value,
     transcript: Transcript,
     capabilities: Capabilities,
+    /// Sign-in and service accounts, when `initialize` declared them.
+    gateway_capabilities: crate::broker::GatewayCapabilities,
     connection: Mutex<Arc<Connection>>,
     /// The process's wall clock, when the run moves it (libfaketime).
     clock: Option<faketime::FakeClock>,
@@ -289,7 +294,7 @@ impl BrokerUnderTest for ProcessInstance {
             );
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
-        let (connection, _) =
+        let (connection, _, _) =
             start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
         *self
             .connection
@@ -356,5 +361,9 @@ impl BrokerUnderTest for ProcessInstance {
 
     async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
         methods::send(&self.connection(), account, raw).await
+    }
+
+    fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {
+        Some(self)
     }
 }

@@ -1,0 +1,37 @@
+//! Which gateway powers a scenario needs, and which a broker has: a step whose
+//! power the broker lacks is skipped, and the invariants judging it are unknown.
+
+use crate::broker::{BrokerUnderTest, GatewayCapabilities};
+use crate::scenario::{Action, Scenario};
+
+/// The gateway powers `scenario`'s steps and invariants use.
+pub fn needed_gateway(scenario: &Scenario) -> GatewayCapabilities {
+    let mut needed = GatewayCapabilities::default();
+    if scenario.invariants.id_token_verified.is_some() {
+        needed.sign_in = true;
+    }
+    if scenario.relay.is_some()
+        || scenario.invariants.no_credential_to_consumer.is_some()
+        || scenario.invariants.relay_consumers_available.is_some()
+    {
+        needed.relay = true;
+    }
+    for step in &scenario.timeline {
+        match step.get_ref().action {
+            Action::SignIn(_) => needed.sign_in = true,
+            Action::ServiceAccountTokens(_) => needed.service_accounts = true,
+            Action::RelayRequests(_) | Action::RelayOutage(_) => needed.relay = true,
+            _ => {}
+        }
+    }
+    needed
+}
+
+/// The names of the gateway powers `broker` has (`sign_in`,
+/// `service_accounts`, `relay`), as steps name what they need.
+pub(super) fn gateway_names(broker: &dyn BrokerUnderTest) -> Vec<&'static str> {
+    broker
+        .gateway()
+        .map(|gateway| gateway.gateway_capabilities().names())
+        .unwrap_or_default()
+}

@@ -1,0 +1,48 @@
+//! Control brokers in `examples/adapters/`: brokers that are wrong on
+//! purpose, run through the process protocol, that the library must fail.
+
+mod support;
+
+use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::run::Verdict;
+use harness::scenario::Action;
+use std::sync::Arc;
+
+fn adapter(name: &str) -> BrokerChoice {
+    let script = support::library().join(format!("../examples/adapters/{name}/broker.py"));
+    BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "python3 {}",
+        script.display()
+    ))))
+}
+
+#[test]
+fn a_broker_that_never_serves_fails_every_real_scenario_that_asks_for_a_token() {
+    let never = adapter("never-serves");
+    let mut failed = 0;
+    for (path, scenario) in support::scenarios() {
+        let asks = scenario
+            .timeline
+            .iter()
+            .any(|step| matches!(step.get_ref().action, Action::TokenRequests(_)));
+        if scenario.mode != harness::scenario::Mode::Real || !asks {
+            continue;
+        }
+        let (outcome, _) =
+            harness::run::run_scenario(&path, &scenario, &never, None).expect("the run completes");
+        if outcome.verdict == Verdict::NotApplicable {
+            // A store kind the adapter declines, or a machine without a
+            // requirement: not a pass either.
+            continue;
+        }
+        assert_eq!(
+            outcome.verdict,
+            Verdict::Failed,
+            "{}: {outcome:#?}",
+            path.display()
+        );
+        assert!(outcome.violated("availability"), "{}", path.display());
+        failed += 1;
+    }
+    assert!(failed >= 5, "only {failed} real scenarios ask for tokens");
+}

@@ -1,0 +1,51 @@
+//! Service-account tokens: `service_account_token {account, scopes?}`, from the
+//! accounts `initialize` registered with their key files.
+
+use super::messages::RpcError;
+use super::params::{ServiceAccountParams, ServiceAccountTokenParams, parse};
+use super::session::Ready;
+use crate::{ServiceAccountGrant, ServiceAccountKey, TokenBroker};
+use serde_json::{Value, json};
+
+/// Registers the service accounts of `initialize`; a bad key file is `-32602`
+/// naming the account (never the key).
+pub(super) async fn register(
+    broker: &TokenBroker,
+    accounts: Vec<ServiceAccountParams>,
+) -> Result<(), RpcError> {
+    for params in accounts {
+        let text = match &params.key {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let key = ServiceAccountKey::from_json(text.as_bytes()).map_err(|error| {
+            RpcError::new(
+                super::messages::ErrorCode::InvalidParams,
+                format!(
+                    "bad `initialize` params: `service_accounts` `{}`: {error}",
+                    params.account
+                ),
+            )
+        })?;
+        let mut grant = ServiceAccountGrant::new(key, params.scopes);
+        if let Some(subject) = params.subject {
+            grant = grant.acting_as(subject);
+        }
+        broker.add_service_account(&params.account, grant).await;
+    }
+    Ok(())
+}
+
+/// `service_account_token`: `{"access_token"}`, down-scoped when `scopes` is given.
+pub(super) async fn token(ready: &Ready, params: Value) -> Result<Value, RpcError> {
+    let ServiceAccountTokenParams { account, scopes } = parse("service_account_token", params)?;
+    let answer = ready.broker.access_token_scoped(&account, &scopes).await;
+    match answer {
+        Ok(token) => Ok(json!({"access_token": token.expose_secret()})),
+        Err(error) => {
+            let kind = super::tokens::kind_name(&error);
+            tracing::debug!(account, kind, "service_account_token failed");
+            Err(RpcError::failed(kind, error.to_string()))
+        }
+    }
+}
