@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs libfaketime (Debian package `faketime`) when it is missing.
 #
-# The harness preloads libfaketime.so.1 into process brokers so that the
+# The harness preloads libfaketimeMT.so.1 (the multi-threaded build, in the
+# same package; libfaketime.so.1 without it) into process brokers so that the
 # scenario steps `skew_clock` and `jump_clock` move a broker process's wall
 # clock (docs/SCENARIOS.md). Nothing is downloaded at run time: this script
 # is the project's one install step for it, called by .ci/run.

@@ -207,15 +207,15 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
                 None => say_raw!("{text}"),
             }
         }
-        if let Some(dir) = out
-            && outcome.verdict == Verdict::Failed
-            && let Err(code) = write_file(
-                dir,
-                &format!("{}.html", file_stem(&outcome)),
-                &render_timeline(&outcome, &record),
-            )
-        {
-            return code;
+        if let Some(dir) = out {
+            let timeline =
+                (outcome.verdict == Verdict::Failed).then(|| render_timeline(&outcome, &record));
+            if let Err((path, error)) =
+                crate::out_dir::write_run_files(dir, &outcome, &record, timeline)
+            {
+                eprintln!("error: cannot write `{}`: {error}", path.display());
+                return EXIT_RUN_ERROR;
+            }
         }
         if let Some(bar) = &progress {
             bar.inc(1);
@@ -249,22 +249,6 @@ fn exit_code(outcomes: &[RunOutcome]) -> i32 {
     } else {
         EXIT_PASSED
     }
-}
-
-fn file_stem(outcome: &RunOutcome) -> String {
-    let broker: String = outcome
-        .broker
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(40)
-        .collect();
-    format!("{}--{broker}--seed{}", outcome.scenario, outcome.seed)
 }
 
 fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), i32> {

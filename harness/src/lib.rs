@@ -36,6 +36,7 @@ pub mod checkers;
 pub mod cli;
 pub mod errors;
 pub mod mutants;
+pub mod out_dir;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -165,11 +165,25 @@ fn an_early_invalidated_token_costs_one_forced_refresh_for_all_callers() {
     // The first caller meets the 401 and forces the refresh; the second
     // gets the fresh token (or meets the 401 too and shares the refresh).
     assert_eq!(outcomes.len(), 2);
+    // The event names the refresh the journal shows, and the retry's status.
+    let forced_seq = record
+        .journal
+        .iter()
+        .find(|e| e.is_refresh() && e.seq > 0)
+        .expect("a forced refresh")
+        .seq;
     assert_eq!(
         outcomes[0],
-        "gmail profile: 401, then 200 after a forced refresh"
+        format!(
+            "gmail profile: 401, then refresh #{forced_seq} (200); the broker served the new token; the retry got 200"
+        )
     );
-    assert!(outcomes.iter().all(|o| o.contains("200")), "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| o.ends_with("200")), "{outcomes:?}");
+    let calls = &record.auth.api_calls;
+    assert_eq!(calls[0].status, Some(401));
+    let retry = calls[0].after_401.as_ref().expect("the 401 was reported");
+    assert_eq!(retry.status, Some(200));
+    assert_ne!(retry.token, calls[0].token, "a new token for the retry");
     let start = record.started_at.expect("started");
     let forced = record
         .journal

@@ -75,7 +75,9 @@ fn single_flight_flags_refreshing_a_token_that_was_just_issued() {
     let violations = single_flight(journal);
     assert_eq!(violations.len(), 1);
     assert!(
-        violations[0].message.contains("only 9.9s earlier"),
+        violations[0]
+            .message
+            .contains("only 9s 900ms earlier (lifetime 1h)"),
         "{violations:?}"
     );
 }
@@ -143,7 +145,9 @@ fn proactive_flags_a_token_served_inside_the_margin() {
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].entries, vec![0]);
     assert!(
-        violations[0].message.contains("20.1s left"),
+        violations[0]
+            .message
+            .contains("20s 100ms left, under the 1m margin"),
         "{violations:?}"
     );
 }

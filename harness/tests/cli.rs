@@ -222,3 +222,60 @@ fn serve_prints_a_loopback_uri_and_answers_on_it() {
     assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
     assert!(!uri.contains("1//"), "no refresh token on stdout");
 }
+
+#[test]
+fn out_keeps_each_process_instances_stderr_and_two_cmd_brokers_do_not_overwrite_each_other() {
+    let out = tempfile::tempdir().expect("a temp dir");
+    let dir = out.path().to_str().expect("utf-8 path");
+    let adapter = "examples/adapters/python-minimal/broker.py";
+    // Two commands that read alike for their first 40 characters.
+    let brokers = [
+        format!("cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 OAUTH_CHAOS_X=1 python3 {adapter}"),
+        format!("cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 OAUTH_CHAOS_X=2 python3 {adapter}"),
+    ];
+    for broker in &brokers {
+        let output = oauth_chaos(&[
+            "run",
+            "scenarios/real-kill-9-restart.toml",
+            "--broker",
+            broker,
+            "--out",
+            dir,
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    let mut logs: Vec<_> = std::fs::read_dir(out.path())
+        .expect("the folder is there")
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".stderr.log"))
+        .collect();
+    logs.sort();
+    assert_eq!(
+        logs.len(),
+        2,
+        "one stderr per broker and instance: {logs:?}"
+    );
+    for name in &logs {
+        assert!(
+            name.starts_with("real-kill-9-restart--cmd-python3-broker.py-")
+                && name.ends_with("--seed9--instance0.stderr.log"),
+            "{name}"
+        );
+        let log = std::fs::read_to_string(out.path().join(name)).expect("readable");
+        // Both processes of the instance, and the kill between them.
+        let lives: Vec<&str> = log.split("[oauth-chaos] SIGKILL").collect();
+        assert_eq!(lives.len(), 2, "{log}");
+        assert!(
+            lives
+                .iter()
+                .all(|life| life.contains("python-minimal: refreshed")),
+            "{log}"
+        );
+    }
+}

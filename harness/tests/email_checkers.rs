@@ -171,3 +171,51 @@ fn a_queued_send_still_undelivered_after_the_final_sync_is_lost() {
     email.settled[0].final_sync = Err(FailureKind::Revoked);
     assert!(lost(email).is_empty(), "a revoked grant cannot deliver");
 }
+
+fn restart(before: &[&str], after: Result<&[&str], FailureKind>) -> harness::run::RestartSnapshot {
+    harness::run::RestartSnapshot {
+        instance: 0,
+        account: "alice@example.com".into(),
+        killed_at: UNIX_EPOCH,
+        before: ids(before),
+        read_at: UNIX_EPOCH + std::time::Duration::from_secs(5),
+        after: after.map(ids),
+    }
+}
+
+#[test]
+fn mail_stored_before_a_kill_and_gone_after_the_restart_is_lost_even_if_a_resync_refills_it() {
+    // The final comparison is clean: a full resync put everything back.
+    let mut email = one_account(settled(&["a", "b"], &["a", "b"], &["a", "b"]));
+    email.restarts = vec![restart(&["a", "b"], Ok(&[]))];
+    let violations = lost(email.clone());
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert!(
+        violations[0]
+            .message
+            .contains("2 of alice@example.com's messages")
+    );
+    // Kept across the restart: nothing lost.
+    email.restarts = vec![restart(&["a", "b"], Ok(&["a", "b"]))];
+    assert!(lost(email.clone()).is_empty());
+    // A store a kill wipes by design (real mode, `memory`) is judged at the
+    // end only.
+    email.restarts = vec![restart(&["a", "b"], Ok(&[]))];
+    email.volatile_store = true;
+    assert!(lost(email).is_empty());
+}
+
+#[test]
+fn a_message_deleted_at_gmail_before_the_restart_may_be_gone_after_it() {
+    let mut email = one_account(settled(&["a"], &["a"], &["a"]));
+    email.restarts = vec![restart(&["a", "b"], Ok(&["a"]))];
+    email.deleted_at_gmail = vec![harness::run::GmailDeletion {
+        account: "alice@example.com".into(),
+        id: "b".into(),
+        at: UNIX_EPOCH + std::time::Duration::from_secs(2),
+    }];
+    assert!(lost(email.clone()).is_empty());
+    // A restarted broker that cannot list its mailbox cannot show it kept it.
+    email.restarts = vec![restart(&["a"], Err(FailureKind::Storage))];
+    assert!(lost(email)[0].message.contains("could not list"));
+}

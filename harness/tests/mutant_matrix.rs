@@ -30,11 +30,17 @@ const MATRIX: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "retry-after-replaces-backoff",
+        &["token-endpoint-429-retry-after-1.toml"],
+    ),
+    (
         "silent-outage",
         &["revoked-mid-run.toml", "revoked-before-first-call.toml"],
     ),
     ("logs-token", &["trace-logging-refresh-storm.toml"]),
     ("amnesiac-restart", &["kill-9-restart.toml"]),
+    ("amnesiac-restart-transient", &["kill-9-restart.toml"]),
+    ("mailbox-in-memory", &["gmail-kill-9-between-syncs.toml"]),
     (
         "sync-drops-last-page",
         &[
@@ -67,6 +73,10 @@ const MATRIX: &[(&str, &[&str])] = &[
     (
         "gmail-429-tight-loop",
         &["gmail-429-message-only-retry-time.toml"],
+    ),
+    (
+        "serves-rejected-token",
+        &["access-token-invalidated-early.toml"],
     ),
     ("trusts-id-token", &["sign-in-forged-id-tokens.toml"]),
     (
@@ -102,6 +112,9 @@ fn also_breaks(mutant: &str) -> &'static [&'static str] {
         // Forgetting every grant on restart, it tells callers `revoked`
         // although the provider never refused one: a false alarm.
         "amnesiac-restart" => &["availability"],
+        // The same loss told as "the provider is down": availability sees
+        // a `transient` the provider never caused.
+        "amnesiac-restart-transient" => &["availability"],
         _ => &[],
     }
 }
@@ -292,6 +305,7 @@ fn strip_data_of(invariant: &str, record: &mut RunRecord) {
             record.auth.store_writes.clear();
             record.auth.rotation_grace = None;
         }
+        "no_rejected_token_reuse" => record.auth.api_calls.clear(),
         "id_token_verified" => record.gateway.sign_ins.clear(),
         "no_credential_to_consumer" | "relay_consumers_available" => {
             record.gateway.relay_calls.clear();

@@ -148,6 +148,21 @@ fn a_broker_declining_the_store_kind_gets_the_scenario_as_not_applicable_not_fai
         outcome.note.unwrap_or_default().contains("store kind"),
         "the note names why"
     );
+    // A database URL's password never comes back in the adapter's answer.
+    scenario.broker.store = "postgresql://app:hunter2-secret@127.0.0.1:1/x".to_owned();
+    let (declined, record) =
+        harness::run::run_scenario(&path, &scenario, &support::python_minimal(), None)
+            .expect("runs");
+    let note = declined.note.clone().unwrap_or_default();
+    assert_eq!(declined.verdict, Verdict::NotApplicable, "{declined:?}");
+    assert!(
+        note.contains("`postgresql`") && !note.contains("hunter2"),
+        "{note}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&record.broker_log).contains("hunter2"),
+        "the adapter logged the password"
+    );
     // A broker failing to start for any other reason still fails the run.
     let (crashed, _) = support::run_file("real-token-basics.toml", &scripted("exit 3"));
     assert!(crashed.violated("broker_responsive"));

@@ -73,15 +73,35 @@ impl Postgres {
     /// [`PostgresError::NotInstalled`] without the server binaries; the
     /// failing step otherwise.
     pub fn start() -> Result<Self, PostgresError> {
+        Self::start_in(&std::env::temp_dir())
+    }
+
+    /// [`start`](Self::start) with the cluster's dir under `base` (normally
+    /// `$TMPDIR`). Under root the cluster runs as `nobody`, which must be
+    /// able to reach its dir: when some directory above it is not
+    /// searchable by others (a `TMPDIR` of mode 0700), the dir goes under
+    /// the first of `/tmp` and `/var/tmp` that is.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start), and [`PostgresError::Unreachable`] when no
+    /// candidate is reachable by `nobody`.
+    pub fn start_in(base: &Path) -> Result<Self, PostgresError> {
         let bin = postgres_bin_dir().ok_or(PostgresError::NotInstalled)?;
+        let as_root = is_root();
+        let base = if as_root {
+            reachable_by_others(base)?
+        } else {
+            base.to_path_buf()
+        };
         let root = tempfile::Builder::new()
             .prefix("oauth-chaos-pg-")
-            .tempdir()
+            .tempdir_in(&base)
             .map_err(|source| PostgresError::Io {
                 what: "create the cluster's temp dir",
                 source,
             })?;
-        let run_as = if is_root() {
+        let run_as = if as_root {
             let (uid, gid) = nobody_ids().ok_or(PostgresError::NoUnprivilegedUser)?;
             std::os::unix::fs::chown(root.path(), Some(uid), Some(gid)).map_err(|source| {
                 PostgresError::Io {
@@ -250,6 +270,34 @@ fn postgres_bin_dir() -> Option<PathBuf> {
     on_path
         .chain(versioned)
         .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+}
+
+/// `preferred`, or the first fallback temp dir, whose every directory from
+/// `/` down is searchable by others (so `nobody` can reach a dir in it).
+fn reachable_by_others(preferred: &Path) -> Result<PathBuf, PostgresError> {
+    let candidates = [
+        preferred.to_path_buf(),
+        PathBuf::from("/tmp"),
+        PathBuf::from("/var/tmp"),
+    ];
+    candidates
+        .iter()
+        .find(|dir| searchable_by_others(dir))
+        .cloned()
+        .ok_or_else(|| PostgresError::Unreachable {
+            tried: candidates.to_vec(),
+        })
+}
+
+fn searchable_by_others(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    dir.ancestors().all(|step| {
+        std::fs::metadata(step)
+            .is_ok_and(|meta| meta.is_dir() && meta.permissions().mode() & 0o001 != 0)
+    })
 }
 
 fn is_root() -> bool {

@@ -11,6 +11,16 @@ pub enum PostgresError {
     /// Running as root and there is no `nobody` user to run the cluster as.
     #[error("running as root and there is no `nobody` user to own the cluster")]
     NoUnprivilegedUser,
+    /// Running as root, no temp dir is reachable by `nobody` (the cluster's
+    /// owner): a directory above each is not searchable by others.
+    #[error(
+        "no temp dir that `nobody` (the cluster's owner under root) can reach; tried {}: make `TMPDIR` searchable by others (`chmod o+x`), point it elsewhere, or set DATABASE_URL",
+        tried.iter().map(|dir| format!("`{}`", dir.display())).collect::<Vec<_>>().join(", ")
+    )]
+    Unreachable {
+        /// The dirs tried, in order.
+        tried: Vec<PathBuf>,
+    },
     /// A file-system step failed (temp dir, chown, free port).
     #[error("could not {what}")]
     Io {

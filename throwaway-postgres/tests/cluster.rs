@@ -32,3 +32,26 @@ fn a_throwaway_cluster_listens_until_it_is_dropped() {
         "stopped after drop: {address}"
     );
 }
+
+#[test]
+fn a_cluster_starts_when_the_temp_dir_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    // A TMPDIR of mode 0700 (systemd's PrivateTmp, pam_tmpdir): under root
+    // the cluster runs as `nobody`, who cannot enter it.
+    let private = tempfile::tempdir().expect("a temp dir");
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod 0700");
+    let postgres = match throwaway_postgres::Postgres::start_in(private.path()) {
+        Ok(postgres) => postgres,
+        Err(throwaway_postgres::PostgresError::NotInstalled) => {
+            assert!(
+                !throwaway_postgres::ci_requires_postgres(),
+                "CI=true and PostgreSQL is not installed"
+            );
+            eprintln!("skipping: PostgreSQL is not installed");
+            return;
+        }
+        Err(error) => panic!("the cluster did not start under a private TMPDIR: {error}"),
+    };
+    assert!(postgres.is_throwaway());
+}

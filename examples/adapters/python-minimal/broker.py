@@ -42,8 +42,10 @@ class Broker:
         store = (params.get("store") or {}).get("kind", "memory")
         if store != "memory":
             # The harness reports a scenario needing another store as not
-            # applicable to this broker, rather than failed.
-            raise BrokerError("unsupported", f"store kind {store!r} is not supported (memory only)",
+            # applicable to this broker, rather than failed. Only the scheme
+            # is named: the rest may be a database URL with a password.
+            scheme = store.split(":", 1)[0]
+            raise BrokerError("unsupported", f"store kind `{scheme}` is not supported (memory only)",
                               code=-32602)
         self.token_url = params["provider"]["token_url"]
         self.client_id = params["client"]["id"]
@@ -59,13 +61,19 @@ class Broker:
                 "lock": threading.Lock(),
             }
 
-    def access_token(self, account):
+    def access_token(self, account, rejected=None):
         slot = self.accounts.get(account)
         if slot is None:
             raise BrokerError("unknown_account", f"unknown account {account}")
         with slot["lock"]:  # single flight: one refresh per account at a time
             if slot["state"] == "needs_reauth":
                 raise BrokerError("revoked", f"{account} needs re-authorization")
+            if rejected is not None and slot["access_token"] == rejected:
+                # An API answered 401 to the cached token: it is dead whatever
+                # its expiry says. A newer one (another caller's 401 got here
+                # first) is served as it is.
+                log(f"token of {account} rejected by an api; refreshing")
+                slot["access_token"] = None
             if slot["access_token"] and time.time() < slot["expires_at"] - slot["margin"]:
                 return slot["access_token"]
             return self._refresh(account, slot)
@@ -136,7 +144,8 @@ class Server:
             elif self.broker is None and method != "shutdown":
                 raise BrokerError("not_initialized", "call initialize first")
             elif method == "access_token":
-                result = {"access_token": self.broker.access_token(params["account"])}
+                result = {"access_token": self.broker.access_token(
+                    params["account"], params.get("rejected"))}
             elif method == "status":
                 result = self.broker.status()
             elif method == "shutdown":

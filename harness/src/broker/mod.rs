@@ -10,6 +10,7 @@ mod archive_is_delete;
 mod choice;
 mod flaky_mailbox;
 mod gateway;
+mod killable;
 mod process;
 mod recording_store;
 mod redact;
@@ -26,6 +27,7 @@ pub use gateway::{
     GATEWAY_SETUP, GatewayCapabilities, GatewaySetup, GatewayUnderTest, RelayAnswer,
     RelayConsumerKeyed, RelaySetup, ServiceAccountKeyed, SignedIn,
 };
+pub(crate) use killable::Killable;
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use redact::redact_store_spec;

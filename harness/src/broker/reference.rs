@@ -219,6 +219,16 @@ impl BrokerUnderTest for ReferenceInstance {
     }
 
     async fn restart(&self) -> Result<(), BrokerFailure> {
+        // Kill -9: everything the old broker spawned dies (a refresh the
+        // provider is still answering never persists), and a store of its
+        // own drops its writes in flight (a shared one is another process's
+        // database: the dead instance's writes die with its aborted tasks).
+        self.broker().abort_tasks();
+        if self.env.store == "memory"
+            && let Some(store) = &self.faults
+        {
+            store.crash();
+        }
         // A fresh broker over the same store: the accounts come back from
         // what was committed, with no new consent.
         let fresh = new_broker(&self.env, &self.recording)?;

@@ -306,7 +306,7 @@ impl Availability {
 
 /// A token request that did not hand the broker a usable answer: an error
 /// status, no answer (status 0), or a fault other than a delay.
-fn failed_attempt(entry: &JournalEntry) -> bool {
+pub(super) fn failed_attempt(entry: &JournalEntry) -> bool {
     !entry.succeeded()
         || entry
             .fault_labels()
@@ -315,7 +315,10 @@ fn failed_attempt(entry: &JournalEntry) -> bool {
 
 /// The latest permanent refusal of the call's account before the call
 /// ended, unless a new grant was issued (a code exchange) after it.
-fn grant_refusal<'r>(run: &'r RunRecord, call: &ServedToken) -> Option<&'r JournalEntry> {
+pub(super) fn grant_refusal<'r>(
+    run: &'r RunRecord,
+    call: &ServedToken,
+) -> Option<&'r JournalEntry> {
     let mine = |e: &&JournalEntry| {
         e.endpoint == Endpoint::Token
             && e.account.as_ref() == Some(&call.account)
@@ -341,7 +344,7 @@ fn grant_refusal<'r>(run: &'r RunRecord, call: &ServedToken) -> Option<&'r Journ
 
 /// True when a store outage was in force on the call's instance at any
 /// time during the call.
-fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
+pub(super) fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
     let on_instance = format!("on instance {}", call.instance);
     let toggles: Vec<_> = run
         .events

@@ -38,8 +38,10 @@ impl Checker for BrokerResponsive {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "access_token({}) on instance {} failed with `{kind:?}`",
-                        served.account, served.instance
+                        "access_token({}) on instance {} failed with `{}`",
+                        served.account,
+                        served.instance,
+                        kind.name()
                     ),
                     entries: Vec::new(),
                 });

@@ -12,6 +12,7 @@
 mod availability;
 mod broker_responsive;
 mod csrf_protected;
+mod duration_text;
 mod id_token_verified;
 mod judgement;
 mod leak;
@@ -19,6 +20,7 @@ mod least_privilege;
 mod no_credential_to_consumer;
 mod no_duplicate_email;
 mod no_lost_email;
+mod no_rejected_token_reuse;
 mod no_stale_overwrite;
 mod outage_store;
 mod outage_surfaced;
@@ -32,6 +34,8 @@ mod survives_restart;
 pub use availability::Availability;
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
+pub use duration_text::human_duration;
+pub(crate) use duration_text::human_secs;
 pub use id_token_verified::IdTokenVerified;
 pub use judgement::{InvariantResult, Judgement};
 pub use leak::NoTokenLeak;
@@ -39,6 +43,7 @@ pub use least_privilege::LeastPrivilege;
 pub use no_credential_to_consumer::NoCredentialToConsumer;
 pub use no_duplicate_email::NoDuplicateEmail;
 pub use no_lost_email::NoLostEmail;
+pub use no_rejected_token_reuse::NoRejectedTokenReuse;
 pub use no_stale_overwrite::NoStaleOverwrite;
 pub use outage_surfaced::OutageSurfaced;
 pub use proactive_refresh::ProactiveRefresh;
@@ -156,6 +161,9 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_stale_overwrite.is_some() {
         checkers.push(Box::new(NoStaleOverwrite));
+    }
+    if invariants.no_rejected_token_reuse.is_some() {
+        checkers.push(Box::new(NoRejectedTokenReuse));
     }
     if invariants.id_token_verified.is_some() {
         checkers.push(Box::new(IdTokenVerified));

@@ -14,7 +14,10 @@ const NAME: &str = "no_lost_email";
 /// - a message the broker once stored and Gmail still has is never dropped;
 /// - every send the broker acknowledged is in the mock's Sent, and every
 ///   send it queued but could not deliver yet (transient failure, timeout)
-///   is there after the final sync (`sync` also runs the outbox).
+///   is there after the final sync (`sync` also runs the outbox);
+/// - what an instance reported stored just before a kill -9 it reports
+///   stored right after the restart, before any sync (unless Gmail deleted
+///   it meanwhile, or the scenario's store is wiped by a kill by design).
 ///
 /// Needs `sync` or `send` steps; without them it is unknown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,6 +51,7 @@ impl Checker for NoLostEmail {
         for settled in &run.email.settled {
             found.extend(lost_in_sync(run, settled));
         }
+        found.extend(lost_across_restarts(run));
         for send in &run.email.sends {
             let message_id = match &send.result {
                 Ok(message_id) => message_id,
@@ -112,7 +116,8 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
         Err(kind) => found.push(Violation {
             invariant: NAME,
             message: format!(
-                "the final sync of {account} failed with `{kind:?}` although every fault was unmounted"
+                "the final sync of {account} failed with `{}` although every fault was unmounted",
+                kind.name()
             ),
             entries: Vec::new(),
         }),
@@ -125,6 +130,57 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
                     "message `{id}` of {account} was stored, is still in Gmail, and is gone from the broker's store"
                 ),
                 entries: gets_of(run, id),
+            });
+        }
+    }
+    found
+}
+
+/// What an instance reported stored before a kill -9 must be there when
+/// it comes back, before any sync refills it: a mailbox kept only in
+/// memory, or a store whose writes were not durable, loses it, and every
+/// reader between the restart and the next full resync sees mail vanish
+/// (and a downstream copy may delete it). Messages deleted at Gmail
+/// meanwhile are exempt, and so are scenarios whose store a kill wipes by
+/// design (`EmailRecord::volatile_store`).
+fn lost_across_restarts(run: &RunRecord) -> Vec<Violation> {
+    if run.email.volatile_store {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for snapshot in &run.email.restarts {
+        let (instance, account) = (snapshot.instance, &snapshot.account);
+        let after: BTreeSet<&str> = match &snapshot.after {
+            Ok(ids) => ids.iter().map(String::as_str).collect(),
+            Err(kind) => {
+                found.push(Violation {
+                    invariant: NAME,
+                    message: format!(
+                        "after its restart instance {instance} could not list {account}'s stored mail (`{}`): what it stored before the kill -9 cannot be shown to survive",
+                        kind.name()
+                    ),
+                    entries: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let gone: Vec<&str> = snapshot
+            .before
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|id| !after.contains(id))
+            .filter(|id| run.email.in_gmail_at(account, id, snapshot.read_at))
+            .collect();
+        if let Some(first) = gone.first() {
+            found.push(Violation {
+                invariant: NAME,
+                message: format!(
+                    "instance {instance} had stored {} of {account}'s messages that are gone after its kill -9 and restart, though Gmail still has them (first `{first}`): the store did not keep what the broker had reported stored",
+                    gone.len()
+                ),
+                entries: gets_of(run, first),
             });
         }
     }
@@ -151,8 +207,10 @@ fn undelivered(run: &RunRecord, send: &LogicalSend, kind: FailureKind) -> Option
     (settled.final_sync.is_ok() && !delivered).then(|| Violation {
         invariant: NAME,
         message: format!(
-            "logical send {} of {} failed with `{kind:?}` and was still not delivered after the final sync",
-            send.logical, send.account
+            "logical send {} of {} failed with `{}` and was still not delivered after the final sync",
+            send.logical,
+            send.account,
+            kind.name()
         ),
         entries: Vec::new(),
     })

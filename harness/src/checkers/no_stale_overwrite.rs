@@ -84,15 +84,13 @@ fn rotated_out_presented(run: &RunRecord) -> Vec<Violation> {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "#{} presented a refresh token #{} had rotated out {:.0}s earlier (grace {:.0}s)",
+                        "#{} presented a refresh token #{} had rotated out {} earlier (grace {})",
                         entry.seq,
                         seq,
-                        entry
-                            .started_at
-                            .duration_since(at)
-                            .unwrap_or_default()
-                            .as_secs_f64(),
-                        grace.as_secs_f64()
+                        super::human_duration(
+                            entry.started_at.duration_since(at).unwrap_or_default()
+                        ),
+                        super::human_duration(grace)
                     ),
                     entries: vec![seq, entry.seq],
                 });

@@ -91,13 +91,14 @@ impl Checker for OutageSurfaced {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "{account}: the provider answered invalid_grant at #{} but {:.1}s later status() still said `{said}` (bound {})",
+                        "{account}: the provider answered invalid_grant at #{} but {} later status() still said `{said}` (bound {})",
                         told.seq,
-                        judge
-                            .at
-                            .duration_since(told.finished_at)
-                            .unwrap_or_default()
-                            .as_secs_f64(),
+                        super::human_duration(
+                            judge
+                                .at
+                                .duration_since(told.finished_at)
+                                .unwrap_or_default()
+                        ),
                         humantime::format_duration(self.params.within)
                     ),
                     entries: vec![told.seq],

@@ -61,11 +61,11 @@ impl Checker for ProactiveRefresh {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "{} (instance {}) was served a token with {:.1}s left, under the {}s margin (issued by #{seq})",
+                        "{} (instance {}) was served a token with {} left, under the {} margin (issued by #{seq})",
                         served.account,
                         served.instance,
-                        left.as_secs_f64(),
-                        self.params.margin.as_secs()
+                        super::human_duration(left),
+                        super::human_duration(self.params.margin)
                     ),
                     entries: vec![*seq],
                 });

@@ -21,7 +21,7 @@ const GROWTH: f64 = 1.25;
 /// - it sends at most `max_refreshes_per_window` refreshes per `rate_window`;
 /// - during a streak of transient failures the gaps between attempts grow
 ///   (compared as means of the streak's halves, so jitter is allowed) until
-///   they reach `max_backoff`.
+///   they reach `max_backoff`, unless the answers' `Retry-After` held them.
 ///
 /// Gmail requests (`gmail.rs`), per account and resource (endpoint and
 /// path), with the same two timing rules as refreshes: after a 429 or 5xx
@@ -89,9 +89,9 @@ impl RetryDiscipline {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "{subject}: request #{} came {:.1}s after #{} answered {} {asked}",
+                        "{subject}: request #{} came {} after #{} answered {} {asked}",
                         next.seq,
-                        gap.as_secs_f64(),
+                        super::human_duration(gap),
                         answered.seq,
                         answered.status,
                     ),
@@ -116,9 +116,9 @@ impl RetryDiscipline {
                 return vec![Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: {} refreshes within {:.1}s (#{}..#{}), over the bound of {max} per {}",
+                        "grant {grant}: {} refreshes within {} (#{}..#{}), over the bound of {max} per {}",
                         max + 1,
-                        span.as_secs_f64(),
+                        super::human_duration(span),
                         first.seq,
                         last.seq,
                         humantime::format_duration(self.params.rate_window)
@@ -134,8 +134,18 @@ impl RetryDiscipline {
     /// jitter (full jitter may make any one gap tiny), so single gaps prove
     /// nothing; the mean gap of the streak's second half must clearly exceed the
     /// first half's, unless it has already reached a quarter of `max_backoff`
-    /// (a capped backoff with full jitter averages half its cap).
-    fn backoff(&self, refreshes: &[&JournalEntry], subject: &str) -> Vec<Violation> {
+    /// (a capped backoff with full jitter averages half its cap), or the
+    /// server set the pace: Retry-After is the least the server asks a client
+    /// to wait (RFC 9110 §10.2.3), so a correct broker's gaps sit on it until
+    /// its own growing backoff rises above it, and a second half whose mean is
+    /// within `GROWTH` of the Retry-After its answers carried is honouring the
+    /// server, not failing to back off (the rate bound still applies).
+    fn backoff(
+        &self,
+        refreshes: &[&JournalEntry],
+        run: &RunRecord,
+        subject: &str,
+    ) -> Vec<Violation> {
         let transient = |e: &JournalEntry| e.status == 0 || e.status == 429 || e.status >= 500;
         let mut found = Vec::new();
         for streak in refreshes
@@ -158,15 +168,26 @@ impl RetryDiscipline {
             let (early, late) = (mean(&gaps[..half]), mean(&gaps[half..]));
             let capped = late >= self.params.max_backoff.as_secs_f64() / 4.0;
             let grew = late > early * GROWTH + self.params.tolerance.as_secs_f64();
-            if !capped && !grew {
+            // The Retry-After floor under the second half's gaps (each gap
+            // follows the answer at its start).
+            let floor = streak[half..streak.len() - 1]
+                .iter()
+                .filter_map(|answered| retry_after_of(run, answered))
+                .max()
+                .map_or(0.0, |wait| wait.as_secs_f64());
+            let server_paced =
+                floor > 0.0 && late <= floor * GROWTH + self.params.tolerance.as_secs_f64();
+            if !capped && !grew && !server_paced {
                 let (first, last) = (streak[0], streak[streak.len() - 1]);
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "{subject}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {early:.1}s in its first half, {late:.1}s in its second",
+                        "{subject}: backoff did not grow during a {}-attempt failure streak (#{}..#{}): mean gap {} in its first half, {} in its second",
                         streak.len(),
                         first.seq,
-                        last.seq
+                        last.seq,
+                        super::human_secs(early),
+                        super::human_secs(late)
                     ),
                     entries: vec![first.seq, last.seq],
                 });
@@ -198,12 +219,12 @@ impl Checker for RetryDiscipline {
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, &subject));
             found.extend(self.rate(&refreshes, grant));
-            found.extend(self.backoff(&refreshes, &subject));
+            found.extend(self.backoff(&refreshes, run, &subject));
         }
         for resource in gmail {
             found.extend(resource.early);
             for lane in &resource.lanes {
-                found.extend(self.backoff(lane, &resource.subject));
+                found.extend(self.backoff(lane, run, &resource.subject));
             }
         }
         Judgement::from_violations(capped(NAME, found))
@@ -234,4 +255,10 @@ fn asked_wait(run: &RunRecord, answered: &JournalEntry) -> Option<(Duration, Str
                 ),
             ))
         })
+}
+
+/// The wait the fault that answered `entry` asked for, if any (read from
+/// the timeline's fault windows).
+fn retry_after_of(run: &RunRecord, entry: &JournalEntry) -> Option<Duration> {
+    asked_wait(run, entry).map(|(wait, _)| wait)
 }

@@ -74,11 +74,11 @@ impl SingleFlightRefresh {
                 found.push(Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: refresh #{} replaced a token issued by #{} only {:.1}s earlier (lifetime {}s)",
+                        "grant {grant}: refresh #{} replaced a token issued by #{} only {} earlier (lifetime {})",
                         entry.seq,
                         previous.seq,
-                        age.as_secs_f64(),
-                        lifetime.as_secs()
+                        super::human_duration(age),
+                        super::human_duration(lifetime)
                     ),
                     entries: vec![previous.seq, entry.seq],
                 });

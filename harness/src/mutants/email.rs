@@ -121,7 +121,7 @@ impl BrokerUnderTest for FlawedMail {
 
 /// Any broker under test as a sync [`TokenSource`] (a 401 just asks again).
 #[derive(Debug)]
-struct BrokerTokens(Arc<dyn BrokerUnderTest>);
+pub(super) struct BrokerTokens(pub(super) Arc<dyn BrokerUnderTest>);
 
 #[async_trait]
 impl TokenSource for BrokerTokens {

@@ -16,9 +16,11 @@ mod gmail_tight_loop;
 mod last_write_wins;
 mod logs_basic_auth;
 mod logs_token_hex;
+mod mailbox_in_memory;
 mod naive;
 mod process;
 mod reference_mutants;
+mod serves_rejected_token;
 mod side_log;
 mod trusting_sign_in;
 mod unavailable;
@@ -46,6 +48,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "retry_discipline: retries after 1s whatever Retry-After says",
     ),
     (
+        "retry-after-replaces-backoff",
+        "retry_discipline: waits exactly Retry-After when one is sent, with no backoff of its own",
+    ),
+    (
         "silent-outage",
         "outage_surfaced: status() says ok even after the grant was revoked",
     ),
@@ -58,12 +64,20 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
     ),
     (
+        "amnesiac-restart-transient",
+        "survives_restart: loses its refresh tokens on restart and tells callers `transient`, as if the provider were down",
+    ),
+    (
         "sync-drops-last-page",
         "no_lost_email: ignores the messages on the last page of every paginated list",
     ),
     (
         "archive-is-delete",
         "no_lost_email: reads INBOX removed (archiving) in Gmail's history as a deletion",
+    ),
+    (
+        "mailbox-in-memory",
+        "no_lost_email: keeps its mailbox in memory, so a kill -9 empties it until the next full sync",
     ),
     (
         "resend-after-ack-lost",
@@ -80,6 +94,10 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
     (
         "stale-overwrite",
         "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
+    ),
+    (
+        "serves-rejected-token",
+        "no_rejected_token_reuse: told that Gmail answered 401, serves the same cached token again",
     ),
     (
         "trusts-id-token",
@@ -159,6 +177,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         "last-write-wins" => return Some(Arc::new(last_write_wins::LastWriteWinsMutant)),
         "never-serves" => return Some(Arc::new(unavailable::NeverServesMutant)),
         "corrupts-token-file" => return Some(Arc::new(unavailable::CorruptsTokenFileMutant)),
+        "mailbox-in-memory" => return Some(Arc::new(mailbox_in_memory::MailboxInMemoryMutant)),
+        "serves-rejected-token" => {
+            return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
+        }
         _ => {}
     }
     if let Some(factory) = process::process_mutant(name) {
@@ -178,6 +200,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
             honour_retry_after: false,
             ..correct
         },
+        "retry-after-replaces-backoff" => NaiveKnobs {
+            backoff_under_retry_after: false,
+            ..correct
+        },
         "silent-outage" => NaiveKnobs {
             truthful_status: false,
             ..correct
@@ -188,6 +214,11 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         },
         "amnesiac-restart" => NaiveKnobs {
             durable_grants: false,
+            ..correct
+        },
+        "amnesiac-restart-transient" => NaiveKnobs {
+            durable_grants: false,
+            lost_grant_says_revoked: false,
             ..correct
         },
         "sync-drops-last-page" | "resend-after-ack-lost" | "archive-is-delete" => {

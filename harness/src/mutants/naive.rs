@@ -22,6 +22,10 @@ pub struct NaiveKnobs {
     pub stop_after_invalid_grant: bool,
     /// Wait at least `Retry-After` before the next attempt.
     pub honour_retry_after: bool,
+    /// Keep backing off under a `Retry-After` (the delay is the larger of
+    /// the two); otherwise `Retry-After` replaces the backoff, so a server
+    /// that keeps answering `Retry-After: 1` gets a retry every second.
+    pub backoff_under_retry_after: bool,
     /// `status()` tells the truth (otherwise it always says `ok`).
     pub truthful_status: bool,
     /// Logs the access token at debug level.
@@ -29,6 +33,9 @@ pub struct NaiveKnobs {
     /// A restart keeps the refresh tokens (as if they were stored durably);
     /// otherwise it forgets them, like a broker that kept them in memory.
     pub durable_grants: bool,
+    /// A broker that lost its grants says so (`revoked`); otherwise it
+    /// answers `transient`, as if the provider were down.
+    pub lost_grant_says_revoked: bool,
     /// Attempts inside one `access_token` call before giving up.
     pub attempts_per_call: u32,
     /// A backoff longer than this ends the call; the next call waits it out.
@@ -46,9 +53,11 @@ impl NaiveKnobs {
             single_flight: true,
             stop_after_invalid_grant: true,
             honour_retry_after: true,
+            backoff_under_retry_after: true,
             truthful_status: true,
             log_token: false,
             durable_grants: true,
+            lost_grant_says_revoked: true,
             attempts_per_call: 3,
             max_in_call_wait: Duration::from_secs(10),
             adopt_rotated_refresh_token: true,
@@ -113,7 +122,11 @@ impl NaiveBroker {
 
     async fn refresh_once(&self, account: &str) -> Result<SecretString, Attempt> {
         if self.amnesia.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Attempt::Refused);
+            return Err(if self.knobs.lost_grant_says_revoked {
+                Attempt::Refused
+            } else {
+                Attempt::Transient(None)
+            });
         }
         let consented = self
             .env
@@ -221,7 +234,11 @@ impl NaiveBroker {
             if self.knobs.honour_retry_after
                 && let Some(retry_after) = retry_after
             {
-                wait = wait.max(retry_after);
+                wait = if self.knobs.backoff_under_retry_after {
+                    wait.max(retry_after)
+                } else {
+                    retry_after
+                };
             }
             if attempt == attempts || wait > self.knobs.max_in_call_wait {
                 let next = self.env.clock.now() + wait;
@@ -293,6 +310,24 @@ impl BrokerUnderTest for NaiveBroker {
             ));
         }
         self.obtain(account).await
+    }
+
+    async fn access_token_after_401(
+        &self,
+        account: &str,
+        rejected: &SecretString,
+    ) -> Result<SecretString, BrokerFailure> {
+        // A rejected cached token is dead whatever its expiry says; a newer
+        // one (another caller's 401 got here first) is served as it is.
+        self.with_account(account, |a| {
+            if a.token
+                .as_ref()
+                .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
+            {
+                a.token = None;
+            }
+        });
+        self.access_token(account).await
     }
 
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {

@@ -1,8 +1,10 @@
-//! What a run records about consent, forged callbacks and the broker's
-//! store, for `least_privilege`, `csrf_protected` and `no_stale_overwrite`.
+//! What a run records about consent, forged callbacks, API calls and the
+//! broker's store, for `least_privilege`, `csrf_protected`,
+//! `no_rejected_token_reuse` and `no_stale_overwrite`.
 
-use crate::broker::StoreWrite;
+use crate::broker::{FailureKind, StoreWrite};
 use crate::scenario::ForgeKind;
+use mock_provider::Fingerprint;
 use serde::Serialize;
 use std::time::{Duration, SystemTime};
 
@@ -62,6 +64,44 @@ pub struct Consent {
     pub result: Result<(), String>,
 }
 
+/// One API call the harness made as the app (a `gmail_profile` step): a
+/// token from the broker, the call, and after a 401 the forced refresh.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiCall {
+    /// Which instance served the tokens.
+    pub instance: u32,
+    /// The account.
+    pub account: String,
+    /// Provider time the first token was asked for.
+    pub at: SystemTime,
+    /// The token served for the call, or why there was none.
+    pub token: Result<Fingerprint, FailureKind>,
+    /// The API's HTTP status (`None`: no token, or the request failed).
+    pub status: Option<u16>,
+    /// The journal entry of the call, when the harness could tell.
+    pub journal_seq: Option<u64>,
+    /// After a 401: what the broker did when told the token was rejected.
+    pub after_401: Option<AfterRejection>,
+}
+
+/// The broker's answer to "the API rejected this token" and the retry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AfterRejection {
+    /// Provider time the harness told the broker (`access_token` with
+    /// `rejected`).
+    pub told_at: SystemTime,
+    /// Provider time the broker answered.
+    pub answered_at: SystemTime,
+    /// Journal entries from here on (inclusive) ...
+    pub journal_from: u64,
+    /// ... up to here (exclusive) arrived while the broker answered.
+    pub journal_to: u64,
+    /// The token it served for the retry, or why there was none.
+    pub token: Result<Fingerprint, FailureKind>,
+    /// The retried call's HTTP status (`None`: no retry, or it failed).
+    pub status: Option<u16>,
+}
+
 /// The authorization and store part of a [`RunRecord`](super::RunRecord).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuthRecord {
@@ -71,6 +111,8 @@ pub struct AuthRecord {
     pub forged_callbacks: Vec<ForgedCallback>,
     /// Every `authorize` step's outcome.
     pub consents: Vec<Consent>,
+    /// Every API call the harness made as the app (`gmail_profile`).
+    pub api_calls: Vec<ApiCall>,
     /// Committed writes to the brokers' stores, in commit order per store.
     pub store_writes: Vec<StoreWrite>,
     /// The scopes the scenario declares (`broker.scopes`).

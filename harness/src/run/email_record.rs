@@ -24,6 +24,16 @@ pub struct EmailRecord {
     /// When each `sync` and `send` call was in flight: how many calls of
     /// one account may be waiting out Gmail's answers at once.
     pub calls: Vec<MailCall>,
+    /// What the killed instance reported stored just before each `restart`
+    /// and right after it, per account a mail step had touched.
+    pub restarts: Vec<RestartSnapshot>,
+    /// Messages the timeline deleted at Gmail (`mailbox_delete`), in order.
+    pub deleted_at_gmail: Vec<GmailDeletion>,
+    /// True when the scenario gives brokers a store that a kill -9 wipes by
+    /// design (`store = "memory"` in real mode: a process's memory dies
+    /// with it); then a restart may empty the mailbox, and only the final
+    /// comparison judges it.
+    pub volatile_store: bool,
 }
 
 /// One `sync`, `crash_sync` or `send` call, from the harness's side.
@@ -37,6 +47,35 @@ pub struct MailCall {
     pub finished_at: SystemTime,
 }
 
+/// One account's stored ids around one kill -9 and restart.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartSnapshot {
+    /// The instance restarted.
+    pub instance: u32,
+    /// The account.
+    pub account: String,
+    /// Provider time of the kill.
+    pub killed_at: SystemTime,
+    /// What the instance listed just before the kill.
+    pub before: Vec<String>,
+    /// Provider time of the read after the restart.
+    pub read_at: SystemTime,
+    /// What the restarted instance listed before any sync, or why it could
+    /// not list.
+    pub after: Result<Vec<String>, FailureKind>,
+}
+
+/// A message the timeline deleted at Gmail.
+#[derive(Debug, Clone, Serialize)]
+pub struct GmailDeletion {
+    /// The account.
+    pub account: String,
+    /// The Gmail id.
+    pub id: String,
+    /// Provider time.
+    pub at: SystemTime,
+}
+
 impl EmailRecord {
     /// How many mail calls for `account` were in flight at `at`.
     pub fn calls_in_flight(&self, account: &str, at: SystemTime) -> usize {
@@ -44,6 +83,15 @@ impl EmailRecord {
             .iter()
             .filter(|c| c.account == account && c.started_at <= at && at <= c.finished_at)
             .count()
+    }
+
+    /// True when `id` of `account` was still in Gmail at `at` (the timeline
+    /// had not deleted it by then).
+    pub fn in_gmail_at(&self, account: &str, id: &str, at: SystemTime) -> bool {
+        !self
+            .deleted_at_gmail
+            .iter()
+            .any(|d| d.account == account && d.id == id && d.at <= at)
     }
 }
 

@@ -27,10 +27,12 @@ mod step_needs;
 mod store_at_rest;
 mod world;
 
-pub use auth_record::{AuthRecord, AuthorizeRequest, Consent, ForgedCallback};
+pub use auth_record::{
+    AfterRejection, ApiCall, AuthRecord, AuthorizeRequest, Consent, ForgedCallback,
+};
 pub use email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
-    SyncAttempt,
+    EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
+    SettledMailbox, StoredSnapshot, SyncAttempt,
 };
 pub use execute::run_scenario;
 pub use gateway_needs::needed_gateway;

@@ -101,16 +101,18 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         // missing record, which the checkers report.
         let _ = task.await;
     }
-    let email = email::settle(world, &player.sink).await;
+    let email = email::settle(world, scenario, &player.sink).await;
     let ended_at = world.provider_clock.now();
     let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
     let mut broker_answers = Vec::new();
+    let mut instance_logs = Vec::new();
     let mut broker_problems = Vec::new();
     for (index, instance) in world.instances.iter().enumerate() {
         instance.broker.shutdown().await;
         if let Some(log) = instance.broker.captured_log() {
             broker_log.extend_from_slice(&log);
+            instance_logs.push((index as u32, log));
         }
         if let Some(answers) = instance.broker.captured_answers() {
             broker_answers.extend_from_slice(&answers);
@@ -138,6 +140,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         events: lock(&player.sink.events).clone(),
         status_samples: lock(&player.sink.samples).clone(),
         broker_log,
+        instance_logs,
         request_urls: lock(&world.request_urls).clone(),
         broker_answers,
         store_bytes: std::mem::take(&mut *lock(&player.sink.store_bytes)),
@@ -326,7 +329,11 @@ impl Player<'_> {
                 );
                 let sink = self.sink.clone();
                 let store = self.world.store_at_rest.clone();
+                let clock = self.world.provider_clock.clone();
                 self.tasks.push(tokio::spawn(async move {
+                    // What the instance stored must outlive the kill.
+                    let stored = email::stored_before_kill(&instance, &sink).await;
+                    let killed_at = clock.now();
                     let number = instance.restart_epoch.fetch_add(1, Ordering::SeqCst) / 2 + 1;
                     let restarted = instance.broker.restart().await;
                     instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
@@ -339,6 +346,8 @@ impl Player<'_> {
                         let parts = store.read(&when).await;
                         lock(&sink.store_bytes).extend(parts);
                     }
+                    email::stored_after_restart(&instance, index, stored, killed_at, &clock, &sink)
+                        .await;
                 }));
             }
             Action::Sync(step) => self.sync_step(step),

@@ -94,6 +94,10 @@ pub struct RunRecord {
     /// Everything the brokers logged (in-process: TRACE events; processes:
     /// stderr), concatenated.
     pub broker_log: Vec<u8>,
+    /// Each instance's own log outside the harness's tracing capture (a
+    /// process's stderr, across its restarts), by instance index: what
+    /// `--out` saves for a person to read.
+    pub instance_logs: Vec<(u32, Vec<u8>)>,
     /// The URL of every request an in-process broker sent.
     pub request_urls: Vec<String>,
     /// Every protocol answer process brokers sent, one JSON line each, with

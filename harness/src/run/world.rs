@@ -127,9 +127,16 @@ pub(super) async fn build_world(
             env.store.clone_from(spec);
         }
         let env = env.with_mail_scopes(scenario);
-        match broker.factory().build(env).await {
+        let factory = broker.factory();
+        match factory.build(env).await {
             Ok(built) => world.instances.push(Instance {
-                broker: built,
+                // A restart of an in-process instance kills its calls in
+                // flight, as SIGKILL does a process's.
+                broker: if factory.in_process() {
+                    Arc::new(crate::broker::Killable::new(built))
+                } else {
+                    built
+                },
                 clock,
                 paused_until: Arc::default(),
                 restart_epoch: Arc::default(),
@@ -195,6 +202,18 @@ impl HttpTransport for RecordingTransport {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(request.uri().to_string());
-        self.inner.send(request)
+        // A request on the wire is the provider's to finish: when the
+        // harness kills the instance that sent it (`restart`), the provider
+        // still answers (it may issue or rotate a token) and the answer is
+        // lost, as with a process killed mid-request. So the exchange runs
+        // on its own task, not inside the instance's.
+        let exchange = tokio::spawn(self.inner.send(request));
+        Box::pin(async move {
+            exchange.await.unwrap_or_else(|join_error| {
+                Err(TransportError::Other {
+                    source: Some(Arc::new(join_error)),
+                })
+            })
+        })
     }
 }

@@ -19,7 +19,8 @@ pub struct Invariants {
     /// No caller is served a token about to expire.
     pub proactive_refresh: Option<ProactiveRefreshParams>,
     /// No retry after `invalid_grant`, Retry-After honoured, bounded rate,
-    /// backoff that never shrinks during a failure streak.
+    /// backoff that grows during a failure streak (unless Retry-After set
+    /// the pace).
     pub retry_discipline: Option<RetryDisciplineParams>,
     /// After a revocation, `status()` reports it within a bound.
     pub outage_surfaced: Option<OutageSurfacedParams>,
@@ -42,6 +43,9 @@ pub struct Invariants {
     /// The store never goes back to an older grant version, and a
     /// rotated-out refresh token is never presented after its grace.
     pub no_stale_overwrite: Option<NoStaleOverwriteParams>,
+    /// After an API answered 401 and the app said so, the broker never
+    /// serves the rejected token again.
+    pub no_rejected_token_reuse: Option<NoRejectedTokenReuseParams>,
     /// No forged, expired, wrong-audience, wrong-issuer, `alg=none`,
     /// unknown-key or replayed-nonce id_token (nor a replayed or foreign
     /// state) signs anyone in, and every genuine sign-in succeeds, across key
@@ -54,6 +58,12 @@ pub struct Invariants {
     /// is down, do not loop, and get tokens again once it is back.
     pub relay_consumers_available: Option<super::gateway::RelayAvailabilityParams>,
 }
+
+/// Parameters of `no_rejected_token_reuse` (none yet; write
+/// `no_rejected_token_reuse = {}`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoRejectedTokenReuseParams {}
 
 /// Parameters of the always-on `availability` invariant.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -33,6 +33,7 @@ pub use gateway::{
     RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
     RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
 };
+pub use invariants::NoRejectedTokenReuseParams;
 pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{

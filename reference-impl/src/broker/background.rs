@@ -48,9 +48,9 @@ impl TokenBroker {
     /// ```
     pub fn start_background_refresh(&self) -> BackgroundRefresh {
         let inner = Arc::clone(&self.inner);
-        BackgroundRefresh {
-            task: tokio::spawn(async move { inner.refresh_forever().await }),
-        }
+        let task = tokio::spawn(async move { inner.refresh_forever().await });
+        self.inner.tasks.track(task.abort_handle());
+        BackgroundRefresh { task }
     }
 }
 

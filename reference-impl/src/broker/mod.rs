@@ -35,6 +35,7 @@ mod revoke;
 mod scoped;
 mod slot;
 mod status;
+mod tasks;
 mod token_broker;
 
 pub use self::authorize_error::AuthorizationError;

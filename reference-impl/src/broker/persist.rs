@@ -92,7 +92,7 @@ impl Inner {
         };
         let inner = Arc::downgrade(self);
         let slot = Arc::clone(slot);
-        runtime.spawn(async move {
+        let task = runtime.spawn(async move {
             let mut delay = FIRST_PERSIST_RETRY;
             loop {
                 tokio::time::sleep(delay).await;
@@ -110,6 +110,7 @@ impl Inner {
                 inner.schedule_persist_retry(&slot);
             }
         });
+        self.tasks.track(task.abort_handle());
     }
 
     /// One background write attempt; true when nothing is pending any more.

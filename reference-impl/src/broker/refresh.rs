@@ -107,6 +107,7 @@ impl Inner {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     let handle = runtime.spawn(task);
+                    self.tasks.track(handle.abort_handle());
                     Box::pin(async move {
                         handle
                             .await
@@ -198,6 +199,14 @@ impl Inner {
                 return Err(error);
             }
             state.attempts += 1;
+            // Every failed request counts towards the streak, so the gate set when
+            // this round ends continues the exponential where the inline retries
+            // left it instead of starting again at one second (under a Retry-After
+            // floor the restarted schedule was a second per attempt for a minute).
+            {
+                let mut health = slot.health();
+                health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+            }
             let delay = self.backoff(account, state.attempts, policy, attempt, &error);
             if delay > policy.cap {
                 // The provider asked for a longer pause than callers should wait inline.

@@ -81,6 +81,8 @@ pub(super) struct Inner {
     pub scoped: Mutex<ScopedSlots>,
     /// Wakes the background refresher when an account's schedule changes.
     pub schedule_changed: tokio::sync::Notify,
+    /// Every task this broker spawned that may still run.
+    pub tasks: super::tasks::BrokerTasks,
 }
 
 impl fmt::Debug for TokenBroker {
@@ -157,6 +159,7 @@ impl TokenBroker {
             accounts: ArcSwap::from_pointee(AccountMap::default()),
             scoped: Mutex::default(),
             schedule_changed: tokio::sync::Notify::new(),
+            tasks: super::tasks::BrokerTasks::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),

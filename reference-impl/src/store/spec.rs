@@ -20,6 +20,9 @@ use crate::crypto::Keyring;
 /// let store = spec.open(Keyring::generate("k1")).await?;
 /// assert!(store.load("alice").await?.is_none());
 /// assert!("postgres://broker:hunter2@db/tokens".parse::<StoreSpec>()?.to_string().contains("redacted"));
+/// // Both schemes libpq knows.
+/// assert!(matches!("postgresql://db/tokens".parse::<StoreSpec>()?, StoreSpec::Postgres(_)));
+/// assert!("mysql://db/x".parse::<StoreSpec>().unwrap_err().to_string().contains("`mysql`"));
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -38,7 +41,9 @@ pub enum StoreSpec {
 
 /// A store spec that is none of the known forms.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` URL")]
+#[error(
+    "unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` (or `postgresql://`) URL"
+)]
 pub struct StoreSpecError {
     /// The text before the first `:` (the rest may hold a password, so it is dropped).
     pub kind: String,

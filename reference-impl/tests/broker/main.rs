@@ -1,5 +1,6 @@
 //! Broker behaviour against a Google-shaped token endpoint (wiremock), grouped by topic.
 
+mod abort;
 mod authorization;
 mod bad_input;
 mod cached_tokens;

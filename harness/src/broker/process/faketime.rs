@@ -11,7 +11,9 @@
 //! keep real time, as they do on a machine whose NTP steps the wall clock.
 //!
 //! libfaketime fakes `CLOCK_REALTIME` and `CLOCK_REALTIME_COARSE` (the
-//! reference broker's `SystemClock`), `time()` and `gettimeofday()`.
+//! reference broker's `SystemClock`), `time()` and `gettimeofday()`. The
+//! multi-threaded build (`libfaketimeMT.so.1`, same Debian package) is
+//! preferred: only it keeps every reading of a threaded process skewed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,29 +25,40 @@ const SEARCH_ROOTS: [&str; 2] = ["/usr/lib", "/usr/local/lib"];
 /// The environment variable naming libfaketime explicitly.
 pub const LIBFAKETIME_ENV: &str = "OAUTH_CHAOS_LIBFAKETIME";
 
-/// The path of `libfaketime.so.1`: `$OAUTH_CHAOS_LIBFAKETIME`, else
-/// `/usr/lib/*/faketime/`, `/usr/lib/faketime/` (or the same under
+/// The libraries to look for in a `faketime/` directory, best first: the
+/// multi-threaded build serialises every clock reading behind a mutex.
+/// The plain one does not, and with `FAKETIME_NO_CACHE=1` each reading
+/// re-parses the offset through a static buffer that briefly holds `+0`:
+/// a thread reading the clock then gets the real time (we measured 1 read
+/// in about 1,300 of a 4-thread Python process escaping, none with the MT
+/// build; docs/SCENARIOS.md).
+const LIBRARIES: [&str; 2] = ["libfaketimeMT.so.1", "libfaketime.so.1"];
+
+/// The libfaketime to preload: `$OAUTH_CHAOS_LIBFAKETIME` as given, else
+/// `libfaketimeMT.so.1` (or, without it, `libfaketime.so.1`) from
+/// `/usr/lib/faketime/`, `/usr/lib/*/faketime/` (or the same under
 /// `/usr/local/lib`); `None` when it is not installed.
 pub fn libfaketime() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(LIBFAKETIME_ENV) {
         let path = PathBuf::from(path);
         return path.is_file().then_some(path);
     }
-    SEARCH_ROOTS.iter().find_map(|root| {
-        let root = Path::new(root);
-        let direct = root.join("faketime/libfaketime.so.1");
-        if direct.is_file() {
-            return Some(direct);
-        }
+    let mut dirs = Vec::new();
+    for root in SEARCH_ROOTS.iter().map(Path::new) {
+        dirs.push(root.join("faketime"));
         let mut multiarch: Vec<PathBuf> = std::fs::read_dir(root)
             .into_iter()
             .flatten()
             .flatten()
-            .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
-            .filter(|path| path.is_file())
+            .map(|entry| entry.path().join("faketime"))
             .collect();
         multiarch.sort();
-        multiarch.into_iter().next()
+        dirs.extend(multiarch);
+    }
+    LIBRARIES.iter().find_map(|name| {
+        dirs.iter()
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
     })
 }
 
@@ -57,7 +70,7 @@ pub const BROKER_CLOCK_CONTROL: &str = "process.broker-clock-control";
 /// instances then run under libfaketime with their own offset file.
 #[derive(Debug, Clone)]
 pub struct BrokerClockControl {
-    /// The `libfaketime.so.1` to preload.
+    /// The libfaketime to preload (`libfaketimeMT.so.1` when installed).
     pub libfaketime: PathBuf,
 }
 

@@ -284,6 +284,14 @@ impl BrokerUnderTest for ProcessInstance {
 
     async fn restart(&self) -> Result<(), BrokerFailure> {
         self.connection().kill().await;
+        // So a person reading the saved stderr sees where one process ended.
+        self.transcript
+            .stderr
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(
+                b"\n[oauth-chaos] SIGKILL: the harness killed this instance and spawns it again\n",
+            );
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
         let (connection, _, _) =

@@ -187,7 +187,7 @@ fn calls(svg: &mut String, record: &RunRecord, axis: &Axis) {
     for served in visible.into_iter().step_by(step) {
         let (color, what) = match &served.result {
             Ok(fingerprint) => ("#90a4ae", format!("served {fingerprint}")),
-            Err(kind) => ("#e53935", format!("failed: {kind:?}")),
+            Err(kind) => ("#e53935", format!("failed: {}", kind.name())),
         };
         let _ = write!(
             svg,

@@ -3,7 +3,7 @@
 
 use super::{Player, Sink, lock};
 use crate::broker::StoreFault;
-use crate::run::auth_record::{AuthRecord, Consent, ForgedCallback};
+use crate::run::auth_record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
 use crate::run::browser::{self, Browser};
 use crate::run::record::ServedToken;
 use crate::run::world::{Instance, World};
@@ -273,41 +273,153 @@ async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
 }
 
 /// One API call the way an app makes it: a token, the call, and on 401 one
-/// forced refresh and a retry.
+/// forced refresh and a retry. The event says what the broker really did,
+/// read from the tokens it served and the journal.
 async fn gmail_profile(context: StepContext) {
     context.instance.wait_if_paused().await;
     let broker = &context.instance.broker;
-    let requested_at = context.clock.now();
+    let at = context.clock.now();
     let first = broker.access_token(&context.account).await;
-    served(&context, requested_at, &first);
-    let Ok(token) = first else {
-        return;
+    served(&context, at, &first);
+    let mut call = ApiCall {
+        instance: context.index,
+        account: context.account.clone(),
+        at,
+        token: fingerprint(&first),
+        status: None,
+        journal_seq: None,
+        after_401: None,
     };
-    let status = context.browser.gmail_profile(&token).await;
-    let outcome = match status {
-        Ok(401) => {
-            let requested_at = context.clock.now();
-            let retry = broker
-                .access_token_after_401(&context.account, &token)
-                .await;
-            served(&context, requested_at, &retry);
-            match retry {
-                Ok(fresh) => match context.browser.gmail_profile(&fresh).await {
-                    Ok(status) => format!("401, then {status} after a forced refresh"),
-                    Err(reason) => reason,
-                },
-                Err(failure) => format!("401, then no token: {:?}", failure.kind),
+    let outcome = match first {
+        Err(failure) => format!("no token ({})", failure.kind.name()),
+        Ok(token) => match call_gmail(&context, &token, &mut call.journal_seq).await {
+            Ok(401) => {
+                call.status = Some(401);
+                let (after, text) = after_401(&context, &token).await;
+                call.after_401 = Some(after);
+                text
             }
-        }
-        Ok(status) => status.to_string(),
-        Err(reason) => reason,
+            Ok(status) => {
+                call.status = Some(status);
+                status.to_string()
+            }
+            Err(reason) => reason,
+        },
     };
+    lock(&context.sink.auth).api_calls.push(call);
     lock(&context.sink.events).push(crate::run::record::TimelineEvent {
         at: context.clock.now(),
         what: format!("gmail profile: {outcome}"),
         account: Some(context.account.clone()),
         kind: "gmail_profile",
     });
+}
+
+/// The Gmail profile call with `token`; its status, and (in `seq`) its
+/// journal entry: the one presenting `token` among those that arrived
+/// meanwhile (other steps' requests may interleave).
+async fn call_gmail(
+    context: &StepContext,
+    token: &SecretString,
+    seq: &mut Option<u64>,
+) -> Result<u16, String> {
+    let from = context.journal.len() as u64;
+    let status = context.browser.gmail_profile(token).await;
+    let presented = Fingerprint::of(token.expose_secret());
+    *seq = context
+        .journal
+        .filter(|e| {
+            e.seq >= from
+                && e.endpoint == mock_provider::Endpoint::GmailProfile
+                && e.presented.contains(&presented)
+        })
+        .first()
+        .map(|e| e.seq);
+    status
+}
+
+/// Tells the broker the API rejected `rejected` and retries with what it
+/// serves; what happened, and a sentence saying so.
+async fn after_401(context: &StepContext, rejected: &SecretString) -> (AfterRejection, String) {
+    let told_at = context.clock.now();
+    let journal_from = context.journal.len() as u64;
+    let retry = context
+        .instance
+        .broker
+        .access_token_after_401(&context.account, rejected)
+        .await;
+    let journal_to = context.journal.len() as u64;
+    served(context, told_at, &retry);
+    let answered_at = context.clock.now();
+    let refreshes = refreshes_between(context, journal_from, journal_to);
+    let said = describe(&refreshes);
+    let (status, text) = match &retry {
+        Err(failure) => (
+            None,
+            format!(
+                "401, then {said}; no token for the retry ({})",
+                failure.kind.name()
+            ),
+        ),
+        Ok(fresh) => {
+            let how = if Fingerprint::of(fresh.expose_secret())
+                == Fingerprint::of(rejected.expose_secret())
+            {
+                format!("401, then {said}; the broker served the rejected token again")
+            } else if refreshes.is_empty() {
+                "401, then no refresh; the broker served another token it held".to_owned()
+            } else {
+                format!("401, then {said}; the broker served the new token")
+            };
+            match context.browser.gmail_profile(fresh).await {
+                Ok(status) => (Some(status), format!("{how}; the retry got {status}")),
+                Err(reason) => (None, format!("{how}; the retry failed: {reason}")),
+            }
+        }
+    };
+    let after = AfterRejection {
+        told_at,
+        answered_at,
+        journal_from,
+        journal_to,
+        token: fingerprint(&retry),
+        status,
+    };
+    (after, text)
+}
+
+/// The account's refreshes journaled in `[from, to)`, as "#12 (200)".
+fn refreshes_between(context: &StepContext, from: u64, to: u64) -> Vec<String> {
+    context
+        .journal
+        .filter(|e| {
+            (from..to).contains(&e.seq)
+                && e.is_refresh()
+                && e.account.as_deref() == Some(context.account.as_str())
+        })
+        .into_iter()
+        .map(|e| match &e.error {
+            Some(error) => format!("#{} ({} {error})", e.seq, e.status),
+            None => format!("#{} ({})", e.seq, e.status),
+        })
+        .collect()
+}
+
+fn describe(refreshes: &[String]) -> String {
+    match refreshes {
+        [] => "no refresh".to_owned(),
+        [one] => format!("refresh {one}"),
+        many => format!("refreshes {}", many.join(", ")),
+    }
+}
+
+fn fingerprint(
+    answer: &Result<SecretString, crate::broker::BrokerFailure>,
+) -> Result<Fingerprint, crate::broker::FailureKind> {
+    answer
+        .as_ref()
+        .map(|token| Fingerprint::of(token.expose_secret()))
+        .map_err(|failure| failure.kind)
 }
 
 fn served(

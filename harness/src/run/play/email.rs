@@ -6,14 +6,14 @@
 use super::{Player, Sink, lock};
 use crate::broker::FailureKind;
 use crate::run::email_record::{
-    EmailRecord, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, SettledMailbox, StoredSnapshot,
-    SyncAttempt,
+    EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
+    SettledMailbox, StoredSnapshot, SyncAttempt,
 };
 use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
-    MailboxRelabel, SendStep, SyncStep,
+    MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
@@ -179,6 +179,14 @@ impl Player<'_> {
             let id = inbox.remove(self.rng.random_range(0..inbox.len()));
             if self.world.provider.delete_message(&change.account, &id) {
                 deleted += 1;
+                lock(&self.sink.email)
+                    .record
+                    .deleted_at_gmail
+                    .push(GmailDeletion {
+                        account: change.account.clone(),
+                        id,
+                        at: self.world.provider_clock.now(),
+                    });
             }
         }
         self.event(
@@ -389,14 +397,64 @@ async fn run_sync(
     }
 }
 
+/// What `instance` reports stored for each account a mail step touched so
+/// far, read just before the harness kills it (`restart`): accounts it
+/// cannot list are left out.
+pub(super) async fn stored_before_kill(
+    instance: &Instance,
+    sink: &Sink,
+) -> Vec<(String, Vec<String>)> {
+    if !instance.broker.capabilities().gmail {
+        return Vec::new();
+    }
+    let accounts = lock(&sink.email).accounts.clone();
+    let mut stored = Vec::new();
+    for account in accounts {
+        if let Ok(ids) = instance.broker.synced_ids(&account).await {
+            stored.push((account, ids));
+        }
+    }
+    stored
+}
+
+/// Right after the restart, before any sync: what the restarted instance
+/// reports stored for the accounts read before the kill.
+pub(super) async fn stored_after_restart(
+    instance: &Instance,
+    index: u32,
+    before: Vec<(String, Vec<String>)>,
+    killed_at: std::time::SystemTime,
+    clock: &SimClock,
+    sink: &Sink,
+) {
+    for (account, ids) in before {
+        let after = match instance.broker.synced_ids(&account).await {
+            Ok(ids) => Ok(ids),
+            Err(failure) => {
+                lock(&sink.failures).push(failure.message.clone());
+                Err(failure.kind)
+            }
+        };
+        lock(&sink.email).record.restarts.push(RestartSnapshot {
+            instance: index,
+            account,
+            killed_at,
+            before: ids,
+            read_at: clock.now(),
+            after,
+        });
+    }
+}
+
 /// After the timeline (every fault unmounted, every call done): for each
 /// account a mail step touched, compare the mock with instance 0 around one
 /// final sync.
-pub(super) async fn settle(world: &World, sink: &Sink) -> EmailRecord {
+pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> EmailRecord {
     let (mut record, accounts) = {
         let mut email = lock(&sink.email);
         (std::mem::take(&mut email.record), email.accounts.clone())
     };
+    record.volatile_store = scenario.mode == Mode::Real && scenario.broker.store == "memory";
     let Some(instance) = world.instances.first() else {
         return record;
     };
