@@ -166,6 +166,7 @@ impl Inner {
             let mut health = slot.health();
             health.persist_pending = false;
             health.consecutive_failures = 0;
+            health.failed_attempts = 0;
             health.next_attempt_at = None;
             health.last_error = None;
         } else {

@@ -199,13 +199,14 @@ impl Inner {
                 return Err(error);
             }
             state.attempts += 1;
-            // Every failed request counts towards the streak, so the gate set when
-            // this round ends continues the exponential where the inline retries
-            // left it instead of starting again at one second (under a Retry-After
-            // floor the restarted schedule was a second per attempt for a minute).
+            // Every failed request counts towards the gate's exponent, so the gate
+            // set when this round ends continues the exponential where the inline
+            // retries left it instead of starting again at one second (under a
+            // Retry-After floor the restarted schedule was a second per attempt for
+            // a minute).
             {
                 let mut health = slot.health();
-                health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+                health.failed_attempts = health.failed_attempts.saturating_add(1);
             }
             let delay = self.backoff(account, state.attempts, policy, attempt, &error);
             if delay > policy.cap {
@@ -256,6 +257,7 @@ impl Inner {
         let cached = slot.cached_full();
         let mut health = slot.health();
         health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+        health.failed_attempts = health.failed_attempts.saturating_add(1);
         health.failures.record(error.kind());
         health.last_error = Some(error.clone());
         health.last_failure_at = Some(now);
@@ -278,7 +280,7 @@ impl Inner {
             account,
             state.attempts,
             Urgency::Normal.policy(),
-            health.consecutive_failures,
+            health.failed_attempts,
             &error,
         );
         let next = now.checked_add(delay).unwrap_or(now);

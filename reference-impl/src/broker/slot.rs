@@ -115,7 +115,12 @@ impl FailureCounts {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Health {
     pub last_refresh: Option<SystemTime>,
+    /// Failed refreshes in a row (what `status` reports).
     pub consecutive_failures: u32,
+    /// Failed requests in the same streak, inline retries included: the
+    /// exponent of the gate between calls, so it continues where a
+    /// refresh's inline retries left the backoff.
+    pub failed_attempts: u32,
     pub failures: FailureCounts,
     /// Store write failures since the last successful write.
     pub storage_failures: u32,
@@ -230,6 +235,7 @@ impl AccountSlot {
         let mut health = self.health();
         health.last_refresh = Some(sent_at);
         health.consecutive_failures = 0;
+        health.failed_attempts = 0;
         health.failures = FailureCounts::default();
         health.next_attempt_at = None;
         health.last_error = None;
