@@ -328,10 +328,13 @@ pub(super) fn grant_refusal<'r>(
         .journal
         .iter()
         .filter(mine)
+        // A refusal whose answer was lost (status 0) never reached the
+        // broker: it cannot say `revoked` yet.
         .filter(|e| {
-            e.error
-                .as_deref()
-                .is_some_and(|err| PERMANENT.contains(&err))
+            e.status != 0
+                && e.error
+                    .as_deref()
+                    .is_some_and(|err| PERMANENT.contains(&err))
         })
         .max_by_key(|e| e.finished_at)?;
     let consented_again = run.journal.iter().filter(mine).any(|e| {

@@ -131,7 +131,14 @@ impl Inner {
             let mut state = slot.refresh.lock().await;
             match self.refresh(&account, &slot, &mut state).await {
                 Ok(token) => Ok(token),
-                Err(error) => self.on_failure(&account, &slot, &mut state, error),
+                Err(error) => {
+                    let refused = error.kind() == ErrorKind::Revoked;
+                    let outcome = self.on_failure(&account, &slot, &mut state, error);
+                    if refused && slot.scoped.is_none() {
+                        self.remember_refusal(&account, &mut state).await;
+                    }
+                    outcome
+                }
             }
         };
         metrics::refresh_duration(started.elapsed());
@@ -240,6 +247,41 @@ impl Inner {
         policy
             .delay(jitter, failures, error.retry_after())
             .max(MIN_BACKOFF)
+    }
+
+    /// The provider refused the grant: replace it in the store by a
+    /// tombstone (see `revoke.rs`), so the refusal outlives a restart and
+    /// every instance sharing the store stops sending a refresh token the
+    /// provider already refused. Compare-and-swap on the version we refreshed
+    /// from: a newer grant another process stored (a fresh consent) stays.
+    /// If the store is down the refusal stays in memory; a restart may then
+    /// ask once more and be refused again.
+    async fn remember_refusal(&self, account: &str, state: &mut RefreshState) {
+        if super::revoke::is_tombstone(&state.grant) || state.grant.service_account.is_some() {
+            return;
+        }
+        let tombstone = crate::store::StoredGrant::new(
+            state
+                .grant
+                .version
+                .max(state.persisted_version.unwrap_or(0))
+                + 1,
+            crate::secret::RefreshToken::new(""),
+        );
+        let (grant, persisted) = self
+            .persist(
+                account,
+                state.persisted_version,
+                tombstone,
+                super::persist::ConflictPolicy::KeepNewerStored,
+            )
+            .await;
+        if let Ok(version) = persisted
+            && super::revoke::is_tombstone(&grant)
+        {
+            state.persisted_version = Some(version);
+            state.grant = grant;
+        }
     }
 
     /// Records a failed refresh. Returns the old token if it is still valid (and
