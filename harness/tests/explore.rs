@@ -140,8 +140,8 @@ fn the_reference_broker_passes_bounded_cases_of_every_family() {
 }
 
 /// The mutants exploration can reach in sim mode, with the cases each may
-/// spend. (Process mutants need real mode; `no-state-check` and the
-/// gateway mutants need steps explore does not generate yet.)
+/// spend. (Process mutants need real mode; the gateway mutants need
+/// sign-in and relay steps explore does not generate yet.)
 const MUTANTS: &[&str] = &[
     "no-single-flight",
     "retry-after-revoked",
@@ -164,6 +164,7 @@ const MUTANTS: &[&str] = &[
     "corrupts-token-file",
     "gmail-429-tight-loop",
     "broad-scopes",
+    "no-state-check",
 ];
 
 #[test]

@@ -10,7 +10,7 @@
 //! outage is surfaced: no caller is handed a token already expired (margin
 //! 1ms) and every failed call says why (`availability`, always on).
 
-use super::schedule::{Schedule, StepKind};
+use super::schedule::{Schedule, StepKind, TimedStep};
 use crate::scenario::BrokerSettings;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ impl InvariantPlan {
         let fates = vec![
             ("single_flight_refresh", single_flight_fate(schedule, traffic)),
             ("proactive_refresh", proactive_fate(schedule, traffic)),
-            ("retry_discipline", when(traffic, "{}", "no token traffic")),
+            ("retry_discipline", retry_fate(schedule, traffic)),
             ("outage_surfaced", when(traffic, "{}", "no token traffic")),
             ("no_token_leak", judged("{}")),
             (
@@ -83,8 +83,19 @@ impl InvariantPlan {
                     "no Gmail step",
                 ),
             ),
-            ("least_privilege", when(traffic, "{}", "no token traffic")),
-            ("no_stale_overwrite", when(traffic, "{}", "no token traffic")),
+            (
+                "least_privilege",
+                when(has("authorize"), "{}", "no authorize step"),
+            ),
+            (
+                "csrf_protected",
+                when(
+                    has("authorize") || has("forge_callback"),
+                    "{}",
+                    "no authorize or forge_callback step",
+                ),
+            ),
+            ("no_stale_overwrite", stale_fate(schedule, traffic)),
             (
                 "no_rejected_token_reuse",
                 when(has("gmail_profile"), "{}", "no gmail_profile step"),
@@ -272,4 +283,65 @@ fn provider_clock_ahead(schedule: &Schedule) -> Option<String> {
             )
         })
     })
+}
+
+/// A store that could not take a write while a kill or another instance
+/// needed it: what one process learnt (a rotated refresh token, a refusal)
+/// died with it or never reached the others. The step that made it so.
+fn unpersisted_knowledge(schedule: &Schedule) -> Option<(&TimedStep, usize)> {
+    let fault = schedule.steps.iter().find(|s| {
+        matches!(
+            s.step,
+            StepKind::StoreOutage { .. } | StepKind::StoreReadOnly { .. } | StepKind::StoreFailAfter { .. }
+        )
+    })?;
+    let restarts = schedule
+        .steps
+        .iter()
+        .filter(|s| s.at >= fault.at && matches!(s.step, StepKind::Restart(_)))
+        .count();
+    let others = (schedule.instances as usize).saturating_sub(1);
+    (restarts + others > 0).then_some((fault, restarts + others))
+}
+
+/// `retry_discipline`: a refusal is remembered in the store (a tombstone);
+/// a store that cannot take it leaves each restarted or other instance to
+/// learn it once more.
+fn retry_fate(schedule: &Schedule, traffic: bool) -> Fate {
+    if !traffic {
+        return Fate::NotExercised("no token traffic");
+    }
+    match unpersisted_knowledge(schedule) {
+        Some((fault, learners)) => Fate::Moot {
+            because: format!(
+                "`{}` at {} keeps a refusal from being stored, so up to {learners} restarted or other instance(s) may each hear it once",
+                fault.step.kind_name(),
+                humantime::format_duration(fault.at)
+            ),
+            expectation: "each instance life sends a refused grant at most once; Retry-After, rate and backoff hold",
+            params: Some(format!("{{ attempts_after_invalid_grant = {learners} }}")),
+        },
+        None => Fate::Judged("{}".to_owned()),
+    }
+}
+
+/// `no_stale_overwrite`: with rotation, a rotated refresh token the store
+/// could not take lives only in the process that got it; a kill, or
+/// another instance reading the store, can only present the old one.
+fn stale_fate(schedule: &Schedule, traffic: bool) -> Fate {
+    if !traffic {
+        return Fate::NotExercised("no token traffic");
+    }
+    match unpersisted_knowledge(schedule) {
+        Some((fault, _)) if schedule.rotation_grace.is_some() => Fate::Moot {
+            because: format!(
+                "refresh tokens rotate and `{}` at {} keeps a rotated one out of the store while a restart or another instance needs it",
+                fault.step.kind_name(),
+                humantime::format_duration(fault.at)
+            ),
+            expectation: "the lost grant is surfaced: callers are told `revoked` once the provider refuses it",
+            params: None,
+        },
+        _ => Fate::Judged("{}".to_owned()),
+    }
 }

@@ -210,6 +210,28 @@ fn render_step(text: &mut String, schedule: &Schedule, timed: &TimedStep) {
             at,
             format!("store_fail_after = {{ instance = {instance}, writes = {writes} }}"),
         ),
+        StepKind::Authorize {
+            account: a,
+            instance,
+        } => entry(
+            at,
+            format!(
+                "authorize = {{ account = \"{}\", instance = {instance} }}",
+                account(*a)
+            ),
+        ),
+        StepKind::ForgeCallback {
+            kind,
+            account: a,
+            instance,
+        } => entry(
+            at,
+            format!(
+                "forge_callback = {{ kind = \"{}\", account = \"{}\", instance = {instance} }}",
+                forge_kind(*kind),
+                account(*a)
+            ),
+        ),
         StepKind::GmailProfile {
             account: a,
             instance,
@@ -312,6 +334,14 @@ fn clock(of: ClockTarget) -> String {
         ClockTarget::Provider => "of = \"provider\"".to_owned(),
         ClockTarget::All => "of = \"all\"".to_owned(),
         ClockTarget::Broker(instance) => format!("of = \"broker\", instance = {instance}"),
+    }
+}
+
+fn forge_kind(kind: crate::scenario::ForgeKind) -> &'static str {
+    match kind {
+        crate::scenario::ForgeKind::WrongState => "wrong_state",
+        crate::scenario::ForgeKind::Replayed => "replayed",
+        crate::scenario::ForgeKind::ForeignCode => "foreign_code",
     }
 }
 

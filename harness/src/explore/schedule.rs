@@ -205,6 +205,22 @@ pub enum StepKind {
         /// Writes that still commit.
         writes: u64,
     },
+    /// `authorize`: the user consents through the broker.
+    Authorize {
+        /// Account index.
+        account: usize,
+        /// Instance.
+        instance: u32,
+    },
+    /// `forge_callback`: an attacker hands the broker a callback.
+    ForgeCallback {
+        /// Which forgery.
+        kind: crate::scenario::ForgeKind,
+        /// Account index.
+        account: usize,
+        /// Instance.
+        instance: u32,
+    },
     /// `gmail_profile` (a 401 asks for one forced refresh).
     GmailProfile {
         /// Account index.
@@ -298,6 +314,8 @@ impl StepKind {
             Self::StoreOutage { .. } => "store_outage",
             Self::StoreReadOnly { .. } => "store_read_only",
             Self::StoreFailAfter { .. } => "store_fail_after",
+            Self::Authorize { .. } => "authorize",
+            Self::ForgeCallback { .. } => "forge_callback",
             Self::GmailProfile { .. } => "gmail_profile",
             Self::Sync { .. } => "sync",
             Self::Send { .. } => "send",
@@ -332,6 +350,8 @@ impl StepKind {
     pub fn account(&self) -> Option<usize> {
         match self {
             Self::TokenRequests { account, .. }
+            | Self::Authorize { account, .. }
+            | Self::ForgeCallback { account, .. }
             | Self::EvictByLimit { account, .. }
             | Self::GmailProfile { account, .. }
             | Self::Sync { account, .. }
@@ -353,6 +373,8 @@ impl StepKind {
     pub fn instance(&self) -> Option<u32> {
         match self {
             Self::TokenRequests { instance, .. }
+            | Self::Authorize { instance, .. }
+            | Self::ForgeCallback { instance, .. }
             | Self::Pause { instance, .. }
             | Self::StoreOutage { instance, .. }
             | Self::StoreReadOnly { instance, .. }

@@ -65,7 +65,7 @@ impl Focus {
     pub fn for_invariant(invariant: &str) -> Self {
         match invariant {
             "single_flight_refresh" | "proactive_refresh" | "retry_discipline" => Self::Tokens,
-            "outage_surfaced" | "no_stale_overwrite" | "no_rejected_token_reuse" => {
+            "outage_surfaced" | "no_stale_overwrite" | "no_rejected_token_reuse" | "least_privilege" | "csrf_protected" => {
                 Self::Lifecycle
             }
             "survives_restart" => Self::Restarts,
@@ -289,6 +289,20 @@ fn step_kind(world: &World, focus: Focus) -> BoxedStrategy<StepKind> {
             account,
             grants: grants + 100
         }),
+        // Re-consent (after a revocation it is how a user recovers) and
+        // forged callbacks against it.
+        2 => (account.clone(), instance.clone())
+            .prop_map(|(account, instance)| StepKind::Authorize { account, instance }),
+        1 => (
+            prop_oneof![
+                Just(crate::scenario::ForgeKind::WrongState),
+                Just(crate::scenario::ForgeKind::Replayed),
+                Just(crate::scenario::ForgeKind::ForeignCode),
+            ],
+            account.clone(),
+            instance.clone()
+        )
+            .prop_map(|(kind, account, instance)| StepKind::ForgeCallback { kind, account, instance }),
     ];
     let unauthorized = prop_oneof![
         account.clone().prop_map(StepKind::InvalidateAccessTokens),

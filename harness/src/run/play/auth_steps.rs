@@ -256,10 +256,19 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
 }
 
 async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
+    let from = context.clock.now();
+    issue_grants_from(&context, grants, &mut rng).await;
+    let to = context.clock.now();
+    lock(&context.sink.auth)
+        .other_device_consents
+        .push((from, to));
+}
+
+async fn issue_grants_from(context: &StepContext, grants: u32, rng: &mut ChaCha8Rng) {
     for _ in 0..grants {
         let issued = match context
             .browser
-            .own_session(&context.account, &context.scopes, &mut rng)
+            .own_session(&context.account, &context.scopes, rng)
             .await
         {
             Ok((callback, verifier)) => context.browser.exchange(&callback, &verifier).await,
