@@ -79,6 +79,21 @@ impl Checker for SurvivesRestart {
                     .other_device_consents
                     .iter()
                     .any(|(from, to)| *from <= e.started_at && e.finished_at <= *to)
+                    || run
+                        .auth
+                        .forged_callbacks
+                        .iter()
+                        .any(|f| f.journal_from <= e.seq && e.seq < f.journal_to)
+                    // A forgery stages a genuine consent first (`replayed`).
+                    || run.events.iter().any(|event| {
+                        event.kind == "forge_callback"
+                            && event.at <= e.started_at
+                            && run.auth.forged_callbacks.iter().any(|f| {
+                                Some(&f.account) == event.account.as_ref()
+                                    && event.at <= f.finished_at
+                                    && e.finished_at <= f.finished_at
+                            })
+                    })
                     || run.events.iter().any(|event| {
                         event.kind == "authorize"
                             && event.at <= e.started_at

@@ -228,6 +228,17 @@ fn single_flight_fate(schedule: &Schedule, traffic: bool) -> Fate {
             StepKind::Skew { .. } | StepKind::Jump { .. } | StepKind::Pause { .. }
         )
     });
+    if let Some((fault, _)) = unpersisted_knowledge(schedule) {
+        return Fate::Moot {
+            because: format!(
+                "`{}` at {} keeps a new token out of the store another instance or a restarted one reads",
+                fault.step.kind_name(),
+                humantime::format_duration(fault.at)
+            ),
+            expectation: "no two refreshes of a grant are in flight at once",
+            params: Some("{ min_token_age_fraction = 0.0 }".to_owned()),
+        };
+    }
     match stepped {
         Some(step) => Fate::Moot {
             because: format!(

@@ -390,6 +390,7 @@ async fn run_sync(
     });
     if let Ok(ids) = stored {
         email.record.snapshots.push(StoredSnapshot {
+            instance: index,
             account,
             at: clock.now(),
             ids,
