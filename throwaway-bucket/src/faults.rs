@@ -198,6 +198,19 @@ impl BucketFaults {
         self.inner.refresh_outage();
     }
 
+    /// The fault a request meets (`write`: a put or delete), as the server
+    /// decides it; for front ends other than the HTTP server (an in-memory
+    /// object store in a simulation).
+    pub fn decide(&self, write: bool) -> Option<BucketFault> {
+        let method = if write { Method::PUT } else { Method::GET };
+        self.inner.verdict(&method)
+    }
+
+    /// Whether an outage rule is mounted.
+    pub fn is_down(&self) -> bool {
+        self.inner.is_down()
+    }
+
     /// How many requests met a fault so far.
     pub fn injected(&self) -> u64 {
         self.inner.injected.load(Ordering::SeqCst)

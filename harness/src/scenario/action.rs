@@ -112,6 +112,9 @@ pub enum Action {
     RelayRequests(super::gateway::RelayRequests),
     /// The relay is down for a while, then restarts over its store.
     RelayOutage(super::gateway::RelayOutage),
+    /// The run's token bucket (`store = "bucket"`) meets a fault: errors,
+    /// SlowDown, latency, resets, lost acknowledgements or an outage.
+    BucketFault(super::bucket_action::BucketFaultStep),
 }
 
 /// Parameters of `authorize`.

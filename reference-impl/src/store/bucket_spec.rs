@@ -105,8 +105,18 @@ impl BucketLocation {
         })
     }
 
-    /// The object store and the prefix to keep grants under.
+    /// The object store and the prefix to keep grants under; S3 credentials
+    /// come from the environment.
     pub fn open(&self) -> Result<(Arc<dyn ObjectStore>, String), StoreError> {
+        self.open_signed(None)
+    }
+
+    /// As [`open`](Self::open), signing S3 requests with these credentials
+    /// (access key id, secret access key) instead of the environment's.
+    pub fn open_signed(
+        &self,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<(Arc<dyn ObjectStore>, String), StoreError> {
         Ok(match self {
             Self::Memory => (
                 Arc::new(object_store::memory::InMemory::new()),
@@ -133,6 +143,11 @@ impl BucketLocation {
                             .with_timeout(Duration::from_secs(10))
                             .with_connect_timeout(Duration::from_secs(3)),
                     );
+                if let Some((access_key_id, secret_access_key)) = credentials {
+                    builder = builder
+                        .with_access_key_id(access_key_id)
+                        .with_secret_access_key(secret_access_key);
+                }
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)

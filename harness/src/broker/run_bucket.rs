@@ -1,0 +1,186 @@
+//! The bucket of a `store = "bucket"` run, shared by every instance.
+//!
+//! - Sim mode: object_store's in-memory backend behind [`FaultyObjects`],
+//!   which asks the run's [`BucketFaults`] about every call as the HTTP
+//!   server's fault layer does (a fault becomes the error object_store
+//!   reports once its retries are spent; a lost acknowledgement writes, then
+//!   fails). In-process instances open a `BucketStore` over it on their
+//!   simulated clock.
+//! - Real mode: an S3-compatible server on 127.0.0.1 (`throwaway-bucket`,
+//!   started by `run/run_store.rs`); in-process instances sign with its
+//!   credentials, processes get them as `AWS_*` variables ([`bucket_env`]).
+//!
+//! `bucket_fault` steps mount their fault on [`RunBucket::faults`].
+
+use super::RunShared;
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use object_store::path::Path;
+use object_store::{
+    GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+};
+use std::sync::Arc;
+use throwaway_bucket::{BucketFault, BucketFaults};
+
+/// The [`RunShared`] name of the run's [`RunBucket`].
+pub const RUN_BUCKET: &str = "run.bucket";
+
+/// A run's bucket: its faults, and how instances reach it.
+#[derive(Debug)]
+pub struct RunBucket {
+    /// The fault rules every request to the bucket meets.
+    pub faults: BucketFaults,
+    /// Sim mode: the shared in-memory bucket (faults included).
+    pub objects: Option<Arc<dyn ObjectStore>>,
+    /// Real mode: the variables a process needs (`AWS_ACCESS_KEY_ID`, ...).
+    pub env: Vec<(&'static str, String)>,
+}
+
+impl RunBucket {
+    /// A sim-mode bucket in memory.
+    pub fn in_memory() -> Self {
+        let faults = BucketFaults::default();
+        let objects: Arc<dyn ObjectStore> = Arc::new(FaultyObjects {
+            inner: object_store::memory::InMemory::new(),
+            faults: faults.clone(),
+        });
+        Self {
+            faults,
+            objects: Some(objects),
+            env: Vec::new(),
+        }
+    }
+
+    /// The run's bucket, if it has one.
+    pub fn of(shared: &RunShared) -> Option<Arc<Self>> {
+        shared.get::<Self>(RUN_BUCKET)
+    }
+
+    /// The access key id and secret in [`env`](Self::env), for in-process signing.
+    pub fn credentials(&self) -> Option<(&str, &str)> {
+        let find = |name: &str| {
+            self.env
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        Some((find("AWS_ACCESS_KEY_ID")?, find("AWS_SECRET_ACCESS_KEY")?))
+    }
+}
+
+/// The bucket's variables for a process instance of a run with a bucket.
+pub fn bucket_env(shared: &RunShared) -> Vec<(String, String)> {
+    RunBucket::of(shared)
+        .map(|bucket| {
+            bucket
+                .env
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An object store that meets the run's bucket faults before each call.
+#[derive(Debug)]
+pub struct FaultyObjects {
+    inner: object_store::memory::InMemory,
+    faults: BucketFaults,
+}
+
+impl std::fmt::Display for FaultyObjects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FaultyObjects({})", self.inner)
+    }
+}
+
+fn failed(fault: BucketFault) -> object_store::Error {
+    object_store::Error::Generic {
+        store: "sim-bucket",
+        source: format!("{fault:?}").into(),
+    }
+}
+
+impl FaultyObjects {
+    /// Meets the faults for one call; `Err` when it fails before it is served.
+    async fn before(&self, write: bool) -> Result<Option<BucketFault>, object_store::Error> {
+        match self.faults.decide(write) {
+            None => Ok(None),
+            Some(BucketFault::Latency(delay)) => {
+                tokio::time::sleep(delay).await;
+                Ok(None)
+            }
+            Some(BucketFault::AckLost) => Ok(Some(BucketFault::AckLost)),
+            Some(fault) => Err(failed(fault)),
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for FaultyObjects {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
+        let after = self.before(true).await?;
+        let put = self.inner.put_opts(location, payload, opts).await;
+        match after {
+            Some(fault) if put.is_ok() => Err(failed(fault)),
+            _ => put,
+        }
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
+        self.before(true).await?;
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
+        self.before(false).await?;
+        self.inner.get_opts(location, options).await
+    }
+
+    async fn delete(&self, location: &Path) -> object_store::Result<()> {
+        let after = self.before(true).await?;
+        let deleted = self.inner.delete(location).await;
+        match after {
+            Some(fault) if deleted.is_ok() => Err(failed(fault)),
+            _ => deleted,
+        }
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        match self.faults.decide(false) {
+            Some(fault) if !matches!(fault, BucketFault::Latency(_) | BucketFault::AckLost) => {
+                Box::pin(futures::stream::once(async move { Err(failed(fault)) }))
+            }
+            _ => self.inner.list(prefix),
+        }
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
+        self.before(false).await?;
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy(&self, from: &Path, to: &Path) -> object_store::Result<()> {
+        self.before(true).await?;
+        self.inner.copy(from, to).await
+    }
+
+    async fn copy_if_not_exists(&self, from: &Path, to: &Path) -> object_store::Result<()> {
+        self.before(true).await?;
+        self.inner.copy_if_not_exists(from, to).await
+    }
+}
