@@ -1,10 +1,10 @@
 //! The bucket of a `store = "bucket"` run, shared by every instance.
 //!
 //! - Sim mode: object_store's in-memory backend behind [`FaultyObjects`],
-//!   which asks the run's [`BucketFaults`] about every call as the HTTP
-//!   server's fault layer does (a fault becomes the error object_store
-//!   reports once its retries are spent; a lost acknowledgement writes, then
-//!   fails). In-process instances open a `BucketStore` over it on their
+//!   which asks the run's [`BucketFaults`] about every attempt as the HTTP
+//!   server's fault layer does, with object_store's three attempts per call
+//!   (a call fails when every attempt meets a fault, or at once in an
+//!   outage; a lost acknowledgement writes, then fails). In-process instances open a `BucketStore` over it on their
 //!   simulated clock.
 //! - Real mode: an S3-compatible server on 127.0.0.1 (`throwaway-bucket`,
 //!   started by `run/run_store.rs`); in-process instances sign with its
@@ -35,6 +35,8 @@ pub struct RunBucket {
     pub objects: Option<Arc<dyn ObjectStore>>,
     /// Real mode: the variables a process needs (`AWS_ACCESS_KEY_ID`, ...).
     pub env: Vec<(&'static str, String)>,
+    /// Real mode: the store spec instances get (`bucket:s3://…`).
+    pub spec: Option<String>,
 }
 
 impl RunBucket {
@@ -49,6 +51,7 @@ impl RunBucket {
             faults,
             objects: Some(objects),
             env: Vec::new(),
+            spec: None,
         }
     }
 
@@ -67,6 +70,41 @@ impl RunBucket {
         };
         Some((find("AWS_ACCESS_KEY_ID")?, find("AWS_SECRET_ACCESS_KEY")?))
     }
+}
+
+/// A store over the run's bucket for a component outside the fleet (the
+/// cron fallback of a `cron_refresh_due` step), sealing with the fleet's
+/// keyring and reading time from `clock`.
+pub fn open_run_bucket(
+    shared: &RunShared,
+    clock: Arc<dyn reference_impl::Clock>,
+) -> Result<Arc<dyn reference_impl::TokenStore>, String> {
+    use secrecy::ExposeSecret;
+    let bucket = RunBucket::of(shared).ok_or("this run has no bucket")?;
+    let store = match (&bucket.objects, &bucket.spec) {
+        (Some(objects), _) => {
+            let keyring = shared
+                .get_or_create("reference.bucket-keyring", || {
+                    reference_impl::Keyring::generate("sim-bucket")
+                })
+                .ok_or("the bucket keyring has another type")?;
+            reference_impl::BucketStore::new(objects.clone(), "run", (*keyring).clone())
+        }
+        (None, Some(spec)) => {
+            let Ok(reference_impl::StoreSpec::Bucket(location)) = spec.parse() else {
+                return Err("the run's bucket spec does not parse".to_owned());
+            };
+            let keys = super::RunStoreKeys::of(shared).ok_or("the run has no keyring")?;
+            let keyring = reference_impl::Keyring::parse(keys.0.expose_secret())
+                .map_err(|error| error.to_string())?;
+            let (objects, prefix) = location
+                .open_signed(bucket.credentials())
+                .map_err(|error| error.to_string())?;
+            reference_impl::BucketStore::new(objects, &prefix, keyring)
+        }
+        (None, None) => return Err("the run's bucket has no objects and no spec".to_owned()),
+    };
+    Ok(Arc::new(store.with_clock(clock).with_source("cron")))
 }
 
 /// The bucket's variables for a process instance of a run with a bucket.
@@ -102,18 +140,31 @@ fn failed(fault: BucketFault) -> object_store::Error {
     }
 }
 
+/// Attempts per call, as object_store makes them (one try and two retries
+/// with the bucket store's retry configuration): a retriable fault fails a
+/// call only when every attempt meets one.
+const ATTEMPTS: usize = 3;
+
 impl FaultyObjects {
-    /// Meets the faults for one call; `Err` when it fails before it is served.
+    /// Meets the faults for one call, retrying as object_store's client
+    /// would; `Err` when it fails before it is served, `Ok(Some(AckLost))`
+    /// when the write is served and its answer lost.
     async fn before(&self, write: bool) -> Result<Option<BucketFault>, object_store::Error> {
-        match self.faults.decide(write) {
-            None => Ok(None),
-            Some(BucketFault::Latency(delay)) => {
-                tokio::time::sleep(delay).await;
-                Ok(None)
+        let mut last = None;
+        for _ in 0..ATTEMPTS {
+            match self.faults.decide(write) {
+                None => return Ok(None),
+                Some(BucketFault::Latency(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    return Ok(None);
+                }
+                Some(BucketFault::AckLost) => return Ok(Some(BucketFault::AckLost)),
+                // Down is down: retrying a dead endpoint fails the same way.
+                Some(BucketFault::Outage) => return Err(failed(BucketFault::Outage)),
+                Some(fault) => last = Some(fault),
             }
-            Some(BucketFault::AckLost) => Ok(Some(BucketFault::AckLost)),
-            Some(fault) => Err(failed(fault)),
         }
+        Err(failed(last.unwrap_or(BucketFault::InternalError)))
     }
 }
 
@@ -161,11 +212,27 @@ impl ObjectStore for FaultyObjects {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        match self.faults.decide(false) {
-            Some(fault) if !matches!(fault, BucketFault::Latency(_) | BucketFault::AckLost) => {
-                Box::pin(futures::stream::once(async move { Err(failed(fault)) }))
+        // Decided up front (a stream cannot wait out latency here): the
+        // listing fails when every attempt meets a failure.
+        let mut failure = None;
+        for _ in 0..ATTEMPTS {
+            match self.faults.decide(false) {
+                Some(BucketFault::Outage) => {
+                    failure = Some(BucketFault::Outage);
+                    break;
+                }
+                Some(fault) if !matches!(fault, BucketFault::Latency(_) | BucketFault::AckLost) => {
+                    failure = Some(fault);
+                }
+                _ => {
+                    failure = None;
+                    break;
+                }
             }
-            _ => self.inner.list(prefix),
+        }
+        match failure {
+            Some(fault) => Box::pin(futures::stream::once(async move { Err(failed(fault)) })),
+            None => self.inner.list(prefix),
         }
     }
 

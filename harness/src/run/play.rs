@@ -375,6 +375,7 @@ impl Player<'_> {
             | Action::RelayRequests(_)
             | Action::RelayOutage(_)) => self.apply_gateway(action),
             Action::BucketFault(step) => self.bucket_fault(&step),
+            Action::CronRefreshDue(step) => self.cron_refresh_due(&step),
         }
     }
 

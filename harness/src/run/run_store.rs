@@ -104,6 +104,7 @@ async fn s3_bucket(shared: &RunShared) -> Result<(RunStore, StoreAtRest), String
         faults: server.faults().clone(),
         objects: None,
         env: server.env(),
+        spec: Some(server.store_spec("run")),
     });
     let at_rest = StoreAtRest::Dir(server.root().to_path_buf());
     let run_store = RunStore {

@@ -1,5 +1,7 @@
 //! The `bucket_fault` step: the run's token bucket (`store = "bucket"`)
-//! meets a fault until a later `bucket_fault = { fault = "clear" }`.
+//! meets a fault until a later `bucket_fault = { fault = "clear" }`; and
+//! `cron_refresh_due`: the cron fallback (`reference-broker refresh-due`'s
+//! pass) runs once against the bucket.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -59,6 +61,16 @@ pub struct BucketFaultStep {
     #[serde(default, with = "humantime_serde")]
     #[schemars(with = "Option<String>")]
     pub delay: Option<Duration>,
+}
+
+/// Parameters of `cron_refresh_due`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CronRefreshDue {
+    /// Refresh tokens with less than this left (`refresh-due --within`).
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub within: Duration,
 }
 
 fn one() -> u64 {

@@ -281,6 +281,11 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
             known_instance("store_read_only.instance", toggle.instance)
         }
         Action::StoreFailAfter(step) => known_instance("store_fail_after.instance", step.instance),
+        Action::CronRefreshDue(_) if scenario.broker.store != "bucket" => Err((
+            "cron_refresh_due".into(),
+            "needs `store = \"bucket\"` in `[broker]`".into(),
+        )),
+        Action::CronRefreshDue(_) => Ok(()),
         Action::BucketFault(step) => {
             if scenario.broker.store != "bucket" {
                 return Err((

@@ -24,7 +24,7 @@ pub use action::{
 pub use action::{
     AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
 };
-pub use bucket_action::{BucketFaultKind, BucketFaultStep, BucketFaultTarget};
+pub use bucket_action::{BucketFaultKind, BucketFaultStep, BucketFaultTarget, CronRefreshDue};
 pub use email_action::MailStoreFault;
 pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
