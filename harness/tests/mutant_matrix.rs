@@ -58,6 +58,18 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     ("stale-overwrite", &["rotation-refresh-token-reuse.toml"]),
     ("last-write-wins", &["two-workers-one-token-file.toml"]),
+    (
+        "never-alerts",
+        &["bucket-alert-expiring-with-failures.toml"],
+    ),
+    (
+        "bucket-last-write-wins",
+        &[
+            "bucket-intermittent-failures-across-expiries.toml",
+            "bucket-seed-intermittent-storage.toml",
+            "bucket-two-components-adopt.toml",
+        ],
+    ),
     ("logs-token-hex", &["trace-logging-refresh-storm.toml"]),
     ("logs-basic-auth", &["trace-logging-refresh-storm.toml"]),
     // Processes (Python adapters): channels only processes have.
@@ -115,6 +127,9 @@ fn also_breaks(mutant: &str) -> &'static [&'static str] {
         // The same loss told as "the provider is down": availability sees
         // a `transient` the provider never caused.
         "amnesiac-restart-transient" => &["availability"],
+        // Blind uploads come without the bucket's lease: each component
+        // refreshes on its own, so the fleet refreshes twice per expiry.
+        "bucket-last-write-wins" => &["single_flight_refresh"],
         _ => &[],
     }
 }
@@ -281,7 +296,7 @@ fn strip_data_of(invariant: &str, record: &mut RunRecord) {
                 .journal
                 .retain(|e| e.endpoint == mock_provider::Endpoint::Token);
         }
-        "outage_surfaced" => record.status_samples.clear(),
+        "outage_surfaced" | "alert_raised" => record.status_samples.clear(),
         "no_token_leak" => {
             record.broker_log.clear();
             record.failure_messages.clear();

@@ -221,11 +221,45 @@ impl BucketFaults {
     }
 }
 
+/// One object write the server committed: its key and body, as a reader of
+/// the bucket's access log would see them.
+#[derive(Debug, Clone)]
+pub struct CommittedWrite {
+    /// `BUCKET/KEY`.
+    pub path: String,
+    /// The object's bytes.
+    pub body: Bytes,
+    /// When the server committed it (wall clock).
+    pub at: std::time::SystemTime,
+}
+
+/// Every write the server committed, in order (answers lost included).
+#[derive(Debug, Clone, Default)]
+pub struct WriteLog(Arc<Mutex<Vec<CommittedWrite>>>);
+
+impl WriteLog {
+    /// The writes so far.
+    pub fn writes(&self) -> Vec<CommittedWrite> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn push(&self, write: CommittedWrite) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(write);
+    }
+}
+
 /// The S3 service behind the fault rules.
 #[derive(Clone)]
 pub(crate) struct FaultService {
     pub inner: S3Service,
     pub faults: Arc<FaultsInner>,
+    pub log: WriteLog,
 }
 
 /// The error that makes hyper drop the connection without an answer.
@@ -259,10 +293,30 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let verdict = self.faults.verdict(request.method());
         let inner = self.inner.clone();
-        let serve = move |request| async move {
-            hyper::service::Service::call(&inner, request)
+        let log = self.log.clone();
+        // Bodies are read whole (token objects are small) so a committed
+        // write can be logged with what it wrote.
+        let serve = move |request: Request<Incoming>| async move {
+            let (parts, body) = request.into_parts();
+            let body = http_body_util::BodyExt::collect(body)
                 .await
-                .map_err(|error| -> Self::Error { format!("s3s: {error:?}").into() })
+                .map_err(|error| -> Self::Error { Box::new(error) })?
+                .to_bytes();
+            let put = parts.method == Method::PUT;
+            let path = parts.uri.path().trim_start_matches('/').to_owned();
+            let request = Request::from_parts(parts, http_body_util::Full::new(body.clone()));
+            let mut service = inner;
+            let response = tower::Service::call(&mut service, request)
+                .await
+                .map_err(|error| -> Self::Error { format!("s3s: {error:?}").into() })?;
+            if put && response.status().is_success() {
+                log.push(CommittedWrite {
+                    path,
+                    body,
+                    at: std::time::SystemTime::now(),
+                });
+            }
+            Ok(response)
         };
         Box::pin(async move {
             match verdict {

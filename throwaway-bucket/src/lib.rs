@@ -26,5 +26,5 @@ mod serialized;
 mod server;
 
 pub use errors::StartError;
-pub use faults::{BucketFault, BucketFaults, FaultGuard, FaultTarget};
+pub use faults::{BucketFault, BucketFaults, CommittedWrite, FaultGuard, FaultTarget, WriteLog};
 pub use server::{S3Credentials, S3Server};

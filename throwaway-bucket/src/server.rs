@@ -9,7 +9,7 @@ use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
 use crate::StartError;
-use crate::faults::{BucketFaults, FaultService};
+use crate::faults::{BucketFaults, FaultService, WriteLog};
 use crate::serialized::Serialized;
 
 /// The bucket every server creates.
@@ -39,6 +39,7 @@ pub struct S3Server {
     addr: SocketAddr,
     dir: tempfile::TempDir,
     faults: BucketFaults,
+    log: WriteLog,
     credentials: S3Credentials,
     task: tokio::task::JoinHandle<()>,
 }
@@ -76,9 +77,11 @@ impl S3Server {
             credentials.secret_access_key.clone(),
         ));
         let faults = BucketFaults::default();
+        let log = WriteLog::default();
         let service = FaultService {
             inner: builder.build(),
             faults: faults.shared(),
+            log: log.clone(),
         };
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -91,6 +94,7 @@ impl S3Server {
             addr,
             dir,
             faults,
+            log,
             credentials,
             task,
         })
@@ -120,6 +124,11 @@ impl S3Server {
     /// The bucket's directory under [`root`](Self::root).
     pub fn bucket_dir(&self) -> PathBuf {
         self.dir.path().join(BUCKET)
+    }
+
+    /// Every object write the server committed so far.
+    pub fn write_log(&self) -> &WriteLog {
+        &self.log
     }
 
     /// The fault layer's knobs.

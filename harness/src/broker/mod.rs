@@ -37,7 +37,9 @@ pub(crate) use reference::{build_reference, build_reference_over, open_durable, 
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub(crate) use reference_gateway::SIGN_IN_TRUSTS_ID_TOKENS;
 pub(crate) use reference_relay::{RELAY_FLAWS, RelayFlaws};
-pub use run_bucket::{FaultyObjects, RUN_BUCKET, RunBucket, bucket_env, open_run_bucket};
+pub use run_bucket::{
+    FaultyObjects, RUN_BUCKET, RunBucket, bucket_env, committed_grant_writes, open_run_bucket,
+};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{

@@ -37,6 +37,8 @@ pub struct RunBucket {
     pub env: Vec<(&'static str, String)>,
     /// Real mode: the store spec instances get (`bucket:s3://…`).
     pub spec: Option<String>,
+    /// Real mode: every object write the server committed.
+    pub write_log: Option<throwaway_bucket::WriteLog>,
 }
 
 impl RunBucket {
@@ -52,6 +54,7 @@ impl RunBucket {
             objects: Some(objects),
             env: Vec::new(),
             spec: None,
+            write_log: None,
         }
     }
 
@@ -105,6 +108,38 @@ pub fn open_run_bucket(
         (None, None) => return Err("the run's bucket has no objects and no spec".to_owned()),
     };
     Ok(Arc::new(store.with_clock(clock).with_source("cron")))
+}
+
+/// The grant writes the run's S3 server committed, as store writes of the
+/// store `bucket`: read from each object's clear metadata (its path names
+/// the account, its `grant.version` the version; tombstones and leases are
+/// left out), so the writes of process brokers are judged too.
+pub fn committed_grant_writes(shared: &RunShared) -> Vec<super::StoreWrite> {
+    use base64::Engine as _;
+    let Some(log) = RunBucket::of(shared).and_then(|bucket| bucket.write_log.clone()) else {
+        return Vec::new();
+    };
+    log.writes()
+        .into_iter()
+        .filter_map(|write| {
+            let mut segments = write.path.rsplit('/');
+            let _position = segments.next()?;
+            let encoded = segments.next()?;
+            (segments.next()? == "grants").then_some(())?;
+            let account = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(encoded)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())?;
+            let object: serde_json::Value = serde_json::from_slice(&write.body).ok()?;
+            let version = object.get("grant")?.get("version")?.as_u64()?;
+            Some(super::StoreWrite {
+                store: "bucket".to_owned(),
+                account,
+                version,
+                at: write.at,
+            })
+        })
+        .collect()
 }
 
 /// The bucket's variables for a process instance of a run with a bucket.
