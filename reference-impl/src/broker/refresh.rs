@@ -132,12 +132,14 @@ impl Inner {
             match self.refresh(&account, &slot, &mut state).await {
                 Ok(token) => Ok(token),
                 Err(error) => {
-                    let refused = error.kind() == ErrorKind::Revoked;
-                    let outcome = self.on_failure(&account, &slot, &mut state, error);
-                    if refused && slot.scoped.is_none() {
-                        self.remember_refusal(&account, &mut state).await;
+                    // Only the grant's own death: `invalid_client` is this
+                    // client's misconfiguration, and the grants outlive its fix.
+                    let refused = matches!(&error, BrokerError::Revoked { error, .. } if error == "invalid_grant");
+                    let failed = self.on_failure(&account, &slot, &mut state, error);
+                    if refused {
+                        self.store_refusal(&account, &mut state).await;
                     }
-                    outcome
+                    failed
                 }
             }
         };
@@ -247,41 +249,6 @@ impl Inner {
         policy
             .delay(jitter, failures, error.retry_after())
             .max(MIN_BACKOFF)
-    }
-
-    /// The provider refused the grant: replace it in the store by a
-    /// tombstone (see `revoke.rs`), so the refusal outlives a restart and
-    /// every instance sharing the store stops sending a refresh token the
-    /// provider already refused. Compare-and-swap on the version we refreshed
-    /// from: a newer grant another process stored (a fresh consent) stays.
-    /// If the store is down the refusal stays in memory; a restart may then
-    /// ask once more and be refused again.
-    async fn remember_refusal(&self, account: &str, state: &mut RefreshState) {
-        if super::revoke::is_tombstone(&state.grant) || state.grant.service_account.is_some() {
-            return;
-        }
-        let tombstone = crate::store::StoredGrant::new(
-            state
-                .grant
-                .version
-                .max(state.persisted_version.unwrap_or(0))
-                + 1,
-            crate::secret::RefreshToken::new(""),
-        );
-        let (grant, persisted) = self
-            .persist(
-                account,
-                state.persisted_version,
-                tombstone,
-                super::persist::ConflictPolicy::KeepNewerStored,
-            )
-            .await;
-        if let Ok(version) = persisted
-            && super::revoke::is_tombstone(&grant)
-        {
-            state.persisted_version = Some(version);
-            state.grant = grant;
-        }
     }
 
     /// Records a failed refresh. Returns the old token if it is still valid (and

@@ -151,6 +151,10 @@ pub(super) fn finish(world: &World, scenario: &Scenario, sink: &Sink) -> AuthRec
         record.store_writes.extend(fresh);
         seen_stores.extend(stores);
     }
+    // A bucket run: what the S3 server committed, whoever wrote it.
+    record
+        .store_writes
+        .extend(crate::broker::committed_grant_writes(&world.shared));
     // What the harness configured the broker with (`send` steps add
     // `gmail.send`, see `mail_scopes.rs`).
     record.declared_scopes = if crate::run::mail_scopes::sends_mail(scenario) {
