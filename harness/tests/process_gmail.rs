@@ -213,7 +213,7 @@ fn a_broker_without_gmail_gets_the_mail_invariants_as_unknown() {
     for file in [
         "real-gmail-sync-and-send-short-tokens.toml",
         "real-gmail-kill-9-with-sqlite-store.toml",
-        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        "gmail-refresh-token-revoked-mid-sync.toml",
     ] {
         let (outcome, _) = support::run_file(file, &broker);
         if outcome.verdict == Verdict::NotApplicable {

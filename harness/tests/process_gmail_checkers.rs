@@ -102,7 +102,7 @@ fn a_sigkilled_process_resumes_from_its_sqlite_store_while_a_memory_one_resyncs_
 #[test]
 fn the_revoked_mid_sync_scenario_really_cuts_a_sync_off_and_surfaces_needs_reauth() {
     let (outcome, record) = support::run_file(
-        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        "gmail-refresh-token-revoked-mid-sync.toml",
         &support::reference_broker(),
     );
     assert_eq!(

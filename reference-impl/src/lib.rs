@@ -67,7 +67,7 @@ pub use crate::broker::{
     BackgroundRefresh, BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts,
     ProtocolProblem, TokenBroker,
 };
-pub use crate::clock::{Clock, SystemClock};
+pub use crate::clock::{Clock, SystemClock, WALL_NAP, sleep_until_wall};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
 pub use crate::relay::{
     AlertSink, IssuedToken, LogAlerts, RelayAlert, RelayClient, RelayClientError, RelayConfig,
