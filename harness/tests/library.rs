@@ -129,7 +129,9 @@ fn a_broker_without_status_loses_only_the_invariants_that_need_it() {
         "/tests/support/without_status.py"
     );
     let broker = harness::broker::BrokerChoice::custom(std::sync::Arc::new(
-        harness::broker::ProcessBroker::command(format!("python3 {script}")),
+        harness::broker::ProcessBroker::command(format!(
+            "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 {script}"
+        )),
     ));
     let (outcome, _) = support::run_file("revoked-mid-run.toml", &broker);
     assert_eq!(outcome.verdict, Verdict::Unknown, "{outcome:#?}");
@@ -138,7 +140,12 @@ fn a_broker_without_status_loses_only_the_invariants_that_need_it() {
         outage.reason().is_some_and(|r| r.contains("`status`")),
         "{outage:?}"
     );
-    for judged in ["retry_discipline", "availability", "no_token_leak"] {
+    for judged in [
+        "retry_discipline",
+        "availability",
+        "proactive_refresh",
+        "single_flight_refresh",
+    ] {
         assert!(
             outcome.judgement(judged).is_some_and(|j| j.passed()),
             "{judged}: {:?}",
@@ -210,5 +217,77 @@ fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_store
         outcome.violated("single_flight_refresh"),
         "three stores, three refreshes per expiry: {:#?}",
         outcome.violations
+    );
+}
+
+/// Three processes, callers on each around the first expiry.
+const PROCESS_FLEET: &str = r#"
+name = "process-fleet"
+seed = 31
+duration = "1h10m"
+
+[broker]
+instances = 3
+store = "STORE"
+
+[[timeline]]
+at = "0s"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 0 }
+
+[[timeline]]
+at = "1m"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 1 }
+
+[[timeline]]
+at = "2m"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 2 }
+
+[[timeline]]
+at = "58m"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 0 }
+
+[[timeline]]
+at = "58m20s"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 1 }
+
+[[timeline]]
+at = "58m40s"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 2 }
+
+[invariants]
+single_flight_refresh = {}
+proactive_refresh = { margin = "60s" }
+"#;
+
+#[test]
+fn a_process_fleet_on_a_shared_file_store_refreshes_once_per_expiry_and_one_with_a_store_each_does_not()
+{
+    let broker = support::reference_broker();
+    let run = |store: &str| {
+        let text = PROCESS_FLEET.replace("STORE", store);
+        let scenario = harness::scenario::parse_scenario(&text, "process-fleet.toml").expect("parses");
+        run_scenario(std::path::Path::new("process-fleet.toml"), &scenario, &broker, None)
+            .expect("runs")
+    };
+    let (shared, record) = run("shared-memory");
+    if shared.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true") {
+        eprintln!("skipped: {:?}", shared.note);
+        return;
+    }
+    assert_eq!(shared.verdict, Verdict::Passed, "{:#?}", shared.violations);
+    let fleet = shared.fleet.clone().unwrap_or_default();
+    assert!(fleet.contains("sharing one `file:` store"), "{fleet}");
+    // One token at the start, one at the expiry: the fleet shares them.
+    assert_eq!(record.journal.iter().filter(|e| e.is_refresh()).count(), 2);
+    let (separate, record) = run("memory");
+    let fleet = separate.fleet.clone().unwrap_or_default();
+    assert!(fleet.contains("a `memory` store each"), "{fleet}");
+    assert!(
+        record.journal.iter().filter(|e| e.is_refresh()).count() >= 4,
+        "three stores, a token each: {:#?}",
+        record.journal
     );
 }

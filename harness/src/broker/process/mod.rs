@@ -30,7 +30,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The longest the harness waits for any one answer from a broker process.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Scenarios hold token requests at the provider for 20 s and more
+/// (`slow-token-endpoint`), and a correct broker keeps its callers waiting
+/// on that one refresh: the harness must wait longer than the provider.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The protocol version the harness speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
