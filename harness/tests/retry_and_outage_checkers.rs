@@ -201,6 +201,7 @@ fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
                 accounts: vec![AccountReport {
                     account: "alice@example.com".into(),
                     state: (*state).to_owned(),
+                    alert: None,
                 }],
             })
             .collect(),

@@ -176,6 +176,9 @@ pub struct AccountReport {
     pub account: String,
     /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token`.
     pub state: String,
+    /// The operator alert raised on the account (`expiring_with_failures`),
+    /// if the broker reports one.
+    pub alert: Option<String>,
 }
 
 /// A token broker as the harness drives it.

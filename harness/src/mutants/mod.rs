@@ -10,6 +10,7 @@
 //! URL, plaintext tokens in the store). Adding a mutant is one line in
 //! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
 
+mod bucket_mutants;
 mod email;
 mod gateway_mutants;
 mod gmail_tight_loop;
@@ -124,6 +125,14 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
         "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
     ),
     (
+        "never-alerts",
+        "alert_raised: status() never raises `expiring_with_failures`, however near expiry and however many refreshes failed",
+    ),
+    (
+        "bucket-last-write-wins",
+        "no_stale_overwrite: syncs through the bucket with blind uploads (no version check, no lease), so a component's older grant replaces a newer one",
+    ),
+    (
         "last-write-wins",
         "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
     ),
@@ -171,6 +180,9 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         return Some(factory);
     }
     if let Some(factory) = gateway_mutants::gateway_mutant(name) {
+        return Some(factory);
+    }
+    if let Some(factory) = bucket_mutants::bucket_mutant(name) {
         return Some(factory);
     }
     match name {

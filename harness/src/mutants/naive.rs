@@ -347,6 +347,7 @@ impl BrokerUnderTest for NaiveBroker {
                 AccountReport {
                     account: account.clone(),
                     state: state.to_owned(),
+                    alert: None,
                 }
             })
             .collect())

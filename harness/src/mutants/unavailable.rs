@@ -69,6 +69,7 @@ impl BrokerUnderTest for NeverServes {
             .map(|account| AccountReport {
                 account: account.clone(),
                 state: "ok".to_owned(),
+                alert: None,
             })
             .collect())
     }

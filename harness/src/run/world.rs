@@ -69,6 +69,9 @@ pub(super) struct World {
     pub skips: bool,
     /// The broker processes, when the instances are processes.
     pub processes: Option<Arc<crate::broker::ProcessTable>>,
+    /// Everything the run's instances share (the bucket `bucket_fault`
+    /// steps fault, among others).
+    pub shared: crate::broker::RunShared,
 }
 
 /// Builds the world for `scenario` on `mode`'s time. A broker that cannot
@@ -125,6 +128,7 @@ pub(super) async fn build_world(
         instances: Vec::new(),
         request_urls: request_urls.clone(),
         store_at_rest: super::store_at_rest::StoreAtRest::of(&shared),
+        shared: shared.clone(),
         provider,
         mode,
         skips: false,

@@ -58,8 +58,14 @@ impl Mail {
         seed: u64,
     ) -> Result<Self, RpcError> {
         let storage = |error: crate::MailboxError| RpcError::failed("storage", error.to_string());
+        // A bucket holds tokens only: a local-first broker keeps its mailbox
+        // with its local store, a bucket-only one in memory.
+        let spec = match spec {
+            StoreSpec::LocalFirst { local, .. } => local,
+            other => other,
+        };
         let mailbox: Arc<dyn MailboxStore> = match spec {
-            StoreSpec::Memory => Arc::new(MemoryMailbox::new()),
+            StoreSpec::Memory | StoreSpec::Bucket(_) => Arc::new(MemoryMailbox::new()),
             StoreSpec::File(dir) => {
                 Arc::new(SqliteMailbox::open(dir.join("mailbox.sqlite")).map_err(storage)?)
             }
@@ -67,6 +73,7 @@ impl Mail {
             StoreSpec::Postgres(url) => {
                 Arc::new(PostgresMailbox::connect(url).await.map_err(storage)?)
             }
+            StoreSpec::LocalFirst { .. } => Arc::new(MemoryMailbox::new()),
         };
         let gmail_base = gmail_base.trim_end_matches('/').to_owned();
         let origin = gmail_base.trim_end_matches("/gmail/v1").to_owned();

@@ -64,6 +64,7 @@ pub(super) fn status(ready: &Ready) -> Value {
                 "last_refresh": unix(status.last_refresh),
                 "expires_at": unix(status.expires_at),
                 "consecutive_failures": status.consecutive_failures,
+                "alert": status.alert.map(crate::Alert::name),
             })
         })
         .collect();

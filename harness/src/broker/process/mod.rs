@@ -318,6 +318,7 @@ impl BrokerUnderTest for ProcessInstance {
                 Some(AccountReport {
                     account: a.get("account")?.as_str()?.to_owned(),
                     state: a.get("state")?.as_str()?.to_owned(),
+                    alert: a.get("alert").and_then(Value::as_str).map(str::to_owned),
                 })
             })
             .collect())
