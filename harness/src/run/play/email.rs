@@ -333,14 +333,12 @@ impl Player<'_> {
             faults.len() - 1
         };
         self.event("fault", format!("mounted `{label}`"), account);
-        let until = self
-            .world
-            .time
-            .instant_at(until.unwrap_or(self.scenario.duration));
+        let until = until.unwrap_or(self.scenario.duration);
+        let time = self.world.time.clone();
         let faults = self.sink.faults.clone();
         let clock = self.world.provider_clock.clone();
         self.tasks.push(tokio::spawn(async move {
-            tokio::time::sleep_until(until).await;
+            time.sleep_until_offset(until).await;
             drop(guard);
             if let Some(window) = lock(&faults).get_mut(index) {
                 window.unmounted_at = Some(clock.now());
@@ -455,7 +453,7 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
         let mut email = lock(&sink.email);
         (std::mem::take(&mut email.record), email.accounts.clone())
     };
-    record.volatile_store = scenario.mode == Mode::Real && scenario.broker.store == "memory";
+    record.volatile_store = world.mode == Mode::Real && scenario.broker.store == "memory";
     let Some(instance) = world.instances.first() else {
         return record;
     };
