@@ -73,8 +73,8 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("logs-token-hex", &["trace-logging-refresh-storm.toml"]),
     ("logs-basic-auth", &["trace-logging-refresh-storm.toml"]),
     // Processes (Python adapters): channels only processes have.
-    ("status-shows-token", &["real-revoked-mid-run.toml"]),
-    ("tokeninfo-in-url", &["real-token-basics.toml"]),
+    ("status-shows-token", &["revoked-mid-run.toml"]),
+    ("tokeninfo-in-url", &["token-basics.toml"]),
     (
         "plaintext-store",
         &[

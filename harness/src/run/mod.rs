@@ -15,6 +15,7 @@ mod execute;
 mod gateway_needs;
 mod gateway_record;
 mod gateway_setup;
+mod jobs;
 mod lifecycle;
 mod logs;
 mod mail_scopes;
@@ -23,6 +24,7 @@ mod play;
 mod record;
 mod requirements;
 mod run_store;
+mod skip;
 mod step_needs;
 mod store_at_rest;
 mod world;
@@ -34,7 +36,8 @@ pub use email_record::{
     EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
     SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-pub use execute::run_scenario;
+pub use execute::{mode_for, run_scenario};
+pub use jobs::{RunResult, run_all};
 pub use gateway_needs::needed_gateway;
 pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 pub use outcome::{RunOutcome, Verdict};

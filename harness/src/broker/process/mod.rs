@@ -10,9 +10,11 @@ mod connection;
 mod faketime;
 mod gateway_methods;
 mod methods;
+mod process_table;
 mod spawn_env;
 
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
+pub use process_table::{PROCESS_TABLE, ProcessTable};
 
 use crate::broker::{
     AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
@@ -28,7 +30,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The longest the harness waits for any one answer from a broker process.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Scenarios hold token requests at the provider for 20 s and more
+/// (`slow-token-endpoint`), and a correct broker keeps its callers waiting
+/// on that one refresh: the harness must wait longer than the provider.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The protocol version the harness speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -125,7 +130,10 @@ impl BrokerFactory for ProcessBroker {
         let mut params = initialize_params(&env);
         gateway_methods::add_initialize_params(&env, &mut params);
         let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
-        let (connection, capabilities, gateway_capabilities) =
+        let table = env
+            .shared
+            .get_or_create(PROCESS_TABLE, ProcessTable::default);
+        let (connection, capabilities, gateway_capabilities, declared) =
             start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
@@ -143,8 +151,13 @@ impl BrokerFactory for ProcessBroker {
                     }
                     failure
                 })?;
+        if let (Some(table), Some(pid)) = (&table, connection.pid()) {
+            table.set(env.instance, pid, declared.wall_clock_waits);
+        }
         Ok(Arc::new(ProcessInstance {
             factory: self.clone(),
+            instance: env.instance,
+            table,
             params,
             transcript,
             capabilities,
@@ -181,12 +194,29 @@ fn initialize_params(env: &BrokerEnv) -> Value {
     })
 }
 
+/// What `initialize` declared beyond capabilities: how the process keeps time.
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    /// `wall_clock_waits`: its waits for provider-named times nap on the
+    /// wall clock, so the timeline may move while such a wait is all it does.
+    wall_clock_waits: bool,
+}
+
+/// What [`start`] returns: the process, its capabilities, its gateway
+/// powers and what else it declared.
+type Started = (
+    Connection,
+    Capabilities,
+    crate::broker::GatewayCapabilities,
+    Declared,
+);
+
 async fn start(
     factory: &ProcessBroker,
     params: &Value,
     transcript: &Transcript,
     spawn_env: &[(String, String)],
-) -> Result<(Connection, Capabilities, crate::broker::GatewayCapabilities), BrokerFailure> {
+) -> Result<Started, BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
     env.extend_from_slice(spawn_env);
@@ -211,12 +241,23 @@ async fn start(
     // crash points and mailbox faults have no protocol methods.
     capabilities.restart = true;
     capabilities.mail_hooks = false;
-    Ok((connection, capabilities, gateway_methods::declared(&names)))
+    let declared = Declared {
+        wall_clock_waits: names.iter().any(|name| name == "wall_clock_waits"),
+    };
+    Ok((
+        connection,
+        capabilities,
+        gateway_methods::declared(&names),
+        declared,
+    ))
 }
 
 #[derive(Debug)]
 struct ProcessInstance {
     factory: ProcessBroker,
+    /// The instance number, and the run's table of broker processes.
+    instance: u32,
+    table: Option<Arc<ProcessTable>>,
     params: Value,
     transcript: Transcript,
     capabilities: Capabilities,
@@ -295,8 +336,11 @@ impl BrokerUnderTest for ProcessInstance {
             );
         let mut params = self.params.clone();
         params["restarted"] = Value::Bool(true);
-        let (connection, _, _) =
+        let (connection, _, _, declared) =
             start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
+        if let (Some(table), Some(pid)) = (&self.table, connection.pid()) {
+            table.set(self.instance, pid, declared.wall_clock_waits);
+        }
         *self
             .connection
             .lock()
