@@ -28,10 +28,27 @@ fn test_shape(focus: Focus) -> ScheduleShape {
 
 #[test]
 fn every_generated_schedule_renders_to_a_file_the_loader_accepts() {
-    for focus in [Focus::Tokens, Focus::Lifecycle, Focus::Restarts, Focus::Mail, Focus::Everything] {
+    for focus in [
+        Focus::Tokens,
+        Focus::Lifecycle,
+        Focus::Restarts,
+        Focus::Mail,
+        Focus::Everything,
+    ] {
         for seed in 0..60 {
-            let schedule = generate(&ScheduleShape { focus, ..ScheduleShape::default() }, seed);
-            let text = render_scenario(&schedule, &InvariantPlan::for_schedule(&schedule), "case", &[]);
+            let schedule = generate(
+                &ScheduleShape {
+                    focus,
+                    ..ScheduleShape::default()
+                },
+                seed,
+            );
+            let text = render_scenario(
+                &schedule,
+                &InvariantPlan::for_schedule(&schedule),
+                "case",
+                &[],
+            );
             let scenario = parse_scenario(&text, "case.toml")
                 .unwrap_or_else(|error| panic!("seed {seed}: {error}\n{text}"));
             assert_eq!(scenario.seed, seed);
@@ -95,7 +112,12 @@ fn a_provider_down_longer_than_a_token_life_makes_proactive_refresh_judge_the_ou
         .iter()
         .find(|(name, _)| *name == "proactive_refresh")
         .expect("planned");
-    let Fate::Moot { expectation, params, .. } = fate else {
+    let Fate::Moot {
+        expectation,
+        params,
+        ..
+    } = fate
+    else {
         panic!("proactive_refresh should be moot: {fate:?}");
     };
     assert!(expectation.contains("outage must be surfaced"));
@@ -104,11 +126,27 @@ fn a_provider_down_longer_than_a_token_life_makes_proactive_refresh_judge_the_ou
     // The expectation is judged, not skipped: the reference surfaces the
     // outage (its callers are told `transient`, never handed an expired token).
     assert!(case.outcome.checked.contains(&"proactive_refresh"));
-    assert!(case.outcome.judgement("proactive_refresh").is_some_and(|j| j.passed()), "{:#?}", case.outcome.violations);
-    assert!(case.outcome.calls_by_result.get("transient").copied().unwrap_or(0) > 0);
+    assert!(
+        case.outcome
+            .judgement("proactive_refresh")
+            .is_some_and(|j| j.passed()),
+        "{:#?}",
+        case.outcome.violations
+    );
+    assert!(
+        case.outcome
+            .calls_by_result
+            .get("transient")
+            .copied()
+            .unwrap_or(0)
+            > 0
+    );
     // Without the expectation the margin would fail: moot for real.
     let strict = InvariantPlan {
-        fates: vec![("proactive_refresh", Fate::Judged("{ margin = \"60s\" }".to_owned()))],
+        fates: vec![(
+            "proactive_refresh",
+            Fate::Judged("{ margin = \"60s\" }".to_owned()),
+        )],
     };
     let judged_as_written = play_case(&schedule, &strict, &reference(), "outage").expect("runs");
     assert!(judged_as_written.outcome.violated("proactive_refresh"));
@@ -116,9 +154,15 @@ fn a_provider_down_longer_than_a_token_life_makes_proactive_refresh_judge_the_ou
 
 #[test]
 fn the_reference_broker_passes_bounded_cases_of_every_family() {
-    for (index, focus) in [Focus::Tokens, Focus::Lifecycle, Focus::Restarts, Focus::Mail, Focus::Everything]
-        .into_iter()
-        .enumerate()
+    for (index, focus) in [
+        Focus::Tokens,
+        Focus::Lifecycle,
+        Focus::Restarts,
+        Focus::Mail,
+        Focus::Everything,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let options = ExploreOptions {
             cases: 16,
@@ -130,9 +174,14 @@ fn the_reference_broker_passes_bounded_cases_of_every_family() {
         };
         let report = explore(&options, &reference(), &|_| {}).expect("explores");
         assert_eq!(report.cases, 16);
-        assert!(report.nondeterministic.is_empty(), "{:?}", report.nondeterministic);
+        assert!(
+            report.nondeterministic.is_empty(),
+            "{:?}",
+            report.nondeterministic
+        );
         assert_eq!(
-            report.failed, 0,
+            report.failed,
+            0,
             "{focus:?}: {:#?}",
             report.findings.iter().map(|f| &f.text).collect::<Vec<_>>()
         );
@@ -188,7 +237,10 @@ fn exploration_finds_each_mutant_and_shrinks_it_to_a_file_the_reference_passes()
             missed.push(*mutant);
             continue;
         };
-        assert!(finding.steps.1 <= finding.steps.0, "{mutant}: shrinking grew the schedule");
+        assert!(
+            finding.steps.1 <= finding.steps.0,
+            "{mutant}: shrinking grew the schedule"
+        );
         assert!(finding.text.contains(&format!("seed = {}", finding.seed)));
         assert!(finding.text.contains("Witness"));
         assert!(
@@ -197,8 +249,9 @@ fn exploration_finds_each_mutant_and_shrinks_it_to_a_file_the_reference_passes()
             finding.text
         );
         let scenario = parse_scenario(&finding.text, "shrunk.toml").expect("parses");
-        let (outcome, _) = harness::run::run_scenario("shrunk.toml".as_ref(), &scenario, &reference, None)
-            .expect("runs");
+        let (outcome, _) =
+            harness::run::run_scenario("shrunk.toml".as_ref(), &scenario, &reference, None)
+                .expect("runs");
         assert_eq!(
             outcome.verdict,
             Verdict::Passed,

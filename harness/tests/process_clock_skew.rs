@@ -353,10 +353,7 @@ fn a_broker_reading_provider_expiry_against_a_slow_clock_serves_dead_tokens() {
     if libfaketime_or_skip().is_none() {
         return;
     }
-    let (outcome, _) = support::run_file(
-        "broker-clock-10m-behind.toml",
-        &absolute_expiry_broker(),
-    );
+    let (outcome, _) = support::run_file("broker-clock-10m-behind.toml", &absolute_expiry_broker());
     assert!(!outcome.violated("broker_responsive"), "{outcome:?}");
     assert!(
         outcome.violated("proactive_refresh"),
@@ -371,10 +368,7 @@ fn a_broker_reading_provider_expiry_against_a_fast_clock_refreshes_fresh_tokens(
     if libfaketime_or_skip().is_none() {
         return;
     }
-    let (outcome, _) = support::run_file(
-        "broker-clock-10m-ahead.toml",
-        &absolute_expiry_broker(),
-    );
+    let (outcome, _) = support::run_file("broker-clock-10m-ahead.toml", &absolute_expiry_broker());
     assert!(!outcome.violated("broker_responsive"), "{outcome:?}");
     assert!(
         outcome.violated("single_flight_refresh"),

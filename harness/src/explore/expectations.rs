@@ -58,7 +58,10 @@ impl InvariantPlan {
             }
         };
         let fates = vec![
-            ("single_flight_refresh", single_flight_fate(schedule, traffic)),
+            (
+                "single_flight_refresh",
+                single_flight_fate(schedule, traffic),
+            ),
             ("proactive_refresh", proactive_fate(schedule, traffic)),
             ("retry_discipline", retry_fate(schedule, traffic)),
             ("outage_surfaced", when(traffic, "{}", "no token traffic")),
@@ -69,19 +72,11 @@ impl InvariantPlan {
             ),
             (
                 "no_lost_email",
-                when(
-                    has("sync") || has("crash_sync"),
-                    "{}",
-                    "no sync step",
-                ),
+                when(has("sync") || has("crash_sync"), "{}", "no sync step"),
             ),
             (
                 "no_duplicate_email",
-                when(
-                    schedule.has_mail(),
-                    "{}",
-                    "no Gmail step",
-                ),
+                when(schedule.has_mail(), "{}", "no Gmail step"),
             ),
             (
                 "least_privilege",
@@ -120,9 +115,7 @@ impl InvariantPlan {
     /// The `[invariants]` table's lines, with a comment for each moot or
     /// unexercised invariant.
     pub fn toml_lines(&self) -> Vec<String> {
-        let mut lines = vec![
-            "# availability and broker_responsive are always on.".to_owned(),
-        ];
+        let mut lines = vec!["# availability and broker_responsive are always on.".to_owned()];
         for (name, fate) in &self.fates {
             match fate {
                 Fate::Judged(params) => lines.push(format!("{name} = {params}")),
@@ -303,7 +296,9 @@ fn unpersisted_knowledge(schedule: &Schedule) -> Option<(&TimedStep, usize)> {
     let fault = schedule.steps.iter().find(|s| {
         matches!(
             s.step,
-            StepKind::StoreOutage { .. } | StepKind::StoreReadOnly { .. } | StepKind::StoreFailAfter { .. }
+            StepKind::StoreOutage { .. }
+                | StepKind::StoreReadOnly { .. }
+                | StepKind::StoreFailAfter { .. }
         )
     })?;
     let restarts = schedule
