@@ -56,7 +56,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Scenario)>, Scenari
         .collect()
 }
 
-/// Every `*.toml` under `dir`, subfolders included (`scenarios/regressions/`).
+/// Every `*.toml` under `dir`, subfolders included (`scenarios/regressions/`)
+/// but for `pending/` ones.
 fn toml_files_under(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Io {
         path: dir.to_path_buf(),
@@ -65,6 +66,11 @@ fn toml_files_under(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     let mut found = Vec::new();
     for path in entries.filter_map(Result::ok).map(|e| e.path()) {
         if path.is_dir() {
+            // `scenarios/pending/`: what the reference fails for a known
+            // reason is run only when named (README, "Known gaps").
+            if path.file_name().is_some_and(|name| name == "pending") {
+                continue;
+            }
             found.extend(toml_files_under(&path)?);
         } else if path.extension().is_some_and(|ext| ext == "toml") {
             found.push(path);
