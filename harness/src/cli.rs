@@ -228,7 +228,12 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
             }
         }
         if let Some(bar) = &progress {
-            bar.set_message(scenarios.get(index + 1).map(|(_, s)| s.name.clone()).unwrap_or_default());
+            bar.set_message(
+                scenarios
+                    .get(index + 1)
+                    .map(|(_, s)| s.name.clone())
+                    .unwrap_or_default(),
+            );
             bar.inc(1);
         }
         outcomes.push(outcome);

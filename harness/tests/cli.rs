@@ -312,7 +312,10 @@ fn jobs_run_scenarios_at_once_and_report_them_in_file_order_with_the_same_verdic
     let four = report("4");
     assert_eq!(one.len(), files.len());
     for ((path, _, _), file) in one.iter().zip(files) {
-        assert!(path.ends_with(file.trim_start_matches("scenarios/")), "{path}");
+        assert!(
+            path.ends_with(file.trim_start_matches("scenarios/")),
+            "{path}"
+        );
     }
     // In process, on paused time: the same journals whatever the jobs.
     assert_eq!(one, four);

@@ -113,10 +113,15 @@ fn a_sim_scenario_runs_against_a_process_with_hour_long_tokens_and_real_latency(
             "{in_flight:?}"
         );
     }
-    let ran = record.ended_at.expect("ended")
+    let ran = record
+        .ended_at
+        .expect("ended")
         .duration_since(record.started_at.expect("started"))
         .expect("ordered");
-    assert!(ran >= std::time::Duration::from_secs(3 * 3600), "{ran:?} of provider time");
+    assert!(
+        ran >= std::time::Duration::from_secs(3 * 3600),
+        "{ran:?} of provider time"
+    );
 }
 
 #[test]
@@ -264,13 +269,19 @@ proactive_refresh = { margin = "60s" }
 
 #[test]
 fn a_process_fleet_on_a_shared_file_store_refreshes_once_per_expiry_and_one_with_a_store_each_does_not()
-{
+ {
     let broker = support::reference_broker();
     let run = |store: &str| {
         let text = PROCESS_FLEET.replace("STORE", store);
-        let scenario = harness::scenario::parse_scenario(&text, "process-fleet.toml").expect("parses");
-        run_scenario(std::path::Path::new("process-fleet.toml"), &scenario, &broker, None)
-            .expect("runs")
+        let scenario =
+            harness::scenario::parse_scenario(&text, "process-fleet.toml").expect("parses");
+        run_scenario(
+            std::path::Path::new("process-fleet.toml"),
+            &scenario,
+            &broker,
+            None,
+        )
+        .expect("runs")
     };
     let (shared, record) = run("shared-memory");
     if shared.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true") {

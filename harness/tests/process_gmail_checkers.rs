@@ -164,8 +164,7 @@ for line in sys.stdin:
         "python3 '{}'",
         path.display()
     ))));
-    let (outcome, record) =
-        support::run_file("gmail-sync-and-send-short-tokens.toml", &broker);
+    let (outcome, record) = support::run_file("gmail-sync-and-send-short-tokens.toml", &broker);
     assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
     assert!(
         outcome.violated("no_lost_email"),

@@ -115,8 +115,7 @@ fn answers_out_of_order_are_matched_by_id() {
 
 #[test]
 fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() {
-    let (outcome, record) =
-        support::run_file("kill-9-restart.toml", &support::reference_broker());
+    let (outcome, record) = support::run_file("kill-9-restart.toml", &support::reference_broker());
     assert_eq!(
         outcome.verdict,
         Verdict::Passed,

@@ -84,7 +84,8 @@ pub fn run_scenario(
                 seed,
                 &shared,
             )
-            .await {
+            .await
+            {
                 Ok(run_store) => run_store,
                 Err(unmet) => return Err(Stopped::Unmet(unmet)),
             };

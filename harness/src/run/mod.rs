@@ -37,9 +37,9 @@ pub use email_record::{
     SettledMailbox, StoredSnapshot, SyncAttempt,
 };
 pub use execute::{mode_for, run_scenario};
-pub use jobs::{RunResult, run_all};
 pub use gateway_needs::needed_gateway;
 pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
+pub use jobs::{RunResult, run_all};
 pub use outcome::{RunOutcome, Verdict};
 pub use record::{FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent};
 pub use requirements::required_by_ci;

@@ -99,10 +99,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         }
         player.apply(timed.action);
     }
-    super::skip::advance_to(world, scenario.duration, &mut || {
-        unfinished(&player.tasks)
-    })
-    .await;
+    super::skip::advance_to(world, scenario.duration, &mut || unfinished(&player.tasks)).await;
     tokio::time::sleep_until(world.time.instant_at(scenario.duration)).await;
     // Calls the last steps spread past the end still wait on the timeline.
     super::skip::drain(world, &mut || unfinished(&player.tasks)).await;

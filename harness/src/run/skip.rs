@@ -64,7 +64,10 @@ pub(super) async fn advance_to(world: &World, target: Duration, busy: &mut dyn F
         let (parked, nearest) = world.time.parked();
         let harness_quiet = busy() <= parked;
         let brokers_quiet = world.provider.requests_in_flight() == 0
-            && !world.processes.as_ref().is_some_and(|table| table.any_busy());
+            && !world
+                .processes
+                .as_ref()
+                .is_some_and(|table| table.any_busy());
         let quiet = harness_quiet && brokers_quiet;
         let waits_on_wall = world
             .processes
