@@ -1,5 +1,5 @@
-//! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve` and
-//! `schema`. Exit codes are the constants in [`crate::errors`].
+//! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve`,
+//! `schema` and `explore`. Exit codes are the constants in [`crate::errors`].
 
 use crate::broker::{BrokerChoice, MUTANTS};
 use crate::errors::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_RUN_ERROR, EXIT_VIOLATIONS};
@@ -109,6 +109,40 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Run random fault schedules, judge every invariant, and shrink each
+    /// failure into a scenario file that reproduces it.
+    Explore {
+        /// Cases to run.
+        #[arg(long, default_value_t = 100)]
+        cases: u64,
+        /// The master seed (case `i` derives its own seed from it).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// `reference` or `mutant:NAME` (in-process brokers: cases run in sim mode).
+        #[arg(long, default_value = "reference")]
+        broker: String,
+        /// Write each shrunk failure here as a scenario file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only failures of this invariant count; cases weight the steps that exercise it.
+        #[arg(long)]
+        invariant: Option<String>,
+        /// Run every case twice and compare journal hashes.
+        #[arg(long)]
+        determinism: bool,
+        /// Simulated length of each case, e.g. `6h`.
+        #[arg(long, default_value = "6h")]
+        duration: humantime::Duration,
+        /// Most broker instances per case (1 to 3).
+        #[arg(long, default_value_t = 3)]
+        max_instances: u32,
+        /// Most accounts per case (1 to 5).
+        #[arg(long, default_value_t = 5)]
+        max_accounts: usize,
+        /// Replays the shrinker may spend on one failure.
+        #[arg(long, default_value_t = 400)]
+        shrink_budget: usize,
+    },
 }
 
 /// Parses arguments, runs, and returns the process exit code.
@@ -145,6 +179,92 @@ pub fn run() -> i32 {
         Command::Schema => {
             say_raw!("{}", json_schema());
             EXIT_PASSED
+        }
+        Command::Explore {
+            cases,
+            seed,
+            broker,
+            out,
+            invariant,
+            determinism,
+            duration,
+            max_instances,
+            max_accounts,
+            shrink_budget,
+        } => {
+            let options = crate::explore::ExploreOptions {
+                cases,
+                seed,
+                shape: crate::explore::ScheduleShape {
+                    duration: duration.into(),
+                    instances: (1, max_instances.clamp(1, 3)),
+                    accounts: (1, max_accounts.clamp(1, crate::explore::ACCOUNTS.len())),
+                    ..crate::explore::ScheduleShape::default()
+                },
+                invariant,
+                determinism,
+                out,
+                shrink_budget,
+                ..crate::explore::ExploreOptions::default()
+            };
+            explore_command(&options, &broker)
+        }
+    }
+}
+
+/// `explore`: a progress bar on a TTY, then the summary; exit codes like `run`.
+fn explore_command(options: &crate::explore::ExploreOptions, broker: &str) -> i32 {
+    let broker = match BrokerChoice::parse(broker) {
+        Ok(broker) => broker,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return error.exit_code();
+        }
+    };
+    if !broker.factory().in_process() {
+        eprintln!(
+            "error: explore runs in-process brokers in sim mode (`reference`, `mutant:NAME`); process brokers are not supported yet"
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(options.cases);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {per_sec} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |_: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let report = crate::explore::explore(options, &broker, &tick);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match report {
+        Ok(report) => {
+            say_raw!(
+                "{}",
+                crate::explore::render_summary(&report, &broker.name(), options.seed)
+            );
+            if report.failed > 0 || !report.nondeterministic.is_empty() {
+                EXIT_VIOLATIONS
+            } else {
+                EXIT_PASSED
+            }
+        }
+        Err(error) => {
+            let mut message = format!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("{message}");
+            error.exit_code()
         }
     }
 }

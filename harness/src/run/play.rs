@@ -159,6 +159,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         auth: auth_steps::finish(world, scenario, &player.sink),
         gateway: gateway::finish(world, scenario, &player.sink),
         capabilities,
+        instances: u32::try_from(world.instances.len()).unwrap_or(u32::MAX),
         skipped_steps,
     }
 }

@@ -12,8 +12,8 @@ use crate::run::email_record::{
 use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
-    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
-    MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
+    Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault,
+    MailboxChange, MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
@@ -388,6 +388,7 @@ async fn run_sync(
     });
     if let Ok(ids) = stored {
         email.record.snapshots.push(StoredSnapshot {
+            instance: index,
             account,
             at: clock.now(),
             ids,
@@ -456,6 +457,15 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
     let Some(instance) = world.instances.first() else {
         return record;
     };
+    // The final sync runs with every fault gone: mail-store failures a
+    // `mail_store_fault` left pending are counted, not timed, so end them.
+    let faulted_mail_store = scenario
+        .timeline
+        .iter()
+        .any(|s| matches!(s.get_ref().action, Action::MailStoreFault(_)));
+    if faulted_mail_store {
+        let _ = instance.broker.fail_mail_commits(0).await;
+    }
     for account in accounts {
         let stored_before = instance
             .broker
