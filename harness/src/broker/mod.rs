@@ -39,6 +39,6 @@ pub(crate) use reference_relay::{RELAY_FLAWS, RelayFlaws};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, RunShared,
+    AccountReport, AccountState, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest,
+    Capabilities, FailureKind, RunShared,
 };

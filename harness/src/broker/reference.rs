@@ -213,7 +213,7 @@ impl BrokerUnderTest for ReferenceInstance {
             .into_iter()
             .map(|s| AccountReport {
                 account: s.account,
-                state: state_name(s.state).to_owned(),
+                state: protocol_state(s.state),
             })
             .collect())
     }
@@ -338,13 +338,14 @@ fn authorization_failure(error: AuthorizationError) -> BrokerFailure {
     BrokerFailure::new(kind, error.to_string())
 }
 
-/// The protocol's name for a reference account state.
-pub(crate) fn state_name(state: AccountState) -> &'static str {
+/// The protocol's state for a reference account state.
+pub(crate) fn protocol_state(state: AccountState) -> crate::broker::AccountState {
+    use crate::broker::AccountState as Protocol;
     match state {
-        AccountState::Ok => "ok",
-        AccountState::Refreshing => "refreshing",
-        AccountState::Degraded => "degraded",
-        AccountState::NeedsReauth => "needs_reauth",
-        AccountState::NoToken => "no_token",
+        AccountState::Ok => Protocol::Ok,
+        AccountState::Refreshing => Protocol::Refreshing,
+        AccountState::Degraded => Protocol::Degraded,
+        AccountState::NeedsReauth => Protocol::NeedsReauth,
+        AccountState::NoToken => Protocol::NoToken,
     }
 }

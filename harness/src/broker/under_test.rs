@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+pub use oauth_chaos_protocol::AccountState;
 use reference_impl::{Clock, HttpTransport};
 use secrecy::SecretString;
 use std::fmt::Debug;
@@ -174,8 +175,9 @@ impl BrokerFailure {
 pub struct AccountReport {
     /// The account.
     pub account: String,
-    /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token`.
-    pub state: String,
+    /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token` (or
+    /// a word outside the protocol, kept as the broker said it).
+    pub state: AccountState,
 }
 
 /// A token broker as the harness drives it.

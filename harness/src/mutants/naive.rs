@@ -1,5 +1,6 @@
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFailure, BrokerUnderTest, Capabilities, FailureKind,
+    AccountReport, AccountState, BrokerEnv, BrokerFailure, BrokerUnderTest, Capabilities,
+    FailureKind,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -338,15 +339,15 @@ impl BrokerUnderTest for NaiveBroker {
             .iter()
             .map(|(account, _)| {
                 let state = match accounts.get(account) {
-                    _ if !self.knobs.truthful_status => "ok",
-                    Some(a) if a.revoked => "needs_reauth",
-                    Some(a) if a.failures > 0 => "degraded",
-                    Some(a) if a.token.is_some() => "ok",
-                    _ => "no_token",
+                    _ if !self.knobs.truthful_status => AccountState::Ok,
+                    Some(a) if a.revoked => AccountState::NeedsReauth,
+                    Some(a) if a.failures > 0 => AccountState::Degraded,
+                    Some(a) if a.token.is_some() => AccountState::Ok,
+                    _ => AccountState::NoToken,
                 };
                 AccountReport {
                     account: account.clone(),
-                    state: state.to_owned(),
+                    state,
                 }
             })
             .collect())

@@ -68,7 +68,7 @@ impl BrokerUnderTest for NeverServes {
             .iter()
             .map(|account| AccountReport {
                 account: account.clone(),
-                state: "ok".to_owned(),
+                state: crate::broker::AccountState::Ok,
             })
             .collect())
     }

@@ -20,8 +20,11 @@ use crate::broker::{
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
+use oauth_chaos_protocol::{
+    AccountParams, ClientParams, InitializeParams, InitializeResult, Method, ProviderParams,
+    StatusResult, StoreParams,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
 use spawn_env::SpawnEnv;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,7 +34,7 @@ use std::time::Duration;
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The protocol version the harness speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = oauth_chaos_protocol::PROTOCOL_VERSION;
 
 /// Builds broker instances by spawning a command.
 ///
@@ -157,33 +160,46 @@ impl BrokerFactory for ProcessBroker {
 }
 
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
-fn initialize_params(env: &BrokerEnv) -> Value {
-    let accounts: Vec<Value> = env
-        .accounts
-        .iter()
-        .map(|(account, token)| json!({"account": account, "refresh_token": token.expose_secret()}))
-        .collect();
-    json!({
-        "protocol_version": PROTOCOL_VERSION,
-        "provider": {
-            "token_url": env.token_url,
-            "auth_url": env.auth_url,
-            "revoke_url": env.revoke_url,
-            "gmail_base": env.gmail_base,
-            "redirect_url": env.redirect_url,
+fn initialize_params(env: &BrokerEnv) -> InitializeParams {
+    InitializeParams {
+        protocol_version: Some(PROTOCOL_VERSION),
+        provider: ProviderParams {
+            token_url: env.token_url.clone(),
+            auth_url: Some(env.auth_url.clone()),
+            revoke_url: Some(env.revoke_url.clone()),
+            gmail_base: Some(env.gmail_base.clone()),
+            redirect_url: Some(env.redirect_url.clone()),
+            jwks_url: None,
+            issuer: None,
         },
-        "client": {"id": env.client_id, "secret": env.client_secret.expose_secret()},
-        "accounts": accounts,
-        "scopes": env.scopes,
-        "store": {"kind": env.store, "instance": env.instance},
-        "instance": env.instance,
-        "seed": env.seed,
-    })
+        client: ClientParams {
+            id: env.client_id.clone(),
+            secret: env.client_secret.expose_secret().to_owned(),
+        },
+        accounts: env
+            .accounts
+            .iter()
+            .map(|(account, token)| AccountParams {
+                account: account.clone(),
+                refresh_token: token.expose_secret().to_owned(),
+            })
+            .collect(),
+        scopes: env.scopes.clone(),
+        store: StoreParams {
+            kind: env.store.clone(),
+            instance: Some(u64::from(env.instance)),
+            keys: None,
+        },
+        seed: env.seed,
+        instance: u64::from(env.instance),
+        restarted: false,
+        service_accounts: Vec::new(),
+    }
 }
 
 async fn start(
     factory: &ProcessBroker,
-    params: &Value,
+    params: &InitializeParams,
     transcript: &Transcript,
     spawn_env: &[(String, String)],
 ) -> Result<(Connection, Capabilities, crate::broker::GatewayCapabilities), BrokerFailure> {
@@ -191,33 +207,22 @@ async fn start(
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
     env.extend_from_slice(spawn_env);
     let connection = Connection::spawn(&factory.command, &env, transcript)?;
-    let result = connection
-        .call("initialize", params.clone(), factory.call_timeout)
+    let answer: InitializeResult = connection
+        .call(Method::Initialize, params, factory.call_timeout)
         .await?;
-    let names: Vec<String> = result
-        .get("capabilities")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            BrokerFailure::new(
-                FailureKind::Protocol,
-                "`initialize` result lacks a `capabilities` array",
-            )
-        })?
-        .iter()
-        .filter_map(|name| name.as_str().map(str::to_owned))
-        .collect();
-    let mut capabilities = Capabilities::from_names(&names);
+    let mut capabilities =
+        Capabilities::from_names(answer.declared().into_iter().map(|name| name.name()));
     // The harness restarts a process itself (SIGKILL, respawn, initialize);
     // crash points and mailbox faults have no protocol methods.
     capabilities.restart = true;
     capabilities.mail_hooks = false;
-    Ok((connection, capabilities, gateway_methods::declared(&names)))
+    Ok((connection, capabilities, gateway_methods::declared(&answer)))
 }
 
 #[derive(Debug)]
 struct ProcessInstance {
     factory: ProcessBroker,
-    params: Value,
+    params: InitializeParams,
     transcript: Transcript,
     capabilities: Capabilities,
     /// Sign-in and service accounts, when `initialize` declared them.
@@ -261,23 +266,20 @@ impl BrokerUnderTest for ProcessInstance {
     }
 
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        let result = self
+        let result: StatusResult = self
             .connection()
-            .call("status", json!({}), self.factory.call_timeout)
+            .call(
+                Method::Status,
+                &serde_json::Map::new(),
+                self.factory.call_timeout,
+            )
             .await?;
-        let accounts = result
-            .get("accounts")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                BrokerFailure::new(FailureKind::Protocol, "`status` result lacks `accounts`")
-            })?;
-        Ok(accounts
-            .iter()
-            .filter_map(|a| {
-                Some(AccountReport {
-                    account: a.get("account")?.as_str()?.to_owned(),
-                    state: a.get("state")?.as_str()?.to_owned(),
-                })
+        Ok(result
+            .accounts
+            .into_iter()
+            .map(|entry| AccountReport {
+                account: entry.account,
+                state: entry.state,
             })
             .collect())
     }
@@ -293,7 +295,7 @@ impl BrokerUnderTest for ProcessInstance {
                 b"\n[oauth-chaos] SIGKILL: the harness killed this instance and spawns it again\n",
             );
         let mut params = self.params.clone();
-        params["restarted"] = Value::Bool(true);
+        params.restarted = true;
         let (connection, _, _) =
             start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
         *self

@@ -1,7 +1,7 @@
 //! The session without a network: which methods `initialize` enables, and
 //! the typed errors for calls that cannot be answered.
 
-use super::serve;
+use crate::serve::serve;
 use serde_json::{Value, json};
 
 /// Runs `requests` through [`serve`] and returns the answers by id.
