@@ -123,12 +123,22 @@ impl Connection {
         timeout: Duration,
     ) -> Result<R, BrokerFailure> {
         let result = self.call_raw(method, params, timeout).await?;
-        serde_json::from_value(result).map_err(|error| {
+        serde_path_to_error::deserialize(result).map_err(|error| {
+            // The field it went wrong in, so a broker's author knows where
+            // to look; never the value (it might be a secret).
+            let field = error.path().iter().find_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            });
+            let place = match field {
+                Some(field) => format!(" field `{field}` (at `{}`)", error.path()),
+                None => String::new(),
+            };
             BrokerFailure::new(
                 FailureKind::Protocol,
                 format!(
-                    "`{method}` result is not the protocol's: {}",
-                    oauth_chaos_protocol::without_quoted_values(&error)
+                    "`{method}` result is not the protocol's:{place} {}",
+                    oauth_chaos_protocol::without_quoted_values(error.inner())
                 ),
             )
         })
