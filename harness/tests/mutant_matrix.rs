@@ -218,7 +218,7 @@ impl harness::broker::BrokerFactory for CorrectNaive {
     async fn build(
         &self,
         env: harness::broker::BrokerEnv,
-    ) -> Result<std::sync::Arc<dyn harness::broker::BrokerUnderTest>, harness::broker::BrokerFailure>
+    ) -> Result<std::sync::Arc<dyn harness::broker::BrokerInstance>, harness::broker::BrokerFailure>
     {
         Ok(std::sync::Arc::new(harness::mutants::NaiveBroker::new(
             env,

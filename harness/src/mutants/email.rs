@@ -4,8 +4,9 @@
 //! mutants break only the email invariants.
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    EmailFlaws, ReferenceBroker, ReferenceEmail,
+    AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest,
+    EmailFlaws, GatewayUnderTest, InstanceHost, MailFacet, MailFaults, ReferenceBroker,
+    ReferenceEmail, StatusFacet, StoreFaults, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{AccessToken, TokenSource, TokenSourceError};
@@ -57,7 +58,7 @@ impl BrokerFactory for EmailMutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let email = ReferenceEmail::new(&env, self.flaws);
         let tokens = ReferenceBroker.build(env).await?;
         Ok(Arc::new(FlawedMail { tokens, email }))
@@ -67,7 +68,7 @@ impl BrokerFactory for EmailMutant {
 /// The reference broker for tokens, a flawed mail side.
 #[derive(Debug)]
 struct FlawedMail {
-    tokens: Arc<dyn BrokerUnderTest>,
+    tokens: Arc<dyn BrokerInstance>,
     email: ReferenceEmail,
 }
 
@@ -77,24 +78,33 @@ impl FlawedMail {
     }
 }
 
+// Tokens, status and authorization are the reference's, forwarded in one
+// line each; the mail side (and its fault hooks) is the flawed one.
 #[async_trait]
 impl BrokerUnderTest for FlawedMail {
-    fn capabilities(&self) -> Capabilities {
-        self.tokens.capabilities()
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.tokens.access_token(account, rejected).await
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.tokens.access_token(account).await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.tokens.status()
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.tokens.status().await
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.tokens.authorization()
     }
 
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.tokens.restart().await
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        Some(self)
     }
+}
 
+#[async_trait]
+impl MailFacet for FlawedMail {
     async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
         self.email.sync(self.source(), account).await
     }
@@ -106,7 +116,10 @@ impl BrokerUnderTest for FlawedMail {
     async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
         self.email.send(self.source(), account, raw).await
     }
+}
 
+#[async_trait]
+impl MailFaults for FlawedMail {
     async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
         self.email
             .crash_sync(self.source(), account, at_point)
@@ -119,14 +132,50 @@ impl BrokerUnderTest for FlawedMail {
     }
 }
 
+/// The reference's host, but the mail faults reach the flawed mail side.
+#[async_trait]
+impl InstanceHost for FlawedMail {
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        self.tokens.restart().await
+    }
+
+    async fn shutdown(&self) {
+        self.tokens.shutdown().await;
+    }
+
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        self.tokens.store_faults()
+    }
+
+    fn mail_faults(&self) -> Option<&dyn MailFaults> {
+        Some(self)
+    }
+
+    fn gateway(&self) -> Option<&dyn GatewayUnderTest> {
+        self.tokens.gateway()
+    }
+
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        self.tokens.captured_log()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.tokens.problems()
+    }
+
+    fn store_writes(&self) -> Vec<StoreWrite> {
+        self.tokens.store_writes()
+    }
+}
+
 /// Any broker under test as a sync [`TokenSource`] (a 401 just asks again).
 #[derive(Debug)]
-pub(super) struct BrokerTokens(pub(super) Arc<dyn BrokerUnderTest>);
+pub(super) struct BrokerTokens(pub(super) Arc<dyn BrokerInstance>);
 
 #[async_trait]
 impl TokenSource for BrokerTokens {
     async fn access_token(&self, account: &str) -> Result<AccessToken, TokenSourceError> {
-        match self.0.access_token(account).await {
+        match self.0.access_token(account, None).await {
             Ok(token) => Ok(AccessToken::new(token.expose_secret())),
             Err(failure) if failure.kind == crate::broker::FailureKind::Revoked => {
                 Err(TokenSourceError::NeedsReauth {

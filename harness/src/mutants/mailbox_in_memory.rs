@@ -6,8 +6,9 @@
 
 use super::email::BrokerTokens;
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    EmailFlaws, ReferenceBroker, ReferenceEmail,
+    AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest,
+    EmailFlaws, GatewayUnderTest, InstanceHost, MailFacet, MailFaults, ReferenceBroker,
+    ReferenceEmail, StatusFacet, StoreFaults, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::TokenSource;
@@ -24,7 +25,7 @@ impl BrokerFactory for MailboxInMemoryMutant {
         "mutant:mailbox-in-memory".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let email = ReferenceEmail::new(&env, EmailFlaws::default());
         let tokens = ReferenceBroker.build(env.clone()).await?;
         Ok(Arc::new(MailboxInMemory {
@@ -38,7 +39,7 @@ impl BrokerFactory for MailboxInMemoryMutant {
 /// Reference tokens (durable as the reference's), a mailbox that is not.
 #[derive(Debug)]
 struct MailboxInMemory {
-    tokens: Arc<dyn BrokerUnderTest>,
+    tokens: Arc<dyn BrokerInstance>,
     email: Mutex<ReferenceEmail>,
     env: BrokerEnv,
 }
@@ -58,26 +59,29 @@ impl MailboxInMemory {
 
 #[async_trait]
 impl BrokerUnderTest for MailboxInMemory {
-    fn capabilities(&self) -> Capabilities {
-        self.tokens.capabilities()
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.tokens.access_token(account, rejected).await
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.tokens.access_token(account).await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.tokens.status()
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.tokens.status().await
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.tokens.authorization()
     }
 
-    /// The flaw: the mailbox dies with the process.
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.tokens.restart().await?;
-        *self.email.lock().unwrap_or_else(PoisonError::into_inner) =
-            ReferenceEmail::new(&self.env, EmailFlaws::default());
-        Ok(())
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        Some(self)
     }
+}
 
+#[async_trait]
+impl MailFacet for MailboxInMemory {
     async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
         self.email().sync(self.source(), account).await
     }
@@ -89,7 +93,10 @@ impl BrokerUnderTest for MailboxInMemory {
     async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
         self.email().send(self.source(), account, raw).await
     }
+}
 
+#[async_trait]
+impl MailFaults for MailboxInMemory {
     async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
         self.email()
             .crash_sync(self.source(), account, at_point)
@@ -99,5 +106,44 @@ impl BrokerUnderTest for MailboxInMemory {
     async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
         self.email().fail_commits(count);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl InstanceHost for MailboxInMemory {
+    /// The flaw: the mailbox dies with the process.
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        self.tokens.restart().await?;
+        *self.email.lock().unwrap_or_else(PoisonError::into_inner) =
+            ReferenceEmail::new(&self.env, EmailFlaws::default());
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        self.tokens.shutdown().await;
+    }
+
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        self.tokens.store_faults()
+    }
+
+    fn mail_faults(&self) -> Option<&dyn MailFaults> {
+        Some(self)
+    }
+
+    fn gateway(&self) -> Option<&dyn GatewayUnderTest> {
+        self.tokens.gateway()
+    }
+
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        self.tokens.captured_log()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.tokens.problems()
+    }
+
+    fn store_writes(&self) -> Vec<StoreWrite> {
+        self.tokens.store_writes()
     }
 }

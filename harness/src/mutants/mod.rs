@@ -29,7 +29,7 @@ pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
 pub(crate) use trusting_sign_in::TrustingSignIn;
 
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -254,7 +254,10 @@ impl BrokerFactory for Mutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(NaiveBroker::new(env, self.knobs)))
     }
 }

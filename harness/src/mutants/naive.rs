@@ -1,6 +1,6 @@
 use crate::broker::{
-    AccountReport, AccountState, BrokerEnv, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    AccountReport, AccountState, BrokerEnv, BrokerFailure, BrokerUnderTest, FailureKind,
+    InstanceHost, StatusFacet,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -252,34 +252,9 @@ impl NaiveBroker {
     }
 }
 
-#[async_trait]
-impl BrokerUnderTest for NaiveBroker {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            access_token: true,
-            status: true,
-            restart: true,
-            ..Capabilities::default()
-        }
-    }
-
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.knobs.durable_grants {
-            // Tokens come back from the store; in-memory backoff state does not.
-            for account in accounts.values_mut() {
-                account.failures = 0;
-                account.next_attempt_at = None;
-            }
-        } else {
-            accounts.clear();
-            self.amnesia
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+impl NaiveBroker {
+    /// A token for `account`, from the cache or a refresh.
+    async fn plain_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
         let _flight = if self.knobs.single_flight {
             Some(self.flight.lock().await)
         } else {
@@ -312,25 +287,38 @@ impl BrokerUnderTest for NaiveBroker {
         }
         self.obtain(account).await
     }
+}
 
-    async fn access_token_after_401(
+#[async_trait]
+impl BrokerUnderTest for NaiveBroker {
+    async fn access_token(
         &self,
         account: &str,
-        rejected: &SecretString,
+        rejected: Option<&SecretString>,
     ) -> Result<SecretString, BrokerFailure> {
-        // A rejected cached token is dead whatever its expiry says; a newer
-        // one (another caller's 401 got here first) is served as it is.
-        self.with_account(account, |a| {
-            if a.token
-                .as_ref()
-                .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
-            {
-                a.token = None;
-            }
-        });
-        self.access_token(account).await
+        if let Some(rejected) = rejected {
+            // A rejected cached token is dead whatever its expiry says; a
+            // newer one (another caller's 401 got here first) is served as
+            // it is.
+            self.with_account(account, |a| {
+                if a.token
+                    .as_ref()
+                    .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
+                {
+                    a.token = None;
+                }
+            });
+        }
+        self.plain_token(account).await
     }
 
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for NaiveBroker {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(self
@@ -351,5 +339,24 @@ impl BrokerUnderTest for NaiveBroker {
                 }
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl InstanceHost for NaiveBroker {
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.knobs.durable_grants {
+            // Tokens come back from the store; in-memory backoff state does not.
+            for account in accounts.values_mut() {
+                account.failures = 0;
+                account.next_attempt_at = None;
+            }
+        } else {
+            accounts.clear();
+            self.amnesia
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 }

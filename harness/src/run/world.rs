@@ -4,7 +4,7 @@
 //! wall time (both read through [`SimClock`], which on an unpaused runtime
 //! is the system clock plus any offset).
 
-use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure, BrokerUnderTest};
+use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure};
 use crate::scenario::{Mode, Scenario};
 use crate::sim::{InMemoryTransport, SimClock, SimTime};
 use futures::future::BoxFuture;
@@ -17,7 +17,7 @@ use tokio::time::Instant;
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
-    pub broker: Arc<dyn BrokerUnderTest>,
+    pub broker: Arc<dyn crate::broker::BrokerInstance>,
     pub clock: SimClock,
     /// While set and in the future, calls to this instance are held.
     pub paused_until: Arc<Mutex<Option<Instant>>>,

@@ -15,8 +15,8 @@ mod spawn_env;
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
+    BrokerUnderTest, Capabilities, FailureKind, InstanceHost, MailFacet, StatusFacet,
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
@@ -123,7 +123,7 @@ impl BrokerFactory for ProcessBroker {
         false
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let transcript = Transcript::default();
         let mut params = initialize_params(&env);
         gateway_methods::add_initialize_params(&env, &mut params);
@@ -210,12 +210,11 @@ async fn start(
     let answer: InitializeResult = connection
         .call(Method::Initialize, params, factory.call_timeout)
         .await?;
-    let mut capabilities =
+    // What the broker declared; the harness restarts a process itself
+    // (SIGKILL, respawn, initialize), and crash points and mailbox faults
+    // have no protocol methods, so those come from the host, not from here.
+    let capabilities =
         Capabilities::from_names(answer.declared().into_iter().map(|name| name.name()));
-    // The harness restarts a process itself (SIGKILL, respawn, initialize);
-    // crash points and mailbox faults have no protocol methods.
-    capabilities.restart = true;
-    capabilities.mail_hooks = false;
     Ok((connection, capabilities, gateway_methods::declared(&answer)))
 }
 
@@ -224,6 +223,7 @@ struct ProcessInstance {
     factory: ProcessBroker,
     params: InitializeParams,
     transcript: Transcript,
+    /// What `initialize` declared: the facets this instance offers.
     capabilities: Capabilities,
     /// Sign-in and service accounts, when `initialize` declared them.
     gateway_capabilities: crate::broker::GatewayCapabilities,
@@ -245,26 +245,34 @@ impl ProcessInstance {
 
 #[async_trait]
 impl BrokerUnderTest for ProcessInstance {
-    fn capabilities(&self) -> Capabilities {
-        self.capabilities
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::access_token(&self.connection(), timeout, account, None).await
-    }
-
-    /// `access_token` with `rejected`: the broker forces a (single-flight)
-    /// refresh unless it already replaced that token.
-    async fn access_token_after_401(
+    /// With `rejected`, the broker forces a (single-flight) refresh unless
+    /// it already replaced that token.
+    async fn access_token(
         &self,
         account: &str,
-        rejected: &SecretString,
+        rejected: Option<&SecretString>,
     ) -> Result<SecretString, BrokerFailure> {
         let timeout = self.factory.call_timeout;
-        methods::access_token(&self.connection(), timeout, account, Some(rejected)).await
+        methods::access_token(&self.connection(), timeout, account, rejected).await
     }
 
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.capabilities.status.then_some(self as &dyn StatusFacet)
+    }
+
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.capabilities
+            .authorization
+            .then_some(self as &dyn AuthorizationFacet)
+    }
+
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.capabilities.gmail.then_some(self as &dyn MailFacet)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for ProcessInstance {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         let result: StatusResult = self
             .connection()
@@ -283,7 +291,41 @@ impl BrokerUnderTest for ProcessInstance {
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl AuthorizationFacet for ProcessInstance {
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::begin_authorization(&self.connection(), timeout, account).await
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::complete_authorization(&self.connection(), timeout, callback_url).await
+    }
+}
+
+#[async_trait]
+impl MailFacet for ProcessInstance {
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        methods::sync(&self.connection(), account).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::synced_ids(&self.connection(), timeout, account).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        methods::send(&self.connection(), account, raw).await
+    }
+}
+
+/// The process supervisor: SIGKILL and respawn, the libfaketime clock file,
+/// stderr and the answers.
+#[async_trait]
+impl InstanceHost for ProcessInstance {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         self.connection().kill().await;
         // So a person reading the saved stderr sees where one process ended.
@@ -350,29 +392,6 @@ impl BrokerUnderTest for ProcessInstance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-    }
-
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::begin_authorization(&self.connection(), timeout, account).await
-    }
-
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::complete_authorization(&self.connection(), timeout, callback_url).await
-    }
-
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        methods::sync(&self.connection(), account).await
-    }
-
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::synced_ids(&self.connection(), timeout, account).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        methods::send(&self.connection(), account, raw).await
     }
 
     fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {

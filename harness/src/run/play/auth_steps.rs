@@ -128,7 +128,12 @@ impl Player<'_> {
         );
         let sink = self.sink.clone();
         self.tasks.push(tokio::spawn(async move {
-            if let Err(failure) = instance.broker.store_fault(fault).await {
+            if let Err(failure) = instance
+                .broker
+                .store_faults_or_refusal()
+                .store_fault(fault)
+                .await
+            {
                 lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
             }
         }));
@@ -163,6 +168,7 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
     let url = context
         .instance
         .broker
+        .authorization_or_refusal()
         .begin_authorization(&context.account)
         .await
         .map_err(|failure| failure.to_string())?;
@@ -178,6 +184,7 @@ async fn authorize(context: StepContext) {
         Ok(callback) => context
             .instance
             .broker
+            .authorization_or_refusal()
             .complete_authorization(&callback)
             .await
             .map(|_| ())
@@ -208,6 +215,7 @@ async fn stage(
             context
                 .instance
                 .broker
+                .authorization_or_refusal()
                 .complete_authorization(&callback)
                 .await
                 .map_err(|failure| format!("the genuine callback failed: {failure}"))?;
@@ -233,6 +241,7 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
             context
                 .instance
                 .broker
+                .authorization_or_refusal()
                 .complete_authorization(&forged)
                 .await
                 .is_ok(),
@@ -279,7 +288,7 @@ async fn gmail_profile(context: StepContext) {
     context.instance.wait_if_paused().await;
     let broker = &context.instance.broker;
     let at = context.clock.now();
-    let first = broker.access_token(&context.account).await;
+    let first = broker.access_token(&context.account, None).await;
     served(&context, at, &first);
     let mut call = ApiCall {
         instance: context.index,
@@ -346,7 +355,7 @@ async fn after_401(context: &StepContext, rejected: &SecretString) -> (AfterReje
     let retry = context
         .instance
         .broker
-        .access_token_after_401(&context.account, rejected)
+        .access_token(&context.account, Some(rejected))
         .await;
     let journal_to = context.journal.len() as u64;
     served(context, told_at, &retry);
