@@ -11,7 +11,7 @@ use crate::broker::{
 use async_trait::async_trait;
 use reference_impl::{AccessToken, TokenSource, TokenSourceError};
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// `mutant:sync-drops-last-page`, `mutant:resend-after-ack-lost` or
 /// `mutant:archive-is-delete`.
@@ -59,20 +59,48 @@ impl BrokerFactory for EmailMutant {
     }
 
     async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
-        let email = ReferenceEmail::new(&env, self.flaws);
-        let tokens = ReferenceBroker.build(env).await?;
-        Ok(Arc::new(FlawedMail { tokens, email }))
+        let tokens = ReferenceBroker.build(env.clone()).await?;
+        Ok(Arc::new(FlawedMail::new(tokens, env, self.flaws, false)))
     }
 }
 
-/// The reference broker for tokens, a flawed mail side.
+/// The reference broker for tokens, a flawed mail side (one of these email
+/// mutants, or `mailbox-in-memory`'s mailbox that dies with the process).
 #[derive(Debug)]
-struct FlawedMail {
+pub(super) struct FlawedMail {
     tokens: Arc<dyn BrokerInstance>,
-    email: ReferenceEmail,
+    email: Mutex<ReferenceEmail>,
+    env: BrokerEnv,
+    flaws: EmailFlaws,
+    /// `mailbox-in-memory`: a restart empties the mailbox.
+    mail_dies_with_process: bool,
 }
 
 impl FlawedMail {
+    /// `tokens` for tokens, a mail side with `flaws`.
+    pub(super) fn new(
+        tokens: Arc<dyn BrokerInstance>,
+        env: BrokerEnv,
+        flaws: EmailFlaws,
+        mail_dies_with_process: bool,
+    ) -> Self {
+        Self {
+            email: Mutex::new(ReferenceEmail::new(&env, flaws)),
+            tokens,
+            env,
+            flaws,
+            mail_dies_with_process,
+        }
+    }
+
+    /// The mail side of the instance's current life.
+    fn email(&self) -> ReferenceEmail {
+        self.email
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn source(&self) -> Arc<dyn TokenSource> {
         Arc::new(BrokerTokens(self.tokens.clone()))
     }
@@ -106,28 +134,28 @@ impl BrokerUnderTest for FlawedMail {
 #[async_trait]
 impl MailFacet for FlawedMail {
     async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        self.email.sync(self.source(), account).await
+        self.email().sync(self.source(), account).await
     }
 
     async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        self.email.synced_ids(account).await
+        self.email().synced_ids(account).await
     }
 
     async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        self.email.send(self.source(), account, raw).await
+        self.email().send(self.source(), account, raw).await
     }
 }
 
 #[async_trait]
 impl MailFaults for FlawedMail {
     async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
-        self.email
+        self.email()
             .crash_sync(self.source(), account, at_point)
             .await
     }
 
     async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
-        self.email.fail_commits(count);
+        self.email().fail_commits(count);
         Ok(())
     }
 }
@@ -136,7 +164,12 @@ impl MailFaults for FlawedMail {
 #[async_trait]
 impl InstanceHost for FlawedMail {
     async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.tokens.restart().await
+        self.tokens.restart().await?;
+        if self.mail_dies_with_process {
+            *self.email.lock().unwrap_or_else(PoisonError::into_inner) =
+                ReferenceEmail::new(&self.env, self.flaws);
+        }
+        Ok(())
     }
 
     async fn shutdown(&self) {

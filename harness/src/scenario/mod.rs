@@ -11,6 +11,7 @@ mod action;
 mod email_action;
 mod gateway;
 mod gateway_validate;
+mod invariant_name;
 mod invariants;
 mod load;
 mod model;
@@ -33,6 +34,7 @@ pub use gateway::{
     RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
     RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
 };
+pub use invariant_name::InvariantName;
 pub use invariants::NoRejectedTokenReuseParams;
 pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
 pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
