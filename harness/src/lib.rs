@@ -37,6 +37,7 @@ pub mod cli;
 pub mod errors;
 pub mod mutants;
 pub mod out_dir;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -1,11 +1,11 @@
 //! Plays a scenario's timeline against a built [`World`] and collects the
 //! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
 
-use super::record::{
-    FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
-};
 use super::world::{Instance, World};
 use crate::broker::{Capabilities, FailureKind};
+use crate::record::{
+    FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
+};
 use crate::scenario::{
     Action, ClockOwner, ConnectionFault, FaultEndpoint, FaultStep, Scenario, StatusPoll,
     TimedAction, expand_timeline,

@@ -126,7 +126,7 @@ pub(super) async fn build_world(
             // The store the run provisioned (`run_store.rs`).
             env.store.clone_from(spec);
         }
-        let env = env.with_mail_scopes(scenario);
+        let env = super::mail_scopes::with_mail_scopes(env, scenario);
         let factory = broker.factory();
         match factory.build(env).await {
             Ok(built) => world.instances.push(Instance {
@@ -177,12 +177,6 @@ fn broker_env(
         redirect_url: provider.redirect_uri(),
         shared: crate::broker::RunShared::default(),
     }
-}
-
-/// Adjusts a broker's environment to the scenario (see `mail_scopes.rs`).
-pub(super) trait BrokerEnvScopes {
-    /// `self` with the scopes a mail-sending scenario needs.
-    fn with_mail_scopes(self, scenario: &Scenario) -> Self;
 }
 
 /// Wraps a transport and remembers every request URL (the leak checker

@@ -3,9 +3,9 @@
 
 use super::{Player, Sink, lock};
 use crate::broker::StoreFault;
-use crate::run::auth_record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
+use crate::record::ServedToken;
+use crate::record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
 use crate::run::browser::{self, Browser};
-use crate::run::record::ServedToken;
 use crate::run::world::{Instance, World};
 use crate::scenario::{Action, ForgeKind, Scenario};
 use crate::sim::SimClock;
@@ -316,7 +316,7 @@ async fn gmail_profile(context: StepContext) {
         },
     };
     lock(&context.sink.auth).api_calls.push(call);
-    lock(&context.sink.events).push(crate::run::record::TimelineEvent {
+    lock(&context.sink.events).push(crate::record::TimelineEvent {
         at: context.clock.now(),
         what: format!("gmail profile: {outcome}"),
         account: Some(context.account.clone()),

@@ -5,11 +5,11 @@
 
 use super::{Player, Sink, lock};
 use crate::broker::FailureKind;
-use crate::run::email_record::{
+use crate::record::FaultWindow;
+use crate::record::{
     EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
     SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
