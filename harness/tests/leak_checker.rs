@@ -167,6 +167,7 @@ fn a_token_in_a_status_answer_or_any_protocol_answer_is_a_leak() {
         accounts: vec![harness::broker::AccountReport {
             account: "alice@example.com".into(),
             state: harness::broker::AccountState::from_wire(&format!("ok {TOKEN}")),
+            alert: None,
         }],
     });
     record.broker_answers = format!(

@@ -201,6 +201,7 @@ fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
                 accounts: vec![AccountReport {
                     account: "alice@example.com".into(),
                     state: harness::broker::AccountState::from_wire(state),
+                    alert: None,
                 }],
             })
             .collect(),

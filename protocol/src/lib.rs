@@ -25,7 +25,8 @@
 //!
 //! ```
 //! use oauth_chaos_protocol::{AccessTokenParams, Method, Request};
-//! let request = Request::new(7, Method::AccessToken, &AccessTokenParams::plain("alice"));
+//! let params = AccessTokenParams::plain("alice");
+//! let request = Request::new(7, Method::AccessToken, &params);
 //! let line = serde_json::to_string(&request).unwrap();
 //! assert_eq!(line, r#"{"jsonrpc":"2.0","id":7,"method":"access_token","params":{"account":"alice"}}"#);
 //! ```

@@ -73,6 +73,10 @@ pub struct AccountStatusEntry {
     /// Failed refreshes in a row.
     #[serde(default, deserialize_with = "number_or_absent")]
     pub consecutive_failures: Option<u32>,
+    /// The operator alert raised on the account (`expiring_with_failures`),
+    /// `null` or absent when none (a word of another type reads as none).
+    #[serde(default, deserialize_with = "text_or_absent")]
+    pub alert: Option<String>,
 }
 
 /// A whole number, or `None` for anything else (a float, a string, `null`).
@@ -83,6 +87,15 @@ where
 {
     let value = serde_json::Value::deserialize(deserializer)?;
     Ok(value.as_u64().and_then(|number| T::try_from(number).ok()))
+}
+
+/// A string, or `None` for anything else.
+fn text_or_absent<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(value.as_str().map(str::to_owned))
 }
 
 #[cfg(test)]

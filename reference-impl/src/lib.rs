@@ -63,9 +63,9 @@ mod transport;
 
 pub use crate::broker::AccessTokenFuture;
 pub use crate::broker::{
-    AccountHandle, AccountState, AccountStatus, AssertionRejection, AuthorizationError,
-    BackgroundRefresh, BrokerConfig, BrokerError, ConfigError, ErrorKind, FailureCounts,
-    ProtocolProblem, TokenBroker,
+    ALERT_AFTER_FAILURES, AccountHandle, AccountState, AccountStatus, Alert, AssertionRejection,
+    AuthorizationError, BackgroundRefresh, BrokerConfig, BrokerError, ConfigError, DueAccount,
+    DueReport, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker, refresh_due,
 };
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
@@ -77,6 +77,10 @@ pub use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 pub use crate::service_account::{ServiceAccountGrant, ServiceAccountKey, ServiceAccountKeyError};
 pub use crate::signin::{
     GoogleSignIn, IdTokenRejection, SignInConfig, SignInConfigError, SignInError, VerifiedIdentity,
+};
+pub use crate::store::{
+    BUCKET_RETRY_AFTER, BUCKET_SOURCE_ENV, BucketLocation, BucketSpecError, BucketStore,
+    LocalFirstStore, SkipReason, SyncMeta, is_retriable,
 };
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
 pub use crate::store::{

@@ -6,7 +6,7 @@
 /// by forwarding every power to its field `$inner` (an
 /// `Arc<dyn BrokerInstance>`).
 macro_rules! forward_host {
-    ($wrapper:ty, $inner:ident) => {
+    ($wrapper:ty, $inner:tt) => {
         #[async_trait::async_trait]
         impl $crate::broker::InstanceHost for $wrapper {
             async fn restart(&self) -> Result<(), $crate::broker::BrokerFailure> {

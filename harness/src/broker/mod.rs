@@ -23,6 +23,7 @@ mod reference;
 mod reference_email;
 mod reference_gateway;
 mod reference_relay;
+mod run_bucket;
 mod store_faults;
 mod store_keys;
 mod under_test;
@@ -39,10 +40,13 @@ pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME,
 pub use process::{CALL_TIMEOUT, ProcessBroker};
 pub use redact::redact_store_spec;
 pub use reference::ReferenceBroker;
-pub(crate) use reference::{build_reference, build_reference_over};
+pub(crate) use reference::{build_reference, build_reference_over, open_durable, open_sim_bucket};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
 pub(crate) use reference_gateway::SIGN_IN_TRUSTS_ID_TOKENS;
 pub(crate) use reference_relay::{RELAY_FLAWS, RelayFlaws};
+pub use run_bucket::{
+    FaultyObjects, RUN_BUCKET, RunBucket, bucket_env, committed_grant_writes, open_run_bucket,
+};
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{

@@ -8,8 +8,8 @@ use super::{
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, ErrorKind, Keyring,
-    MemoryStore, RefreshToken, StoreSpec, TokenBroker, TokenStore,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, BucketStore,
+    ErrorKind, Keyring, MemoryStore, RefreshToken, StoreSpec, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -63,6 +63,14 @@ pub(crate) async fn build_reference(
                     shared.writes.clone(),
                 )
             }
+            // The run's bucket (sim mode: in memory, with the run's bucket
+            // faults); each instance is another component syncing through it.
+            "bucket" => (
+                "shared".to_owned(),
+                open_sim_bucket(&env)?,
+                None,
+                shared_writes(&env)?,
+            ),
             "memory" => {
                 let memory = Arc::new(MemoryStore::new());
                 (
@@ -78,14 +86,7 @@ pub(crate) async fn build_reference(
                 "shared".to_owned(),
                 open_durable(&env, other).await?,
                 None,
-                env.shared
-                    .get_or_create(
-                        "reference.durable-writes",
-                        Mutex::<Vec<StoreWrite>>::default,
-                    )
-                    .ok_or_else(|| {
-                        BrokerFailure::new(FailureKind::Other, "shared writes have another type")
-                    })?,
+                shared_writes(&env)?,
             ),
         };
     build_reference_over(env, name, faults, store, writes).await
@@ -127,14 +128,55 @@ pub(crate) async fn build_reference_over(
     }))
 }
 
+/// The committed writes of every instance of a run over one shared store.
+fn shared_writes(env: &BrokerEnv) -> Result<Arc<Mutex<Vec<StoreWrite>>>, BrokerFailure> {
+    env.shared
+        .get_or_create(
+            "reference.durable-writes",
+            Mutex::<Vec<StoreWrite>>::default,
+        )
+        .ok_or_else(|| BrokerFailure::new(FailureKind::Other, "shared writes have another type"))
+}
+
+/// A bucket store over the run's in-memory bucket (created by the first
+/// instance), on the instance's simulated clock.
+pub(crate) fn open_sim_bucket(env: &BrokerEnv) -> Result<Arc<dyn TokenStore>, BrokerFailure> {
+    let other =
+        |what: &str| BrokerFailure::new(FailureKind::Other, format!("{what} has another type"));
+    let bucket = env
+        .shared
+        .get_or_create(super::RUN_BUCKET, super::RunBucket::in_memory)
+        .ok_or_else(|| other("the run's bucket"))?;
+    let keyring = env
+        .shared
+        .get_or_create("reference.bucket-keyring", || {
+            Keyring::generate("sim-bucket")
+        })
+        .ok_or_else(|| other("the bucket keyring"))?;
+    let objects = bucket.objects.clone().ok_or_else(|| {
+        BrokerFailure::new(
+            FailureKind::Other,
+            "the run's bucket is a server, not in memory",
+        )
+    })?;
+    Ok(Arc::new(
+        BucketStore::new(objects, "run", (*keyring).clone())
+            .with_clock(env.clock.clone())
+            .with_source(format!("instance-{}", env.instance)),
+    ))
+}
+
 /// Opens the durable store `spec` with the run's keyring (all instances
 /// share it, so each reads what the others sealed).
-async fn open_durable(env: &BrokerEnv, spec: &str) -> Result<Arc<dyn TokenStore>, BrokerFailure> {
+pub(crate) async fn open_durable(
+    env: &BrokerEnv,
+    spec: &str,
+) -> Result<Arc<dyn TokenStore>, BrokerFailure> {
     let unsupported = || {
         BrokerFailure::new(
             FailureKind::Unsupported,
             format!(
-                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite`, `file` or `postgres`"
+                "store kind `{spec}` is not supported in-process; use `memory`, `shared-memory`, `sqlite`, `file`, `postgres` or `bucket`"
             ),
         )
     };
@@ -144,6 +186,21 @@ async fn open_durable(env: &BrokerEnv, spec: &str) -> Result<Arc<dyn TokenStore>
             .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?,
         None => Keyring::generate("instance"),
     };
+    // The run's S3 server: sign with its credentials (a process gets them
+    // in its environment; this one shares the harness's).
+    if let (StoreSpec::Bucket(location), Some(bucket)) = (&spec, super::RunBucket::of(&env.shared))
+    {
+        let storage = |error: reference_impl::StoreError| {
+            BrokerFailure::new(FailureKind::Storage, error.to_string())
+        };
+        let (objects, prefix) = location
+            .open_signed(bucket.credentials())
+            .map_err(storage)?;
+        return Ok(Arc::new(
+            BucketStore::new(objects, &prefix, keyring)
+                .with_source(format!("instance-{}", env.instance)),
+        ));
+    }
     spec.open(keyring)
         .await
         .map_err(|error| BrokerFailure::new(FailureKind::Storage, error.to_string()))
@@ -229,6 +286,7 @@ impl StatusFacet for ReferenceInstance {
             .map(|s| AccountReport {
                 account: s.account,
                 state: protocol_state(s.state),
+                alert: s.alert.map(|alert| alert.name().to_owned()),
             })
             .collect())
     }

@@ -193,6 +193,9 @@ pub struct AccountReport {
     /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token` (or
     /// a word outside the protocol, kept as the broker said it).
     pub state: AccountState,
+    /// The operator alert raised on the account (`expiring_with_failures`),
+    /// if the broker reports one.
+    pub alert: Option<String>,
 }
 
 /// A token broker as the application calls it: tokens, and the optional

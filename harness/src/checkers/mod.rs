@@ -9,6 +9,7 @@
 //! against a broker without one of them, or when the scenario's steps that
 //! need one were skipped for it, the run judges it unknown without calling it.
 
+mod alert_raised;
 mod availability;
 mod broker_responsive;
 mod csrf_protected;
@@ -31,6 +32,7 @@ mod retry_discipline;
 mod single_flight;
 mod survives_restart;
 
+pub use alert_raised::{AlertRaised, EXPIRING_WITH_FAILURES};
 pub use availability::Availability;
 pub use broker_responsive::BrokerResponsive;
 pub use csrf_protected::CsrfProtected;
@@ -170,6 +172,9 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
     }
     if invariants.no_credential_to_consumer.is_some() {
         checkers.push(Box::new(NoCredentialToConsumer));
+    }
+    if let Some(params) = &invariants.alert_raised {
+        checkers.push(Box::new(AlertRaised::new(params.clone())));
     }
     if let Some(params) = &invariants.relay_consumers_available {
         checkers.push(Box::new(RelayConsumersAvailable::new(params.clone())));

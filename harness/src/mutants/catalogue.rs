@@ -174,6 +174,22 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         scenarios: &["two-workers-one-token-file.toml"],
     },
     MutantEntry {
+        name: "never-alerts",
+        target: InvariantName::AlertRaised,
+        flaw: "status() never raises `expiring_with_failures`, however near expiry and however many refreshes failed",
+        scenarios: &["bucket-alert-expiring-with-failures.toml"],
+    },
+    MutantEntry {
+        name: "bucket-last-write-wins",
+        target: InvariantName::NoStaleOverwrite,
+        flaw: "syncs through the bucket with blind uploads (no version check, no lease), so a component's older grant replaces a newer one",
+        scenarios: &[
+            "bucket-intermittent-failures-across-expiries.toml",
+            "bucket-seed-intermittent-storage.toml",
+            "bucket-two-components-adopt.toml",
+        ],
+    },
+    MutantEntry {
         name: "last-write-wins",
         target: InvariantName::NoStaleOverwrite,
         flaw: "instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",

@@ -11,6 +11,7 @@
 //! [`MUTANT_CATALOGUE`] (`catalogue.rs`: name, target invariant, flaw, the
 //! scenarios that show it) and one arm in [`mutant`].
 
+mod bucket_mutants;
 mod catalogue;
 mod email;
 mod gateway_mutants;
@@ -54,6 +55,9 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         return Some(factory);
     }
     if let Some(factory) = gateway_mutants::gateway_mutant(name) {
+        return Some(factory);
+    }
+    if let Some(factory) = bucket_mutants::bucket_mutant(name) {
         return Some(factory);
     }
     match name {

@@ -336,6 +336,7 @@ impl StatusFacet for NaiveBroker {
                 AccountReport {
                     account: account.clone(),
                     state,
+                    alert: None,
                 }
             })
             .collect())

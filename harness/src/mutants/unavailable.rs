@@ -76,6 +76,7 @@ impl StatusFacet for NeverServes {
             .map(|account| AccountReport {
                 account: account.clone(),
                 state: crate::broker::AccountState::Ok,
+                alert: None,
             })
             .collect())
     }

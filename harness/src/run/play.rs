@@ -21,6 +21,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 mod auth_steps;
+mod bucket;
 mod email;
 mod gateway;
 
@@ -373,6 +374,8 @@ impl Player<'_> {
             | Action::ServiceAccountTokens(_)
             | Action::RelayRequests(_)
             | Action::RelayOutage(_)) => self.apply_gateway(action),
+            Action::BucketFault(step) => self.bucket_fault(&step),
+            Action::CronRefreshDue(step) => self.cron_refresh_due(&step),
         }
     }
 

@@ -8,6 +8,11 @@
 //! - `store = "sqlite"`: a database file in a temp dir of the run.
 //! - `store = "file"`: a temp dir of the run (`file:DIR`), for brokers
 //!   that keep one file per account.
+//! - `store = "bucket"`: an S3-compatible server on 127.0.0.1 over a temp
+//!   dir (`throwaway-bucket`), spec `bucket:s3://oauth-chaos/run?endpoint=…`,
+//!   its credentials registered as the run's [`RunBucket`] (processes get
+//!   them as `AWS_*` variables) with its fault layer for `bucket_fault`
+//!   steps; every file under the server's directory is read at rest.
 //!
 //! Each provisioned store is also registered as the run's
 //! [`StoreAtRest`], which the run reads raw after every restart and at the
@@ -19,7 +24,7 @@
 //! sealed records. Everything is removed after the run.
 
 use super::store_at_rest::StoreAtRest;
-use crate::broker::{RUN_STORE_KEYS, RunShared, RunStoreKeys};
+use crate::broker::{RUN_BUCKET, RUN_STORE_KEYS, RunBucket, RunShared, RunStoreKeys};
 use crate::scenario::{Mode, Scenario};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -29,7 +34,7 @@ use throwaway_postgres::Postgres;
 
 /// The store kinds the harness provisions itself.
 pub(super) fn provisioned_kind(store: &str) -> bool {
-    matches!(store, "postgres" | "sqlite" | "file")
+    matches!(store, "postgres" | "sqlite" | "file" | "bucket")
 }
 
 /// The run's store when the scenario asks for one the harness provisions
@@ -56,6 +61,7 @@ pub(super) struct RunStore {
     schema_to_drop: Option<(String, String)>,
     _postgres: Option<Postgres>,
     _dir: Option<tempfile::TempDir>,
+    _bucket: Option<throwaway_bucket::S3Server>,
 }
 
 /// Provisions `store` for a run and registers the run's keyring in
@@ -63,6 +69,7 @@ pub(super) struct RunStore {
 async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<RunStore, String> {
     let (provisioned, at_rest) = match store {
         "postgres" => postgres_schema(seed_hint).await?,
+        "bucket" => s3_bucket(shared).await?,
         _ => {
             let dir = tempfile::Builder::new()
                 .prefix("oauth-chaos-run-")
@@ -79,6 +86,7 @@ async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<Ru
                 schema_to_drop: None,
                 _postgres: None,
                 _dir: Some(dir),
+                _bucket: None,
             };
             (run_store, at_rest)
         }
@@ -86,6 +94,28 @@ async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<Ru
     at_rest.register(shared);
     shared.get_or_create(RUN_STORE_KEYS, generate_keys);
     Ok(provisioned)
+}
+
+async fn s3_bucket(shared: &RunShared) -> Result<(RunStore, StoreAtRest), String> {
+    let server = throwaway_bucket::S3Server::start()
+        .await
+        .map_err(|error| format!("cannot start the S3 test server: {error}"))?;
+    shared.get_or_create(RUN_BUCKET, || RunBucket {
+        faults: server.faults().clone(),
+        objects: None,
+        env: server.env(),
+        spec: Some(server.store_spec("run")),
+        write_log: Some(server.write_log().clone()),
+    });
+    let at_rest = StoreAtRest::Dir(server.root().to_path_buf());
+    let run_store = RunStore {
+        spec: server.store_spec("run"),
+        schema_to_drop: None,
+        _postgres: None,
+        _dir: None,
+        _bucket: Some(server),
+    };
+    Ok((run_store, at_rest))
 }
 
 fn generate_keys() -> RunStoreKeys {
@@ -125,6 +155,7 @@ async fn postgres_schema(seed_hint: u64) -> Result<(RunStore, StoreAtRest), Stri
         schema_to_drop,
         _postgres: Some(postgres),
         _dir: None,
+        _bucket: None,
     };
     Ok((run_store, at_rest))
 }

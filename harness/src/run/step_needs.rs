@@ -40,6 +40,9 @@ pub(crate) fn step_need(action: &Action) -> (&'static str, Option<&'static str>)
         Action::ServiceAccountTokens(_) => ("service_account_tokens", Some("service_accounts")),
         Action::RelayRequests(_) => ("relay_requests", Some("relay")),
         Action::RelayOutage(_) => ("relay_outage", Some("relay")),
+        // The harness faults the bucket itself: any broker on it meets it.
+        Action::BucketFault(_) => ("bucket_fault", None),
+        Action::CronRefreshDue(_) => ("cron_refresh_due", None),
     }
 }
 

@@ -49,6 +49,9 @@ pub(super) struct World {
     pub request_urls: Arc<Mutex<Vec<String>>>,
     /// The provisioned store, read raw after restarts and the run.
     pub store_at_rest: Option<super::store_at_rest::StoreAtRest>,
+    /// Everything the run's instances share (the bucket `bucket_fault`
+    /// steps fault, among others).
+    pub shared: crate::broker::RunShared,
 }
 
 /// Builds the world for `scenario`. A broker that cannot start is an `Err`.
@@ -104,6 +107,7 @@ pub(super) async fn build_world(
         instances: Vec::new(),
         request_urls: request_urls.clone(),
         store_at_rest: super::store_at_rest::StoreAtRest::of(&shared),
+        shared: shared.clone(),
         provider,
     };
     for instance in 0..scenario.broker.instances {

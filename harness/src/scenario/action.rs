@@ -112,6 +112,13 @@ pub enum Action {
     RelayRequests(super::gateway::RelayRequests),
     /// The relay is down for a while, then restarts over its store.
     RelayOutage(super::gateway::RelayOutage),
+    /// The run's token bucket (`store = "bucket"`) meets a fault: errors,
+    /// SlowDown, latency, resets, lost acknowledgements or an outage.
+    BucketFault(super::bucket_action::BucketFaultStep),
+    /// The cron fallback runs once: the reference `refresh-due` pass over
+    /// the run's bucket refreshes every account with less than `within` left
+    /// (through the reference broker's refresh path).
+    CronRefreshDue(super::bucket_action::CronRefreshDue),
 }
 
 /// Parameters of `authorize`.

@@ -47,11 +47,13 @@ pub enum InvariantName {
     NoCredentialToConsumer,
     /// Relay consumers keep being served, with backoff while it is down.
     RelayConsumersAvailable,
+    /// An account near expiry whose refreshes keep failing shows an alert.
+    AlertRaised,
 }
 
 impl InvariantName {
     /// Every invariant.
-    pub const ALL: [InvariantName; 17] = [
+    pub const ALL: [InvariantName; 18] = [
         InvariantName::BrokerResponsive,
         InvariantName::Availability,
         InvariantName::SingleFlightRefresh,
@@ -69,6 +71,7 @@ impl InvariantName {
         InvariantName::IdTokenVerified,
         InvariantName::NoCredentialToConsumer,
         InvariantName::RelayConsumersAvailable,
+        InvariantName::AlertRaised,
     ];
 
     /// The name in scenario files and reports.
@@ -91,6 +94,7 @@ impl InvariantName {
             InvariantName::IdTokenVerified => "id_token_verified",
             InvariantName::NoCredentialToConsumer => "no_credential_to_consumer",
             InvariantName::RelayConsumersAvailable => "relay_consumers_available",
+            InvariantName::AlertRaised => "alert_raised",
         }
     }
 

@@ -43,6 +43,9 @@ pub struct Invariants {
     /// The store never goes back to an older grant version, and a
     /// rotated-out refresh token is never presented after its grace.
     pub no_stale_overwrite: Option<NoStaleOverwriteParams>,
+    /// Near expiry with refreshes failing, `status()` raises the
+    /// `expiring_with_failures` alert within a bound.
+    pub alert_raised: Option<AlertRaisedParams>,
     /// After an API answered 401 and the app said so, the broker never
     /// serves the rejected token again.
     pub no_rejected_token_reuse: Option<NoRejectedTokenReuseParams>,
@@ -232,5 +235,32 @@ pub struct NoTokenLeakParams {
 impl Default for NoTokenLeakParams {
     fn default() -> Self {
         Self { min_substring: 16 }
+    }
+}
+
+/// Parameters of `alert_raised`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertRaisedParams {
+    /// The alert must show in `status()` this soon after the condition holds.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub within: Duration,
+    /// "Near expiry": the last token issued expires within this.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub warning: Duration,
+    /// "Keeps failing": this many refresh requests in a row failed since it
+    /// was issued.
+    pub failures: u32,
+}
+
+impl Default for AlertRaisedParams {
+    fn default() -> Self {
+        Self {
+            within: Duration::from_secs(60),
+            warning: Duration::from_secs(120),
+            failures: 3,
+        }
     }
 }

@@ -281,6 +281,30 @@ fn validate_action(scenario: &Scenario, action: &Action) -> Result<(), (String, 
             known_instance("store_read_only.instance", toggle.instance)
         }
         Action::StoreFailAfter(step) => known_instance("store_fail_after.instance", step.instance),
+        Action::CronRefreshDue(_) if scenario.broker.store != "bucket" => Err((
+            "cron_refresh_due".into(),
+            "needs `store = \"bucket\"` in `[broker]`".into(),
+        )),
+        Action::CronRefreshDue(_) => Ok(()),
+        Action::BucketFault(step) => {
+            if scenario.broker.store != "bucket" {
+                return Err((
+                    "bucket_fault".into(),
+                    "needs `store = \"bucket\"` in `[broker]`".into(),
+                ));
+            }
+            if step.every == 0 {
+                return Err(("bucket_fault.every".into(), "must be at least 1".into()));
+            }
+            let latency = step.fault == crate::scenario::BucketFaultKind::Latency;
+            if latency != step.delay.is_some() {
+                return Err((
+                    "bucket_fault.delay".into(),
+                    "is required for `latency` and only for it".into(),
+                ));
+            }
+            Ok(())
+        }
         gateway @ (Action::SignIn(_)
         | Action::RotateSigningKey(_)
         | Action::ServiceAccountTokens(_)

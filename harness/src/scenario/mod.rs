@@ -8,6 +8,7 @@
 //! `timeline.rs` expands steps into the timed events a run plays.
 
 mod action;
+mod bucket_action;
 mod email_action;
 mod gateway;
 mod gateway_validate;
@@ -24,6 +25,7 @@ pub use action::{
 pub use action::{
     AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
 };
+pub use bucket_action::{BucketFaultKind, BucketFaultStep, BucketFaultTarget, CronRefreshDue};
 pub use email_action::MailStoreFault;
 pub use email_action::{
     CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
@@ -36,12 +38,12 @@ pub use gateway::{
 };
 pub use invariant_name::InvariantName;
 pub use invariants::NoRejectedTokenReuseParams;
-pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
-pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use invariants::{
-    Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
+    AlertRaisedParams, Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,
     RetryDisciplineParams, SingleFlightParams, SurvivesRestartParams,
 };
+pub use invariants::{AvailabilityParams, NoDuplicateEmailParams, NoLostEmailParams};
+pub use invariants::{CsrfProtectedParams, LeastPrivilegeParams, NoStaleOverwriteParams};
 pub use load::{load_file, load_paths, parse_scenario};
 pub use model::{BrokerSettings, Mode, ProviderSettings, Scenario, Step};
 pub use timeline::{TimedAction, expand_timeline};

@@ -54,7 +54,12 @@ impl Inner {
                 Err(StoreError::Unsupported { .. }) => return Ok(Coordinated::Proceed(None)),
                 Err(error) => {
                     // Availability first: CAS still keeps the store consistent.
+                    // Still look: another process may have stored a fresh token
+                    // (a lease call can fail where a read goes through).
                     tracing::warn!(account, %error, "could not take the refresh lease; refreshing without it");
+                    if let Some(token) = self.adopt_newer_stored(account, slot, state).await? {
+                        return Ok(Coordinated::Adopted(token));
+                    }
                     return Ok(Coordinated::Proceed(None));
                 }
             }

@@ -12,6 +12,7 @@
 //! | `oauth_broker_clock_regressions_total` | counter | | times the clock went backwards |
 //! | `oauth_broker_refresh_duration_seconds` | histogram | | refresh time, retries included |
 //! | `oauth_broker_time_to_expiry_seconds` | gauge | `account` | remaining token life, at refresh and at each `status()` |
+//! | `oauth_broker_alert` | gauge | `account`, `alert` = expiring_with_failures | 1 while the alert is raised, 0 otherwise, at each `status()` |
 
 use std::time::{Duration, SystemTime};
 
@@ -58,4 +59,9 @@ pub(super) fn time_to_expiry(account: &str, expires_at: SystemTime, now: SystemT
         .map_or(0.0, |remaining| remaining.as_secs_f64());
     metrics::gauge!("oauth_broker_time_to_expiry_seconds", "account" => account.to_owned())
         .set(remaining);
+}
+
+pub(super) fn alert(account: &str, alert: &'static str, raised: bool) {
+    metrics::gauge!("oauth_broker_alert", "account" => account.to_owned(), "alert" => alert)
+        .set(if raised { 1.0 } else { 0.0 });
 }

@@ -7,6 +7,7 @@
 //! `exchange.rs` the `oauth2` call over our transport, `jwt_bearer.rs` the
 //! service-account grant, `response_check.rs` the vetting
 //! of answers, `persist.rs` compare-and-swap writes and their background retry.
+//! `refresh_due.rs` is the cron fallback's one pass over the store.
 //! `scoped.rs` serves down-scoped tokens per (account, scope set).
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
@@ -29,6 +30,7 @@ mod metrics;
 mod obtain;
 mod persist;
 mod refresh;
+mod refresh_due;
 pub(crate) mod response_check;
 mod retry;
 mod revoke;
@@ -44,5 +46,6 @@ pub use self::config::BrokerConfig;
 pub use self::error::{AssertionRejection, BrokerError, ErrorKind, ProtocolProblem};
 pub use self::handle::AccountHandle;
 pub use self::hot_path::AccessTokenFuture;
-pub use self::status::{AccountState, AccountStatus, FailureCounts};
+pub use self::refresh_due::{DueAccount, DueReport, refresh_due};
+pub use self::status::{ALERT_AFTER_FAILURES, AccountState, AccountStatus, Alert, FailureCounts};
 pub use self::token_broker::{ConfigError, TokenBroker};

@@ -131,7 +131,16 @@ impl Inner {
             let mut state = slot.refresh.lock().await;
             match self.refresh(&account, &slot, &mut state).await {
                 Ok(token) => Ok(token),
-                Err(error) => self.on_failure(&account, &slot, &mut state, error),
+                Err(error) => {
+                    // Only the grant's own death: `invalid_client` is this
+                    // client's misconfiguration, and the grants outlive its fix.
+                    let refused = matches!(&error, BrokerError::Revoked { error, .. } if error == "invalid_grant");
+                    let failed = self.on_failure(&account, &slot, &mut state, error);
+                    if refused {
+                        self.store_refusal(&account, &mut state).await;
+                    }
+                    failed
+                }
             }
         };
         metrics::refresh_duration(started.elapsed());

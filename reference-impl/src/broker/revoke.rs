@@ -16,6 +16,38 @@ use crate::secret::RefreshToken;
 use crate::store::StoredGrant;
 
 /// True for the grant `revoke` leaves behind.
+impl super::token_broker::Inner {
+    /// After the provider refused the grant (`invalid_grant`): stores a
+    /// tombstone over the refused version, so every process sharing the
+    /// store learns the grant is dead from the store instead of sending it
+    /// again. Only over the version this broker holds: a newer grant in the
+    /// store (fresh consent elsewhere) stays, and is adopted later.
+    pub(super) async fn store_refusal(&self, account: &str, state: &mut super::slot::RefreshState) {
+        if is_tombstone(&state.grant) || state.grant.service_account.is_some() {
+            return;
+        }
+        let Some(expected) = state.persisted_version else {
+            return;
+        };
+        let tombstone =
+            StoredGrant::new(state.grant.version.max(expected) + 1, RefreshToken::new(""));
+        match self
+            .store
+            .compare_and_swap(account, Some(expected), tombstone.clone())
+            .await
+        {
+            Ok(crate::store::CasOutcome::Swapped) => {
+                state.persisted_version = Some(tombstone.version);
+                state.grant = tombstone;
+            }
+            Ok(crate::store::CasOutcome::Conflict { .. }) => {}
+            Err(error) => {
+                tracing::warn!(account, %error, "could not store that the grant was refused");
+            }
+        }
+    }
+}
+
 pub(crate) fn is_tombstone(grant: &StoredGrant) -> bool {
     grant.refresh_token.expose_secret().is_empty() && grant.service_account.is_none()
 }

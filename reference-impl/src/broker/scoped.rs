@@ -109,7 +109,11 @@ impl TokenBroker {
             .get(&(Box::<str>::from(account), wanted))
             .cloned();
         let slot = scoped.or_else(|| self.inner.slot(account))?;
-        Some(super::status::AccountStatus::of(&slot, now))
+        Some(super::status::AccountStatus::of(
+            &slot,
+            now,
+            self.inner.config.warning_threshold,
+        ))
     }
 }
 

@@ -33,6 +33,35 @@ pub struct AccountStatus {
     pub persist_pending: bool,
     /// How often the clock was seen going backwards.
     pub clock_regressions: u32,
+    /// An operator alert on this account, if one is raised.
+    pub alert: Option<Alert>,
+}
+
+/// An alert an operator should act on, from [`AccountStatus::alert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Alert {
+    /// The token is within the warning threshold of expiry (or expired) and at
+    /// least [`ALERT_AFTER_FAILURES`] refreshes in a row have failed: it will
+    /// stop working unless someone acts.
+    ExpiringWithFailures,
+}
+
+/// Failed refreshes in a row that, near expiry, raise
+/// [`Alert::ExpiringWithFailures`].
+pub const ALERT_AFTER_FAILURES: u32 = 2;
+
+impl Alert {
+    /// The alert's name in `status` answers and the `alert` metric label.
+    ///
+    /// ```
+    /// assert_eq!(reference_impl::Alert::ExpiringWithFailures.name(), "expiring_with_failures");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ExpiringWithFailures => "expiring_with_failures",
+        }
+    }
 }
 
 /// An account's overall state, most urgent first.
@@ -51,7 +80,7 @@ pub enum AccountState {
 }
 
 impl AccountStatus {
-    pub(super) fn of(slot: &AccountSlot, now: SystemTime) -> Self {
+    pub(super) fn of(slot: &AccountSlot, now: SystemTime, warning: Duration) -> Self {
         let health = slot.health().clone();
         let cached = slot.cached_full();
         let expires_at = cached.as_deref().map(|cached| cached.expires_at);
@@ -69,6 +98,15 @@ impl AccountStatus {
         if let Some(expires_at) = expires_at {
             metrics::time_to_expiry(&slot.account, expires_at, now);
         }
+        let time_to_expiry = expires_at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO));
+        let alert = (time_to_expiry.is_some_and(|left| left <= warning)
+            && health.consecutive_failures >= ALERT_AFTER_FAILURES)
+            .then_some(Alert::ExpiringWithFailures);
+        metrics::alert(
+            &slot.account,
+            Alert::ExpiringWithFailures.name(),
+            alert.is_some(),
+        );
         AccountStatus {
             account: slot.account.to_string(),
             state,
@@ -78,7 +116,7 @@ impl AccountStatus {
                 .as_deref()
                 .filter(|cached| cached.received_at > SystemTime::UNIX_EPOCH)
                 .and_then(|cached| now.duration_since(cached.received_at).ok()),
-            time_to_expiry: expires_at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO)),
+            time_to_expiry,
             consecutive_failures: health.consecutive_failures,
             failures: FailureCounts {
                 storage: health.failures.storage.max(health.storage_failures),
@@ -88,21 +126,34 @@ impl AccountStatus {
             next_attempt_at: health.next_attempt_at,
             persist_pending: health.persist_pending,
             clock_regressions: health.clock_regressions,
+            alert,
         }
     }
 }
 
 impl super::TokenBroker {
     /// A snapshot of every known account, sorted by name. Also updates the
-    /// `oauth_broker_time_to_expiry_seconds` gauges.
+    /// `oauth_broker_time_to_expiry_seconds` and `oauth_broker_alert` gauges.
     pub fn status(&self) -> Vec<AccountStatus> {
         let now = self.inner.clock.now();
+        let warning = self.inner.config.warning_threshold;
         let accounts = self.inner.accounts.load();
         let mut statuses: Vec<AccountStatus> = accounts
             .values()
-            .map(|slot| AccountStatus::of(slot, now))
+            .map(|slot| AccountStatus::of(slot, now, warning))
             .collect();
         statuses.sort_by(|a, b| a.account.cmp(&b.account));
         statuses
+    }
+}
+
+/// The protocol's name for a state (`ok`, `needs_reauth`, ...).
+pub(super) fn state_label(state: AccountState) -> &'static str {
+    match state {
+        AccountState::Ok => "ok",
+        AccountState::Refreshing => "refreshing",
+        AccountState::Degraded => "degraded",
+        AccountState::NeedsReauth => "needs_reauth",
+        AccountState::NoToken => "no_token",
     }
 }

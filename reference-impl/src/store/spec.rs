@@ -3,13 +3,21 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::{FileStore, MemoryStore, PostgresStore, SqliteStore, StoreError, TokenStore};
+use super::{
+    BucketLocation, BucketStore, FileStore, LocalFirstStore, MemoryStore, PostgresStore,
+    SqliteStore, StoreError, TokenStore,
+};
 use crate::crypto::Keyring;
 
 /// Which store to open, as written on a command line or in a scenario:
-/// `memory`, `file:DIR`, `sqlite:PATH`, or a `postgres://` / `postgresql://` URL.
+/// `memory`, `file:DIR`, `sqlite:PATH`, a `postgres://` / `postgresql://` URL,
+/// `bucket:LOCATION` (see [`BucketLocation`]: `bucket:memory`,
+/// `bucket:file:DIR`, `bucket:s3://BUCKET/PREFIX?endpoint=URL`), or
+/// `local-first:LOCAL|bucket:LOCATION` (a local store in front of a bucket,
+/// [`LocalFirstStore`]; quote the `|` in a shell).
 ///
 /// `Debug` and `Display` hide PostgreSQL URLs, which may carry a password.
+/// Bucket specs carry no credentials (they come from the environment).
 ///
 /// ```
 /// use reference_impl::{Keyring, StoreSpec, TokenStore};
@@ -23,6 +31,9 @@ use crate::crypto::Keyring;
 /// // Both schemes libpq knows.
 /// assert!(matches!("postgresql://db/tokens".parse::<StoreSpec>()?, StoreSpec::Postgres(_)));
 /// assert!("mysql://db/x".parse::<StoreSpec>().unwrap_err().to_string().contains("`mysql`"));
+///
+/// let synced: StoreSpec = format!("local-first:file:{0}/local|bucket:file:{0}/bucket", dir.path().display()).parse()?;
+/// assert!(synced.open(Keyring::generate("k1")).await?.load("alice").await?.is_none());
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -37,12 +48,21 @@ pub enum StoreSpec {
     Sqlite(PathBuf),
     /// [`PostgresStore`] at this URL.
     Postgres(String),
+    /// [`BucketStore`] in this bucket.
+    Bucket(BucketLocation),
+    /// [`LocalFirstStore`]: `local` in front of the bucket.
+    LocalFirst {
+        /// The store served from (any spec but another local-first one).
+        local: Box<StoreSpec>,
+        /// The bucket synced through.
+        bucket: BucketLocation,
+    },
 }
 
 /// A store spec that is none of the known forms.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` (or `postgresql://`) URL"
+    "unknown store `{kind}`; use `memory`, `file:DIR`, `sqlite:PATH`, a `postgres://` (or `postgresql://`) URL, `bucket:LOCATION` or `local-first:LOCAL|bucket:LOCATION`"
 )]
 pub struct StoreSpecError {
     /// The text before the first `:` (the rest may hold a password, so it is dropped).
@@ -54,6 +74,9 @@ impl FromStr for StoreSpec {
 
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
+        let unknown = || StoreSpecError {
+            kind: kind.to_owned(),
+        };
         match kind {
             "memory" if rest.is_empty() => Ok(Self::Memory),
             "file" if !rest.is_empty() => Ok(Self::File(rest.into())),
@@ -61,9 +84,27 @@ impl FromStr for StoreSpec {
             "postgres" | "postgresql" if rest.starts_with("//") => {
                 Ok(Self::Postgres(spec.to_owned()))
             }
-            _ => Err(StoreSpecError {
-                kind: kind.to_owned(),
-            }),
+            "bucket" => BucketLocation::parse(rest)
+                .map(Self::Bucket)
+                .map_err(|error| {
+                    tracing::warn!(%error, "bad bucket spec");
+                    unknown()
+                }),
+            "local-first" => {
+                let (local, bucket) = rest.rsplit_once('|').ok_or_else(unknown)?;
+                let local: StoreSpec = local.parse()?;
+                if matches!(local, Self::LocalFirst { .. }) {
+                    return Err(unknown());
+                }
+                let Self::Bucket(bucket) = bucket.parse()? else {
+                    return Err(unknown());
+                };
+                Ok(Self::LocalFirst {
+                    local: Box::new(local),
+                    bucket,
+                })
+            }
+            _ => Err(unknown()),
         }
     }
 }
@@ -76,9 +117,30 @@ impl StoreSpec {
             Self::File(dir) => Arc::new(FileStore::open(dir, keyring)?),
             Self::Sqlite(path) => Arc::new(SqliteStore::open(path, keyring).await?),
             Self::Postgres(url) => Arc::new(PostgresStore::connect(url, keyring).await?),
+            Self::Bucket(location) => Arc::new(open_bucket(location, keyring)?),
+            Self::LocalFirst { local, bucket } => {
+                let local = Box::pin(local.open(keyring.clone())).await?;
+                Arc::new(LocalFirstStore::new(
+                    local,
+                    Arc::new(open_bucket(bucket, keyring)?),
+                ))
+            }
         })
     }
 }
+
+fn open_bucket(location: &BucketLocation, keyring: Keyring) -> Result<BucketStore, StoreError> {
+    let (objects, prefix) = location.open()?;
+    let store = BucketStore::new(objects, &prefix, keyring);
+    Ok(match std::env::var(BUCKET_SOURCE_ENV) {
+        Ok(source) if !source.is_empty() => store.with_source(source),
+        _ => store,
+    })
+}
+
+/// The environment variable naming this component in bucket metadata
+/// (`source`); the process id by default.
+pub const BUCKET_SOURCE_ENV: &str = "OAUTH_CHAOS_BUCKET_SOURCE";
 
 impl fmt::Display for StoreSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,6 +149,8 @@ impl fmt::Display for StoreSpec {
             Self::File(dir) => write!(f, "file:{}", dir.display()),
             Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
             Self::Postgres(_) => f.write_str("postgres://[redacted]"),
+            Self::Bucket(location) => write!(f, "bucket:{location}"),
+            Self::LocalFirst { local, bucket } => write!(f, "local-first:{local}|bucket:{bucket}"),
         }
     }
 }

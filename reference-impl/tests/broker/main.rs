@@ -1,6 +1,7 @@
 //! Broker behaviour against a Google-shaped token endpoint (wiremock), grouped by topic.
 
 mod abort;
+mod alert;
 mod authorization;
 mod bad_input;
 mod cached_tokens;
@@ -10,6 +11,7 @@ mod lifecycle;
 mod observability;
 mod per_thread_cache;
 mod redaction;
+mod refresh_due;
 mod revocation;
 mod single_flight;
 mod support;

@@ -1,13 +1,18 @@
 //! Store tests: one conformance suite (`conformance.rs`, `at_rest.rs`) run against
-//! every store through `fixtures.rs`; PostgreSQL comes from the `throwaway-postgres` crate.
+//! every store through `fixtures.rs` (`bucket_fixtures.rs` for the bucket store,
+//! local-first included); PostgreSQL comes from the `throwaway-postgres` crate, the
+//! S3-compatible server from `throwaway-bucket`.
 //! Store-specific behaviour (memory fault knobs, file-system failures, keyrings)
 //! has its own files.
 
 mod at_rest;
+mod bucket_faults;
+mod bucket_fixtures;
 mod conformance;
 mod file_failures;
 mod fixtures;
 mod keyring;
+mod local_first;
 mod memory_faults;
 mod rotate_cli;
 
@@ -77,4 +82,23 @@ mod sqlite {
 mod postgres {
     conformance!(contract, crate::fixtures::PostgresFixture::new);
     at_rest!(at_rest, crate::fixtures::PostgresFixture::new);
+}
+
+mod bucket_in_memory {
+    conformance!(contract, crate::bucket_fixtures::BucketFixture::in_memory);
+    at_rest!(at_rest, crate::bucket_fixtures::BucketFixture::in_memory);
+}
+
+mod bucket_local {
+    conformance!(contract, crate::bucket_fixtures::BucketFixture::local);
+    at_rest!(at_rest, crate::bucket_fixtures::BucketFixture::local);
+}
+
+mod bucket_s3 {
+    conformance!(contract, crate::bucket_fixtures::BucketFixture::s3);
+    at_rest!(at_rest, crate::bucket_fixtures::BucketFixture::s3);
+}
+
+mod local_first_over_bucket {
+    conformance!(contract, crate::bucket_fixtures::LocalFirstFixture::new);
 }

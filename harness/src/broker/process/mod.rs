@@ -288,6 +288,7 @@ impl StatusFacet for ProcessInstance {
             .map(|entry| AccountReport {
                 account: entry.account,
                 state: entry.state,
+                alert: entry.alert,
             })
             .collect())
     }

@@ -35,6 +35,7 @@ impl SpawnEnv {
         };
         let mut vars = clock.as_ref().map(FakeClock::env).unwrap_or_default();
         vars.extend(crate::broker::store_keys_env(&env.shared));
+        vars.extend(crate::broker::bucket_env(&env.shared));
         Ok((Self(vars), clock))
     }
 }

@@ -156,6 +156,10 @@ pub(super) fn finish(world: &World, scenario: &Scenario, sink: &Sink) -> AuthRec
         record.store_writes.extend(fresh);
         seen_stores.extend(stores);
     }
+    // A bucket run: what the S3 server committed, whoever wrote it.
+    record
+        .store_writes
+        .extend(crate::broker::committed_grant_writes(&world.shared));
     record.declared_scopes = scenario.broker.scopes.clone();
     record.rotation_grace = scenario.provider.rotation_grace;
     record

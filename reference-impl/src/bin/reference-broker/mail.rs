@@ -60,8 +60,14 @@ impl Mail {
         seed: u64,
     ) -> Result<Self, RpcError> {
         let storage = |error: MailboxError| RpcError::failed(ErrorKind::Storage, error.to_string());
+        // A bucket holds tokens only: a local-first broker keeps its mailbox
+        // with its local store, a bucket-only one in memory.
+        let spec = match spec {
+            StoreSpec::LocalFirst { local, .. } => local,
+            other => other,
+        };
         let mailbox: Arc<dyn MailboxStore> = match spec {
-            StoreSpec::Memory => Arc::new(MemoryMailbox::new()),
+            StoreSpec::Memory | StoreSpec::Bucket(_) => Arc::new(MemoryMailbox::new()),
             StoreSpec::File(dir) => {
                 Arc::new(SqliteMailbox::open(dir.join("mailbox.sqlite")).map_err(storage)?)
             }
@@ -69,6 +75,7 @@ impl Mail {
             StoreSpec::Postgres(url) => {
                 Arc::new(PostgresMailbox::connect(url).await.map_err(storage)?)
             }
+            StoreSpec::LocalFirst { .. } => Arc::new(MemoryMailbox::new()),
             // A store kind added after this file: no mailbox beside it yet.
             _ => {
                 return Err(RpcError::new(

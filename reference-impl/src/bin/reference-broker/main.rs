@@ -1,6 +1,9 @@
-//! `reference-broker`: the reference token broker as a process speaking the
-//! oauth-chaos JSON-RPC protocol on stdin/stdout (docs/PROTOCOL.md, the
-//! messages typed by the `oauth-chaos-protocol` crate), levels 1 to 5:
+//! `reference-broker`: the reference token broker as a process.
+//!
+//! `reference-broker refresh-due --store SPEC [--within 10m]` is the cron
+//! fallback (`refresh_due.rs`). With no arguments it speaks the oauth-chaos
+//! JSON-RPC protocol on stdin/stdout (docs/PROTOCOL.md, the messages typed
+//! by the `oauth-chaos-protocol` crate), levels 1 to 5:
 //! tokens and status, authorization (when `initialize` gives `auth_url` and
 //! `redirect_url`), mail through the reference sync engine and outbox (when
 //! it gives `gmail_base`), the mailbox kept in the token store's database,
@@ -23,6 +26,7 @@ mod errors;
 mod gmail_request;
 mod initialize;
 mod mail;
+mod refresh_due;
 mod serve;
 mod service_accounts;
 mod session;
@@ -31,6 +35,8 @@ mod sign_in;
 mod tests;
 mod tokens;
 
+use clap::Parser;
+use refresh_due::{Cli, Command};
 use std::process::ExitCode;
 use tokio::io::BufReader;
 use tracing_subscriber::EnvFilter;
@@ -45,6 +51,20 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    match Cli::parse().command {
+        None => serve().await,
+        Some(Command::RefreshDue {
+            store,
+            within,
+            token_url,
+            client_id,
+        }) => {
+            ExitCode::from(refresh_due::run_refresh_due(&store, within, token_url, client_id).await)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let served = serve::serve(BufReader::new(tokio::io::stdin()), tokio::io::stdout()).await;
     match served {
         Ok(()) => ExitCode::SUCCESS,

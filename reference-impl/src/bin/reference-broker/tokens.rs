@@ -60,6 +60,7 @@ pub(crate) fn status(ready: &Ready) -> Result<Value, RpcError> {
             last_refresh: unix(status.last_refresh),
             expires_at: unix(status.expires_at),
             consecutive_failures: Some(status.consecutive_failures),
+            alert: status.alert.map(|alert| alert.name().to_owned()),
         })
         .collect();
     result(StatusResult { accounts })
