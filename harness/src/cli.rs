@@ -1,5 +1,5 @@
-//! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve` and
-//! `schema`. Exit codes are the constants in [`crate::errors`].
+//! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve`,
+//! `schema` and `explore`. Exit codes are the constants in [`crate::errors`].
 
 use crate::broker::{BrokerChoice, MUTANTS};
 use crate::errors::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_RUN_ERROR, EXIT_VIOLATIONS};
@@ -10,6 +10,7 @@ use crate::run::{RunOutcome, Verdict, run_scenario};
 use crate::scenario::{json_schema, load_paths};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 /// `println!` that ignores a closed stdout (`oauth-chaos ... | head`).
@@ -73,6 +74,10 @@ enum Command {
         /// (unknown); always on under `CI=true`.
         #[arg(long)]
         strict: bool,
+        /// How many scenarios run at once (each has its own provider and
+        /// brokers); results are reported in file order whatever the number.
+        #[arg(long, default_value_t = NonZeroUsize::MIN)]
+        jobs: NonZeroUsize,
     },
     /// Run one scenario and print its whole journal and timeline events.
     Replay {
@@ -104,6 +109,40 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Run random fault schedules, judge every invariant, and shrink each
+    /// failure into a scenario file that reproduces it.
+    Explore {
+        /// Cases to run.
+        #[arg(long, default_value_t = 100)]
+        cases: u64,
+        /// The master seed (case `i` derives its own seed from it).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// `reference` or `mutant:NAME` (in-process brokers: cases run in sim mode).
+        #[arg(long, default_value = "reference")]
+        broker: String,
+        /// Write each shrunk failure here as a scenario file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only failures of this invariant count; cases weight the steps that exercise it.
+        #[arg(long)]
+        invariant: Option<String>,
+        /// Run every case twice and compare journal hashes.
+        #[arg(long)]
+        determinism: bool,
+        /// Simulated length of each case, e.g. `6h`.
+        #[arg(long, default_value = "6h")]
+        duration: humantime::Duration,
+        /// Most broker instances per case (1 to 3).
+        #[arg(long, default_value_t = 3)]
+        max_instances: u32,
+        /// Most accounts per case (1 to 5).
+        #[arg(long, default_value_t = 5)]
+        max_accounts: usize,
+        /// Replays the shrinker may spend on one failure.
+        #[arg(long, default_value_t = 400)]
+        shrink_budget: usize,
+    },
 }
 
 /// Parses arguments, runs, and returns the process exit code.
@@ -117,6 +156,7 @@ pub fn run() -> i32 {
             format,
             out,
             strict,
+            jobs,
         } => run_command(
             &paths,
             &broker,
@@ -126,6 +166,7 @@ pub fn run() -> i32 {
                 format,
                 out: out.as_deref(),
                 strict: strict || crate::run::required_by_ci(),
+                jobs,
             },
         ),
         Command::Replay { file, seed, broker } => replay(&file, &broker, seed),
@@ -139,6 +180,92 @@ pub fn run() -> i32 {
             say_raw!("{}", json_schema());
             EXIT_PASSED
         }
+        Command::Explore {
+            cases,
+            seed,
+            broker,
+            out,
+            invariant,
+            determinism,
+            duration,
+            max_instances,
+            max_accounts,
+            shrink_budget,
+        } => {
+            let options = crate::explore::ExploreOptions {
+                cases,
+                seed,
+                shape: crate::explore::ScheduleShape {
+                    duration: duration.into(),
+                    instances: (1, max_instances.clamp(1, 3)),
+                    accounts: (1, max_accounts.clamp(1, crate::explore::ACCOUNTS.len())),
+                    ..crate::explore::ScheduleShape::default()
+                },
+                invariant,
+                determinism,
+                out,
+                shrink_budget,
+                ..crate::explore::ExploreOptions::default()
+            };
+            explore_command(&options, &broker)
+        }
+    }
+}
+
+/// `explore`: a progress bar on a TTY, then the summary; exit codes like `run`.
+fn explore_command(options: &crate::explore::ExploreOptions, broker: &str) -> i32 {
+    let broker = match BrokerChoice::parse(broker) {
+        Ok(broker) => broker,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return error.exit_code();
+        }
+    };
+    if !broker.factory().in_process() {
+        eprintln!(
+            "error: explore runs in-process brokers in sim mode (`reference`, `mutant:NAME`); process brokers are not supported yet"
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(options.cases);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {per_sec} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = |_: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let report = crate::explore::explore(options, &broker, &tick);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match report {
+        Ok(report) => {
+            say_raw!(
+                "{}",
+                crate::explore::render_summary(&report, &broker.name(), options.seed)
+            );
+            if report.failed > 0 || !report.nondeterministic.is_empty() {
+                EXIT_VIOLATIONS
+            } else {
+                EXIT_PASSED
+            }
+        }
+        Err(error) => {
+            let mut message = format!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("{message}");
+            error.exit_code()
+        }
     }
 }
 
@@ -150,6 +277,7 @@ struct RunOptions<'a> {
     format: Format,
     out: Option<&'a Path>,
     strict: bool,
+    jobs: NonZeroUsize,
 }
 
 fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 {
@@ -159,6 +287,7 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         format,
         out,
         strict,
+        jobs,
     } = options;
     let broker = match BrokerChoice::parse(broker) {
         Ok(broker) => broker,
@@ -188,16 +317,16 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         bar
     });
     let mut outcomes = Vec::new();
-    for (path, scenario) in &scenarios {
-        if let Some(bar) = &progress {
-            bar.set_message(scenario.name.clone());
-        }
-        let (outcome, record) = match run_scenario(path, scenario, &broker, seed) {
+    let mut stopped = None;
+    crate::run::run_all(&scenarios, &broker, seed, jobs, |index, result| {
+        let path = &scenarios[index].0;
+        let (outcome, record) = match result {
             Ok((outcome, record)) if strict => (outcome.strict(), record),
             Ok(done) => done,
             Err(error) => {
                 eprintln!("error: {}: {error}", path.display());
-                return error.exit_code();
+                stopped = Some(error.exit_code());
+                return false;
             }
         };
         if format == Format::Human {
@@ -214,13 +343,24 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
                 crate::out_dir::write_run_files(dir, &outcome, &record, timeline)
             {
                 eprintln!("error: cannot write `{}`: {error}", path.display());
-                return EXIT_RUN_ERROR;
+                stopped = Some(EXIT_RUN_ERROR);
+                return false;
             }
         }
         if let Some(bar) = &progress {
+            bar.set_message(
+                scenarios
+                    .get(index + 1)
+                    .map(|(_, s)| s.name.clone())
+                    .unwrap_or_default(),
+            );
             bar.inc(1);
         }
         outcomes.push(outcome);
+        true
+    });
+    if let Some(code) = stopped {
+        return code;
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();

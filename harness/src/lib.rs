@@ -35,6 +35,7 @@ pub mod broker;
 pub mod checkers;
 pub mod cli;
 pub mod errors;
+pub mod explore;
 pub mod mutants;
 pub mod out_dir;
 pub mod record;

@@ -84,6 +84,7 @@ fn a_message_stored_earlier_and_still_in_gmail_must_not_disappear() {
     let mut email = one_account(settled(&["a", "b"], &["a"], &["a"]));
     email.settled[0].final_sync = Err(FailureKind::Revoked);
     email.snapshots.push(StoredSnapshot {
+        instance: 0,
         account: "alice@example.com".into(),
         at: UNIX_EPOCH,
         ids: ids(&["a", "b", "deleted-at-gmail"]),
@@ -145,6 +146,7 @@ fn a_message_stored_twice_is_a_duplicate_at_any_snapshot() {
     let mut email = one_account(settled(&["a"], &["a"], &["a"]));
     assert!(duplicated(email.clone()).is_empty());
     email.snapshots.push(StoredSnapshot {
+        instance: 0,
         account: "alice@example.com".into(),
         at: UNIX_EPOCH,
         ids: ids(&["a", "a"]),

@@ -225,9 +225,9 @@ fn a_broker_without_gmail_gets_the_mail_invariants_as_unknown() {
     // where it declines the store); never passed.
     let broker = support::python_minimal();
     for file in [
-        "real-gmail-sync-and-send-short-tokens.toml",
+        "gmail-sync-and-send-short-tokens.toml",
         "real-gmail-kill-9-with-sqlite-store.toml",
-        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        "gmail-refresh-token-revoked-mid-sync.toml",
     ] {
         let (outcome, _) = support::run_file(file, &broker);
         if outcome.verdict == Verdict::NotApplicable {

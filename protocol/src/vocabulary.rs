@@ -225,6 +225,10 @@ pub enum Capability {
     SignIn,
     /// `service_account_token`.
     ServiceAccounts,
+    /// Every wait of the broker for a provider-named time naps on the wall
+    /// clock in short steps, so the harness may jump its libfaketime clock
+    /// across quiet stretches (docs/PROTOCOL.md, "Time").
+    WallClockWaits,
     /// A name this list does not have (ignored).
     #[serde(other)]
     Unrecognized,
@@ -232,13 +236,14 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability the protocol defines.
-    pub const DEFINED: [Capability; 6] = [
+    pub const DEFINED: [Capability; 7] = [
         Capability::AccessToken,
         Capability::Status,
         Capability::Authorization,
         Capability::Gmail,
         Capability::SignIn,
         Capability::ServiceAccounts,
+        Capability::WallClockWaits,
     ];
 
     /// The wire name (`unrecognized` for the catch-all).
@@ -250,6 +255,7 @@ impl Capability {
             Capability::Gmail => "gmail",
             Capability::SignIn => "sign_in",
             Capability::ServiceAccounts => "service_accounts",
+            Capability::WallClockWaits => "wall_clock_waits",
             Capability::Unrecognized => "unrecognized",
         }
     }

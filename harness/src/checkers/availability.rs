@@ -204,7 +204,12 @@ impl Availability {
         );
         let refusal = grant_refusal(run, call);
         if let Some(refused) = refusal {
-            return (kind != FailureKind::Revoked).then(|| (Rule::WrongKindForRefusedGrant, Violation {
+            // An instance restarted since the refusal, whose store is down,
+            // cannot read what it remembered of it: `storage` is the truth.
+            let forgotten = kind == FailureKind::Storage
+                && store_down(run, call)
+                && restarted_between(run, call.instance, refused.finished_at, call.served_at);
+            return (kind != FailureKind::Revoked && !forgotten).then(|| (Rule::WrongKindForRefusedGrant, Violation {
                 invariant: NAME,
                 message: format!(
                     "{who} failed as `{}`, but the provider had refused the grant ({} at #{}): it should say `revoked`",
@@ -328,10 +333,13 @@ pub(super) fn grant_refusal<'r>(
         .journal
         .iter()
         .filter(mine)
+        // A refusal whose answer was lost (status 0) never reached the
+        // broker: it cannot say `revoked` yet.
         .filter(|e| {
-            e.error
-                .as_deref()
-                .is_some_and(|err| PERMANENT.contains(&err))
+            e.status != 0
+                && e.error
+                    .as_deref()
+                    .is_some_and(|err| PERMANENT.contains(&err))
         })
         .max_by_key(|e| e.finished_at)?;
     let consented_again = run.journal.iter().filter(mine).any(|e| {
@@ -363,6 +371,14 @@ pub(super) fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
         || toggles
             .iter()
             .any(|e| e.at >= call.requested_at && e.at <= call.served_at)
+}
+
+/// True when `instance` was killed and restarted between `from` and `to`.
+fn restarted_between(run: &RunRecord, instance: u32, from: SystemTime, to: SystemTime) -> bool {
+    let killed = format!("instance {instance} killed");
+    run.events
+        .iter()
+        .any(|e| e.kind == "restart" && e.what.starts_with(&killed) && from <= e.at && e.at <= to)
 }
 
 /// True when a refresh for the call's account succeeded during the call:

@@ -89,7 +89,9 @@ fn lost_in_sync(run: &RunRecord, settled: &SettledMailbox) -> Vec<Violation> {
         .email
         .snapshots
         .iter()
-        .filter(|s| &s.account == account)
+        // The final sync reads instance 0's mailbox store; each instance
+        // has its own, so only what instance 0 stored can be gone from it.
+        .filter(|s| &s.account == account && s.instance == 0)
         .flat_map(|s| s.ids.iter())
         .chain(settled.stored_before.iter())
         .map(String::as_str)

@@ -64,6 +64,8 @@ impl Checker for OutageSurfaced {
                     && e.account.as_ref() == Some(account)
                     && e.started_at >= revocation.at
                     && e.error.as_deref() == Some("invalid_grant")
+                    // a refusal whose answer was lost told the broker nothing
+                    && e.status != 0
             }) else {
                 continue; // the broker never learned of it during the run
             };
@@ -132,6 +134,7 @@ fn false_alarms(run: &RunRecord) -> (Vec<Violation>, usize) {
                 e.endpoint == mock_provider::Endpoint::Token
                     && e.account.as_ref() == Some(&report.account)
                     && e.finished_at <= sample.answered_at
+                    && e.status != 0
                     && e.error.as_deref().is_some_and(|err| {
                         ["invalid_grant", "invalid_client", "unauthorized_client"].contains(&err)
                     })

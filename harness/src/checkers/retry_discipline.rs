@@ -43,7 +43,8 @@ impl RetryDiscipline {
     fn after_invalid_grant(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
         let Some(refused) = refreshes
             .iter()
-            .find(|e| e.error.as_deref() == Some("invalid_grant"))
+            // An answer lost on the way (status 0) told the broker nothing.
+            .find(|e| e.error.as_deref() == Some("invalid_grant") && e.status != 0)
         else {
             return Vec::new();
         };
@@ -76,15 +77,31 @@ impl RetryDiscipline {
         subject: &str,
     ) -> Vec<Violation> {
         let mut found = Vec::new();
-        for pair in attempts.windows(2) {
-            let (answered, next) = (pair[0], pair[1]);
+        // The journal cannot tell a fleet's instances apart, and a wait is
+        // asked of the client that got the answer. Among `instances + 1`
+        // attempts in a row two come from one instance, so when each of
+        // the first `instances` asked for at least `wait`, the last came
+        // at least `wait` after the first answered (one instance: the next).
+        let stride = run.instances.max(1) as usize;
+        for window in attempts.windows(stride + 1) {
+            let (answered, next) = (window[0], window[stride]);
             let Some((wait, asked)) = asked_wait(run, answered) else {
                 continue;
             };
-            let gap = next
-                .started_at
-                .duration_since(answered.finished_at)
-                .unwrap_or_default();
+            let asked_of_all = window[1..stride]
+                .iter()
+                .all(|between| asked_wait(run, between).is_some_and(|(w, _)| w >= wait));
+            if !asked_of_all {
+                continue;
+            }
+            // Across a fleet the pair may be two instances' requests, so the
+            // wait runs from when the first was sent.
+            let from = if stride == 1 {
+                answered.finished_at
+            } else {
+                answered.started_at
+            };
+            let gap = next.started_at.duration_since(from).unwrap_or_default();
             if gap + self.params.tolerance < wait {
                 found.push(Violation {
                     invariant: NAME,
@@ -219,7 +236,12 @@ impl Checker for RetryDiscipline {
             found.extend(self.after_invalid_grant(&refreshes, grant));
             found.extend(self.retry_after(&refreshes, run, &subject));
             found.extend(self.rate(&refreshes, grant));
-            found.extend(self.backoff(&refreshes, run, &subject));
+            // A fleet's retries interleave in the journal, which cannot tell
+            // whose is whose: growth of one instance's backoff cannot be read
+            // from the merged gaps, so it is judged for one instance only.
+            if run.instances <= 1 {
+                found.extend(self.backoff(&refreshes, run, &subject));
+            }
         }
         for resource in gmail {
             found.extend(resource.early);

@@ -72,8 +72,42 @@ impl Checker for SurvivesRestart {
                     found.push(problem);
                 }
             }
+            // The scenario's own consents (`authorize`, and `evict_by_limit`'s
+            // other device) are not ones the restart cost.
+            let scenario_consent = |e: &mock_provider::JournalEntry| {
+                run.auth
+                    .other_device_consents
+                    .iter()
+                    .any(|(from, to)| *from <= e.started_at && e.finished_at <= *to)
+                    || run
+                        .auth
+                        .forged_callbacks
+                        .iter()
+                        .any(|f| f.journal_from <= e.seq && e.seq < f.journal_to)
+                    // A forgery stages a genuine consent first (`replayed`).
+                    || run.events.iter().any(|event| {
+                        event.kind == "forge_callback"
+                            && event.at <= e.started_at
+                            && run.auth.forged_callbacks.iter().any(|f| {
+                                Some(&f.account) == event.account.as_ref()
+                                    && event.at <= f.finished_at
+                                    && e.finished_at <= f.finished_at
+                            })
+                    })
+                    || run.events.iter().any(|event| {
+                        event.kind == "authorize"
+                            && event.at <= e.started_at
+                            && run.auth.consents.iter().any(|consent| {
+                                Some(&consent.account) == event.account.as_ref()
+                                    && event.at <= consent.at
+                                    && e.finished_at <= consent.at
+                            })
+                    })
+            };
             for entry in run.journal.iter().filter(|e| {
-                e.started_at >= restart.at && e.grant_type.as_deref() == Some("authorization_code")
+                e.started_at >= restart.at
+                    && e.grant_type.as_deref() == Some("authorization_code")
+                    && !scenario_consent(e)
             }) {
                 found.push(Violation {
                     invariant: NAME,

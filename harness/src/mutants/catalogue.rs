@@ -211,13 +211,13 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         name: "status-shows-token",
         target: InvariantName::NoTokenLeak,
         flaw: "a process whose `status` answer shows each account's access token",
-        scenarios: &["real-revoked-mid-run.toml"],
+        scenarios: &["revoked-mid-run.toml"],
     },
     MutantEntry {
         name: "tokeninfo-in-url",
         target: InvariantName::NoTokenLeak,
         flaw: "a process that checks each new token with `GET /tokeninfo?access_token=...`",
-        scenarios: &["real-token-basics.toml"],
+        scenarios: &["token-basics.toml"],
     },
     MutantEntry {
         name: "plaintext-store",

@@ -111,6 +111,9 @@ pub struct AuthRecord {
     pub forged_callbacks: Vec<ForgedCallback>,
     /// Every `authorize` step's outcome.
     pub consents: Vec<Consent>,
+    /// Provider-time spans in which an `evict_by_limit` step consented on
+    /// another device (the harness's own code exchanges, not the broker's).
+    pub other_device_consents: Vec<(SystemTime, SystemTime)>,
     /// Every API call the harness made as the app (`gmail_profile`).
     pub api_calls: Vec<ApiCall>,
     /// Committed writes to the brokers' stores, in commit order per store.

@@ -127,6 +127,8 @@ pub struct LogicalSend {
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredSnapshot {
     /// The account.
+    /// The instance whose mailbox store was read (each has its own).
+    pub instance: u32,
     pub account: String,
     /// Provider time.
     pub at: SystemTime,

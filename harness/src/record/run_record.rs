@@ -125,6 +125,9 @@ pub struct RunRecord {
     pub gateway: super::gateway::GatewayRecord,
     /// What the broker under test can do.
     pub capabilities: Capabilities,
+    /// How many broker instances the run had (0 when not recorded); the
+    /// journal cannot tell their requests apart.
+    pub instances: u32,
     /// Steps not played because the broker lacks what they need.
     pub skipped_steps: Vec<SkippedStep>,
 }

@@ -81,7 +81,25 @@ fn random_token(rng: &mut ChaCha8Rng) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// How long the harness's own requests (as a browser, another device or an
+/// attacker) wait for an answer, like any HTTP client: a `hang` fault must
+/// not stall the run (on paused time nothing else would wake it).
+const BROWSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Browser {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, String> {
+        match tokio::time::timeout(BROWSER_TIMEOUT, self.transport.send(request)).await {
+            Ok(answer) => answer.map_err(|error| error.to_string()),
+            Err(_) => Err(format!(
+                "no answer within {}",
+                humantime::format_duration(BROWSER_TIMEOUT)
+            )),
+        }
+    }
+
     pub fn new(provider: &MockProvider) -> Self {
         Self {
             transport: InMemoryTransport::new(provider.router()),
@@ -101,7 +119,6 @@ impl Browser {
             .body(Vec::new())
             .map_err(|_| "the authorization url is not a valid request".to_owned())?;
         let response = self
-            .transport
             .send(request)
             .await
             .map_err(|error| format!("authorization request failed: {error}"))?;
@@ -169,7 +186,6 @@ impl Browser {
             .body(body.into_bytes())
             .map_err(|_| "the token url is not a valid request".to_owned())?;
         let response = self
-            .transport
             .send(request)
             .await
             .map_err(|error| format!("code exchange failed: {error}"))?;
@@ -193,7 +209,6 @@ impl Browser {
             .body(Vec::new())
             .map_err(|_| "the token is not a valid header value".to_owned())?;
         let response = self
-            .transport
             .send(request)
             .await
             .map_err(|error| format!("gmail profile request failed: {error}"))?;

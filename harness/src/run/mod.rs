@@ -12,6 +12,7 @@ mod browser;
 mod execute;
 mod gateway_needs;
 mod gateway_setup;
+mod jobs;
 mod lifecycle;
 mod logs;
 mod mail_scopes;
@@ -19,6 +20,7 @@ mod outcome;
 mod play;
 mod requirements;
 mod run_store;
+mod skip;
 mod step_needs;
 mod store_at_rest;
 mod world;
@@ -31,8 +33,9 @@ pub use crate::record::{
     RelayCall, RelayOutageWindow, RestartSnapshot, RunRecord, ServedToken, SettledMailbox,
     SignInAttempt, SkippedStep, StatusSample, StoredSnapshot, SyncAttempt, TimelineEvent,
 };
-pub use execute::run_scenario;
+pub use execute::{mode_for, run_scenario};
 pub use gateway_needs::needed_gateway;
+pub use jobs::{RunResult, run_all};
 pub use outcome::{RunOutcome, Verdict};
 pub use requirements::required_by_ci;
 pub use step_needs::needed_capabilities;

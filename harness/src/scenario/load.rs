@@ -34,21 +34,13 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     parse_scenario(&text, path)
 }
 
-/// Expands files and folders (non-recursively, `*.toml`, sorted by name)
+/// Expands files and folders (`*.toml`, subfolders too, sorted by path)
 /// into scenario files, then loads each one.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Scenario)>, ScenarioError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| ScenarioError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
-                .collect();
+            let mut found = toml_files_under(path)?;
             if found.is_empty() {
                 return Err(ScenarioError::Empty { path: path.clone() });
             }
@@ -62,6 +54,23 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Scenario)>, Scenari
         .into_iter()
         .map(|file| load_file(&file).map(|s| (file, s)))
         .collect()
+}
+
+/// Every `*.toml` under `dir`, subfolders included (`scenarios/regressions/`).
+fn toml_files_under(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut found = Vec::new();
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if path.is_dir() {
+            found.extend(toml_files_under(&path)?);
+        } else if path.extension().is_some_and(|ext| ext == "toml") {
+            found.push(path);
+        }
+    }
+    Ok(found)
 }
 
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {

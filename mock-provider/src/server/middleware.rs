@@ -39,6 +39,7 @@ pub(crate) async fn journal_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
+    let _in_flight = shared.in_flight.enter();
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
     let shape = Shape::of_path(parts.uri.path());

@@ -63,6 +63,8 @@ pub(super) struct Connection {
     /// Why the process is gone, once it is.
     gone: Arc<Mutex<Option<String>>>,
     child: tokio::sync::Mutex<Child>,
+    /// The process id (`sh -c "exec ..."` keeps the shell's).
+    pid: Option<u32>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,6 +93,7 @@ impl Connection {
                     format!("cannot start broker command `{command}`: {error}"),
                 )
             })?;
+        let pid = child.id();
         let missing = || BrokerFailure::new(FailureKind::Crashed, "broker stdio was not piped");
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
@@ -110,7 +113,13 @@ impl Connection {
             next_id: AtomicU64::new(1),
             gone,
             child: tokio::sync::Mutex::new(child),
+            pid,
         })
+    }
+
+    /// The process id, while the process was running when asked for it at spawn.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
     }
 
     /// Sends one request and waits at most `timeout` for its answer, read

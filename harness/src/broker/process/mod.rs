@@ -10,9 +10,11 @@ mod connection;
 mod faketime;
 mod gateway_methods;
 mod methods;
+mod process_table;
 mod spawn_env;
 
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
+pub use process_table::{PROCESS_TABLE, ProcessTable};
 
 use crate::broker::{
     AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
@@ -21,8 +23,8 @@ use crate::broker::{
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
 use oauth_chaos_protocol::{
-    AccountParams, ClientParams, InitializeParams, InitializeResult, Method, ProviderParams,
-    StatusResult, StoreParams,
+    AccountParams, Capability, ClientParams, InitializeParams, InitializeResult, Method,
+    ProviderParams, StatusResult, StoreParams,
 };
 use secrecy::{ExposeSecret, SecretString};
 use spawn_env::SpawnEnv;
@@ -31,7 +33,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The longest the harness waits for any one answer from a broker process.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Scenarios hold token requests at the provider for 20 s and more
+/// (`slow-token-endpoint`), and a correct broker keeps its callers waiting
+/// on that one refresh: the harness must wait longer than the provider.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The protocol version the harness speaks.
 pub const PROTOCOL_VERSION: u32 = oauth_chaos_protocol::PROTOCOL_VERSION;
@@ -128,7 +133,10 @@ impl BrokerFactory for ProcessBroker {
         let mut params = initialize_params(&env);
         gateway_methods::add_initialize_params(&env, &mut params);
         let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
-        let (connection, capabilities, gateway_capabilities) =
+        let table = env
+            .shared
+            .get_or_create(PROCESS_TABLE, ProcessTable::default);
+        let (connection, capabilities, gateway_capabilities, declared) =
             start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
@@ -146,8 +154,13 @@ impl BrokerFactory for ProcessBroker {
                     }
                     failure
                 })?;
+        if let (Some(table), Some(pid)) = (&table, connection.pid()) {
+            table.set(env.instance, pid, declared.wall_clock_waits);
+        }
         Ok(Arc::new(ProcessInstance {
             factory: self.clone(),
+            instance: env.instance,
+            table,
             params,
             transcript,
             capabilities,
@@ -197,12 +210,29 @@ fn initialize_params(env: &BrokerEnv) -> InitializeParams {
     }
 }
 
+/// What `initialize` declared beyond capabilities: how the process keeps time.
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    /// `wall_clock_waits`: its waits for provider-named times nap on the
+    /// wall clock, so the timeline may move while such a wait is all it does.
+    wall_clock_waits: bool,
+}
+
+/// What [`start`] returns: the process, its capabilities, its gateway
+/// powers and what else it declared.
+type Started = (
+    Connection,
+    Capabilities,
+    crate::broker::GatewayCapabilities,
+    Declared,
+);
+
 async fn start(
     factory: &ProcessBroker,
     params: &InitializeParams,
     transcript: &Transcript,
     spawn_env: &[(String, String)],
-) -> Result<(Connection, Capabilities, crate::broker::GatewayCapabilities), BrokerFailure> {
+) -> Result<Started, BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
     env.extend_from_slice(spawn_env);
@@ -215,12 +245,23 @@ async fn start(
     // have no protocol methods, so those come from the host, not from here.
     let capabilities =
         Capabilities::from_names(answer.declared().into_iter().map(|name| name.name()));
-    Ok((connection, capabilities, gateway_methods::declared(&answer)))
+    let declared = Declared {
+        wall_clock_waits: answer.has(Capability::WallClockWaits),
+    };
+    Ok((
+        connection,
+        capabilities,
+        gateway_methods::declared(&answer),
+        declared,
+    ))
 }
 
 #[derive(Debug)]
 struct ProcessInstance {
     factory: ProcessBroker,
+    /// The instance number, and the run's table of broker processes.
+    instance: u32,
+    table: Option<Arc<ProcessTable>>,
     params: InitializeParams,
     transcript: Transcript,
     /// What `initialize` declared: the facets this instance offers.
@@ -339,8 +380,11 @@ impl InstanceHost for ProcessInstance {
             );
         let mut params = self.params.clone();
         params.restarted = true;
-        let (connection, _, _) =
+        let (connection, _, _, declared) =
             start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
+        if let (Some(table), Some(pid)) = (&self.table, connection.pid()) {
+            table.set(self.instance, pid, declared.wall_clock_waits);
+        }
         *self
             .connection
             .lock()

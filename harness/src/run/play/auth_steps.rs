@@ -160,7 +160,16 @@ pub(super) fn finish(world: &World, scenario: &Scenario, sink: &Sink) -> AuthRec
     record
         .store_writes
         .extend(crate::broker::committed_grant_writes(&world.shared));
-    record.declared_scopes = scenario.broker.scopes.clone();
+    // What the harness configured the broker with (`send` steps add
+    // `gmail.send`, see `mail_scopes.rs`).
+    record.declared_scopes = if crate::run::mail_scopes::sends_mail(scenario) {
+        crate::run::mail_scopes::SEND_SCOPES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    } else {
+        scenario.broker.scopes.clone()
+    };
     record.rotation_grace = scenario.provider.rotation_grace;
     record
 }
@@ -180,6 +189,16 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
     // The browser's GET is the next request the provider journals.
     request.journal_seq = Some(context.journal.len() as u64);
     lock(&context.sink.auth).authorize_requests.push(request);
+    // The user signs in as the step's account: a URL without `login_hint`
+    // would otherwise consent as the mock's first account.
+    let url = if url.contains("login_hint=") {
+        url
+    } else {
+        let joiner = if url.contains('?') { '&' } else { '?' };
+        let hint: String =
+            url::form_urlencoded::byte_serialize(context.account.as_bytes()).collect();
+        format!("{url}{joiner}login_hint={hint}")
+    };
     context.browser.follow(&url).await
 }
 
@@ -269,10 +288,19 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
 }
 
 async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
+    let from = context.clock.now();
+    issue_grants_from(&context, grants, &mut rng).await;
+    let to = context.clock.now();
+    lock(&context.sink.auth)
+        .other_device_consents
+        .push((from, to));
+}
+
+async fn issue_grants_from(context: &StepContext, grants: u32, rng: &mut ChaCha8Rng) {
     for _ in 0..grants {
         let issued = match context
             .browser
-            .own_session(&context.account, &context.scopes, &mut rng)
+            .own_session(&context.account, &context.scopes, rng)
             .await
         {
             Ok((callback, verifier)) => context.browser.exchange(&callback, &verifier).await,

@@ -12,8 +12,8 @@ use crate::record::{
 };
 use crate::run::world::{Instance, World};
 use crate::scenario::{
-    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
-    MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
+    Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault,
+    MailboxChange, MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
@@ -338,14 +338,12 @@ impl Player<'_> {
             faults.len() - 1
         };
         self.event("fault", format!("mounted `{label}`"), account);
-        let until = self
-            .world
-            .time
-            .instant_at(until.unwrap_or(self.scenario.duration));
+        let until = until.unwrap_or(self.scenario.duration);
+        let time = self.world.time.clone();
         let faults = self.sink.faults.clone();
         let clock = self.world.provider_clock.clone();
         self.tasks.push(tokio::spawn(async move {
-            tokio::time::sleep_until(until).await;
+            time.sleep_until_offset(until).await;
             drop(guard);
             if let Some(window) = lock(&faults).get_mut(index) {
                 window.unmounted_at = Some(clock.now());
@@ -406,6 +404,7 @@ async fn run_sync(
     });
     if let Ok(ids) = stored {
         email.record.snapshots.push(StoredSnapshot {
+            instance: index,
             account,
             at: clock.now(),
             ids,
@@ -470,10 +469,23 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
         let mut email = lock(&sink.email);
         (std::mem::take(&mut email.record), email.accounts.clone())
     };
-    record.volatile_store = scenario.mode == Mode::Real && scenario.broker.store == "memory";
+    record.volatile_store = world.mode == Mode::Real && scenario.broker.store == "memory";
     let Some(instance) = world.instances.first() else {
         return record;
     };
+    // The final sync runs with every fault gone: mail-store failures a
+    // `mail_store_fault` left pending are counted, not timed, so end them.
+    let faulted_mail_store = scenario
+        .timeline
+        .iter()
+        .any(|s| matches!(s.get_ref().action, Action::MailStoreFault(_)));
+    if faulted_mail_store {
+        let _ = instance
+            .broker
+            .mail_faults_or_refusal()
+            .fail_mail_commits(0)
+            .await;
+    }
     for account in accounts {
         let stored_before = instance
             .broker

@@ -61,7 +61,14 @@ pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
     )
     .with_scopes(params.scopes)
     .with_seed(seed);
-    let mut capabilities = vec![Capability::AccessToken, Capability::Status];
+    // `wall_clock_waits`: every wait for a provider-named time naps on
+    // the wall clock (`sleep_until_wall`), so the harness may skip time
+    // while such a wait is all a call does (docs/PROTOCOL.md, "Time").
+    let mut capabilities = vec![
+        Capability::AccessToken,
+        Capability::Status,
+        Capability::WallClockWaits,
+    ];
     let sign_in = match (
         &provider.issuer,
         &provider.auth_url,
