@@ -69,7 +69,7 @@ async fn initialize_declares_capabilities_and_unknown_methods_are_method_not_fou
     .await;
     assert_eq!(
         answers["1"]["result"]["capabilities"],
-        json!(["access_token", "status"])
+        json!(["access_token", "status", "wall_clock_waits"])
     );
     assert_eq!(answers["2"]["error"]["code"], -32601);
     assert_eq!(answers["null"]["error"]["code"], -32700);

@@ -39,7 +39,7 @@ async fn capabilities_follow_the_provider_urls_given_to_initialize() {
     let token_only = session(&[initialize(json!({"token_url": "http://127.0.0.1:9/token"}))]).await;
     assert_eq!(
         token_only[0]["result"]["capabilities"],
-        json!(["access_token", "status"])
+        json!(["access_token", "status", "wall_clock_waits"])
     );
     let everything = session(&[initialize(json!({
         "token_url": "http://127.0.0.1:9/token",
@@ -50,7 +50,13 @@ async fn capabilities_follow_the_provider_urls_given_to_initialize() {
     .await;
     assert_eq!(
         everything[0]["result"]["capabilities"],
-        json!(["access_token", "status", "authorization", "gmail"])
+        json!([
+            "access_token",
+            "status",
+            "wall_clock_waits",
+            "authorization",
+            "gmail"
+        ])
     );
 }
 
