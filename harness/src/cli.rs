@@ -468,8 +468,8 @@ fn list(paths: &[PathBuf]) -> i32 {
     say!("  reference          the reference broker from reference-impl (in-process)");
     say!("  reference-broker   the reference broker as a process (JSON-RPC over stdio)");
     say!("  cmd:\"COMMAND\"      any process speaking docs/PROTOCOL.md");
-    for (name, flaw) in MUTANTS {
-        say!("  mutant:{name:<20} {flaw}");
+    for mutant in MUTANTS {
+        say!("  mutant:{:<20} {}", mutant.name, mutant.summary());
     }
     EXIT_PASSED
 }

@@ -102,9 +102,9 @@ fn answers_out_of_order_are_matched_by_id() {
         let broker = harness::broker::BrokerFactory::build(&factory, env)
             .await
             .expect("initialize answered");
-        let (first, second) = tokio::join!(broker.access_token("a"), async {
+        let (first, second) = tokio::join!(broker.access_token("a", None), async {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            broker.access_token("b").await
+            broker.access_token("b", None).await
         });
         use secrecy::ExposeSecret;
         assert_eq!(first.expect("answered").expose_secret(), "first");

@@ -105,5 +105,3 @@ pub use crate::sync::{
     RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,
     TokenSourceError,
 };
-
-pub mod protocol;

@@ -10,7 +10,7 @@
 //! `mutants/*.py`. Each mutant then runs as `cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 SCRIPT`.
 
 use crate::broker::ProcessBroker;
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, FailureKind};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, FailureKind};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -68,7 +68,10 @@ impl BrokerFactory for PythonMutant {
         false
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         let folder = scripts_folder().map_err(|error| {
             BrokerFailure::new(
                 FailureKind::Crashed,

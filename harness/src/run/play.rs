@@ -1,11 +1,11 @@
 //! Plays a scenario's timeline against a built [`World`] and collects the
 //! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
 
-use super::record::{
+use super::world::{Instance, World};
+use crate::broker::{Capabilities, FailureKind};
+use crate::record::{
     FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
 };
-use super::world::{Instance, World};
-use crate::broker::FailureKind;
 use crate::scenario::{
     Action, ClockOwner, ConnectionFault, FaultEndpoint, FaultStep, Scenario, StatusPoll,
     TimedAction, expand_timeline,
@@ -64,7 +64,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     let capabilities = world
         .instances
         .first()
-        .map(|i| i.broker.capabilities())
+        .map(|i| Capabilities::of(&*i.broker))
         .unwrap_or_default();
     let mut have = capabilities.names();
     // The gateway powers (sign-in, service accounts, relay) by name too.
@@ -462,7 +462,8 @@ async fn call_access_token(
     instance.wait_if_paused().await;
     let requested_at = clock.now();
     let epoch = instance.restart_epoch.load(Ordering::SeqCst);
-    let answer = tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account)).await;
+    let answer =
+        tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account, None)).await;
     let killed_under_it = epoch % 2 == 1 || instance.restart_epoch.load(Ordering::SeqCst) != epoch;
     let result = match answer {
         Ok(Ok(token)) => Ok(Fingerprint::of(token.expose_secret())),
@@ -487,7 +488,12 @@ async fn call_access_token(
 async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink) {
     instance.wait_if_paused().await;
     let at = clock.now();
-    let accounts = match tokio::time::timeout(CALL_TIMEOUT, instance.broker.status()).await {
+    let accounts = match tokio::time::timeout(
+        CALL_TIMEOUT,
+        instance.broker.status_or_refusal().status(),
+    )
+    .await
+    {
         Ok(Ok(accounts)) => accounts,
         Ok(Err(failure)) => {
             lock(&sink.failures).push(failure.message);

@@ -4,7 +4,7 @@
 //! wall time (both read through [`SimClock`], which on an unpaused runtime
 //! is the system clock plus any offset).
 
-use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure, BrokerUnderTest};
+use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure};
 use crate::scenario::{Mode, Scenario};
 use crate::sim::{InMemoryTransport, SimClock, SimTime};
 use futures::future::BoxFuture;
@@ -17,7 +17,7 @@ use std::time::Duration;
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
-    pub broker: Arc<dyn BrokerUnderTest>,
+    pub broker: Arc<dyn crate::broker::BrokerInstance>,
     pub clock: SimClock,
     /// The run's timeline (paused time, or the process timeline that
     /// skips quiet stretches).
@@ -154,7 +154,7 @@ pub(super) async fn build_world(
             // The store the run provisioned (`run_store.rs`).
             env.store.clone_from(spec);
         }
-        let env = env.with_mail_scopes(scenario);
+        let env = super::mail_scopes::with_mail_scopes(env, scenario);
         let factory = broker.factory();
         match factory.build(env).await {
             Ok(built) => world.instances.push(Instance {
@@ -215,12 +215,6 @@ fn broker_env(
         redirect_url: provider.redirect_uri(),
         shared: crate::broker::RunShared::default(),
     }
-}
-
-/// Adjusts a broker's environment to the scenario (see `mail_scopes.rs`).
-pub(super) trait BrokerEnvScopes {
-    /// `self` with the scopes a mail-sending scenario needs.
-    fn with_mail_scopes(self, scenario: &Scenario) -> Self;
 }
 
 /// Wraps a transport and remembers every request URL (the leak checker

@@ -4,9 +4,9 @@
 
 use super::{CALL_TIMEOUT, Player, Sink, lock, random_within};
 use crate::broker::{FailureKind, GatewayUnderTest};
+use crate::record::ServedToken;
+use crate::record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 use crate::run::browser::{self, Browser};
-use crate::run::gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
-use crate::run::record::ServedToken;
 use crate::run::world::{Instance, World};
 use crate::scenario::{Action, Scenario, SignInKind};
 use crate::sim::SimClock;

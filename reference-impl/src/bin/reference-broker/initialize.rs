@@ -3,15 +3,17 @@
 //! are given) and the mail side (when `gmail_base` is), registers the
 //! consented accounts, and answers the capabilities that makes.
 
-use super::mail::Mail;
-use super::messages::{ErrorCode, RpcError};
-use super::params::{InitializeParams, parse};
-use super::session::Ready;
-use crate::{
-    BrokerConfig, Keyring, RefreshToken, ReqwestTransport, StoreSpec, StoreSpecError, SystemClock,
-    TokenBroker, TokenStore,
+use crate::errors::{RpcError, parse, result};
+use crate::mail::Mail;
+use crate::session::Ready;
+use oauth_chaos_protocol::{
+    Capability, ErrorCode, ErrorKind, InitializeParams, InitializeResult, Method,
 };
-use serde_json::{Value, json};
+use reference_impl::{
+    BrokerConfig, GoogleSignIn, Keyring, RefreshToken, ReqwestTransport, SignInConfig, StoreSpec,
+    StoreSpecError, SystemClock, TokenBroker, TokenStore,
+};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +22,8 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Builds the session's broker from `initialize` params; the answer lists
 /// the capabilities.
-pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError> {
-    let params: InitializeParams = parse("initialize", params)?;
+pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError> {
+    let params: InitializeParams = parse(Method::Initialize, params)?;
     // `memory`, `file:DIR`, `sqlite:PATH` or a `postgres://` URL. Records
     // are sealed with `store.keys`, else the keyring in
     // OAUTH_CHAOS_STORE_KEYS, else a key for this process only (a restart
@@ -47,23 +49,11 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
     let store: Arc<dyn TokenStore> = spec
         .open(keyring)
         .await
-        .map_err(|error| RpcError::failed("storage", error.to_string()))?;
+        .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))?;
     let transport = Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT));
     let seed = params.seed ^ params.instance;
-    let mut provider = params.provider;
     // An empty URL means "not offered", like a missing one.
-    for url in [
-        &mut provider.auth_url,
-        &mut provider.redirect_url,
-        &mut provider.revoke_url,
-        &mut provider.gmail_base,
-        &mut provider.jwks_url,
-        &mut provider.issuer,
-    ] {
-        if url.as_deref().is_some_and(|u| u.trim().is_empty()) {
-            *url = None;
-        }
-    }
+    let provider = params.provider.without_empty_urls();
     let mut config = BrokerConfig::new(
         provider.token_url.clone(),
         params.client.id.clone(),
@@ -74,7 +64,11 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
     // `wall_clock_waits`: every wait for a provider-named time naps on
     // the wall clock (`sleep_until_wall`), so the harness may skip time
     // while such a wait is all a call does (docs/PROTOCOL.md, "Time").
-    let mut capabilities = vec!["access_token", "status", "wall_clock_waits"];
+    let mut capabilities = vec![
+        Capability::AccessToken,
+        Capability::Status,
+        Capability::WallClockWaits,
+    ];
     let sign_in = match (
         &provider.issuer,
         &provider.auth_url,
@@ -82,7 +76,7 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         &provider.redirect_url,
     ) {
         (Some(issuer), Some(auth_url), Some(jwks_url), Some(redirect_url)) => {
-            let config = crate::SignInConfig::new(
+            let config = SignInConfig::new(
                 issuer,
                 auth_url,
                 &provider.token_url,
@@ -92,9 +86,9 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
                 redirect_url,
             )
             .with_seed(seed);
-            capabilities.push("sign_in");
+            capabilities.push(Capability::SignIn);
             Some(
-                crate::GoogleSignIn::new(config, Arc::new(SystemClock), transport.clone())
+                GoogleSignIn::new(config, Arc::new(SystemClock), transport.clone())
                     .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?,
             )
         }
@@ -102,7 +96,7 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
     };
     if let (Some(auth_url), Some(redirect_url)) = (provider.auth_url, provider.redirect_url) {
         config = config.with_authorization(auth_url, redirect_url);
-        capabilities.push("authorization");
+        capabilities.push(Capability::Authorization);
     }
     if let Some(revoke_url) = provider.revoke_url {
         config = config.with_revoke_url(revoke_url);
@@ -116,7 +110,7 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
     .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?;
     let mail = match provider.gmail_base {
         Some(gmail_base) => {
-            capabilities.push("gmail");
+            capabilities.push(Capability::Gmail);
             Some(Mail::open(&spec, gmail_base, transport, params.instance, seed).await?)
         }
         None => None,
@@ -134,7 +128,7 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
             .await;
     }
     if !params.service_accounts.is_empty() {
-        capabilities.push("service_accounts");
+        capabilities.push(Capability::ServiceAccounts);
         let fresh: Vec<_> = if params.restarted {
             let mut fresh = Vec::new();
             for account in params.service_accounts {
@@ -146,9 +140,12 @@ pub(super) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         } else {
             params.service_accounts
         };
-        super::service_accounts::register(&broker, fresh).await?;
+        crate::service_accounts::register(&broker, fresh).await?;
     }
-    let answer = json!({"capabilities": capabilities, "name": "reference-broker"});
+    let answer = result(InitializeResult {
+        capabilities,
+        name: Some("reference-broker".to_owned()),
+    })?;
     Ok((
         Ready {
             broker,

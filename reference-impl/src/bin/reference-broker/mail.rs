@@ -1,6 +1,6 @@
 //! Level 4: `sync`, `synced_ids` and `send` through the reference
 //! [`SyncEngine`] and [`Outbox`], with the token broker as their
-//! [`TokenSource`](crate::TokenSource).
+//! [`TokenSource`](reference_impl::TokenSource).
 //!
 //! The mailbox follows the token store: `memory` keeps mail in memory (a
 //! restart loses it), `sqlite:PATH` keeps it in the same database file,
@@ -8,16 +8,18 @@
 //! database. So a broker killed with SIGKILL over a durable store comes back
 //! with every message it had committed.
 
-use super::messages::{ErrorCode, RpcError};
-use super::params::{AccountParam, SendParams, parse};
-use crate::{
-    Delivery, MailboxStore, MemoryMailbox, Outbox, OutboxConfig, OutboxError, PostgresMailbox,
-    ReqwestTransport, SqliteMailbox, StoreSpec, SyncConfig, SyncEngine, SyncError, SyncMode,
-    SystemClock, TokenBroker,
-};
+use crate::errors::{RpcError, parse, result};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde_json::{Value, json};
+use oauth_chaos_protocol::{
+    AccountParam, ErrorCode, ErrorKind, Method, SendParams, SendResult, SyncResult, SyncedIdsResult,
+};
+use reference_impl::{
+    Delivery, MailboxError, MailboxStore, MemoryMailbox, Outbox, OutboxConfig, OutboxEntry,
+    OutboxError, PostgresMailbox, ReqwestTransport, SqliteMailbox, StoreSpec, SyncConfig,
+    SyncEngine, SyncError, SyncMode, SystemClock, TokenBroker,
+};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// How long a sync lease lasts without renewal.
@@ -32,12 +34,12 @@ const RAW: GeneralPurpose = GeneralPurpose::new(
 /// One instance's mailbox and the settings engines and outboxes are built
 /// with (per call: nothing but the store outlives a call, as after a crash).
 #[derive(Debug)]
-pub(super) struct Mail {
+pub(crate) struct Mail {
     /// Gmail's origin (`http://127.0.0.1:PORT`), as the engine takes it.
     origin: String,
     /// `origin` + `/gmail/v1`, for `gmail_request`.
-    pub(super) gmail_base: String,
-    pub(super) transport: Arc<ReqwestTransport>,
+    pub(crate) gmail_base: String,
+    pub(crate) transport: Arc<ReqwestTransport>,
     mailbox: Arc<dyn MailboxStore>,
     /// The lease holder name: the same after a restart, so a restarted
     /// instance takes back the leases its killed predecessor held.
@@ -57,7 +59,7 @@ impl Mail {
         instance: u64,
         seed: u64,
     ) -> Result<Self, RpcError> {
-        let storage = |error: crate::MailboxError| RpcError::failed("storage", error.to_string());
+        let storage = |error: MailboxError| RpcError::failed(ErrorKind::Storage, error.to_string());
         // A bucket holds tokens only: a local-first broker keeps its mailbox
         // with its local store, a bucket-only one in memory.
         let spec = match spec {
@@ -74,6 +76,14 @@ impl Mail {
                 Arc::new(PostgresMailbox::connect(url).await.map_err(storage)?)
             }
             StoreSpec::LocalFirst { .. } => Arc::new(MemoryMailbox::new()),
+            // A store kind added after this file: no mailbox beside it yet.
+            _ => {
+                return Err(RpcError::new(
+                    ErrorCode::InvalidParams,
+                    "this store kind keeps no mailbox; use `memory`, `file:DIR`, `sqlite:PATH` or a postgres url for mail",
+                )
+                .with_kind(ErrorKind::Unsupported));
+            }
         };
         let gmail_base = gmail_base.trim_end_matches('/').to_owned();
         let origin = gmail_base.trim_end_matches("/gmail/v1").to_owned();
@@ -91,7 +101,7 @@ impl Mail {
     /// `sync`: one sync of the account, then a delivery pass over its
     /// outbox (a send an earlier failure left queued goes out now).
     pub async fn sync(&self, broker: &TokenBroker, params: Value) -> Result<Value, RpcError> {
-        let AccountParam { account } = parse("sync", params)?;
+        let AccountParam { account } = parse(Method::Sync, params)?;
         // A short lease (renewed before every commit): a SIGKILLed
         // instance's lease must not block another instance of a fleet for
         // the default five minutes. A restarted instance takes its own back
@@ -124,25 +134,29 @@ impl Mail {
             SyncMode::Resync => "resync",
         };
         tracing::info!(account, mode, upserted = report.upserted, "synced");
-        Ok(json!({"mode": mode, "upserted": report.upserted, "deleted": report.deleted}))
+        result(SyncResult {
+            mode: Some(mode.to_owned()),
+            upserted: Some(report.upserted as u64),
+            deleted: Some(report.deleted as u64),
+        })
     }
 
     /// `synced_ids`: one id per stored row.
     pub async fn synced_ids(&self, params: Value) -> Result<Value, RpcError> {
-        let AccountParam { account } = parse("synced_ids", params)?;
+        let AccountParam { account } = parse(Method::SyncedIds, params)?;
         let messages = self
             .mailbox
             .messages(&account)
             .await
-            .map_err(|error| RpcError::failed("storage", error.to_string()))?;
+            .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))?;
         let ids: Vec<String> = messages.into_iter().map(|m| m.id).collect();
-        Ok(json!({"ids": ids}))
+        result(SyncedIdsResult { ids })
     }
 
     /// `send`: queues the message in the outbox (which stamps its
     /// `Message-ID`) and runs a delivery pass; answers once Gmail has it.
     pub async fn send(&self, broker: &TokenBroker, params: Value) -> Result<Value, RpcError> {
-        let SendParams { account, raw } = parse("send", params)?;
+        let SendParams { account, raw } = parse(Method::Send, params)?;
         let raw = RAW.decode(raw.trim()).map_err(|error| {
             RpcError::new(
                 ErrorCode::InvalidParams,
@@ -155,7 +169,9 @@ impl Mail {
             .send(&account, &raw)
             .await
             .map_err(|error| match error {
-                OutboxError::Store { .. } => RpcError::failed("storage", error.to_string()),
+                OutboxError::Store { .. } => {
+                    RpcError::failed(ErrorKind::Storage, error.to_string())
+                }
                 _ => RpcError::new(
                     ErrorCode::InvalidParams,
                     format!("bad `send` params: {error}"),
@@ -169,31 +185,34 @@ impl Mail {
         match delivery {
             Some(Delivery::Sent { gmail_id }) => {
                 tracing::info!(account, message_id = entry.message_id, "sent");
-                Ok(json!({"message_id": entry.message_id, "gmail_id": gmail_id}))
+                result(SendResult {
+                    message_id: entry.message_id,
+                    gmail_id: Some(gmail_id),
+                })
             }
             Some(Delivery::Failed { status, reason }) => Err(RpcError::failed(
-                "refused",
+                ErrorKind::Refused,
                 format!("gmail refused the message with http {status} `{reason}`"),
             )),
             Some(Delivery::Pending { error }) => {
                 let queued = sync_error(&error);
                 Err(RpcError::failed(
-                    queued.kind().unwrap_or("transient"),
+                    queued.kind().unwrap_or(ErrorKind::Transient),
                     format!("the message is queued for a later delivery pass: {error}"),
                 ))
             }
             None => Err(RpcError::failed(
-                "transient",
+                ErrorKind::Transient,
                 "the message is queued; another delivery pass holds the outbox",
             )),
         }
     }
 
-    async fn entries(&self, account: &str) -> Result<Vec<crate::OutboxEntry>, RpcError> {
+    async fn entries(&self, account: &str) -> Result<Vec<OutboxEntry>, RpcError> {
         self.mailbox
             .outbox_entries(account)
             .await
-            .map_err(|error| RpcError::failed("storage", error.to_string()))
+            .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))
     }
 
     /// An outbox over this mailbox. Its entry ids (and so the
@@ -216,13 +235,13 @@ impl Mail {
 /// The protocol's error for a failed sync or delivery pass.
 fn sync_error(error: &SyncError) -> RpcError {
     let kind = match error {
-        SyncError::NeedsReauth { .. } => "revoked",
-        SyncError::Store { .. } => "storage",
+        SyncError::NeedsReauth { .. } => ErrorKind::Revoked,
+        SyncError::Store { .. } => ErrorKind::Storage,
         SyncError::TokenUnavailable { .. }
         | SyncError::RetriesExhausted { .. }
         | SyncError::Transport { .. }
-        | SyncError::LeaseHeld { .. } => "transient",
-        _ => "other",
+        | SyncError::LeaseHeld { .. } => ErrorKind::Transient,
+        _ => ErrorKind::Other,
     };
     RpcError::failed(kind, error.to_string())
 }

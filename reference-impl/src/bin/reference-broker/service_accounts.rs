@@ -1,15 +1,17 @@
 //! Service-account tokens: `service_account_token {account, scopes?}`, from the
 //! accounts `initialize` registered with their key files.
 
-use super::messages::RpcError;
-use super::params::{ServiceAccountParams, ServiceAccountTokenParams, parse};
-use super::session::Ready;
-use crate::{ServiceAccountGrant, ServiceAccountKey, TokenBroker};
-use serde_json::{Value, json};
+use crate::errors::{RpcError, broker_failed, broker_kind, parse, result};
+use crate::session::Ready;
+use oauth_chaos_protocol::{
+    AccessTokenResult, ErrorCode, Method, ServiceAccountParams, ServiceAccountTokenParams,
+};
+use reference_impl::{ServiceAccountGrant, ServiceAccountKey, TokenBroker};
+use serde_json::Value;
 
 /// Registers the service accounts of `initialize`; a bad key file is `-32602`
 /// naming the account (never the key).
-pub(super) async fn register(
+pub(crate) async fn register(
     broker: &TokenBroker,
     accounts: Vec<ServiceAccountParams>,
 ) -> Result<(), RpcError> {
@@ -20,7 +22,7 @@ pub(super) async fn register(
         };
         let key = ServiceAccountKey::from_json(text.as_bytes()).map_err(|error| {
             RpcError::new(
-                super::messages::ErrorCode::InvalidParams,
+                ErrorCode::InvalidParams,
                 format!(
                     "bad `initialize` params: `service_accounts` `{}`: {error}",
                     params.account
@@ -37,15 +39,17 @@ pub(super) async fn register(
 }
 
 /// `service_account_token`: `{"access_token"}`, down-scoped when `scopes` is given.
-pub(super) async fn token(ready: &Ready, params: Value) -> Result<Value, RpcError> {
-    let ServiceAccountTokenParams { account, scopes } = parse("service_account_token", params)?;
+pub(crate) async fn token(ready: &Ready, params: Value) -> Result<Value, RpcError> {
+    let ServiceAccountTokenParams { account, scopes } = parse(Method::ServiceAccountToken, params)?;
     let answer = ready.broker.access_token_scoped(&account, &scopes).await;
     match answer {
-        Ok(token) => Ok(json!({"access_token": token.expose_secret()})),
+        Ok(token) => result(AccessTokenResult {
+            access_token: token.expose_secret().to_owned(),
+        }),
         Err(error) => {
-            let kind = super::tokens::kind_name(&error);
+            let kind = broker_kind(&error).name();
             tracing::debug!(account, kind, "service_account_token failed");
-            Err(RpcError::failed(kind, error.to_string()))
+            Err(broker_failed(&error))
         }
     }
 }

@@ -118,11 +118,11 @@ pub struct RunRecord {
     /// Provider time the run ended.
     pub ended_at: Option<SystemTime>,
     /// Syncs, logical sends and both sides of every mailbox at the end.
-    pub email: super::email_record::EmailRecord,
+    pub email: super::email::EmailRecord,
     /// Consent, forged callbacks and store writes.
-    pub auth: super::AuthRecord,
+    pub auth: super::auth::AuthRecord,
     /// Sign-ins, relay calls and what must not reach a consumer.
-    pub gateway: super::GatewayRecord,
+    pub gateway: super::gateway::GatewayRecord,
     /// What the broker under test can do.
     pub capabilities: Capabilities,
     /// How many broker instances the run had (0 when not recorded); the

@@ -1,31 +1,17 @@
-//! `reference-broker`: the reference token broker as a process.
-//!
-//! - With no arguments it speaks the oauth-chaos JSON-RPC protocol on
-//!   stdin/stdout (docs/PROTOCOL.md), levels 1 to 4: tokens and status,
-//!   authorization (when `initialize` gives `auth_url` and `redirect_url`),
-//!   and mail through the reference sync engine and outbox (when it gives
-//!   `gmail_base`), the mailbox kept in the token store's database.
-//! - `reference-broker refresh-due --store SPEC [--within 10m]` is the cron
-//!   fallback: one pass that refreshes every stored account with less than
-//!   `--within` left through the broker's own refresh path, prints one health
-//!   line per account on stdout and exits with one of the codes below.
-//!
-//! Logs go to stderr; the level comes from `OAUTH_CHAOS_LOG` (or
-//! `RUST_LOG`), default `info`. Secrets are redacted by their types.
-
-use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+//! `reference-broker refresh-due --store SPEC [--within 10m]`: the cron
+//! fallback. One pass that refreshes every stored account with less than
+//! `--within` left through the broker's own refresh path, prints one health
+//! line per account on stdout and exits with one of [`exit_codes`].
 
 use clap::{Parser, Subcommand};
 use reference_impl::{
     BrokerConfig, KEYRING_ENV, Keyring, ReqwestTransport, StoreSpec, SystemClock, refresh_due,
 };
-use tokio::io::BufReader;
-use tracing_subscriber::EnvFilter;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `refresh-due` exit codes.
-mod exit_codes {
+pub(crate) mod exit_codes {
     /// Every account has a fresh token.
     pub const ALL_FRESH: u8 = 0;
     /// The command could not start: a bad option, URL or keyring.
@@ -42,13 +28,13 @@ const CLIENT_SECRET_ENV: &str = "OAUTH_CHAOS_CLIENT_SECRET";
 
 #[derive(Debug, Parser)]
 #[command(name = "reference-broker", about = "The reference OAuth token broker")]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    pub(crate) command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Refresh every stored account with less than `--within` left, once, and
     /// print a health line per account (exit 0 all fresh, 3 refresh failures,
     /// 4 store failures, 1 bad setup). The client secret comes from
@@ -69,41 +55,7 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let filter = std::env::var("OAUTH_CHAOS_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_owned());
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
-    match Cli::parse().command {
-        None => serve().await,
-        Some(Command::RefreshDue {
-            store,
-            within,
-            token_url,
-            client_id,
-        }) => ExitCode::from(run_refresh_due(&store, within, token_url, client_id).await),
-    }
-}
-
-async fn serve() -> ExitCode {
-    let served =
-        reference_impl::protocol::serve(BufReader::new(tokio::io::stdin()), tokio::io::stdout())
-            .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!(%error, "cannot write to stdout");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run_refresh_due(
+pub(crate) async fn run_refresh_due(
     store: &str,
     within: Duration,
     token_url: String,

@@ -1,7 +1,7 @@
 //! The session without a network: which methods `initialize` enables, and
 //! the typed errors for calls that cannot be answered.
 
-use super::serve;
+use crate::serve::serve;
 use serde_json::{Value, json};
 
 /// Runs `requests` through [`serve`] and returns the answers by id.
@@ -39,7 +39,7 @@ async fn capabilities_follow_the_provider_urls_given_to_initialize() {
     let token_only = session(&[initialize(json!({"token_url": "http://127.0.0.1:9/token"}))]).await;
     assert_eq!(
         token_only[0]["result"]["capabilities"],
-        json!(["access_token", "status"])
+        json!(["access_token", "status", "wall_clock_waits"])
     );
     let everything = session(&[initialize(json!({
         "token_url": "http://127.0.0.1:9/token",
@@ -50,7 +50,13 @@ async fn capabilities_follow_the_provider_urls_given_to_initialize() {
     .await;
     assert_eq!(
         everything[0]["result"]["capabilities"],
-        json!(["access_token", "status", "authorization", "gmail"])
+        json!([
+            "access_token",
+            "status",
+            "wall_clock_waits",
+            "authorization",
+            "gmail"
+        ])
     );
 }
 

@@ -1,23 +1,22 @@
 //! Level 4, optional: `gmail_request`, one authenticated Gmail API call the
 //! way an app makes it: a token from the broker, the call, and on 401 one
-//! forced refresh ([`TokenBroker::access_token_after_401`]) and a retry.
+//! forced refresh ([`TokenBroker::access_token_after_401`](reference_impl::TokenBroker::access_token_after_401)) and a retry.
 //! The answer is Gmail's status and JSON body; the token never leaves.
 
-use super::mail::Mail;
-use super::messages::{ErrorCode, RpcError};
-use super::params::{GmailRequestParams, parse};
-use super::tokens::kind_name;
-use crate::{AccessToken, HttpRequest, HttpResponse, HttpTransport, TokenBroker};
-use serde_json::{Value, json};
+use crate::errors::{RpcError, broker_failed, parse, result};
+use crate::mail::Mail;
+use oauth_chaos_protocol::{ErrorCode, ErrorKind, GmailRequestParams, GmailRequestResult, Method};
+use reference_impl::{AccessToken, HttpRequest, HttpResponse, HttpTransport, TokenBroker};
+use serde_json::Value;
 
 /// `gmail_request`: `{"status": 200, "body": {...}, "refreshed": false}`;
 /// `refreshed` says a 401 made the broker force a refresh and retry.
-pub(super) async fn gmail_request(
+pub(crate) async fn gmail_request(
     mail: &Mail,
     broker: &TokenBroker,
     params: Value,
 ) -> Result<Value, RpcError> {
-    let request: GmailRequestParams = parse("gmail_request", params)?;
+    let request: GmailRequestParams = parse(Method::GmailRequest, params)?;
     // Only paths under the configured Gmail base: the broker's token must
     // never be sent anywhere the caller chooses.
     if !request.path.starts_with("/users/") || request.path.contains("..") {
@@ -39,7 +38,7 @@ pub(super) async fn gmail_request(
     let token = broker
         .access_token(account)
         .await
-        .map_err(|error| RpcError::failed(kind_name(&error), error.to_string()))?;
+        .map_err(|error| broker_failed(&error))?;
     let url = format!("{}{}", mail.gmail_base, request.path);
     let mut response = call(mail, &method, &url, request.body.as_ref(), &token).await?;
     let refreshed = response.status() == http::StatusCode::UNAUTHORIZED;
@@ -48,11 +47,15 @@ pub(super) async fn gmail_request(
         let fresh = broker
             .access_token_after_401(account, &token)
             .await
-            .map_err(|error| RpcError::failed(kind_name(&error), error.to_string()))?;
+            .map_err(|error| broker_failed(&error))?;
         response = call(mail, &method, &url, request.body.as_ref(), &fresh).await?;
     }
     let body = serde_json::from_slice::<Value>(response.body()).unwrap_or(Value::Null);
-    Ok(json!({"status": response.status().as_u16(), "body": body, "refreshed": refreshed}))
+    result(GmailRequestResult {
+        status: response.status().as_u16(),
+        body,
+        refreshed,
+    })
 }
 
 async fn call(
@@ -82,8 +85,10 @@ async fn call(
             "bad `gmail_request` params: the request cannot be built from `path`",
         )
     })?;
-    mail.transport
-        .send(request)
-        .await
-        .map_err(|error| RpcError::failed("transient", format!("gmail request failed: {error}")))
+    mail.transport.send(request).await.map_err(|error| {
+        RpcError::failed(
+            ErrorKind::Transient,
+            format!("gmail request failed: {error}"),
+        )
+    })
 }

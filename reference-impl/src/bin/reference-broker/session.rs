@@ -3,27 +3,28 @@
 //! `authorization.rs`, `sign_in.rs`, `service_accounts.rs`, `mail.rs`,
 //! `gmail_request.rs`).
 
-use super::mail::Mail;
-use super::messages::{ErrorCode, RpcError};
-use crate::TokenBroker;
-use serde_json::{Value, json};
+use crate::errors::{RpcError, answer_line};
+use crate::mail::Mail;
+use oauth_chaos_protocol::{Answer, ErrorCode, IncomingRequest, JSONRPC, Method};
+use reference_impl::{GoogleSignIn, TokenBroker};
+use serde_json::Value;
 use std::sync::OnceLock;
 
 /// One protocol session: the broker and its mail side, once `initialize`
 /// built them.
 #[derive(Debug, Default)]
-pub struct Session {
+pub(crate) struct Session {
     ready: OnceLock<Ready>,
 }
 
 /// What `initialize` builds.
 #[derive(Debug)]
-pub(super) struct Ready {
+pub(crate) struct Ready {
     pub broker: TokenBroker,
     /// `None` when `initialize` had no `provider.gmail_base`.
     pub mail: Option<Mail>,
     /// `None` without `provider.jwks_url` and `issuer` (and authorization URLs).
-    pub sign_in: Option<crate::GoogleSignIn>,
+    pub sign_in: Option<GoogleSignIn>,
 }
 
 impl Ready {
@@ -40,32 +41,38 @@ impl Ready {
 
 impl Session {
     /// Answers one request; `None` for a notification (no `id`).
-    pub async fn answer(&self, request: Value) -> Option<String> {
-        let id = request.get("id").cloned()?;
-        let method = request.get("method").and_then(Value::as_str).unwrap_or("");
-        let params = request.get("params").cloned().unwrap_or(Value::Null);
-        tracing::debug!(%id, method, "request");
-        let result = if request.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    pub async fn answer(&self, request: IncomingRequest) -> Option<String> {
+        let id = request.id?;
+        let name = request.method.unwrap_or_default();
+        let params = request.params.unwrap_or(Value::Null);
+        tracing::debug!(%id, method = name, "request");
+        let result = if request.jsonrpc.as_deref() != Some(JSONRPC) {
             Err(RpcError::new(
                 ErrorCode::InvalidRequest,
                 "`jsonrpc` must be \"2.0\"",
             ))
         } else {
-            self.dispatch(method, params).await
+            match Method::from_name(&name) {
+                Some(method) => self.dispatch(method, params).await,
+                None => Err(RpcError::new(
+                    ErrorCode::MethodNotFound,
+                    format!("method `{name}` is not supported by this broker"),
+                )),
+            }
         };
         Some(match result {
-            Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string(),
+            Ok(result) => answer_line(Answer::result(id, result)),
             Err(error) => {
-                tracing::debug!(%id, method, code = error.code().code(), "error answer");
-                error.answer(&id)
+                tracing::debug!(%id, method = name, code = error.code, "error answer");
+                answer_line(Answer::<()>::error(id, error))
             }
         })
     }
 
-    async fn dispatch(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        use super::{authorization, gmail_request, initialize, tokens};
+    async fn dispatch(&self, method: Method, params: Value) -> Result<Value, RpcError> {
+        use crate::{authorization, gmail_request, initialize, service_accounts, sign_in, tokens};
         match method {
-            "initialize" => {
+            Method::Initialize => {
                 let (ready, answer) = initialize::initialize(params).await?;
                 self.ready.set(ready).map_err(|_| {
                     RpcError::new(ErrorCode::InvalidRequest, "`initialize` was already called")
@@ -73,31 +80,27 @@ impl Session {
                 tracing::info!("initialized");
                 Ok(answer)
             }
-            "shutdown" => Ok(json!({})),
-            "access_token" => tokens::access_token(self.ready()?, params).await,
-            "status" => Ok(tokens::status(self.ready()?)),
-            "begin_authorization" => authorization::begin(self.ready()?, params),
-            "sign_in_begin" => super::sign_in::begin(self.ready()?, params),
-            "sign_in_complete" => super::sign_in::complete(self.ready()?, params).await,
-            "service_account_token" => super::service_accounts::token(self.ready()?, params).await,
-            "complete_authorization" => authorization::complete(self.ready()?, params).await,
-            "sync" => {
+            Method::Shutdown => Ok(Value::Object(serde_json::Map::new())),
+            Method::AccessToken => tokens::access_token(self.ready()?, params).await,
+            Method::Status => tokens::status(self.ready()?),
+            Method::BeginAuthorization => authorization::begin(self.ready()?, params),
+            Method::CompleteAuthorization => authorization::complete(self.ready()?, params).await,
+            Method::SignInBegin => sign_in::begin(self.ready()?, params),
+            Method::SignInComplete => sign_in::complete(self.ready()?, params).await,
+            Method::ServiceAccountToken => service_accounts::token(self.ready()?, params).await,
+            Method::Sync => {
                 let ready = self.ready()?;
                 ready.mail()?.sync(&ready.broker, params).await
             }
-            "synced_ids" => self.ready()?.mail()?.synced_ids(params).await,
-            "send" => {
+            Method::SyncedIds => self.ready()?.mail()?.synced_ids(params).await,
+            Method::Send => {
                 let ready = self.ready()?;
                 ready.mail()?.send(&ready.broker, params).await
             }
-            "gmail_request" => {
+            Method::GmailRequest => {
                 let ready = self.ready()?;
                 gmail_request::gmail_request(ready.mail()?, &ready.broker, params).await
             }
-            other => Err(RpcError::new(
-                ErrorCode::MethodNotFound,
-                format!("method `{other}` is not supported by this broker"),
-            )),
         }
     }
 

@@ -1,41 +1,10 @@
-//! The reference broker as a process: JSON-RPC 2.0 over stdin/stdout, one
-//! message per line, as the oauth-chaos harness speaks it (docs/PROTOCOL.md).
-//!
-//! `messages.rs` holds the error codes and answers, `params.rs` the params
-//! of every method; `session.rs` routes each method to its family:
-//! `initialize.rs` (level 1), `tokens.rs` (`access_token`, `status`),
-//! `authorization.rs` (level 3), `mail.rs` and `gmail_request.rs` (level 4),
-//! `sign_in.rs` (`sign_in_begin`, `sign_in_complete`) and `service_accounts.rs`
-//! (`service_account_token`).
-//! This file runs the loop: every request is answered on its own task, so answers may come out
-//! of order and concurrent `access_token` calls exercise single flight.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let input: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\"}\n";
-//! let mut output = Vec::new();
-//! reference_impl::protocol::serve(input, &mut output).await.unwrap();
-//! assert!(String::from_utf8(output).unwrap().contains("\"id\":1"));
-//! # }
-//! ```
+//! The loop: reads one request a line, answers each on its own task (so
+//! answers may come out of order and concurrent `access_token` calls
+//! exercise single flight), and writes every answer through one writer.
 
-mod authorization;
-mod gmail_request;
-mod initialize;
-mod mail;
-mod messages;
-mod params;
-mod service_accounts;
-mod session;
-mod sign_in;
-#[cfg(test)]
-mod tests;
-mod tokens;
-
-pub use messages::{ErrorCode, RpcError};
-pub use session::Session;
-
+use crate::errors::RpcError;
+use crate::session::Session;
+use oauth_chaos_protocol::{Answer, ErrorCode, IncomingRequest, Method};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
@@ -47,7 +16,7 @@ use tokio::sync::mpsc;
 /// # Errors
 ///
 /// Only when `output` cannot be written.
-pub async fn serve(
+pub(crate) async fn serve(
     input: impl AsyncBufRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
 ) -> std::io::Result<()> {
@@ -63,16 +32,15 @@ pub async fn serve(
             line = lines.next_line() => match line {
                 Ok(Some(line)) if line.trim().is_empty() => {}
                 Ok(Some(line)) => {
-                    let request: Value = match serde_json::from_str(&line) {
+                    let request = match read_request(&line) {
                         Ok(request) => request,
-                        Err(_) => {
-                            let error = RpcError::new(ErrorCode::ParseError, "the line is not JSON");
-                            write_line(&mut output, &error.answer(&Value::Null)).await?;
+                        Err(answer) => {
+                            write_line(&mut output, &answer).await?;
                             continue;
                         }
                     };
-                    let method = request.get("method").and_then(Value::as_str);
-                    if method == Some("initialize") {
+                    let method = request.method.as_deref().and_then(Method::from_name);
+                    if method == Some(Method::Initialize) {
                         // Answered before the next line is read, so no call
                         // can race the broker's construction.
                         if let Some(answer) = session.answer(request).await {
@@ -80,7 +48,7 @@ pub async fn serve(
                         }
                         continue;
                     }
-                    if method == Some("shutdown") {
+                    if method == Some(Method::Shutdown) {
                         open = false;
                     }
                     let session = session.clone();
@@ -101,6 +69,24 @@ pub async fn serve(
         write_line(&mut output, &line).await?;
     }
     Ok(())
+}
+
+/// The request on `line`, or the error answer to write instead: `-32700`
+/// for a line that is not JSON, `-32600` for JSON that is not a request.
+fn read_request(line: &str) -> Result<IncomingRequest, String> {
+    let Ok(value) = serde_json::from_str::<Value>(line) else {
+        let error = RpcError::new(ErrorCode::ParseError, "the line is not JSON");
+        return Err(crate::errors::answer_line(Answer::<()>::error(
+            Value::Null,
+            error,
+        )));
+    };
+    serde_json::from_value::<IncomingRequest>(value.clone()).map_err(|_| {
+        // Its id, if it has one, so the caller can match the refusal.
+        let id = value.get("id").cloned().unwrap_or(Value::Null);
+        let error = RpcError::new(ErrorCode::InvalidRequest, "not a JSON-RPC 2.0 request");
+        crate::errors::answer_line(Answer::<()>::error(id, error))
+    })
 }
 
 async fn write_line(output: &mut (impl AsyncWrite + Unpin), line: &str) -> std::io::Result<()> {
