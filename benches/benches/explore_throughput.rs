@@ -76,8 +76,7 @@ fn shrinking(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("shrink_40_step_failing_schedule", |b| {
         b.iter(|| {
-            let shrunk =
-                shrink(&failing, "single_flight_refresh", &mutant, 400).expect("shrinks");
+            let shrunk = shrink(&failing, "single_flight_refresh", &mutant, 400).expect("shrinks");
             assert!(shrunk.case.schedule.steps.len() < failing.schedule.steps.len());
         });
     });

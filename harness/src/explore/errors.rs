@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub enum ExploreError {
     /// A generated schedule rendered to a file the loader refused: a bug in
     /// explore's generator or writer, reported with the text's seed.
-    #[error("the schedule of seed `{seed}` rendered to a file the loader refuses; please report it")]
+    #[error(
+        "the schedule of seed `{seed}` rendered to a file the loader refuses; please report it"
+    )]
     Unparsable {
         /// The case seed.
         seed: u64,

@@ -305,9 +305,8 @@ fn shrink_and_write(
 /// Replays the failing case of a finding's file-to-be once more to confirm
 /// it by itself (used by tests and the CLI's summary).
 pub fn confirm(text: &str, broker: &BrokerChoice, invariant: &str) -> Result<bool, ExploreError> {
-    let scenario = crate::scenario::parse_scenario(text, "confirm.toml").map_err(|source| {
-        ExploreError::Unparsable { seed: 0, source }
-    })?;
+    let scenario = crate::scenario::parse_scenario(text, "confirm.toml")
+        .map_err(|source| ExploreError::Unparsable { seed: 0, source })?;
     let (outcome, _) = crate::run::run_scenario(
         std::path::Path::new("confirm.toml"),
         &scenario,

@@ -183,14 +183,20 @@ fn render_step(text: &mut String, schedule: &Schedule, timed: &TimedStep) {
         ),
         StepKind::Pause { instance, length } => entry(
             at,
-            format!("pause = {{ instance = {instance}, for = {} }}", time(*length)),
+            format!(
+                "pause = {{ instance = {instance}, for = {} }}",
+                time(*length)
+            ),
         ),
         StepKind::Restart(instance) => {
             entry(at, format!("restart = {{ instance = {instance} }}"));
         }
         StepKind::StatusPoll => entry(at, "status_poll = {}".to_owned()),
         StepKind::StoreOutage { instance, length } => {
-            entry(at, format!("store_outage = {{ instance = {instance}, on = true }}"));
+            entry(
+                at,
+                format!("store_outage = {{ instance = {instance}, on = true }}"),
+            );
             entry(
                 at + *length,
                 format!("store_outage = {{ instance = {instance}, on = false }}"),

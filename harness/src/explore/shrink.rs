@@ -110,7 +110,11 @@ impl Shrinker<'_> {
         } else {
             full.only(self.invariant)
         };
-        let name = format!("explore-{}-{}", self.invariant.replace('_', "-"), schedule.seed);
+        let name = format!(
+            "explore-{}-{}",
+            self.invariant.replace('_', "-"),
+            schedule.seed
+        );
         let case = play_case(schedule, &plan, self.broker, &name)?;
         Ok(case.outcome.violated(self.invariant).then_some(case))
     }

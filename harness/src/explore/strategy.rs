@@ -65,9 +65,11 @@ impl Focus {
     pub fn for_invariant(invariant: &str) -> Self {
         match invariant {
             "single_flight_refresh" | "proactive_refresh" | "retry_discipline" => Self::Tokens,
-            "outage_surfaced" | "no_stale_overwrite" | "no_rejected_token_reuse" | "least_privilege" | "csrf_protected" => {
-                Self::Lifecycle
-            }
+            "outage_surfaced"
+            | "no_stale_overwrite"
+            | "no_rejected_token_reuse"
+            | "least_privilege"
+            | "csrf_protected" => Self::Lifecycle,
             "survives_restart" => Self::Restarts,
             "no_lost_email" | "no_duplicate_email" => Self::Mail,
             _ => Self::Everything,
@@ -97,7 +99,10 @@ pub fn schedule_strategy(shape: &ScheduleShape, seed: u64) -> BoxedStrategy<Sche
                 accounts,
                 ttl,
             };
-            let background = prop::collection::vec(background_traffic(&world), 1..=instances as usize * accounts);
+            let background = prop::collection::vec(
+                background_traffic(&world),
+                1..=instances as usize * accounts,
+            );
             let steps = prop::collection::vec(timed_step(&world, shape.focus), 0..=shape.max_steps);
             (background, steps).prop_map(move |(mut background, steps)| {
                 background.extend(steps);
@@ -137,17 +142,19 @@ fn background_traffic(world: &World) -> impl Strategy<Value = TimedStep> + use<>
         1u32..=4,
         0u64..30,
     )
-        .prop_map(move |(account, instance, every, callers, start)| TimedStep {
-            at: Duration::from_secs(start),
-            every: Some(Duration::from_secs(every)),
-            until: None,
-            step: StepKind::TokenRequests {
-                account,
-                callers,
-                spread: Duration::from_secs(5),
-                instance,
+        .prop_map(
+            move |(account, instance, every, callers, start)| TimedStep {
+                at: Duration::from_secs(start),
+                every: Some(Duration::from_secs(every)),
+                until: None,
+                step: StepKind::TokenRequests {
+                    account,
+                    callers,
+                    spread: Duration::from_secs(5),
+                    instance,
+                },
             },
-        })
+        )
 }
 
 /// A time in the run, most often within the last minutes of some token's
@@ -319,7 +326,8 @@ fn step_kind(world: &World, focus: Focus) -> BoxedStrategy<StepKind> {
         }),
     ];
     let mailbox = prop_oneof![
-        (account.clone(), 1u32..=5).prop_map(|(account, count)| StepKind::MailboxAdd { account, count }),
+        (account.clone(), 1u32..=5)
+            .prop_map(|(account, count)| StepKind::MailboxAdd { account, count }),
         (account.clone(), 1u32..=3)
             .prop_map(|(account, count)| StepKind::MailboxDelete { account, count }),
         (account.clone(), 1u32..=3)

@@ -189,7 +189,8 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
         url
     } else {
         let joiner = if url.contains('?') { '&' } else { '?' };
-        let hint: String = url::form_urlencoded::byte_serialize(context.account.as_bytes()).collect();
+        let hint: String =
+            url::form_urlencoded::byte_serialize(context.account.as_bytes()).collect();
         format!("{url}{joiner}login_hint={hint}")
     };
     context.browser.follow(&url).await

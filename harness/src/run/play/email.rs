@@ -12,8 +12,8 @@ use crate::run::email_record::{
 use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
-    Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault, MailboxChange,
-    MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
+    Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault,
+    MailboxChange, MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
 };
 use crate::sim::SimClock;
 use mock_provider::{Endpoint, Fault, NewMessage};
