@@ -10,6 +10,7 @@ use crate::run::{RunOutcome, Verdict, run_scenario};
 use crate::scenario::{json_schema, load_paths};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 /// `println!` that ignores a closed stdout (`oauth-chaos ... | head`).
@@ -73,6 +74,10 @@ enum Command {
         /// (unknown); always on under `CI=true`.
         #[arg(long)]
         strict: bool,
+        /// How many scenarios run at once (each has its own provider and
+        /// brokers); results are reported in file order whatever the number.
+        #[arg(long, default_value_t = NonZeroUsize::MIN)]
+        jobs: NonZeroUsize,
     },
     /// Run one scenario and print its whole journal and timeline events.
     Replay {
@@ -151,6 +156,7 @@ pub fn run() -> i32 {
             format,
             out,
             strict,
+            jobs,
         } => run_command(
             &paths,
             &broker,
@@ -160,6 +166,7 @@ pub fn run() -> i32 {
                 format,
                 out: out.as_deref(),
                 strict: strict || crate::run::required_by_ci(),
+                jobs,
             },
         ),
         Command::Replay { file, seed, broker } => replay(&file, &broker, seed),
@@ -270,6 +277,7 @@ struct RunOptions<'a> {
     format: Format,
     out: Option<&'a Path>,
     strict: bool,
+    jobs: NonZeroUsize,
 }
 
 fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 {
@@ -279,6 +287,7 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         format,
         out,
         strict,
+        jobs,
     } = options;
     let broker = match BrokerChoice::parse(broker) {
         Ok(broker) => broker,
@@ -308,16 +317,16 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         bar
     });
     let mut outcomes = Vec::new();
-    for (path, scenario) in &scenarios {
-        if let Some(bar) = &progress {
-            bar.set_message(scenario.name.clone());
-        }
-        let (outcome, record) = match run_scenario(path, scenario, &broker, seed) {
+    let mut stopped = None;
+    crate::run::run_all(&scenarios, &broker, seed, jobs, |index, result| {
+        let path = &scenarios[index].0;
+        let (outcome, record) = match result {
             Ok((outcome, record)) if strict => (outcome.strict(), record),
             Ok(done) => done,
             Err(error) => {
                 eprintln!("error: {}: {error}", path.display());
-                return error.exit_code();
+                stopped = Some(error.exit_code());
+                return false;
             }
         };
         if format == Format::Human {
@@ -334,13 +343,24 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
                 crate::out_dir::write_run_files(dir, &outcome, &record, timeline)
             {
                 eprintln!("error: cannot write `{}`: {error}", path.display());
-                return EXIT_RUN_ERROR;
+                stopped = Some(EXIT_RUN_ERROR);
+                return false;
             }
         }
         if let Some(bar) = &progress {
+            bar.set_message(
+                scenarios
+                    .get(index + 1)
+                    .map(|(_, s)| s.name.clone())
+                    .unwrap_or_default(),
+            );
             bar.inc(1);
         }
         outcomes.push(outcome);
+        true
+    });
+    if let Some(code) = stopped {
+        return code;
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -448,8 +468,8 @@ fn list(paths: &[PathBuf]) -> i32 {
     say!("  reference          the reference broker from reference-impl (in-process)");
     say!("  reference-broker   the reference broker as a process (JSON-RPC over stdio)");
     say!("  cmd:\"COMMAND\"      any process speaking docs/PROTOCOL.md");
-    for (name, flaw) in MUTANTS {
-        say!("  mutant:{name:<20} {flaw}");
+    for mutant in MUTANTS {
+        say!("  mutant:{:<20} {}", mutant.name, mutant.summary());
     }
     EXIT_PASSED
 }

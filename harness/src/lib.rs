@@ -38,6 +38,7 @@ pub mod errors;
 pub mod explore;
 pub mod mutants;
 pub mod out_dir;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod scenario;

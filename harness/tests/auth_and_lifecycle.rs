@@ -38,7 +38,7 @@ fn last_state_of(record: &RunRecord, account: &str) -> String {
         .iter()
         .rev()
         .find_map(|s| s.accounts.iter().find(|a| a.account == account))
-        .map(|a| a.state.clone())
+        .map(|a| a.state.to_string())
         .unwrap_or_default()
 }
 

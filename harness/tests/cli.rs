@@ -193,7 +193,8 @@ fn list_shows_scenarios_brokers_and_every_mutant() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("thundering-herd"), "{stdout}");
     assert!(stdout.contains("reference-broker"), "{stdout}");
-    for (name, _) in harness::broker::MUTANTS {
+    for mutant in harness::broker::MUTANTS {
+        let name = mutant.name;
         assert!(stdout.contains(&format!("mutant:{name}")), "{stdout}");
     }
 }
@@ -236,7 +237,7 @@ fn out_keeps_each_process_instances_stderr_and_two_cmd_brokers_do_not_overwrite_
     for broker in &brokers {
         let output = oauth_chaos(&[
             "run",
-            "scenarios/real-kill-9-restart.toml",
+            "scenarios/kill-9-restart.toml",
             "--broker",
             broker,
             "--out",
@@ -263,14 +264,14 @@ fn out_keeps_each_process_instances_stderr_and_two_cmd_brokers_do_not_overwrite_
     );
     for name in &logs {
         assert!(
-            name.starts_with("real-kill-9-restart--cmd-python3-broker.py-")
-                && name.ends_with("--seed9--instance0.stderr.log"),
+            name.starts_with("kill-9-restart--cmd-python3-broker.py-")
+                && name.ends_with("--seed9999--instance0.stderr.log"),
             "{name}"
         );
         let log = std::fs::read_to_string(out.path().join(name)).expect("readable");
         // Both processes of the instance, and the kill between them.
         let lives: Vec<&str> = log.split("[oauth-chaos] SIGKILL").collect();
-        assert_eq!(lives.len(), 2, "{log}");
+        assert_eq!(lives.len(), 3, "two restarts: {log}");
         assert!(
             lives
                 .iter()
@@ -278,4 +279,52 @@ fn out_keeps_each_process_instances_stderr_and_two_cmd_brokers_do_not_overwrite_
             "{log}"
         );
     }
+}
+
+#[test]
+fn jobs_run_scenarios_at_once_and_report_them_in_file_order_with_the_same_verdicts() {
+    let files = [
+        "scenarios/thundering-herd.toml",
+        "scenarios/kill-9-restart.toml",
+        "scenarios/revoked-mid-run.toml",
+        "scenarios/forged-callback-state-and-replayed-code.toml",
+    ];
+    let report = |jobs: &str| {
+        let mut args = vec!["run", "--format", "json", "--jobs", jobs];
+        args.extend(files);
+        let output = oauth_chaos(&args);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("a JSON report");
+        report["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .map(|o| {
+                (
+                    o["path"].as_str().unwrap_or_default().to_owned(),
+                    o["verdict"].as_str().unwrap_or_default().to_owned(),
+                    o["journal_hash"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = report("1");
+    let four = report("4");
+    assert_eq!(one.len(), files.len());
+    for ((path, _, _), file) in one.iter().zip(files) {
+        assert!(
+            path.ends_with(file.trim_start_matches("scenarios/")),
+            "{path}"
+        );
+    }
+    // In process, on paused time: the same journals whatever the jobs.
+    assert_eq!(one, four);
+}
+
+#[test]
+fn jobs_must_be_at_least_one() {
+    let output = oauth_chaos(&["run", "--jobs", "0", "scenarios/thundering-herd.toml"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--jobs"));
 }

@@ -166,7 +166,7 @@ fn a_token_in_a_status_answer_or_any_protocol_answer_is_a_leak() {
         answered_at: std::time::SystemTime::UNIX_EPOCH,
         accounts: vec![harness::broker::AccountReport {
             account: "alice@example.com".into(),
-            state: format!("ok {TOKEN}"),
+            state: harness::broker::AccountState::from_wire(&format!("ok {TOKEN}")),
             alert: None,
         }],
     });

@@ -1,5 +1,7 @@
-//! The whole scenario library against the reference broker: sim scenarios
-//! in-process, real ones against the `reference-broker` process.
+//! The scenario library against the reference broker: every scenario in
+//! process (paused time), and a subset covering every step family against
+//! the `reference-broker` process on the process timeline (.ci/run runs
+//! the whole library against it).
 
 mod support;
 
@@ -29,42 +31,97 @@ fn every_sim_scenario_passes_against_the_in_process_reference_broker() {
     assert!(ran >= 15, "the library has {ran} sim scenarios");
 }
 
+/// The part of the library `cargo test` runs against the reference-broker
+/// process (the whole library runs in .ci/run): every step family, a fleet
+/// on a shared `file:` store, the real-store scenarios.
+const PROCESS_SUBSET: &[&str] = &[
+    "token-basics.toml",
+    "thundering-herd.toml",
+    "kill-9-restart.toml",
+    "revoked-mid-run.toml",
+    "broker-clock-jumps-back.toml",
+    "access-token-invalidated-early.toml",
+    "token-endpoint-503-retry-after.toml",
+    "gmail-refresh-token-revoked-mid-sync.toml",
+    "sign-in-forged-id-tokens.toml",
+    "two-workers-one-token-file.toml",
+    "real-tokens-at-rest-sqlite.toml",
+    "real-gmail-kill-9-with-sqlite-store.toml",
+];
+
 #[test]
-fn every_real_scenario_passes_against_the_reference_broker_process() {
+fn the_library_passes_against_the_reference_broker_process_on_the_process_timeline() {
     let broker = support::reference_broker();
     let mut ran = 0;
-    for (path, scenario) in support::scenarios() {
-        if scenario.mode != Mode::Real {
-            continue;
-        }
-        let (outcome, record) = run_scenario(&path, &scenario, &broker, None).expect("runs");
+    for file in PROCESS_SUBSET {
+        let (outcome, record) = support::run_file(file, &broker);
         if outcome.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true")
         {
             // A machine without libfaketime or PostgreSQL (CI has both).
-            eprintln!("skipped {}: {:?}", path.display(), outcome.note);
+            eprintln!("skipped {file}: {:?}", outcome.note);
             continue;
         }
         assert_eq!(
             outcome.verdict,
             Verdict::Passed,
-            "{}: {:#?}",
-            path.display(),
-            outcome.violations
+            "{file}: {:#?} {:?}",
+            outcome.violations,
+            outcome.note
         );
+        assert_eq!(outcome.mode, "real", "{file} ran on the process timeline");
         assert!(
             !record.broker_log.is_empty(),
             "the process's stderr was captured"
         );
         ran += 1;
     }
-    assert!(ran >= 2, "the library has {ran} real scenarios");
+    assert!(ran >= 2, "ran {ran} scenarios against the process");
 }
 
 #[test]
-fn sim_scenarios_are_not_applicable_to_process_brokers() {
-    let (outcome, _) = support::run_file("thundering-herd.toml", &support::reference_broker());
-    assert_eq!(outcome.verdict, Verdict::NotApplicable);
-    assert!(outcome.note.unwrap_or_default().contains("real"));
+fn a_sim_scenario_runs_against_a_process_with_hour_long_tokens_and_real_latency() {
+    // thundering-herd: 3599 s tokens, a 150 ms token endpoint, 3 hours.
+    let (outcome, record) = support::run_file("thundering-herd.toml", &support::reference_broker());
+    if outcome.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true") {
+        eprintln!("skipped: {:?}", outcome.note);
+        return;
+    }
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    let refreshes: Vec<_> = record.journal.iter().filter(|e| e.is_refresh()).collect();
+    // One token per hour of the run, each living 3599 s at the provider.
+    assert_eq!(refreshes.len(), 4, "{refreshes:#?}");
+    for refresh in &refreshes {
+        let issued = refresh.issued.as_ref().expect("a token was issued");
+        let lifetime = issued
+            .expires_at
+            .duration_since(issued.issued_at)
+            .expect("expiry after issue");
+        assert_eq!(lifetime.as_secs(), 3599);
+        // The provider's delay is a delay: 150 ms, not stretched by a jump.
+        let in_flight = refresh
+            .finished_at
+            .duration_since(refresh.started_at)
+            .expect("finished after start");
+        assert!(
+            in_flight >= std::time::Duration::from_millis(150)
+                && in_flight < std::time::Duration::from_secs(2),
+            "{in_flight:?}"
+        );
+    }
+    let ran = record
+        .ended_at
+        .expect("ended")
+        .duration_since(record.started_at.expect("started"))
+        .expect("ordered");
+    assert!(
+        ran >= std::time::Duration::from_secs(3 * 3600),
+        "{ran:?} of provider time"
+    );
 }
 
 #[test]
@@ -77,16 +134,23 @@ fn a_broker_without_status_loses_only_the_invariants_that_need_it() {
         "/tests/support/without_status.py"
     );
     let broker = harness::broker::BrokerChoice::custom(std::sync::Arc::new(
-        harness::broker::ProcessBroker::command(format!("python3 {script}")),
+        harness::broker::ProcessBroker::command(format!(
+            "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 {script}"
+        )),
     ));
-    let (outcome, _) = support::run_file("real-revoked-mid-run.toml", &broker);
+    let (outcome, _) = support::run_file("revoked-mid-run.toml", &broker);
     assert_eq!(outcome.verdict, Verdict::Unknown, "{outcome:#?}");
     let outage = outcome.judgement("outage_surfaced").expect("checked");
     assert!(
         outage.reason().is_some_and(|r| r.contains("`status`")),
         "{outage:?}"
     );
-    for judged in ["retry_discipline", "availability", "no_token_leak"] {
+    for judged in [
+        "retry_discipline",
+        "availability",
+        "proactive_refresh",
+        "single_flight_refresh",
+    ] {
         assert!(
             outcome.judgement(judged).is_some_and(|j| j.passed()),
             "{judged}: {:?}",
@@ -158,5 +222,83 @@ fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_store
         outcome.violated("single_flight_refresh"),
         "three stores, three refreshes per expiry: {:#?}",
         outcome.violations
+    );
+}
+
+/// Three processes, callers on each around the first expiry.
+const PROCESS_FLEET: &str = r#"
+name = "process-fleet"
+seed = 31
+duration = "1h10m"
+
+[broker]
+instances = 3
+store = "STORE"
+
+[[timeline]]
+at = "0s"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 0 }
+
+[[timeline]]
+at = "1m"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 1 }
+
+[[timeline]]
+at = "2m"
+action.token_requests = { account = "alice@example.com", callers = 5, instance = 2 }
+
+[[timeline]]
+at = "58m"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 0 }
+
+[[timeline]]
+at = "58m20s"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 1 }
+
+[[timeline]]
+at = "58m40s"
+every = "1m"
+action.token_requests = { account = "alice@example.com", callers = 3, spread = "20s", instance = 2 }
+
+[invariants]
+single_flight_refresh = {}
+proactive_refresh = { margin = "60s" }
+"#;
+
+#[test]
+fn a_process_fleet_on_a_shared_file_store_refreshes_once_per_expiry_and_one_with_a_store_each_does_not()
+ {
+    let broker = support::reference_broker();
+    let run = |store: &str| {
+        let text = PROCESS_FLEET.replace("STORE", store);
+        let scenario =
+            harness::scenario::parse_scenario(&text, "process-fleet.toml").expect("parses");
+        run_scenario(
+            std::path::Path::new("process-fleet.toml"),
+            &scenario,
+            &broker,
+            None,
+        )
+        .expect("runs")
+    };
+    let (shared, record) = run("shared-memory");
+    if shared.verdict == Verdict::NotApplicable && std::env::var("CI").as_deref() != Ok("true") {
+        eprintln!("skipped: {:?}", shared.note);
+        return;
+    }
+    assert_eq!(shared.verdict, Verdict::Passed, "{:#?}", shared.violations);
+    let fleet = shared.fleet.clone().unwrap_or_default();
+    assert!(fleet.contains("sharing one `file:` store"), "{fleet}");
+    // One token at the start, one at the expiry: the fleet shares them.
+    assert_eq!(record.journal.iter().filter(|e| e.is_refresh()).count(), 2);
+    let (separate, record) = run("memory");
+    let fleet = separate.fleet.clone().unwrap_or_default();
+    assert!(fleet.contains("a `memory` store each"), "{fleet}");
+    assert!(
+        record.journal.iter().filter(|e| e.is_refresh()).count() >= 4,
+        "three stores, a token each: {:#?}",
+        record.journal
     );
 }

@@ -8,111 +8,11 @@ use harness::checkers::{checkers_for, judge};
 use harness::mutants::target_of;
 use harness::run::{RunRecord, Verdict};
 
-/// Each mutant and the library scenarios that expose it.
-const MATRIX: &[(&str, &[&str])] = &[
-    (
-        "no-single-flight",
-        &["thundering-herd.toml", "slow-token-endpoint.toml"],
-    ),
-    (
-        "retry-after-revoked",
-        &[
-            "revoked-mid-run.toml",
-            "revoked-under-load.toml",
-            "storm-then-revoked.toml",
-        ],
-    ),
-    (
-        "ignores-retry-after",
-        &[
-            "token-endpoint-429-quiet-account.toml",
-            "token-endpoint-503-retry-after.toml",
-        ],
-    ),
-    (
-        "retry-after-replaces-backoff",
-        &["token-endpoint-429-retry-after-1.toml"],
-    ),
-    (
-        "silent-outage",
-        &["revoked-mid-run.toml", "revoked-before-first-call.toml"],
-    ),
-    ("logs-token", &["trace-logging-refresh-storm.toml"]),
-    ("amnesiac-restart", &["kill-9-restart.toml"]),
-    ("amnesiac-restart-transient", &["kill-9-restart.toml"]),
-    ("mailbox-in-memory", &["gmail-kill-9-between-syncs.toml"]),
-    (
-        "sync-drops-last-page",
-        &[
-            "gmail-history-404-full-resync.toml",
-            "gmail-kill-9-mid-sync.toml",
-            "gmail-mail-store-outage-during-sync.toml",
-        ],
-    ),
-    ("resend-after-ack-lost", &["gmail-send-ack-lost.toml"]),
-    ("archive-is-delete", &["gmail-label-churn-during-sync.toml"]),
-    ("broad-scopes", &["broader-scopes-than-declared.toml"]),
-    (
-        "no-state-check",
-        &["forged-callback-state-and-replayed-code.toml"],
-    ),
-    ("stale-overwrite", &["rotation-refresh-token-reuse.toml"]),
-    ("last-write-wins", &["two-workers-one-token-file.toml"]),
-    (
-        "never-alerts",
-        &["bucket-alert-expiring-with-failures.toml"],
-    ),
-    (
-        "bucket-last-write-wins",
-        &[
-            "bucket-intermittent-failures-across-expiries.toml",
-            "bucket-seed-intermittent-storage.toml",
-            "bucket-two-components-adopt.toml",
-        ],
-    ),
-    ("logs-token-hex", &["trace-logging-refresh-storm.toml"]),
-    ("logs-basic-auth", &["trace-logging-refresh-storm.toml"]),
-    // Processes (Python adapters): channels only processes have.
-    ("status-shows-token", &["real-revoked-mid-run.toml"]),
-    ("tokeninfo-in-url", &["real-token-basics.toml"]),
-    (
-        "plaintext-store",
-        &[
-            "real-tokens-at-rest-sqlite.toml",
-            "real-tokens-at-rest-file.toml",
-        ],
-    ),
-    (
-        "gmail-429-tight-loop",
-        &["gmail-429-message-only-retry-time.toml"],
-    ),
-    (
-        "serves-rejected-token",
-        &["access-token-invalidated-early.toml"],
-    ),
-    ("trusts-id-token", &["sign-in-forged-id-tokens.toml"]),
-    (
-        "relay-leaks-refresh-token",
-        &["relay-three-roles-herd-revocation-restart.toml"],
-    ),
-    (
-        "relay-ignores-roles",
-        &["relay-three-roles-herd-revocation-restart.toml"],
-    ),
-    (
-        "consumer-retry-loop",
-        &["relay-three-roles-herd-revocation-restart.toml"],
-    ),
-    (
-        "never-serves",
-        &[
-            "thundering-herd.toml",
-            "kill-9-restart.toml",
-            "token-endpoint-503-retry-after.toml",
-        ],
-    ),
-    ("corrupts-token-file", &["two-workers-one-token-file.toml"]),
-];
+/// Each mutant and the library scenarios that expose it: the mutant table
+/// (`harness::mutants::MUTANT_CATALOGUE`).
+fn matrix() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    MUTANTS.iter().map(|entry| (entry.name, entry.scenarios))
+}
 
 /// Invariants a mutant's flaw also truly breaks besides its target, with
 /// why: the matrix allows these and no others.
@@ -136,20 +36,26 @@ fn also_breaks(mutant: &str) -> &'static [&'static str] {
 
 #[test]
 fn every_mutant_is_in_the_matrix() {
-    for (name, _) in MUTANTS {
+    for (name, files) in matrix() {
         assert!(
-            MATRIX.iter().any(|(m, _)| m == name),
+            !files.is_empty(),
             "mutant `{name}` has no scenario that exposes it"
         );
+        for file in files {
+            assert!(
+                support::library().join(file).is_file(),
+                "mutant `{name}`: no scenario file `{file}`"
+            );
+        }
     }
 }
 
 #[test]
 fn each_mutant_fails_exactly_the_checker_it_targets() {
-    for (mutant, files) in MATRIX {
+    for (mutant, files) in matrix() {
         let target = target_of(mutant).expect("catalogued mutant");
         let broker = BrokerChoice::parse(&format!("mutant:{mutant}")).expect("known mutant");
-        for file in *files {
+        for file in files {
             let (outcome, _) = support::run_file(file, &broker);
             assert_eq!(outcome.verdict, Verdict::Failed, "{mutant} on {file}");
             assert!(
@@ -173,8 +79,8 @@ fn each_mutant_fails_exactly_the_checker_it_targets() {
 #[test]
 fn the_reference_broker_passes_every_scenario_of_the_matrix() {
     let reference = BrokerChoice::parse("reference").expect("known broker");
-    for (_, files) in MATRIX {
-        for file in *files {
+    for (_, files) in matrix() {
+        for file in files {
             let (outcome, _) = support::run_file(file, &reference);
             assert_eq!(
                 outcome.verdict,
@@ -191,8 +97,8 @@ fn the_correct_naive_broker_passes_the_matrix_too() {
     // The mutants' base with no knob flipped: proves each failure comes from
     // the flipped knob, not from the naive broker's simplicity.
     let correct = BrokerChoice::custom(std::sync::Arc::new(CorrectNaive));
-    for (_, files) in MATRIX {
-        for file in *files {
+    for (_, files) in matrix() {
+        for file in files {
             // The naive broker has no authorization flow: those mutants
             // are built on the reference instead.
             if needs_authorization(file) || needs_gateway(file) || syncs_through_a_bucket(file) {
@@ -233,7 +139,7 @@ impl harness::broker::BrokerFactory for CorrectNaive {
     async fn build(
         &self,
         env: harness::broker::BrokerEnv,
-    ) -> Result<std::sync::Arc<dyn harness::broker::BrokerUnderTest>, harness::broker::BrokerFailure>
+    ) -> Result<std::sync::Arc<dyn harness::broker::BrokerInstance>, harness::broker::BrokerFailure>
     {
         Ok(std::sync::Arc::new(harness::mutants::NaiveBroker::new(
             env,
@@ -270,7 +176,7 @@ fn needs_authorization(file: &str) -> bool {
 /// never looked at.
 #[test]
 fn each_target_checker_says_unknown_when_its_data_is_missing() {
-    for (mutant, files) in MATRIX {
+    for (mutant, files) in matrix() {
         let target = target_of(mutant).expect("catalogued mutant");
         let broker = BrokerChoice::parse(&format!("mutant:{mutant}")).expect("known mutant");
         let file = files[0];

@@ -54,7 +54,7 @@ fn the_plaintext_store_broker_fails_no_token_leak_and_nothing_else() {
 #[test]
 fn with_no_store_to_read_the_same_broker_passes() {
     // Its memory store writes nothing down: the verdict follows what it did.
-    let (outcome, record) = support::run_file("real-token-basics.toml", &plaintext_store());
+    let (outcome, record) = support::run_file("token-basics.toml", &plaintext_store());
     assert_eq!(
         outcome.verdict,
         Verdict::Passed,

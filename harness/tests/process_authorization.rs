@@ -7,7 +7,7 @@ use harness::broker::{BrokerFactory, FailureKind, ProcessBroker};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn run(script: &str, test: impl AsyncFnOnce(Arc<dyn harness::broker::BrokerUnderTest>)) {
+fn run(script: &str, test: impl AsyncFnOnce(Arc<dyn harness::broker::BrokerInstance>)) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -28,13 +28,15 @@ fn run(script: &str, test: impl AsyncFnOnce(Arc<dyn harness::broker::BrokerUnder
 fn a_process_declaring_authorization_gets_both_calls_and_its_answers_come_back() {
     let script = r#"read a; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\",\"authorization\"]}}"; read b; echo "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"url\":\"http://127.0.0.1:9/o/oauth2/v2/auth?state=s1\"}}"; read c; echo "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"account\":\"alice@example.com\"}}"; cat >/dev/null"#;
     run(script, async |broker| {
-        assert!(broker.capabilities().authorization);
+        assert!(harness::broker::Capabilities::of(&*broker).authorization);
         let url = broker
+            .authorization_or_refusal()
             .begin_authorization("alice@example.com")
             .await
             .expect("a url");
         assert!(url.ends_with("state=s1"), "{url}");
         let account = broker
+            .authorization_or_refusal()
             .complete_authorization("http://127.0.0.1/callback?code=c&state=s1")
             .await
             .expect("an account");
@@ -47,6 +49,7 @@ fn an_authorization_answer_without_its_field_is_a_protocol_failure() {
     let script = r#"read a; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\",\"authorization\"]}}"; read b; echo "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"link\":\"x\"}}"; cat >/dev/null"#;
     run(script, async |broker| {
         let failure = broker
+            .authorization_or_refusal()
             .begin_authorization("alice@example.com")
             .await
             .expect_err("no url");

@@ -52,7 +52,7 @@ async fn every_clock_reading_of_a_four_thread_python_broker_is_skewed() {
     for round in 0..10 {
         let before = unix_seconds();
         let answer = broker
-            .access_token("any")
+            .access_token("any", None)
             .await
             .expect("the script answers");
         let fields: Vec<i64> = answer

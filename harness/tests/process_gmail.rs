@@ -8,7 +8,7 @@
 mod support;
 
 use harness::broker::{
-    BrokerChoice, BrokerEnv, BrokerFactory, BrokerUnderTest, FailureKind, ProcessBroker, RunShared,
+    BrokerChoice, BrokerEnv, BrokerFactory, BrokerInstance, FailureKind, ProcessBroker, RunShared,
 };
 use harness::broker::{RUN_STORE_KEYS, RunStoreKeys};
 use harness::run::{Verdict, run_scenario};
@@ -66,7 +66,7 @@ fn env_for(provider: &MockProvider, store: &str) -> BrokerEnv {
     }
 }
 
-async fn reference_process(env: BrokerEnv) -> Arc<dyn BrokerUnderTest> {
+async fn reference_process(env: BrokerEnv) -> Arc<dyn BrokerInstance> {
     ProcessBroker::reference_at(support::reference_broker_binary())
         .build(env)
         .await
@@ -83,25 +83,25 @@ fn the_reference_broker_process_syncs_lists_and_sends_over_the_protocol() {
     runtime().block_on(async {
         let provider = mock().await;
         let broker = reference_process(env_for(&provider, "memory")).await;
-        let capabilities = broker.capabilities();
+        let capabilities = harness::broker::Capabilities::of(&*broker);
         assert!(capabilities.gmail && capabilities.authorization && capabilities.status);
 
-        broker.sync(ALICE).await.expect("a full sync");
+        broker.mail_or_refusal().sync(ALICE).await.expect("a full sync");
         let at_gmail: Vec<String> = provider.mailbox(ALICE).into_iter().map(|m| m.id).collect();
         assert!(!at_gmail.is_empty(), "the mock's mailbox has mail");
-        let stored = broker.synced_ids(ALICE).await.expect("stored ids");
+        let stored = broker.mail_or_refusal().synced_ids(ALICE).await.expect("stored ids");
         assert_eq!(sorted(stored), sorted(at_gmail.clone()));
 
         let raw = b"From: alice@example.com\r\nTo: bob@example.net\r\nSubject: over the wire\r\n\r\nhello\r\n";
-        let message_id = broker.send(ALICE, raw).await.expect("gmail acknowledged it");
+        let message_id = broker.mail_or_refusal().send(ALICE, raw).await.expect("gmail acknowledged it");
         assert_eq!(
             provider.sent_message_ids(ALICE).get(&message_id),
             Some(&1),
             "{message_id} is in Sent once"
         );
         // The sent message is in the mailbox now; the next sync stores it.
-        broker.sync(ALICE).await.expect("a partial sync");
-        let stored = broker.synced_ids(ALICE).await.expect("stored ids");
+        broker.mail_or_refusal().sync(ALICE).await.expect("a partial sync");
+        let stored = broker.mail_or_refusal().synced_ids(ALICE).await.expect("stored ids");
         assert_eq!(stored.len(), at_gmail.len() + 1, "{stored:?}");
         broker.shutdown().await;
     });
@@ -112,12 +112,12 @@ fn a_rejected_token_makes_the_process_refresh_and_serve_a_new_one() {
     runtime().block_on(async {
         let provider = mock().await;
         let broker = reference_process(env_for(&provider, "memory")).await;
-        let first = broker.access_token(ALICE).await.expect("a token");
-        let again = broker.access_token(ALICE).await.expect("a token");
+        let first = broker.access_token(ALICE, None).await.expect("a token");
+        let again = broker.access_token(ALICE, None).await.expect("a token");
         assert_eq!(first.expose_secret(), again.expose_secret(), "cached");
         provider.invalidate_access_tokens(ALICE);
         let fresh = broker
-            .access_token_after_401(ALICE, &first)
+            .access_token(ALICE, Some(&first))
             .await
             .expect("a refreshed token");
         assert_ne!(first.expose_secret(), fresh.expose_secret());
@@ -130,7 +130,11 @@ fn authorization_over_the_process_hands_out_a_pkce_url_and_rejects_a_forged_call
     runtime().block_on(async {
         let provider = mock().await;
         let broker = reference_process(env_for(&provider, "memory")).await;
-        let url = broker.begin_authorization(ALICE).await.expect("a url");
+        let url = broker
+            .authorization_or_refusal()
+            .begin_authorization(ALICE)
+            .await
+            .expect("a url");
         assert!(url.starts_with(&format!("{}/o/oauth2/v2/auth?", provider.uri())));
         assert!(url.contains("code_challenge_method=S256") && url.contains("state="));
         let forged = format!(
@@ -138,6 +142,7 @@ fn authorization_over_the_process_hands_out_a_pkce_url_and_rejects_a_forged_call
             provider.redirect_uri()
         );
         let failure = broker
+            .authorization_or_refusal()
             .complete_authorization(&forged)
             .await
             .expect_err("a state the broker never issued");
@@ -187,14 +192,23 @@ fn level_4_answers_of_the_wrong_shape_are_protocol_failures() {
             .build(env_for(&provider, "memory"))
             .await
             .expect("initialize answered");
-        let sync = broker.sync(ALICE).await.expect_err("a string result");
+        let sync = broker
+            .mail_or_refusal()
+            .sync(ALICE)
+            .await
+            .expect_err("a string result");
         assert_eq!(sync.kind, FailureKind::Protocol, "{sync:?}");
         for _ in 0..2 {
-            let ids = broker.synced_ids(ALICE).await.expect_err("not strings");
+            let ids = broker
+                .mail_or_refusal()
+                .synced_ids(ALICE)
+                .await
+                .expect_err("not strings");
             assert_eq!(ids.kind, FailureKind::Protocol, "{ids:?}");
             assert!(ids.message.contains("`ids`"), "{}", ids.message);
         }
         let send = broker
+            .mail_or_refusal()
             .send(ALICE, b"Subject: x\r\n\r\ny")
             .await
             .expect_err("no message_id");
@@ -211,9 +225,9 @@ fn a_broker_without_gmail_gets_the_mail_invariants_as_unknown() {
     // where it declines the store); never passed.
     let broker = support::python_minimal();
     for file in [
-        "real-gmail-sync-and-send-short-tokens.toml",
+        "gmail-sync-and-send-short-tokens.toml",
         "real-gmail-kill-9-with-sqlite-store.toml",
-        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        "gmail-refresh-token-revoked-mid-sync.toml",
     ] {
         let (outcome, _) = support::run_file(file, &broker);
         if outcome.verdict == Verdict::NotApplicable {
@@ -251,23 +265,39 @@ fn a_sigkilled_process_over_a_sqlite_store_reads_back_its_sealed_grant_and_its_m
             })
             .expect("the run's keyring");
         let broker = reference_process(env).await;
-        let before = broker.access_token(ALICE).await.expect("a token");
-        broker.sync(ALICE).await.expect("a full sync");
-        let stored = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        let before = broker.access_token(ALICE, None).await.expect("a token");
+        broker
+            .mail_or_refusal()
+            .sync(ALICE)
+            .await
+            .expect("a full sync");
+        let stored = sorted(
+            broker
+                .mail_or_refusal()
+                .synced_ids(ALICE)
+                .await
+                .expect("ids"),
+        );
         assert!(!stored.is_empty());
 
         broker
             .restart()
             .await
             .expect("killed and initialized again");
-        let after = broker.access_token(ALICE).await.expect("a token");
+        let after = broker.access_token(ALICE, None).await.expect("a token");
         assert_eq!(
             before.expose_secret(),
             after.expose_secret(),
             "served from the unsealed grant, not a new refresh"
         );
         assert_eq!(provider.journal().refreshes().len(), 1);
-        let kept = sorted(broker.synced_ids(ALICE).await.expect("ids"));
+        let kept = sorted(
+            broker
+                .mail_or_refusal()
+                .synced_ids(ALICE)
+                .await
+                .expect("ids"),
+        );
         assert_eq!(kept, stored, "the mailbox survived the SIGKILL");
         broker.shutdown().await;
     });

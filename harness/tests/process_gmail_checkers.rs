@@ -25,7 +25,7 @@ fn flawed_reference_broker(flaw: &str) -> BrokerChoice {
 #[test]
 fn a_process_broker_that_stores_a_message_twice_is_caught_by_no_duplicate_email() {
     let (outcome, _) = support::run_file(
-        "real-gmail-sync-and-send-short-tokens.toml",
+        "gmail-sync-and-send-short-tokens.toml",
         &flawed_reference_broker("duplicate"),
     );
     assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
@@ -44,7 +44,7 @@ fn a_process_broker_that_stores_a_message_twice_is_caught_by_no_duplicate_email(
 #[test]
 fn a_process_broker_that_misses_a_message_is_caught_by_no_lost_email() {
     let (outcome, _) = support::run_file(
-        "real-gmail-sync-and-send-short-tokens.toml",
+        "gmail-sync-and-send-short-tokens.toml",
         &flawed_reference_broker("drop"),
     );
     assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
@@ -102,7 +102,7 @@ fn a_sigkilled_process_resumes_from_its_sqlite_store_while_a_memory_one_resyncs_
 #[test]
 fn the_revoked_mid_sync_scenario_really_cuts_a_sync_off_and_surfaces_needs_reauth() {
     let (outcome, record) = support::run_file(
-        "real-gmail-refresh-token-revoked-mid-sync.toml",
+        "gmail-refresh-token-revoked-mid-sync.toml",
         &support::reference_broker(),
     );
     assert_eq!(
@@ -164,8 +164,7 @@ for line in sys.stdin:
         "python3 '{}'",
         path.display()
     ))));
-    let (outcome, record) =
-        support::run_file("real-gmail-sync-and-send-short-tokens.toml", &broker);
+    let (outcome, record) = support::run_file("gmail-sync-and-send-short-tokens.toml", &broker);
     assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
     assert!(
         outcome.violated("no_lost_email"),

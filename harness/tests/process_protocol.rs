@@ -17,12 +17,12 @@ fn scripted(script: &str) -> BrokerChoice {
 }
 
 #[test]
-fn the_python_minimal_adapter_passes_the_token_only_real_scenarios() {
+fn the_python_minimal_adapter_passes_token_scenarios_at_google_token_lifetimes() {
     let python = support::python_minimal();
     for file in [
-        "real-token-basics.toml",
-        "real-revoked-mid-run.toml",
-        "real-kill-9-restart.toml",
+        "token-basics.toml",
+        "revoked-mid-run.toml",
+        "kill-9-restart.toml",
     ] {
         let (outcome, record) = support::run_file(file, &python);
         assert_eq!(
@@ -40,7 +40,7 @@ fn the_python_minimal_adapter_passes_the_token_only_real_scenarios() {
 
 #[test]
 fn a_broker_that_exits_at_once_is_reported_as_crashed() {
-    let (outcome, _) = support::run_file("real-token-basics.toml", &scripted("exit 3"));
+    let (outcome, _) = support::run_file("token-basics.toml", &scripted("exit 3"));
     assert_eq!(outcome.verdict, Verdict::Failed);
     assert!(outcome.violated("broker_responsive"), "{outcome:?}");
     assert!(
@@ -55,7 +55,7 @@ fn a_broker_that_exits_at_once_is_reported_as_crashed() {
 #[test]
 fn a_broker_that_speaks_bad_json_is_reported_as_a_protocol_failure() {
     let (outcome, _) = support::run_file(
-        "real-token-basics.toml",
+        "token-basics.toml",
         &scripted("read l; echo this-is-not-json; cat >/dev/null"),
     );
     assert_eq!(outcome.verdict, Verdict::Failed);
@@ -65,7 +65,7 @@ fn a_broker_that_speaks_bad_json_is_reported_as_a_protocol_failure() {
 
 #[test]
 fn a_broker_that_never_answers_times_out_instead_of_hanging() {
-    let (outcome, _) = support::run_file("real-token-basics.toml", &scripted("cat >/dev/null"));
+    let (outcome, _) = support::run_file("token-basics.toml", &scripted("cat >/dev/null"));
     assert_eq!(outcome.verdict, Verdict::Failed);
     let message = &outcome.violations[0].message;
     assert!(message.contains("Timeout"), "{message}");
@@ -75,7 +75,7 @@ fn a_broker_that_never_answers_times_out_instead_of_hanging() {
 fn a_broker_that_crashes_mid_run_fails_broker_responsive() {
     // Answers initialize, then dies on the first access_token.
     let script = r#"read l; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; read l; exit 1"#;
-    let (outcome, record) = support::run_file("real-token-basics.toml", &scripted(script));
+    let (outcome, record) = support::run_file("token-basics.toml", &scripted(script));
     assert_eq!(outcome.verdict, Verdict::Failed, "{outcome:?}");
     assert!(outcome.violated("broker_responsive"));
     assert!(
@@ -102,9 +102,9 @@ fn answers_out_of_order_are_matched_by_id() {
         let broker = harness::broker::BrokerFactory::build(&factory, env)
             .await
             .expect("initialize answered");
-        let (first, second) = tokio::join!(broker.access_token("a"), async {
+        let (first, second) = tokio::join!(broker.access_token("a", None), async {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            broker.access_token("b").await
+            broker.access_token("b", None).await
         });
         use secrecy::ExposeSecret;
         assert_eq!(first.expect("answered").expose_secret(), "first");
@@ -115,8 +115,7 @@ fn answers_out_of_order_are_matched_by_id() {
 
 #[test]
 fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() {
-    let (outcome, record) =
-        support::run_file("real-kill-9-restart.toml", &support::reference_broker());
+    let (outcome, record) = support::run_file("kill-9-restart.toml", &support::reference_broker());
     assert_eq!(
         outcome.verdict,
         Verdict::Passed,
@@ -124,7 +123,7 @@ fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() 
         outcome.violations
     );
     let log = String::from_utf8_lossy(&record.broker_log);
-    assert_eq!(log.matches("initialized").count(), 2, "{log}");
+    assert_eq!(log.matches("initialized").count(), 3, "two restarts: {log}");
     assert!(
         record
             .served
@@ -137,7 +136,7 @@ fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() 
 
 #[test]
 fn a_broker_declining_the_store_kind_gets_the_scenario_as_not_applicable_not_failed() {
-    let path = support::library().join("real-token-basics.toml");
+    let path = support::library().join("token-basics.toml");
     let mut scenario = harness::scenario::load_file(&path).expect("loads");
     scenario.broker.store = "sqlite".to_owned();
     let (outcome, _) =
@@ -164,6 +163,6 @@ fn a_broker_declining_the_store_kind_gets_the_scenario_as_not_applicable_not_fai
         "the adapter logged the password"
     );
     // A broker failing to start for any other reason still fails the run.
-    let (crashed, _) = support::run_file("real-token-basics.toml", &scripted("exit 3"));
+    let (crashed, _) = support::run_file("token-basics.toml", &scripted("exit 3"));
     assert!(crashed.violated("broker_responsive"));
 }

@@ -200,7 +200,7 @@ fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
                 answered_at: at(*secs),
                 accounts: vec![AccountReport {
                     account: "alice@example.com".into(),
-                    state: (*state).to_owned(),
+                    state: harness::broker::AccountState::from_wire(state),
                     alert: None,
                 }],
             })

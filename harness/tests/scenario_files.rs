@@ -90,3 +90,26 @@ fn the_scenario_library_loads() {
     let scenarios = load_paths(&[dir]).expect("every library scenario is valid");
     assert!(!scenarios.is_empty());
 }
+
+#[test]
+fn a_folder_walk_leaves_out_pending_but_a_pending_folder_named_runs() {
+    let library = tempfile::tempdir().expect("a temp dir");
+    for folder in ["regressions", "pending"] {
+        let dir = library.path().join(folder);
+        std::fs::create_dir(&dir).expect("a subfolder");
+        std::fs::write(
+            dir.join("x.toml"),
+            VALID.replace("name = \"ok\"", &format!("name = \"{folder}\"")),
+        )
+        .expect("a scenario");
+    }
+    let names = |paths: &[PathBuf]| -> Vec<String> {
+        load_paths(paths)
+            .expect("loads")
+            .into_iter()
+            .map(|(_, scenario)| scenario.name)
+            .collect()
+    };
+    assert_eq!(names(&[library.path().to_path_buf()]), ["regressions"]);
+    assert_eq!(names(&[library.path().join("pending")]), ["pending"]);
+}

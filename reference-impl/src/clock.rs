@@ -97,3 +97,35 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 }
+
+/// The longest nap of [`sleep_until_wall`]: how late a wait may end after
+/// the wall clock steps past its deadline.
+pub const WALL_NAP: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Waits until `clock` reads `deadline`, in naps of at most [`WALL_NAP`] on
+/// tokio's timer, re-reading the clock after each.
+///
+/// A wait for a wall-clock time ("Retry after 2026-12-03T12:00:00Z") that
+/// sleeps its whole length on the monotonic clock ends late when the wall
+/// clock steps forward meanwhile (NTP, a resumed laptop, the harness's
+/// process timeline skipping an idle stretch); one that naps and looks
+/// again ends within a nap of the deadline.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use reference_impl::{Clock, SystemClock, sleep_until_wall};
+/// use std::time::Duration;
+/// let deadline = SystemClock.now() + Duration::from_millis(20);
+/// sleep_until_wall(&SystemClock, deadline).await;
+/// assert!(SystemClock.now() + Duration::from_millis(5) >= deadline);
+/// # }
+/// ```
+pub async fn sleep_until_wall(clock: &dyn Clock, deadline: SystemTime) {
+    while let Ok(left) = deadline.duration_since(clock.now()) {
+        if left.is_zero() {
+            return;
+        }
+        tokio::time::sleep(left.min(WALL_NAP)).await;
+    }
+}

@@ -67,7 +67,7 @@ pub use crate::broker::{
     AuthorizationError, BackgroundRefresh, BrokerConfig, BrokerError, ConfigError, DueAccount,
     DueReport, ErrorKind, FailureCounts, ProtocolProblem, TokenBroker, refresh_due,
 };
-pub use crate::clock::{Clock, SystemClock};
+pub use crate::clock::{Clock, SystemClock, WALL_NAP, sleep_until_wall};
 pub use crate::crypto::{KEYRING_ENV, Keyring, KeyringError, SealedGrant};
 pub use crate::relay::{
     AlertSink, IssuedToken, LogAlerts, RelayAlert, RelayClient, RelayClientError, RelayConfig,
@@ -105,5 +105,3 @@ pub use crate::sync::{
     RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,
     TokenSourceError,
 };
-
-pub mod protocol;

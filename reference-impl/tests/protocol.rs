@@ -1,8 +1,11 @@
-//! The reference broker's process protocol, driven through `serve` with
-//! in-memory input and output against a wiremock token endpoint.
+//! The reference broker's process protocol, driven through the
+//! `reference-broker` binary's stdin and stdout against a wiremock token
+//! endpoint.
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::process::Stdio;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -18,17 +21,42 @@ async fn session(token_url: &str, requests: &[Value], raw: &str) -> BTreeMap<Str
         input.push_str(&format!("{request}\n"));
     }
     input.push_str("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"shutdown\"}\n");
-    let mut output = Vec::new();
-    // `serve` answers initialize before it reads the next line.
-    reference_impl::protocol::serve(input.as_bytes(), &mut output)
-        .await
-        .expect("output is writable");
+    // The broker answers initialize before it reads the next line.
+    let output = run_broker(&input).await;
     String::from_utf8(output)
         .expect("utf-8")
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).expect("every answer is JSON"))
         .map(|answer| (answer["id"].to_string(), answer))
         .collect()
+}
+
+/// Runs the `reference-broker` binary on `input` until it exits; its stdout.
+async fn run_broker(input: &str) -> Vec<u8> {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_reference-broker"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the reference-broker binary starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(input.as_bytes())
+        .await
+        .expect("the broker reads");
+    drop(stdin);
+    let mut output = Vec::new();
+    child
+        .stdout
+        .take()
+        .expect("piped stdout")
+        .read_to_end(&mut output)
+        .await
+        .expect("the broker's stdout is readable");
+    let status = child.wait().await.expect("the broker exits");
+    assert!(status.success(), "reference-broker exited with {status}");
+    output
 }
 
 #[tokio::test]
@@ -41,7 +69,7 @@ async fn initialize_declares_capabilities_and_unknown_methods_are_method_not_fou
     .await;
     assert_eq!(
         answers["1"]["result"]["capabilities"],
-        json!(["access_token", "status"])
+        json!(["access_token", "status", "wall_clock_waits"])
     );
     assert_eq!(answers["2"]["error"]["code"], -32601);
     assert_eq!(answers["null"]["error"]["code"], -32700);

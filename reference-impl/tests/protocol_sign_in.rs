@@ -1,5 +1,6 @@
-//! The protocol's sign-in and service-account methods, driven through `serve`
-//! over in-memory pipes against the mock provider on loopback.
+//! The protocol's sign-in and service-account methods, driven through the
+//! `reference-broker` binary's stdin and stdout against the mock provider on
+//! loopback.
 
 use mock_provider::MockProvider;
 use secrecy::ExposeSecret;
@@ -12,24 +13,29 @@ const PUBLIC_KEY: &[u8] = include_bytes!("../../mock-provider/tests/keys/service
 const READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 const SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 
-/// A running `serve` session: write a request, read its answer.
+/// A running `reference-broker` process: write a request, read its answer.
 struct Session {
-    input: tokio::io::DuplexStream,
-    output: tokio::io::Lines<BufReader<tokio::io::DuplexStream>>,
+    input: tokio::process::ChildStdin,
+    output: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
     next_id: u64,
+    /// Killed on drop.
+    _broker: tokio::process::Child,
 }
 
 impl Session {
     fn start() -> Self {
-        let (input, server_in) = tokio::io::duplex(1 << 16);
-        let (server_out, output) = tokio::io::duplex(1 << 16);
-        tokio::spawn(async move {
-            let _ = reference_impl::protocol::serve(BufReader::new(server_in), server_out).await;
-        });
+        let mut broker = tokio::process::Command::new(env!("CARGO_BIN_EXE_reference-broker"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the reference-broker binary starts");
         Self {
-            input,
-            output: BufReader::new(output).lines(),
+            input: broker.stdin.take().expect("piped stdin"),
+            output: BufReader::new(broker.stdout.take().expect("piped stdout")).lines(),
             next_id: 1,
+            _broker: broker,
         }
     }
 

@@ -1,10 +1,11 @@
 use super::{BrokerFactory, ProcessBroker, ReferenceBroker};
 use crate::errors::RunError;
-use crate::mutants::{MUTANT_CATALOGUE, mutant};
+use crate::mutants::{MUTANT_CATALOGUE, MutantEntry, mutant};
 use std::sync::Arc;
 
-/// Every mutant broker: its name and the invariant it breaks.
-pub const MUTANTS: &[(&str, &str)] = MUTANT_CATALOGUE;
+/// Every mutant broker: the mutant table (name, target invariant, flaw,
+/// scenarios).
+pub const MUTANTS: &[MutantEntry] = MUTANT_CATALOGUE;
 
 /// A `--broker` value.
 #[derive(Debug, Clone)]

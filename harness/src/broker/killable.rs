@@ -11,8 +11,8 @@
 //! `crash` drops a host's runtime the same way).
 
 use super::{
-    AccountReport, BrokerFailure, BrokerUnderTest, Capabilities, FailureKind, StoreFault,
-    StoreWrite,
+    AccountReport, AuthorizationFacet, BrokerFailure, BrokerInstance, BrokerUnderTest, FailureKind,
+    InstanceHost, MailFacet, MailFaults, StatusFacet, StoreFaults, StoreWrite, unsupported,
 };
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -23,14 +23,14 @@ use tokio::sync::watch;
 /// An in-process broker whose `restart` kills the calls in flight.
 #[derive(Debug)]
 pub(crate) struct Killable {
-    inner: Arc<dyn BrokerUnderTest>,
+    inner: Arc<dyn BrokerInstance>,
     /// Bumped by every kill; a call started in one life ends with it.
     lives: watch::Sender<u64>,
 }
 
 impl Killable {
     /// Wraps `inner`.
-    pub fn new(inner: Arc<dyn BrokerUnderTest>) -> Self {
+    pub fn new(inner: Arc<dyn BrokerInstance>) -> Self {
         Self {
             inner,
             lives: watch::Sender::new(0),
@@ -55,20 +55,103 @@ impl Killable {
     }
 }
 
+// Each facet the inner broker has, Killable has too, its calls raced
+// against the kill; one it lacks, Killable lacks.
 #[async_trait]
 impl BrokerUnderTest for Killable {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.within_life(self.inner.access_token(account, rejected))
+            .await
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.within_life(self.inner.access_token(account)).await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.inner.status().map(|_| self as &dyn StatusFacet)
     }
 
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.inner
+            .authorization()
+            .map(|_| self as &dyn AuthorizationFacet)
+    }
+
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.inner.mail().map(|_| self as &dyn MailFacet)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for Killable {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.within_life(self.inner.status()).await
+        let inner = self.inner.status().ok_or_else(|| unsupported("status"))?;
+        self.within_life(inner.status()).await
+    }
+}
+
+#[async_trait]
+impl AuthorizationFacet for Killable {
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let inner = self
+            .inner
+            .authorization()
+            .ok_or_else(|| unsupported("authorization"))?;
+        self.within_life(inner.begin_authorization(account)).await
     }
 
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let inner = self
+            .inner
+            .authorization()
+            .ok_or_else(|| unsupported("authorization"))?;
+        self.within_life(inner.complete_authorization(callback_url))
+            .await
+    }
+}
+
+#[async_trait]
+impl MailFacet for Killable {
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        let inner = self.inner.mail().ok_or_else(|| unsupported("gmail"))?;
+        self.within_life(inner.sync(account)).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        let inner = self.inner.mail().ok_or_else(|| unsupported("gmail"))?;
+        self.within_life(inner.synced_ids(account)).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        let inner = self.inner.mail().ok_or_else(|| unsupported("gmail"))?;
+        self.within_life(inner.send(account, raw)).await
+    }
+}
+
+#[async_trait]
+impl MailFaults for Killable {
+    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
+        let inner = self
+            .inner
+            .mail_faults()
+            .ok_or_else(|| unsupported("mail_hooks"))?;
+        self.within_life(inner.crash_sync(account, at_point)).await
+    }
+
+    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
+        let inner = self
+            .inner
+            .mail_faults()
+            .ok_or_else(|| unsupported("mail_hooks"))?;
+        inner.fail_mail_commits(count).await
+    }
+}
+
+/// The in-process host: `restart` kills every call in flight, then the
+/// inner binding's own restart starts the instance again.
+#[async_trait]
+impl InstanceHost for Killable {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         self.lives.send_modify(|life| *life += 1);
         self.inner.restart().await
@@ -78,60 +161,12 @@ impl BrokerUnderTest for Killable {
         self.inner.shutdown().await;
     }
 
-    fn captured_log(&self) -> Option<Vec<u8>> {
-        self.inner.captured_log()
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        self.inner.store_faults()
     }
 
-    fn problems(&self) -> Vec<String> {
-        self.inner.problems()
-    }
-
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        self.within_life(self.inner.sync(account)).await
-    }
-
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        self.within_life(self.inner.synced_ids(account)).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        self.within_life(self.inner.send(account, raw)).await
-    }
-
-    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
-        self.within_life(self.inner.crash_sync(account, at_point))
-            .await
-    }
-
-    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
-        self.inner.fail_mail_commits(count).await
-    }
-
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        self.within_life(self.inner.begin_authorization(account))
-            .await
-    }
-
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        self.within_life(self.inner.complete_authorization(callback_url))
-            .await
-    }
-
-    async fn access_token_after_401(
-        &self,
-        account: &str,
-        rejected: &SecretString,
-    ) -> Result<SecretString, BrokerFailure> {
-        self.within_life(self.inner.access_token_after_401(account, rejected))
-            .await
-    }
-
-    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        self.inner.store_fault(fault).await
-    }
-
-    fn store_writes(&self) -> Vec<StoreWrite> {
-        self.inner.store_writes()
+    fn mail_faults(&self) -> Option<&dyn MailFaults> {
+        self.inner.mail_faults().map(|_| self as &dyn MailFaults)
     }
 
     fn set_clock_offset(&self, offset_ms: i64) -> Result<(), BrokerFailure> {
@@ -142,5 +177,21 @@ impl BrokerUnderTest for Killable {
     // are, not raced against a kill.
     fn gateway(&self) -> Option<&dyn super::GatewayUnderTest> {
         self.inner.gateway()
+    }
+
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        self.inner.captured_log()
+    }
+
+    fn captured_answers(&self) -> Option<Vec<u8>> {
+        self.inner.captured_answers()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.inner.problems()
+    }
+
+    fn store_writes(&self) -> Vec<StoreWrite> {
+        self.inner.store_writes()
     }
 }

@@ -1,14 +1,19 @@
-//! The broker-under-test seam: one trait, built per run by a factory.
+//! The broker-under-test seam, built per instance by a factory.
 //!
-//! `under_test.rs` defines [`BrokerUnderTest`] and what a run hands a
-//! broker ([`BrokerEnv`]); `reference.rs` binds the reference broker
+//! `under_test.rs` defines [`BrokerUnderTest`] (tokens and the facets a
+//! broker has), [`InstanceHost`] (the instance's lifetime, the faults
+//! injected around it, what it wrote) and what a run hands a broker
+//! ([`BrokerEnv`]); `facets.rs` the facets, one small trait each, from
+//! which [`Capabilities::of`] derives what an instance can do; `reference.rs` binds the reference broker
 //! in-process; `process/` binds any external process speaking the JSON-RPC
 //! protocol of docs/PROTOCOL.md; `choice.rs` parses `--broker` into a
 //! factory.
 
 mod archive_is_delete;
 mod choice;
+mod facets;
 mod flaky_mailbox;
+mod forward_host;
 mod gateway;
 mod killable;
 mod process;
@@ -24,13 +29,15 @@ mod store_keys;
 mod under_test;
 
 pub use choice::{BrokerChoice, MUTANTS};
+pub use facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
+pub(crate) use forward_host::forward_host;
 pub use gateway::{
     GATEWAY_SETUP, GatewayCapabilities, GatewaySetup, GatewayUnderTest, RelayAnswer,
     RelayConsumerKeyed, RelaySetup, ServiceAccountKeyed, SignedIn,
 };
 pub(crate) use killable::Killable;
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
-pub use process::{CALL_TIMEOUT, ProcessBroker};
+pub use process::{CALL_TIMEOUT, PROCESS_TABLE, ProcessBroker, ProcessTable};
 pub use redact::redact_store_spec;
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over, open_durable, open_sim_bucket};
@@ -43,6 +50,6 @@ pub use run_bucket::{
 pub use store_faults::{StoreFault, StoreWrite};
 pub use store_keys::{RUN_STORE_KEYS, RunStoreKeys, store_keys_env};
 pub use under_test::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, RunShared,
+    AccountReport, AccountState, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
+    BrokerUnderTest, Capabilities, FailureKind, InstanceHost, RunShared, unsupported,
 };

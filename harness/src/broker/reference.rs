@@ -2,8 +2,9 @@ use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::reference_gateway::ReferenceGateway;
 use super::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, StoreFault, StoreWrite,
+    AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
+    BrokerUnderTest, FailureKind, InstanceHost, MailFacet, MailFaults, StatusFacet, StoreFault,
+    StoreFaults, StoreWrite,
 };
 use async_trait::async_trait;
 use reference_impl::{
@@ -23,7 +24,7 @@ impl BrokerFactory for ReferenceBroker {
         "reference".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         build_reference(env).await
     }
 }
@@ -38,7 +39,7 @@ struct SharedStore {
 /// Builds one reference instance (also the base of the reference mutants).
 pub(crate) async fn build_reference(
     env: BrokerEnv,
-) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
     // One store per instance (or one per run when shared), kept across
     // restarts: a restart loses what was in memory and keeps what was
     // committed. Only memory stores have fault knobs (`faults`).
@@ -100,7 +101,7 @@ pub(crate) async fn build_reference_over(
     faults: Option<Arc<MemoryStore>>,
     backing: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
-) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
     let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
         name,
         backing,
@@ -247,22 +248,36 @@ impl ReferenceInstance {
 
 #[async_trait]
 impl BrokerUnderTest for ReferenceInstance {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            access_token: true,
-            status: true,
-            restart: true,
-            authorization: true,
-            gmail: true,
-            store_faults: self.faults.is_some(),
-            mail_hooks: true,
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        let broker = self.broker();
+        match rejected {
+            None => token_answer(broker.access_token(account).await),
+            Some(rejected) => {
+                let rejected = AccessToken::new(rejected.expose_secret());
+                token_answer(broker.access_token_after_401(account, &rejected).await)
+            }
         }
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        token_answer(self.broker().access_token(account).await)
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        Some(self)
     }
 
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        Some(self)
+    }
+
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for ReferenceInstance {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         Ok(self
             .broker()
@@ -270,12 +285,78 @@ impl BrokerUnderTest for ReferenceInstance {
             .into_iter()
             .map(|s| AccountReport {
                 account: s.account,
-                state: state_name(s.state).to_owned(),
+                state: protocol_state(s.state),
                 alert: s.alert.map(|alert| alert.name().to_owned()),
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl AuthorizationFacet for ReferenceInstance {
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        self.broker()
+            .begin_authorization(account)
+            .map_err(authorization_failure)
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        self.broker()
+            .complete_authorization(callback_url)
+            .await
+            .map_err(authorization_failure)
+    }
+}
+
+#[async_trait]
+impl MailFacet for ReferenceInstance {
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        self.email.sync(Arc::new(self.broker()), account).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        self.email.synced_ids(account).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        self.email.send(Arc::new(self.broker()), account, raw).await
+    }
+}
+
+#[async_trait]
+impl MailFaults for ReferenceInstance {
+    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
+        self.email
+            .crash_sync(Arc::new(self.broker()), account, at_point)
+            .await
+    }
+
+    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
+        self.email.fail_commits(count);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StoreFaults for ReferenceInstance {
+    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
+        let Some(store) = &self.faults else {
+            return Err(BrokerFailure::new(
+                FailureKind::Unsupported,
+                "only memory stores can be faulted in-process",
+            ));
+        };
+        match fault {
+            StoreFault::Outage(on) => store.set_unavailable(on),
+            StoreFault::ReadOnly(on) => store.set_read_only(on),
+            StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl InstanceHost for ReferenceInstance {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         // Kill -9: everything the old broker spawned dies (a refresh the
         // provider is still answering never persists), and a store of its
@@ -295,68 +376,13 @@ impl BrokerUnderTest for ReferenceInstance {
         Ok(())
     }
 
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        self.email.sync(Arc::new(self.broker()), account).await
+    /// Only a memory store the binding made itself keeps fault knobs.
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        self.faults.is_some().then_some(self as &dyn StoreFaults)
     }
 
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        self.email.synced_ids(account).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        self.email.send(Arc::new(self.broker()), account, raw).await
-    }
-
-    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
-        self.email
-            .crash_sync(Arc::new(self.broker()), account, at_point)
-            .await
-    }
-
-    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
-        self.email.fail_commits(count);
-        Ok(())
-    }
-
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        self.broker()
-            .begin_authorization(account)
-            .map_err(authorization_failure)
-    }
-
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        self.broker()
-            .complete_authorization(callback_url)
-            .await
-            .map_err(authorization_failure)
-    }
-
-    async fn access_token_after_401(
-        &self,
-        account: &str,
-        rejected: &SecretString,
-    ) -> Result<SecretString, BrokerFailure> {
-        let rejected = AccessToken::new(rejected.expose_secret());
-        token_answer(
-            self.broker()
-                .access_token_after_401(account, &rejected)
-                .await,
-        )
-    }
-
-    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        let Some(store) = &self.faults else {
-            return Err(BrokerFailure::new(
-                FailureKind::Unsupported,
-                "only memory stores can be faulted in-process",
-            ));
-        };
-        match fault {
-            StoreFault::Outage(on) => store.set_unavailable(on),
-            StoreFault::ReadOnly(on) => store.set_read_only(on),
-            StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
-        }
-        Ok(())
+    fn mail_faults(&self) -> Option<&dyn MailFaults> {
+        Some(self)
     }
 
     fn store_writes(&self) -> Vec<StoreWrite> {
@@ -396,13 +422,14 @@ fn authorization_failure(error: AuthorizationError) -> BrokerFailure {
     BrokerFailure::new(kind, error.to_string())
 }
 
-/// The protocol's name for a reference account state.
-pub(crate) fn state_name(state: AccountState) -> &'static str {
+/// The protocol's state for a reference account state.
+pub(crate) fn protocol_state(state: AccountState) -> crate::broker::AccountState {
+    use crate::broker::AccountState as Protocol;
     match state {
-        AccountState::Ok => "ok",
-        AccountState::Refreshing => "refreshing",
-        AccountState::Degraded => "degraded",
-        AccountState::NeedsReauth => "needs_reauth",
-        AccountState::NoToken => "no_token",
+        AccountState::Ok => Protocol::Ok,
+        AccountState::Refreshing => Protocol::Refreshing,
+        AccountState::Degraded => Protocol::Degraded,
+        AccountState::NeedsReauth => Protocol::NeedsReauth,
+        AccountState::NoToken => Protocol::NoToken,
     }
 }

@@ -1,4 +1,6 @@
+use super::facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
 use async_trait::async_trait;
+pub use oauth_chaos_protocol::AccountState;
 use reference_impl::{Clock, HttpTransport};
 use secrecy::SecretString;
 use std::fmt::Debug;
@@ -82,6 +84,20 @@ impl Capabilities {
             .filter(|(_, on)| *on)
             .map(|(name, _)| *name)
             .collect()
+    }
+
+    /// What `instance` can do, read off the facets it has: every instance
+    /// serves tokens and can be restarted by its host.
+    pub fn of(instance: &dyn BrokerInstance) -> Self {
+        Self {
+            access_token: true,
+            status: instance.status().is_some(),
+            restart: true,
+            authorization: instance.authorization().is_some(),
+            gmail: instance.mail().is_some(),
+            store_faults: instance.store_faults().is_some(),
+            mail_hooks: instance.mail_faults().is_some(),
+        }
     }
 
     /// The names in `needed` this broker lacks.
@@ -174,129 +190,65 @@ impl BrokerFailure {
 pub struct AccountReport {
     /// The account.
     pub account: String,
-    /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token`.
-    pub state: String,
+    /// `ok`, `refreshing`, `degraded`, `needs_reauth` or `no_token` (or
+    /// a word outside the protocol, kept as the broker said it).
+    pub state: AccountState,
     /// The operator alert raised on the account (`expiring_with_failures`),
     /// if the broker reports one.
     pub alert: Option<String>,
 }
 
-/// A token broker as the harness drives it.
+/// A token broker as the application calls it: tokens, and the optional
+/// facets it has ([`StatusFacet`], [`AuthorizationFacet`], [`MailFacet`]).
+/// What it can do is read off which facets exist ([`Capabilities::of`]),
+/// so a binding cannot claim what it does not do.
 ///
-/// Implement this for your own Rust broker to run the scenario library
-/// against it in-process.
+/// Implement this (and [`InstanceHost`]) for your own Rust broker to run
+/// the scenario library against it in-process.
 #[async_trait]
 pub trait BrokerUnderTest: Send + Sync + Debug {
-    /// What the broker supports.
-    fn capabilities(&self) -> Capabilities;
-    /// A valid access token for `account`.
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure>;
-    /// Per-account state.
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure>;
-    /// Kill the instance without warning and start it again over the same
-    /// store (capability `restart`).
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker cannot be restarted",
-        ))
-    }
-    /// Ends the instance cleanly at the end of a run.
-    async fn shutdown(&self) {}
-    /// What the broker wrote to its log outside the harness's tracing
-    /// capture (a process's stderr); `None` for in-process brokers.
-    fn captured_log(&self) -> Option<Vec<u8>> {
-        None
-    }
-    /// Every protocol answer the broker sent, one line each, with an
-    /// `access_token` result's own token taken out (processes); `None` for
-    /// in-process brokers. The leak checker scans it.
-    fn captured_answers(&self) -> Option<Vec<u8>> {
-        None
-    }
-    /// Protocol problems seen so far (bad JSON, exits), for the report.
-    fn problems(&self) -> Vec<String> {
-        Vec::new()
-    }
-    /// Brings the broker's stored copy of `account`'s mailbox up to date with
-    /// Gmail and delivers what its outbox still holds for `account`
-    /// (capability `gmail`).
-    async fn sync(&self, _account: &str) -> Result<(), BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker cannot sync a mailbox",
-        ))
-    }
-    /// The Gmail message ids the broker has stored for `account`, one entry
-    /// per stored row (a duplicate row shows up twice) (capability `gmail`).
-    async fn synced_ids(&self, _account: &str) -> Result<Vec<String>, BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker keeps no mailbox",
-        ))
-    }
-    /// Sends `raw` (RFC 822 bytes without a `Message-ID`) from `account`
-    /// exactly once; `Ok` carries the `Message-ID` the broker gave it and
-    /// means Gmail acknowledged it (capability `gmail`).
-    async fn send(&self, _account: &str, _raw: &[u8]) -> Result<String, BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker cannot send mail",
-        ))
-    }
-    /// Syncs `account` but dies (as from `kill -9`) at the `at_point`-th
-    /// crash point the sync reaches (0-based); `Ok(true)` when it died,
-    /// `Ok(false)` when the sync finished first. Only what the broker had
-    /// committed survives (capabilities `gmail` and `mail_hooks`; brokers
-    /// without a crash hook answer `Unsupported`).
-    async fn crash_sync(&self, _account: &str, _at_point: u32) -> Result<bool, BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker has no crash-point hook",
-        ))
-    }
-    /// The broker's mailbox store fails its next `count` commits, as a
-    /// database failing over would (capabilities `gmail` and `mail_hooks`;
-    /// others answer `Unsupported`).
-    async fn fail_mail_commits(&self, _count: u32) -> Result<(), BrokerFailure> {
-        Err(BrokerFailure::new(
-            FailureKind::Unsupported,
-            "this broker's mailbox store cannot be faulted",
-        ))
-    }
-    /// Starts consent for `account`: the URL to send the user's browser to
-    /// (capability `authorization`).
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        let _ = account;
-        Err(unsupported("authorization"))
-    }
-    /// Finishes consent from the URL the provider redirected the browser
-    /// to; returns the account (capability `authorization`).
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        let _ = callback_url;
-        Err(unsupported("authorization"))
-    }
-    /// A token to retry with after an API answered 401 to `rejected`
-    /// (default: a plain `access_token` call).
-    async fn access_token_after_401(
+    /// A valid access token for `account`; with `rejected` (a token an API
+    /// just answered 401 to), a token to retry with: never `rejected` again.
+    async fn access_token(
         &self,
         account: &str,
-        rejected: &SecretString,
-    ) -> Result<SecretString, BrokerFailure> {
-        let _ = rejected;
-        self.access_token(account).await
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure>;
+    /// Per-account state, if the broker reports it.
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        None
     }
-    /// Makes the broker's store fail (capability `store_faults`).
-    async fn store_fault(&self, fault: super::StoreFault) -> Result<(), BrokerFailure> {
-        let _ = fault;
-        Err(unsupported("store_faults"))
+    /// The code flow, if the broker has one.
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        None
     }
-    /// Every committed store write so far, in commit order (brokers whose
-    /// store the harness can watch; empty otherwise).
-    fn store_writes(&self) -> Vec<super::StoreWrite> {
-        Vec::new()
+    /// The mail side, if the broker has one.
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        None
     }
-    /// Sets the broker's own wall clock to true time plus `offset_ms`
+}
+
+/// What the harness does to an instance and reads from it besides calling
+/// it, as Jepsen's nemesis sits outside the client: its lifetime, the
+/// faults injected into what the harness provisioned for it (its store, its
+/// mail store, its clock), and what it wrote outside the harness's capture.
+/// Each fault power is a facet too ([`StoreFaults`], [`MailFaults`]).
+#[async_trait]
+pub trait InstanceHost: Send + Sync + Debug {
+    /// Kills the instance without warning and starts it again over the
+    /// same store.
+    async fn restart(&self) -> Result<(), BrokerFailure>;
+    /// Ends the instance cleanly at the end of a run.
+    async fn shutdown(&self) {}
+    /// Faults in the instance's token store, if the harness can make it fail.
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        None
+    }
+    /// Faults inside the instance's mail side, if it has hooks for them.
+    fn mail_faults(&self) -> Option<&dyn MailFaults> {
+        None
+    }
+    /// Sets the instance's own wall clock to true time plus `offset_ms`
     /// (positive: ahead), as `skew_clock` and `jump_clock` steps do.
     /// In-process brokers read the run's `SimClock` and need nothing here
     /// (default: `Unsupported`); process brokers run under libfaketime.
@@ -307,15 +259,40 @@ pub trait BrokerUnderTest: Send + Sync + Debug {
             "this broker reads the harness's clock",
         ))
     }
-
     /// The gateway powers (sign-in, service accounts, a token relay), if the
-    /// broker has any (see `gateway.rs`).
+    /// instance has any (see `gateway.rs`).
     fn gateway(&self) -> Option<&dyn super::GatewayUnderTest> {
         None
     }
+    /// What the instance wrote to its log outside the harness's tracing
+    /// capture (a process's stderr); `None` for in-process brokers.
+    fn captured_log(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Every protocol answer the instance sent, one line each, with an
+    /// `access_token` result's own token taken out (processes); `None` for
+    /// in-process brokers. The leak checker scans it.
+    fn captured_answers(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Protocol problems seen so far (bad JSON, exits), for the report.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Every committed store write so far, in commit order (instances whose
+    /// store the harness can watch; empty otherwise).
+    fn store_writes(&self) -> Vec<super::StoreWrite> {
+        Vec::new()
+    }
 }
 
-fn unsupported(capability: &str) -> BrokerFailure {
+/// One instance of a run: the broker and its host, one object.
+pub trait BrokerInstance: BrokerUnderTest + InstanceHost {}
+
+impl<T: BrokerUnderTest + InstanceHost + ?Sized> BrokerInstance for T {}
+
+/// The failure a step gets when the instance lacks the facet it needs.
+pub fn unsupported(capability: &str) -> BrokerFailure {
     BrokerFailure::new(
         FailureKind::Unsupported,
         format!("this broker lacks the `{capability}` capability"),
@@ -449,5 +426,5 @@ pub trait BrokerFactory: Send + Sync + Debug {
         true
     }
     /// Builds one instance.
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure>;
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure>;
 }

@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::FailureKind;
-use crate::run::{RunRecord, ServedToken};
+use crate::record::{RunRecord, ServedToken};
 use crate::scenario::AvailabilityParams;
 use mock_provider::{Endpoint, IssuedToken, JournalEntry};
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::Capabilities;
-use crate::run::{ForgedCallback, RunRecord};
+use crate::record::{ForgedCallback, RunRecord};
 use crate::scenario::ForgeKind;
 use mock_provider::Endpoint;
 

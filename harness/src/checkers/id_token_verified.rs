@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::{RunRecord, SignInAttempt};
+use crate::record::{RunRecord, SignInAttempt};
 use mock_provider::Endpoint;
 
 const NAME: &str = "id_token_verified";

@@ -55,7 +55,7 @@ pub use single_flight::SingleFlightRefresh;
 pub use survives_restart::SurvivesRestart;
 
 use crate::broker::Capabilities;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::Invariants;
 use serde::Serialize;
 

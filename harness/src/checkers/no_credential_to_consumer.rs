@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use secrecy::ExposeSecret;
 
 const NAME: &str = "no_credential_to_consumer";

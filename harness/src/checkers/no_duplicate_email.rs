@@ -1,7 +1,7 @@
 use super::no_lost_email::sends_of;
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::Capabilities;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use std::collections::BTreeMap;
 
 const NAME: &str = "no_duplicate_email";

@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::{Capabilities, FailureKind};
-use crate::run::{LogicalSend, RunRecord, SettledMailbox};
+use crate::record::{LogicalSend, RunRecord, SettledMailbox};
 use mock_provider::Endpoint;
 use std::collections::BTreeSet;
 

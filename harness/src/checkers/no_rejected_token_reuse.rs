@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::{AfterRejection, ApiCall, RunRecord};
+use crate::record::{AfterRejection, ApiCall, RunRecord};
 use mock_provider::Fingerprint;
 use std::collections::{BTreeSet, HashMap};
 

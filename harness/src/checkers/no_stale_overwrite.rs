@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use mock_provider::{Fingerprint, GrantId};
 use std::collections::BTreeMap;
 use std::time::SystemTime;

@@ -2,7 +2,7 @@
 //! revocation, and for store outages.
 
 use super::Violation;
-use crate::run::{RunRecord, TimelineEvent};
+use crate::record::{RunRecord, TimelineEvent};
 use crate::scenario::OutageSurfacedParams;
 use std::collections::BTreeSet;
 

@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::ProactiveRefreshParams;
 use mock_provider::Endpoint;
 

@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::FailureKind;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::RelayAvailabilityParams;
 use std::time::{Duration, SystemTime};
 
@@ -38,7 +38,7 @@ impl RelayConsumersAvailable {
             return Err("no relay consumer made a call".to_owned());
         }
         let mut found = Vec::new();
-        let waited = |call: &crate::run::RelayCall| {
+        let waited = |call: &crate::record::RelayCall| {
             call.finished_at
                 .duration_since(call.started_at)
                 .unwrap_or(Duration::ZERO)
@@ -82,7 +82,7 @@ impl RelayConsumersAvailable {
                 continue;
             };
             let settled = until + self.params.recover_within;
-            let mut first_after: std::collections::BTreeMap<&str, &crate::run::RelayCall> =
+            let mut first_after: std::collections::BTreeMap<&str, &crate::record::RelayCall> =
                 Default::default();
             for call in calls.iter().filter(|call| call.started_at >= settled) {
                 first_after

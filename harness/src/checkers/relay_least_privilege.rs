@@ -2,7 +2,7 @@
 //! carries only its role's scopes (as the provider recorded them).
 
 use super::Violation;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 
 /// Violations of consumers that got scopes outside their role; `None` when no
 /// consumer got a token whose scopes the provider could tell (nothing to judge).

@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::RetryDisciplineParams;
 use mock_provider::{GrantId, JournalEntry};
 use std::time::Duration;

@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::SingleFlightParams;
 use mock_provider::{GrantId, JournalEntry};
 
@@ -62,6 +62,9 @@ impl SingleFlightRefresh {
             if run.token_rejected_before(&issued.fingerprint, entry.started_at) {
                 continue; // the provider said the token is no good: refreshing is right
             }
+            if run.email.volatile_store && restarted_between(run, previous, entry) {
+                continue; // a kill -9 emptied a memory store: the token went with it
+            }
             let lifetime = issued
                 .expires_at
                 .duration_since(issued.issued_at)
@@ -86,6 +89,14 @@ impl SingleFlightRefresh {
         }
         found
     }
+}
+
+/// True when an instance was killed and restarted between the two
+/// refreshes (`restart` steps).
+fn restarted_between(run: &RunRecord, previous: &JournalEntry, entry: &JournalEntry) -> bool {
+    run.events.iter().any(|event| {
+        event.kind == "restart" && event.at >= previous.started_at && event.at <= entry.started_at
+    })
 }
 
 impl Checker for SingleFlightRefresh {

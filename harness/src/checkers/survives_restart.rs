@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::{Capabilities, FailureKind};
-use crate::run::{RunRecord, ServedToken, TimelineEvent};
+use crate::record::{RunRecord, ServedToken, TimelineEvent};
 use mock_provider::Endpoint;
 use std::time::Duration;
 

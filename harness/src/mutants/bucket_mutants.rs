@@ -8,8 +8,9 @@
 //!   copy writes over a newer grant.
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind, StoreFault, StoreWrite, build_reference, build_reference_over,
+    AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
+    BrokerUnderTest, FailureKind, MailFacet, StatusFacet, StoreWrite, build_reference,
+    build_reference_over, forward_host, unsupported,
 };
 use async_trait::async_trait;
 use reference_impl::{CasOutcome, StoreError, StoredGrant, TokenStore};
@@ -34,53 +35,53 @@ impl BrokerFactory for NeverAlertsMutant {
         "mutant:never-alerts".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(NeverAlerts(build_reference(env).await?)))
     }
 }
 
 /// The reference with the alert dropped from every status report.
 #[derive(Debug)]
-struct NeverAlerts(Arc<dyn BrokerUnderTest>);
+struct NeverAlerts(Arc<dyn BrokerInstance>);
 
+// The reference in everything but the alert: each other facet and the
+// whole host are the reference's, forwarded in one line each.
 #[async_trait]
 impl BrokerUnderTest for NeverAlerts {
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.0.access_token(account, rejected).await
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.0.access_token(account).await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.0.status().map(|_| self as &dyn StatusFacet)
     }
 
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.0.authorization()
+    }
+
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.0.mail()
+    }
+}
+
+#[async_trait]
+impl StatusFacet for NeverAlerts {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        let mut reports = self.0.status().await?;
+        let inner = self.0.status().ok_or_else(|| unsupported("status"))?;
+        let mut reports = inner.status().await?;
         for report in &mut reports {
             report.alert = None;
         }
         Ok(reports)
     }
-
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.0.restart().await
-    }
-
-    async fn access_token_after_401(
-        &self,
-        account: &str,
-        rejected: &SecretString,
-    ) -> Result<SecretString, BrokerFailure> {
-        self.0.access_token_after_401(account, rejected).await
-    }
-
-    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        self.0.store_fault(fault).await
-    }
-
-    fn store_writes(&self) -> Vec<StoreWrite> {
-        self.0.store_writes()
-    }
 }
+
+forward_host!(NeverAlerts, 0);
 
 #[derive(Debug, Clone, Copy)]
 struct BucketLastWriteWinsMutant;
@@ -91,7 +92,7 @@ impl BrokerFactory for BucketLastWriteWinsMutant {
         "mutant:bucket-last-write-wins".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let bucket = match env.store.as_str() {
             "bucket" => crate::broker::open_sim_bucket(&env)?,
             spec if spec.starts_with("bucket:") => crate::broker::open_durable(&env, spec).await?,

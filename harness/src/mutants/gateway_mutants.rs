@@ -2,8 +2,8 @@
 //! sign-in or its token relay, left in the run's registry before it is built.
 
 use crate::broker::{
-    BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, RELAY_FLAWS, RelayFlaws,
-    SIGN_IN_TRUSTS_ID_TOKENS, build_reference,
+    BrokerEnv, BrokerFactory, BrokerFailure, RELAY_FLAWS, RelayFlaws, SIGN_IN_TRUSTS_ID_TOKENS,
+    build_reference,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -36,7 +36,10 @@ impl BrokerFactory for GatewayMutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         let flaws = match self.name.as_str() {
             "trusts-id-token" => {
                 env.shared.get_or_create(SIGN_IN_TRUSTS_ID_TOKENS, || true);

@@ -3,7 +3,7 @@
 //! once, up to ten times, ignoring `Retry-After` (a retry middleware with no
 //! backoff: `retry_discipline`'s Gmail rules). Token requests pass through.
 
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, build_reference};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, build_reference};
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 use reference_impl::{HttpRequest, HttpResponse, HttpTransport, TransportError};
@@ -22,7 +22,10 @@ impl BrokerFactory for GmailTightLoop {
         "mutant:gmail-429-tight-loop".to_owned()
     }
 
-    async fn build(&self, mut env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        mut env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         env.transport = Arc::new(RetryAtOnce {
             inner: env.transport.clone(),
         });

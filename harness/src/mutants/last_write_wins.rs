@@ -4,8 +4,7 @@
 //! that refreshed from an older copy writes the grant back in time.
 
 use crate::broker::{
-    BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, FailureKind, StoreWrite,
-    build_reference_over,
+    BrokerEnv, BrokerFactory, BrokerFailure, FailureKind, StoreWrite, build_reference_over,
 };
 use async_trait::async_trait;
 use reference_impl::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
@@ -28,7 +27,10 @@ impl BrokerFactory for LastWriteWinsMutant {
         "mutant:last-write-wins".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         let file = env
             .shared
             .get_or_create("mutant.last-write-wins", SharedFile::default)

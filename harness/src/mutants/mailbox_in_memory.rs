@@ -4,15 +4,12 @@
 //! comparison cannot see that; what the instance reports stored right
 //! after the restart can.
 
-use super::email::BrokerTokens;
+use super::email::FlawedMail;
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    EmailFlaws, ReferenceBroker, ReferenceEmail,
+    BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, EmailFlaws, ReferenceBroker,
 };
 use async_trait::async_trait;
-use reference_impl::TokenSource;
-use secrecy::SecretString;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 /// The factory of `mutant:mailbox-in-memory`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,80 +21,14 @@ impl BrokerFactory for MailboxInMemoryMutant {
         "mutant:mailbox-in-memory".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
-        let email = ReferenceEmail::new(&env, EmailFlaws::default());
+    /// Reference tokens (durable as the reference's), a mailbox that is not.
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let tokens = ReferenceBroker.build(env.clone()).await?;
-        Ok(Arc::new(MailboxInMemory {
+        Ok(Arc::new(FlawedMail::new(
             tokens,
-            email: Mutex::new(email),
             env,
-        }))
-    }
-}
-
-/// Reference tokens (durable as the reference's), a mailbox that is not.
-#[derive(Debug)]
-struct MailboxInMemory {
-    tokens: Arc<dyn BrokerUnderTest>,
-    email: Mutex<ReferenceEmail>,
-    env: BrokerEnv,
-}
-
-impl MailboxInMemory {
-    fn email(&self) -> ReferenceEmail {
-        self.email
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn source(&self) -> Arc<dyn TokenSource> {
-        Arc::new(BrokerTokens(self.tokens.clone()))
-    }
-}
-
-#[async_trait]
-impl BrokerUnderTest for MailboxInMemory {
-    fn capabilities(&self) -> Capabilities {
-        self.tokens.capabilities()
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.tokens.access_token(account).await
-    }
-
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.tokens.status().await
-    }
-
-    /// The flaw: the mailbox dies with the process.
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.tokens.restart().await?;
-        *self.email.lock().unwrap_or_else(PoisonError::into_inner) =
-            ReferenceEmail::new(&self.env, EmailFlaws::default());
-        Ok(())
-    }
-
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        self.email().sync(self.source(), account).await
-    }
-
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        self.email().synced_ids(account).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        self.email().send(self.source(), account, raw).await
-    }
-
-    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
-        self.email()
-            .crash_sync(self.source(), account, at_point)
-            .await
-    }
-
-    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
-        self.email().fail_commits(count);
-        Ok(())
+            EmailFlaws::default(),
+            true,
+        )))
     }
 }

@@ -7,10 +7,12 @@
 //! `side_log.rs`), `gmail_tight_loop.rs` (a retry layer under the
 //! reference), and `process.rs` with `python/`: mutants that must be
 //! processes (a token in a `status` answer, `tokeninfo?access_token=` in a
-//! URL, plaintext tokens in the store). Adding a mutant is one line in
-//! [`MUTANT_CATALOGUE`] and one arm in [`mutant`].
+//! URL, plaintext tokens in the store). Adding a mutant is one entry in
+//! [`MUTANT_CATALOGUE`] (`catalogue.rs`: name, target invariant, flaw, the
+//! scenarios that show it) and one arm in [`mutant`].
 
 mod bucket_mutants;
+mod catalogue;
 mod email;
 mod gateway_mutants;
 mod gmail_tight_loop;
@@ -26,141 +28,14 @@ mod side_log;
 mod trusting_sign_in;
 mod unavailable;
 
+pub use catalogue::{MUTANT_CATALOGUE, MutantEntry};
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
 pub(crate) use trusting_sign_in::TrustingSignIn;
 
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure};
 use async_trait::async_trait;
 use std::sync::Arc;
-
-/// Every mutant: its name and the flaw (naming the invariant it breaks).
-pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
-    (
-        "no-single-flight",
-        "single_flight_refresh: every stale caller refreshes on its own",
-    ),
-    (
-        "retry-after-revoked",
-        "retry_discipline: keeps sending a refresh token the provider answered invalid_grant",
-    ),
-    (
-        "ignores-retry-after",
-        "retry_discipline: retries after 1s whatever Retry-After says",
-    ),
-    (
-        "retry-after-replaces-backoff",
-        "retry_discipline: waits exactly Retry-After when one is sent, with no backoff of its own",
-    ),
-    (
-        "silent-outage",
-        "outage_surfaced: status() says ok even after the grant was revoked",
-    ),
-    (
-        "logs-token",
-        "no_token_leak: logs each new access token at debug level",
-    ),
-    (
-        "amnesiac-restart",
-        "survives_restart: keeps refresh tokens only in memory, so a restart loses every grant",
-    ),
-    (
-        "amnesiac-restart-transient",
-        "survives_restart: loses its refresh tokens on restart and tells callers `transient`, as if the provider were down",
-    ),
-    (
-        "sync-drops-last-page",
-        "no_lost_email: ignores the messages on the last page of every paginated list",
-    ),
-    (
-        "archive-is-delete",
-        "no_lost_email: reads INBOX removed (archiving) in Gmail's history as a deletion",
-    ),
-    (
-        "mailbox-in-memory",
-        "no_lost_email: keeps its mailbox in memory, so a kill -9 empties it until the next full sync",
-    ),
-    (
-        "resend-after-ack-lost",
-        "no_duplicate_email: after a lost acknowledgement sends again without looking in Sent",
-    ),
-    (
-        "broad-scopes",
-        "least_privilege: asks for full Gmail access (`https://mail.google.com/`) on top of the declared scopes",
-    ),
-    (
-        "no-state-check",
-        "csrf_protected: completes a callback whose state it never issued with its latest login attempt",
-    ),
-    (
-        "stale-overwrite",
-        "no_stale_overwrite: keeps presenting the consented refresh token after the provider rotated it",
-    ),
-    (
-        "serves-rejected-token",
-        "no_rejected_token_reuse: told that Gmail answered 401, serves the same cached token again",
-    ),
-    (
-        "trusts-id-token",
-        "id_token_verified: believes the id_token's payload without checking signature, issuer, audience, expiry or nonce",
-    ),
-    (
-        "relay-leaks-refresh-token",
-        "no_credential_to_consumer: the relay's token answers also carry the account's refresh token",
-    ),
-    (
-        "relay-ignores-roles",
-        "least_privilege: the relay gives every consumer the account's whole grant instead of its role's scopes",
-    ),
-    (
-        "consumer-retry-loop",
-        "relay_consumers_available: consumers retry a down relay at once, over and over, without backoff",
-    ),
-    (
-        "never-serves",
-        "availability: answers every access_token call with a storage error and never asks the provider",
-    ),
-    (
-        "corrupts-token-file",
-        "availability: instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",
-    ),
-    (
-        "never-alerts",
-        "alert_raised: status() never raises `expiring_with_failures`, however near expiry and however many refreshes failed",
-    ),
-    (
-        "bucket-last-write-wins",
-        "no_stale_overwrite: syncs through the bucket with blind uploads (no version check, no lease), so a component's older grant replaces a newer one",
-    ),
-    (
-        "last-write-wins",
-        "no_stale_overwrite: instances share a token file with no compare-and-swap and no lock, so an older grant overwrites a newer one",
-    ),
-    (
-        "logs-token-hex",
-        "no_token_leak: logs each new access token's bytes in hex",
-    ),
-    (
-        "logs-basic-auth",
-        "no_token_leak: logs its token request's `Authorization: Basic base64(client_id:client_secret)` header",
-    ),
-    (
-        "status-shows-token",
-        "no_token_leak: a process whose `status` answer shows each account's access token",
-    ),
-    (
-        "tokeninfo-in-url",
-        "no_token_leak: a process that checks each new token with `GET /tokeninfo?access_token=...`",
-    ),
-    (
-        "plaintext-store",
-        "no_token_leak: a process that writes its tokens into its `sqlite:`/`file:` store in plaintext (examples/adapters/python-plaintext-store)",
-    ),
-    (
-        "gmail-429-tight-loop",
-        "retry_discipline: re-sends a Gmail request answered 429 or 5xx at once, ten times, ignoring Retry-After",
-    ),
-];
 
 /// The invariant each mutant is built to break.
 ///
@@ -170,8 +45,8 @@ pub const MUTANT_CATALOGUE: &[(&str, &str)] = &[
 pub fn target_of(name: &str) -> Option<&'static str> {
     MUTANT_CATALOGUE
         .iter()
-        .find(|(n, _)| *n == name)
-        .and_then(|(_, flaw)| flaw.split(':').next())
+        .find(|entry| entry.name == name)
+        .map(|entry| entry.target.name())
 }
 
 /// The factory for `mutant:NAME`.
@@ -266,7 +141,10 @@ impl BrokerFactory for Mutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(NaiveBroker::new(env, self.knobs)))
     }
 }

@@ -1,5 +1,6 @@
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFailure, BrokerUnderTest, Capabilities, FailureKind,
+    AccountReport, AccountState, BrokerEnv, BrokerFailure, BrokerUnderTest, FailureKind,
+    InstanceHost, StatusFacet,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -251,34 +252,9 @@ impl NaiveBroker {
     }
 }
 
-#[async_trait]
-impl BrokerUnderTest for NaiveBroker {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            access_token: true,
-            status: true,
-            restart: true,
-            ..Capabilities::default()
-        }
-    }
-
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.knobs.durable_grants {
-            // Tokens come back from the store; in-memory backoff state does not.
-            for account in accounts.values_mut() {
-                account.failures = 0;
-                account.next_attempt_at = None;
-            }
-        } else {
-            accounts.clear();
-            self.amnesia
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+impl NaiveBroker {
+    /// A token for `account`, from the cache or a refresh.
+    async fn plain_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
         let _flight = if self.knobs.single_flight {
             Some(self.flight.lock().await)
         } else {
@@ -311,25 +287,38 @@ impl BrokerUnderTest for NaiveBroker {
         }
         self.obtain(account).await
     }
+}
 
-    async fn access_token_after_401(
+#[async_trait]
+impl BrokerUnderTest for NaiveBroker {
+    async fn access_token(
         &self,
         account: &str,
-        rejected: &SecretString,
+        rejected: Option<&SecretString>,
     ) -> Result<SecretString, BrokerFailure> {
-        // A rejected cached token is dead whatever its expiry says; a newer
-        // one (another caller's 401 got here first) is served as it is.
-        self.with_account(account, |a| {
-            if a.token
-                .as_ref()
-                .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
-            {
-                a.token = None;
-            }
-        });
-        self.access_token(account).await
+        if let Some(rejected) = rejected {
+            // A rejected cached token is dead whatever its expiry says; a
+            // newer one (another caller's 401 got here first) is served as
+            // it is.
+            self.with_account(account, |a| {
+                if a.token
+                    .as_ref()
+                    .is_some_and(|(token, _)| token.expose_secret() == rejected.expose_secret())
+                {
+                    a.token = None;
+                }
+            });
+        }
+        self.plain_token(account).await
     }
 
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for NaiveBroker {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(self
@@ -338,18 +327,37 @@ impl BrokerUnderTest for NaiveBroker {
             .iter()
             .map(|(account, _)| {
                 let state = match accounts.get(account) {
-                    _ if !self.knobs.truthful_status => "ok",
-                    Some(a) if a.revoked => "needs_reauth",
-                    Some(a) if a.failures > 0 => "degraded",
-                    Some(a) if a.token.is_some() => "ok",
-                    _ => "no_token",
+                    _ if !self.knobs.truthful_status => AccountState::Ok,
+                    Some(a) if a.revoked => AccountState::NeedsReauth,
+                    Some(a) if a.failures > 0 => AccountState::Degraded,
+                    Some(a) if a.token.is_some() => AccountState::Ok,
+                    _ => AccountState::NoToken,
                 };
                 AccountReport {
                     account: account.clone(),
-                    state: state.to_owned(),
+                    state,
                     alert: None,
                 }
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl InstanceHost for NaiveBroker {
+    async fn restart(&self) -> Result<(), BrokerFailure> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.knobs.durable_grants {
+            // Tokens come back from the store; in-memory backoff state does not.
+            for account in accounts.values_mut() {
+                account.failures = 0;
+                account.next_attempt_at = None;
+            }
+        } else {
+            accounts.clear();
+            self.amnesia
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 }

@@ -7,10 +7,10 @@
 //! dir named after a hash of their contents (the same harness build always
 //! reuses it), laid out as the examples are:
 //! `python-minimal/broker.py`, `python-plaintext-store/broker.py`,
-//! `mutants/*.py`. Each mutant then runs as `cmd:python3 SCRIPT`.
+//! `mutants/*.py`. Each mutant then runs as `cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 SCRIPT`.
 
 use crate::broker::ProcessBroker;
-use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, FailureKind};
+use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure, FailureKind};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -49,7 +49,9 @@ pub(super) fn process_mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
     Some(Arc::new(PythonMutant { name, script }))
 }
 
-/// `mutant:NAME` run as `python3 SCRIPT`.
+/// `mutant:NAME` run as `env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 SCRIPT`
+/// (Python under libfaketime needs its monotonic clock moved too:
+/// docs/PROTOCOL.md, "Time").
 #[derive(Debug, Clone, Copy)]
 struct PythonMutant {
     name: &'static str,
@@ -66,7 +68,10 @@ impl BrokerFactory for PythonMutant {
         false
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(
+        &self,
+        env: BrokerEnv,
+    ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         let folder = scripts_folder().map_err(|error| {
             BrokerFailure::new(
                 FailureKind::Crashed,
@@ -75,7 +80,7 @@ impl BrokerFactory for PythonMutant {
         })?;
         let script = folder.join(self.script);
         let command = format!(
-            "python3 '{}'",
+            "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 '{}'",
             script.display().to_string().replace('\'', r"'\''")
         );
         ProcessBroker::command(command).build(env).await

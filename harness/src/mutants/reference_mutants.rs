@@ -2,8 +2,8 @@
 //! flow (the naive broker has none): the reference with one thing wrong.
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    build_reference,
+    AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest,
+    MailFacet, StatusFacet, build_reference, forward_host, unsupported,
 };
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -34,7 +34,7 @@ impl BrokerFactory for ReferenceMutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, mut env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, mut env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         if self.name == "broad-scopes" {
             env.scopes.push(FULL_GMAIL.to_owned());
             return build_reference(env).await;
@@ -51,7 +51,7 @@ impl BrokerFactory for ReferenceMutant {
 /// "one pending login per user" shortcut).
 #[derive(Debug)]
 struct NoStateCheck {
-    inner: Arc<dyn BrokerUnderTest>,
+    inner: Arc<dyn BrokerInstance>,
     last_state: Mutex<Option<String>>,
 }
 
@@ -66,26 +66,50 @@ fn replace_state(callback_url: &str, state: &str) -> String {
     )
 }
 
+// The reference in everything but the callback check: each other facet
+// and the whole host are the reference's, forwarded in one line each.
 #[async_trait]
 impl BrokerUnderTest for NoStateCheck {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        self.inner.access_token(account, rejected).await
     }
 
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.inner.access_token(account).await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.inner.status()
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.inner.status().await
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.inner
+            .authorization()
+            .map(|_| self as &dyn AuthorizationFacet)
     }
 
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.inner.restart().await
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.inner.mail()
     }
+}
 
+forward_host!(NoStateCheck, inner);
+
+impl NoStateCheck {
+    fn inner_authorization(&self) -> Result<&dyn AuthorizationFacet, BrokerFailure> {
+        self.inner
+            .authorization()
+            .ok_or_else(|| unsupported("authorization"))
+    }
+}
+
+#[async_trait]
+impl AuthorizationFacet for NoStateCheck {
     async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        let url = self.inner.begin_authorization(account).await?;
+        let url = self
+            .inner_authorization()?
+            .begin_authorization(account)
+            .await?;
         let (_, query) = url.split_once('?').unwrap_or_default();
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
         *self
@@ -104,23 +128,16 @@ impl BrokerUnderTest for NoStateCheck {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        match (self.inner.complete_authorization(callback_url).await, last) {
+        let inner = self.inner_authorization()?;
+        match (inner.complete_authorization(callback_url).await, last) {
             (Ok(account), _) => Ok(account),
             // The flaw: whatever state came back, use the latest attempt.
             (Err(_), Some(state)) => {
-                self.inner
+                inner
                     .complete_authorization(&replace_state(callback_url, &state))
                     .await
             }
             (Err(failure), None) => Err(failure),
         }
-    }
-
-    async fn access_token_after_401(
-        &self,
-        account: &str,
-        rejected: &SecretString,
-    ) -> Result<SecretString, BrokerFailure> {
-        self.inner.access_token_after_401(account, rejected).await
     }
 }

@@ -5,8 +5,8 @@
 //! the cached token).
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    StoreFault, StoreWrite, build_reference,
+    AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest,
+    MailFacet, StatusFacet, build_reference, forward_host,
 };
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -22,7 +22,7 @@ impl BrokerFactory for ServesRejectedTokenMutant {
         "mutant:serves-rejected-token".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(ServesRejectedToken {
             inner: build_reference(env).await?,
         }))
@@ -32,73 +32,31 @@ impl BrokerFactory for ServesRejectedTokenMutant {
 /// The reference with a 401 path that does not forget the rejected token.
 #[derive(Debug)]
 struct ServesRejectedToken {
-    inner: Arc<dyn BrokerUnderTest>,
+    inner: Arc<dyn BrokerInstance>,
 }
 
 #[async_trait]
 impl BrokerUnderTest for ServesRejectedToken {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        self.inner.access_token(account).await
-    }
-
     /// The flaw: the rejected token is ignored, the cache answers.
-    async fn access_token_after_401(
+    async fn access_token(
         &self,
         account: &str,
-        _rejected: &SecretString,
+        _rejected: Option<&SecretString>,
     ) -> Result<SecretString, BrokerFailure> {
-        self.inner.access_token(account).await
+        self.inner.access_token(account, None).await
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.inner.status().await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.inner.status()
     }
 
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.inner.restart().await
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.inner.authorization()
     }
 
-    async fn shutdown(&self) {
-        self.inner.shutdown().await;
-    }
-
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        self.inner.sync(account).await
-    }
-
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        self.inner.synced_ids(account).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        self.inner.send(account, raw).await
-    }
-
-    async fn crash_sync(&self, account: &str, at_point: u32) -> Result<bool, BrokerFailure> {
-        self.inner.crash_sync(account, at_point).await
-    }
-
-    async fn fail_mail_commits(&self, count: u32) -> Result<(), BrokerFailure> {
-        self.inner.fail_mail_commits(count).await
-    }
-
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        self.inner.begin_authorization(account).await
-    }
-
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        self.inner.complete_authorization(callback_url).await
-    }
-
-    async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
-        self.inner.store_fault(fault).await
-    }
-
-    fn store_writes(&self) -> Vec<StoreWrite> {
-        self.inner.store_writes()
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.inner.mail()
     }
 }
+
+forward_host!(ServesRejectedToken, inner);

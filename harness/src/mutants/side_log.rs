@@ -4,7 +4,8 @@
 
 use super::{NaiveBroker, NaiveKnobs};
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
+    BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest, StatusFacet,
+    forward_host,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -26,7 +27,7 @@ impl BrokerFactory for SideLogMutant {
         format!("mutant:{}", self.name)
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(SideLog {
             inner: NaiveBroker::new(env.clone(), NaiveKnobs::correct()),
             env,
@@ -54,12 +55,12 @@ impl std::fmt::Debug for SideLog {
 
 #[async_trait]
 impl BrokerUnderTest for SideLog {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        let token = self.inner.access_token(account).await?;
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
+        let token = self.inner.access_token(account, rejected).await?;
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
         let new = last
             .as_ref()
@@ -71,11 +72,9 @@ impl BrokerUnderTest for SideLog {
         Ok(token)
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.inner.status().await
-    }
-
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.inner.restart().await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        BrokerUnderTest::status(&self.inner)
     }
 }
+
+forward_host!(SideLog, inner);

@@ -13,8 +13,8 @@
 
 use super::{NaiveBroker, NaiveKnobs};
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance, BrokerUnderTest,
+    FailureKind, InstanceHost, StatusFacet, forward_host,
 };
 use async_trait::async_trait;
 use mock_provider::Fingerprint;
@@ -36,7 +36,7 @@ impl BrokerFactory for NeverServesMutant {
         "mutant:never-serves".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         Ok(Arc::new(NeverServes {
             accounts: env.accounts.into_iter().map(|(a, _)| a).collect(),
         }))
@@ -51,29 +51,39 @@ struct NeverServes {
 
 #[async_trait]
 impl BrokerUnderTest for NeverServes {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::from_names(["access_token", "status", "restart"])
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+    async fn access_token(
+        &self,
+        account: &str,
+        _rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
         Err(BrokerFailure::new(
             FailureKind::Storage,
             format!("could not open the token store for {account}"),
         ))
     }
 
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for NeverServes {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
         Ok(self
             .accounts
             .iter()
             .map(|account| AccountReport {
                 account: account.clone(),
-                state: "ok".to_owned(),
+                state: crate::broker::AccountState::Ok,
                 alert: None,
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl InstanceHost for NeverServes {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         Ok(())
     }
@@ -89,7 +99,7 @@ impl BrokerFactory for CorruptsTokenFileMutant {
         "mutant:corrupts-token-file".to_owned()
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let file = env
             .shared
             .get_or_create("mutant.corrupts-token-file", || {
@@ -152,15 +162,15 @@ impl CorruptsTokenFile {
 
 #[async_trait]
 impl BrokerUnderTest for CorruptsTokenFile {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
+    async fn access_token(
+        &self,
+        account: &str,
+        rejected: Option<&SecretString>,
+    ) -> Result<SecretString, BrokerFailure> {
         if self.file().corrupted {
             return Err(Self::unreadable());
         }
-        let token = self.inner.access_token(account).await?;
+        let token = self.inner.access_token(account, rejected).await?;
         let fingerprint = Fingerprint::of(token.expose_secret());
         let fresh = {
             let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
@@ -177,11 +187,9 @@ impl BrokerUnderTest for CorruptsTokenFile {
         Ok(token)
     }
 
-    async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        self.inner.status().await
-    }
-
-    async fn restart(&self) -> Result<(), BrokerFailure> {
-        self.inner.restart().await
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        BrokerUnderTest::status(&self.inner)
     }
 }
+
+forward_host!(CorruptsTokenFile, inner);

@@ -28,6 +28,9 @@ pub fn render_outcome(outcome: &RunOutcome, record: &RunRecord) -> String {
     if let Some(note) = &outcome.note {
         let _ = writeln!(text, "      {note}");
     }
+    if let Some(fleet) = &outcome.fleet {
+        let _ = writeln!(text, "      fleet: {fleet}");
+    }
     for skipped in &outcome.skipped_steps {
         let _ = writeln!(
             text,

@@ -2,7 +2,7 @@
 //! authorization URLs against the mock provider's router in memory, and
 //! runs its own code flows for grants made "on another device".
 
-use super::auth_record::AuthorizeRequest;
+use crate::record::AuthorizeRequest;
 use crate::sim::InMemoryTransport;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

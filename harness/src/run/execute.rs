@@ -47,11 +47,7 @@ pub fn run_scenario(
             RunRecord::default(),
         ))
     };
-    if scenario.mode == Mode::Sim && !broker.factory().in_process() {
-        return skip(
-            "sim scenarios run in-process brokers only; process brokers run `mode = \"real\"` scenarios".to_owned(),
-        );
-    }
+    let mode = mode_for(scenario, broker);
     if !broker.factory().in_process()
         && let Some(missing) = super::requirements::missing_for_process(scenario)
     {
@@ -62,7 +58,7 @@ pub fn run_scenario(
             path, scenario, broker, seed, missing, started,
         ));
     }
-    let runtime = match scenario.mode {
+    let runtime = match mode {
         Mode::Sim => tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
@@ -73,7 +69,7 @@ pub fn run_scenario(
     }
     .map_err(RunError::Runtime)?;
     let logs = LogCapture::default();
-    let epoch = match scenario.mode {
+    let epoch = match mode {
         Mode::Sim => UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS),
         Mode::Real => SystemTime::now(),
     };
@@ -81,13 +77,22 @@ pub fn run_scenario(
         runtime.block_on(async {
             // `store = "postgres"` / `"sqlite"`: one store for the run's fleet.
             let shared = RunShared::default();
-            let run_store = match super::run_store::provision_for(scenario, seed, &shared).await {
+            let run_store = match super::run_store::provision_for(
+                scenario,
+                mode,
+                !broker.factory().in_process(),
+                seed,
+                &shared,
+            )
+            .await
+            {
                 Ok(run_store) => run_store,
                 Err(unmet) => return Err(Stopped::Unmet(unmet)),
             };
             let store_spec = run_store.as_ref().map(|store| store.spec.clone());
             let (world, built) = build_world(
                 scenario,
+                mode,
                 broker,
                 seed,
                 SimTime::new(epoch),
@@ -144,6 +149,17 @@ pub fn run_scenario(
     let mut result = outcome(path, scenario, broker, seed, &record, judged);
     result.wall_time = started.elapsed();
     Ok((result, record))
+}
+
+/// The time a run goes on: in process, the scenario's (paused `sim`, or
+/// wall-clock `real` where it needs real IO); against processes always the
+/// process timeline (wall speed, quiet stretches skipped: `skip.rs`).
+pub fn mode_for(scenario: &Scenario, broker: &BrokerChoice) -> Mode {
+    if broker.factory().in_process() {
+        scenario.mode
+    } else {
+        Mode::Real
+    }
 }
 
 /// Why a run stopped before its timeline.
@@ -247,7 +263,7 @@ fn outcome(
         scenario: scenario.name.clone(),
         path: path.to_path_buf(),
         broker: broker.name(),
-        mode: scenario.mode.as_str(),
+        mode: mode_for(scenario, broker).as_str(),
         seed,
         verdict,
         violations,
@@ -261,5 +277,31 @@ fn outcome(
         wall_time: Duration::ZERO,
         simulated: scenario.duration,
         note: None,
+        fleet: fleet(scenario, broker),
     }
+}
+
+/// What a run of several instances was: one store for the fleet, or one
+/// each (`None` for a single instance).
+fn fleet(scenario: &Scenario, broker: &BrokerChoice) -> Option<String> {
+    let instances = scenario.broker.instances;
+    if instances < 2 {
+        return None;
+    }
+    let kind = if broker.factory().in_process() {
+        "in-process instances"
+    } else {
+        "processes"
+    };
+    let store = scenario.broker.store.as_str();
+    Some(match store {
+        "memory" => format!(
+            "{instances} {kind}, a `memory` store each: single flight is judged per instance and per fleet"
+        ),
+        "shared-memory" if !broker.factory().in_process() => {
+            format!("{instances} {kind} sharing one `file:` store (the harness's temp directory)")
+        }
+        "shared-memory" => format!("{instances} {kind} sharing one memory store"),
+        store => format!("{instances} {kind} sharing one `{store}` store"),
+    })
 }

@@ -1,7 +1,7 @@
 //! Which gateway powers a scenario needs, and which a broker has: a step whose
 //! power the broker lacks is skipped, and the invariants judging it are unknown.
 
-use crate::broker::{BrokerUnderTest, GatewayCapabilities};
+use crate::broker::GatewayCapabilities;
 use crate::scenario::{Action, Scenario};
 
 /// The gateway powers `scenario`'s steps and invariants use.
@@ -29,7 +29,7 @@ pub fn needed_gateway(scenario: &Scenario) -> GatewayCapabilities {
 
 /// The names of the gateway powers `broker` has (`sign_in`,
 /// `service_accounts`, `relay`), as steps name what they need.
-pub(super) fn gateway_names(broker: &dyn BrokerUnderTest) -> Vec<&'static str> {
+pub(super) fn gateway_names(broker: &dyn crate::broker::BrokerInstance) -> Vec<&'static str> {
     broker
         .gateway()
         .map(|gateway| gateway.gateway_capabilities().names())

@@ -2,7 +2,6 @@
 //! (`gmail.readonly`), and Gmail refuses `messages.send` without
 //! `gmail.send`, so such scenarios consent to both.
 
-use super::world::BrokerEnvScopes;
 use crate::broker::BrokerEnv;
 use crate::scenario::{Action, Scenario};
 
@@ -20,11 +19,10 @@ pub(super) fn sends_mail(scenario: &Scenario) -> bool {
         .any(|step| matches!(step.get_ref().action, Action::Send(_)))
 }
 
-impl BrokerEnvScopes for BrokerEnv {
-    fn with_mail_scopes(mut self, scenario: &Scenario) -> Self {
-        if sends_mail(scenario) {
-            self.scopes = SEND_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-        }
-        self
+/// `env` with the scopes a mail-sending `scenario` needs.
+pub(super) fn with_mail_scopes(mut env: BrokerEnv, scenario: &Scenario) -> BrokerEnv {
+    if sends_mail(scenario) {
+        env.scopes = SEND_SCOPES.iter().map(|s| (*s).to_owned()).collect();
     }
+    env
 }

@@ -71,6 +71,10 @@ pub struct RunOutcome {
     pub simulated: Duration,
     /// One-line reasons, for `not_applicable`.
     pub note: Option<String>,
+    /// For a run of several instances, whether they shared one store or
+    /// had one each (a failure of single flight means per fleet, or per
+    /// instance), e.g. `3 processes sharing one file: store`.
+    pub fleet: Option<String>,
 }
 
 impl RunOutcome {

@@ -1,11 +1,11 @@
 //! Plays a scenario's timeline against a built [`World`] and collects the
 //! [`RunRecord`]. Each step kind is one arm of [`Player::apply`].
 
-use super::record::{
+use super::world::{Instance, World};
+use crate::broker::{Capabilities, FailureKind};
+use crate::record::{
     FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
 };
-use super::world::{Instance, World};
-use crate::broker::FailureKind;
 use crate::scenario::{
     Action, ClockOwner, ConnectionFault, FaultEndpoint, FaultStep, Scenario, StatusPoll,
     TimedAction, expand_timeline,
@@ -64,7 +64,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     let capabilities = world
         .instances
         .first()
-        .map(|i| i.broker.capabilities())
+        .map(|i| Capabilities::of(&*i.broker))
         .unwrap_or_default();
     let mut have = capabilities.names();
     // The gateway powers (sign-in, service accounts, relay) by name too.
@@ -80,6 +80,9 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         tasks: Vec::new(),
     };
     for timed in timeline_with_polls(scenario) {
+        // Finished calls need no more waiting for; the skipper counts the rest.
+        player.tasks.retain(|task| !task.is_finished());
+        super::skip::advance_to(world, timed.at, &mut || unfinished(&player.tasks)).await;
         tokio::time::sleep_until(world.time.instant_at(timed.at)).await;
         if let (kind, Some(capability)) = super::step_needs::step_need(&timed.action)
             && !have.contains(&capability)
@@ -96,7 +99,10 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         }
         player.apply(timed.action);
     }
+    super::skip::advance_to(world, scenario.duration, &mut || unfinished(&player.tasks)).await;
     tokio::time::sleep_until(world.time.instant_at(scenario.duration)).await;
+    // Calls the last steps spread past the end still wait on the timeline.
+    super::skip::drain(world, &mut || unfinished(&player.tasks)).await;
     for task in std::mem::take(&mut player.tasks) {
         // A task only fails if the broker panicked; that shows up as a
         // missing record, which the checkers report.
@@ -158,6 +164,11 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     }
 }
 
+/// How many of `tasks` have not finished.
+fn unfinished(tasks: &[JoinHandle<()>]) -> usize {
+    tasks.iter().filter(|task| !task.is_finished()).count()
+}
+
 /// The file's timeline plus the status polls `outage_surfaced` needs.
 fn timeline_with_polls(scenario: &Scenario) -> Vec<TimedAction> {
     let mut actions = expand_timeline(scenario);
@@ -202,26 +213,12 @@ impl Player<'_> {
         }
     }
 
-    /// Hands the new offsets of the moved broker clocks to brokers that keep
-    /// their own clock (processes under libfaketime); in-process brokers
-    /// read their `SimClock` and answer `Unsupported`.
-    fn push_clock_offsets(&self, owner: ClockOwner, only: u32) {
-        for (index, instance) in (0u32..).zip(&self.world.instances) {
-            let moved = match owner {
-                ClockOwner::Provider => false,
-                ClockOwner::Broker => index == only,
-                ClockOwner::All => true,
-            };
-            if !moved {
-                continue;
-            }
-            match instance.broker.set_clock_offset(instance.clock.offset_ms()) {
-                Err(failure) if failure.kind != FailureKind::Unsupported => {
-                    lock(&self.sink.failures).push(format!("clock of instance {index}: {failure}"));
-                }
-                _ => {}
-            }
-        }
+    /// Hands the new offsets of the broker clocks (skew plus skipped) to
+    /// brokers that keep their own clock (processes under libfaketime);
+    /// in-process brokers read their `SimClock` and answer `Unsupported`.
+    fn push_clock_offsets(&self) {
+        let failures = super::skip::push_offsets(self.world);
+        lock(&self.sink.failures).extend(failures);
     }
 
     fn apply(&mut self, action: Action) {
@@ -255,7 +252,7 @@ impl Player<'_> {
                 for clock in self.clocks_of(skew.of, skew.instance) {
                     clock.skew(skew.by, skew.ahead);
                 }
-                self.push_clock_offsets(skew.of, skew.instance);
+                self.push_clock_offsets();
                 let direction = if skew.ahead { "ahead" } else { "behind" };
                 self.event(
                     "skew_clock",
@@ -271,7 +268,7 @@ impl Player<'_> {
                 for clock in self.clocks_of(jump.of, jump.instance) {
                     clock.jump(jump.by, jump.forward);
                 }
-                self.push_clock_offsets(jump.of, jump.instance);
+                self.push_clock_offsets();
                 let direction = if jump.forward { "forward" } else { "back" };
                 self.event(
                     "jump_clock",
@@ -287,7 +284,7 @@ impl Player<'_> {
                 let Some(instance) = self.world.instances.get(pause.instance as usize) else {
                     return;
                 };
-                let until = tokio::time::Instant::now() + pause.duration;
+                let until = self.world.time.elapsed() + pause.duration;
                 *lock(&instance.paused_until) = Some(until);
                 instance.clock.freeze();
                 self.event(
@@ -301,7 +298,7 @@ impl Player<'_> {
                 );
                 let instance = instance.clone();
                 self.tasks.push(tokio::spawn(async move {
-                    tokio::time::sleep_until(until).await;
+                    instance.time.sleep_until_offset(until).await;
                     instance.clock.thaw();
                     *lock(&instance.paused_until) = None;
                 }));
@@ -430,14 +427,12 @@ impl Player<'_> {
             faults.len() - 1
         };
         self.event("fault", format!("mounted `{label}`"), step.account.clone());
-        let until = self
-            .world
-            .time
-            .instant_at(step.until.unwrap_or(self.scenario.duration));
+        let until = step.until.unwrap_or(self.scenario.duration);
+        let time = self.world.time.clone();
         let faults = self.sink.faults.clone();
         let clock = self.world.provider_clock.clone();
         self.tasks.push(tokio::spawn(async move {
-            tokio::time::sleep_until(until).await;
+            time.sleep_until_offset(until).await;
             drop(guard);
             if let Some(window) = lock(&faults).get_mut(index) {
                 window.unmounted_at = Some(clock.now());
@@ -463,11 +458,12 @@ async fn call_access_token(
     clock: SimClock,
     sink: Sink,
 ) {
-    tokio::time::sleep(delay).await;
+    instance.sleep(delay).await;
     instance.wait_if_paused().await;
     let requested_at = clock.now();
     let epoch = instance.restart_epoch.load(Ordering::SeqCst);
-    let answer = tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account)).await;
+    let answer =
+        tokio::time::timeout(CALL_TIMEOUT, instance.broker.access_token(&account, None)).await;
     let killed_under_it = epoch % 2 == 1 || instance.restart_epoch.load(Ordering::SeqCst) != epoch;
     let result = match answer {
         Ok(Ok(token)) => Ok(Fingerprint::of(token.expose_secret())),
@@ -492,7 +488,12 @@ async fn call_access_token(
 async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink) {
     instance.wait_if_paused().await;
     let at = clock.now();
-    let accounts = match tokio::time::timeout(CALL_TIMEOUT, instance.broker.status()).await {
+    let accounts = match tokio::time::timeout(
+        CALL_TIMEOUT,
+        instance.broker.status_or_refusal().status(),
+    )
+    .await
+    {
         Ok(Ok(accounts)) => accounts,
         Ok(Err(failure)) => {
             lock(&sink.failures).push(failure.message);

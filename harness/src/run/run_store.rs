@@ -38,18 +38,26 @@ pub(super) fn provisioned_kind(store: &str) -> bool {
 }
 
 /// The run's store when the scenario asks for one the harness provisions
-/// (real mode only); `Err` says what the machine lacks.
+/// (on wall time only); `Err` says what the machine lacks.
+///
+/// A fleet of processes cannot share memory: `shared-memory` (one store
+/// for the whole fleet, in process) becomes a `file:` directory all of
+/// them open, the "two workers, one token file" set-up of production.
 pub(super) async fn provision_for(
     scenario: &Scenario,
+    mode: Mode,
+    processes: bool,
     seed: u64,
     shared: &RunShared,
 ) -> Result<Option<RunStore>, String> {
-    if scenario.mode != Mode::Real || !provisioned_kind(&scenario.broker.store) {
+    let store = match scenario.broker.store.as_str() {
+        "shared-memory" if processes => "file",
+        store => store,
+    };
+    if mode != Mode::Real || !provisioned_kind(store) {
         return Ok(None);
     }
-    provision(&scenario.broker.store, seed, shared)
-        .await
-        .map(Some)
+    provision(store, seed, shared).await.map(Some)
 }
 
 /// A store provisioned for one run; [`cleanup`](Self::cleanup) removes it.

@@ -4,7 +4,7 @@
 //! wall time (both read through [`SimClock`], which on an unpaused runtime
 //! is the system clock plus any offset).
 
-use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure, BrokerUnderTest};
+use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure};
 use crate::scenario::{Mode, Scenario};
 use crate::sim::{InMemoryTransport, SimClock, SimTime};
 use futures::future::BoxFuture;
@@ -12,15 +12,19 @@ use mock_provider::{Endpoint, Fault, MockProvider};
 use reference_impl::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport, TransportError};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
-use tokio::time::Instant;
+use std::time::Duration;
 
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
-    pub broker: Arc<dyn BrokerUnderTest>,
+    pub broker: Arc<dyn crate::broker::BrokerInstance>,
     pub clock: SimClock,
-    /// While set and in the future, calls to this instance are held.
-    pub paused_until: Arc<Mutex<Option<Instant>>>,
+    /// The run's timeline (paused time, or the process timeline that
+    /// skips quiet stretches).
+    pub time: SimTime,
+    /// While set and in the future (an offset into the run), calls to
+    /// this instance are held.
+    pub paused_until: Arc<Mutex<Option<Duration>>>,
     /// Bumped when a restart begins and when it ends (odd: restarting), so
     /// a call can tell whether the harness killed the broker under it.
     pub restart_epoch: Arc<AtomicU64>,
@@ -34,8 +38,16 @@ impl Instance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(until) = until {
-            tokio::time::sleep_until(until).await;
+            self.time.sleep_until_offset(until).await;
         }
+    }
+
+    /// Sleeps `delay` on the run's timeline (a skip of a quiet stretch
+    /// shortens it, as it does every other wait of the run).
+    pub async fn sleep(&self, delay: Duration) {
+        self.time
+            .sleep_until_offset(self.time.elapsed() + delay)
+            .await;
     }
 }
 
@@ -49,14 +61,24 @@ pub(super) struct World {
     pub request_urls: Arc<Mutex<Vec<String>>>,
     /// The provisioned store, read raw after restarts and the run.
     pub store_at_rest: Option<super::store_at_rest::StoreAtRest>,
+    /// Paused time (in process, `sim`) or wall time (`real`; every run
+    /// against processes).
+    pub mode: Mode,
+    /// True when quiet stretches are skipped (`skip.rs`): every instance is
+    /// a process whose wall clock the harness moves with libfaketime.
+    pub skips: bool,
+    /// The broker processes, when the instances are processes.
+    pub processes: Option<Arc<crate::broker::ProcessTable>>,
     /// Everything the run's instances share (the bucket `bucket_fault`
     /// steps fault, among others).
     pub shared: crate::broker::RunShared,
 }
 
-/// Builds the world for `scenario`. A broker that cannot start is an `Err`.
+/// Builds the world for `scenario` on `mode`'s time. A broker that cannot
+/// start is an `Err`.
 pub(super) async fn build_world(
     scenario: &Scenario,
+    mode: Mode,
     broker: &BrokerChoice,
     seed: u64,
     time: SimTime,
@@ -80,7 +102,7 @@ pub(super) async fn build_world(
     }
     builder = super::lifecycle::provider_policy(builder, scenario);
     builder = super::gateway_setup::register_service_accounts(builder, scenario);
-    let provider = match scenario.mode {
+    let provider = match mode {
         Mode::Sim => builder.build(),
         Mode::Real => builder.start().await,
     };
@@ -92,11 +114,10 @@ pub(super) async fn build_world(
     let setup = super::gateway_setup::setup(scenario, &provider, seed);
     shared.get_or_create(crate::broker::GATEWAY_SETUP, || setup);
     let request_urls = Arc::new(Mutex::new(Vec::new()));
-    if super::requirements::moves_broker_clocks(scenario)
-        && let Some(libfaketime) = crate::broker::libfaketime()
-    {
-        // Process instances then run under libfaketime (in-process ones
-        // read their SimClock and ignore it).
+    let processes = !broker.factory().in_process();
+    if processes && let Some(libfaketime) = crate::broker::libfaketime() {
+        // Every process instance runs under libfaketime: its wall clock
+        // follows the run's timeline (skews and skipped stretches).
         shared.get_or_create(crate::broker::BROKER_CLOCK_CONTROL, || {
             crate::broker::BrokerClockControl { libfaketime }
         });
@@ -109,10 +130,13 @@ pub(super) async fn build_world(
         store_at_rest: super::store_at_rest::StoreAtRest::of(&shared),
         shared: shared.clone(),
         provider,
+        mode,
+        skips: false,
+        processes: None,
     };
     for instance in 0..scenario.broker.instances {
-        let clock = time.clock();
-        let inner: Arc<dyn HttpTransport> = match scenario.mode {
+        let clock = world.time.clock();
+        let inner: Arc<dyn HttpTransport> = match mode {
             Mode::Sim => Arc::new(
                 InMemoryTransport::new(world.provider.router())
                     .with_timeout(scenario.broker.http_timeout),
@@ -130,7 +154,7 @@ pub(super) async fn build_world(
             // The store the run provisioned (`run_store.rs`).
             env.store.clone_from(spec);
         }
-        let env = env.with_mail_scopes(scenario);
+        let env = super::mail_scopes::with_mail_scopes(env, scenario);
         let factory = broker.factory();
         match factory.build(env).await {
             Ok(built) => world.instances.push(Instance {
@@ -142,12 +166,22 @@ pub(super) async fn build_world(
                     built
                 },
                 clock,
+                time: world.time.clone(),
                 paused_until: Arc::default(),
                 restart_epoch: Arc::default(),
             }),
             Err(failure) => return (world, Err(failure)),
         }
     }
+    world.processes = shared.get::<crate::broker::ProcessTable>(crate::broker::PROCESS_TABLE);
+    // Quiet stretches are skipped only when every instance's wall clock
+    // can be moved with them.
+    world.skips = processes
+        && world.mode == Mode::Real
+        && world
+            .instances
+            .iter()
+            .all(|instance| instance.broker.set_clock_offset(0).is_ok());
     (world, Ok(()))
 }
 
@@ -181,12 +215,6 @@ fn broker_env(
         redirect_url: provider.redirect_uri(),
         shared: crate::broker::RunShared::default(),
     }
-}
-
-/// Adjusts a broker's environment to the scenario (see `mail_scopes.rs`).
-pub(super) trait BrokerEnvScopes {
-    /// `self` with the scopes a mail-sending scenario needs.
-    fn with_mail_scopes(self, scenario: &Scenario) -> Self;
 }
 
 /// Wraps a transport and remembers every request URL (the leak checker

@@ -90,7 +90,7 @@ pub enum Action {
     },
     /// The harness calls the mock's Gmail profile with a token from the
     /// broker; on 401 it asks once for a forced refresh
-    /// (`access_token_after_401`) and retries.
+    /// (`access_token` with the rejected token) and retries.
     GmailProfile(GmailProfileStep),
     /// The reference broker's store fails every call (`on = true`) or
     /// recovers (capability `store_faults`).

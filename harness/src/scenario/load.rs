@@ -56,7 +56,14 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Scenario)>, Scenari
         .collect()
 }
 
-/// Every `*.toml` under `dir`, subfolders included (`scenarios/regressions/`).
+/// The subfolder of known failures of the reference broker, each with a
+/// comment saying why (docs/SCENARIOS.md): named explicitly they run, but a
+/// walk of the folder above them leaves them out, so the library's run
+/// stays a statement about what passes.
+pub const PENDING_DIR: &str = "pending";
+
+/// Every `*.toml` under `dir`, subfolders included (`scenarios/regressions/`)
+/// except a `pending/` one ([`PENDING_DIR`]).
 fn toml_files_under(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Io {
         path: dir.to_path_buf(),
@@ -65,6 +72,9 @@ fn toml_files_under(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
     let mut found = Vec::new();
     for path in entries.filter_map(Result::ok).map(|e| e.path()) {
         if path.is_dir() {
+            if path.file_name().is_some_and(|name| name == PENDING_DIR) {
+                continue;
+            }
             found.extend(toml_files_under(&path)?);
         } else if path.extension().is_some_and(|ext| ext == "toml") {
             found.push(path);

@@ -12,6 +12,7 @@ mod bucket_action;
 mod email_action;
 mod gateway;
 mod gateway_validate;
+mod invariant_name;
 mod invariants;
 mod load;
 mod model;
@@ -35,6 +36,7 @@ pub use gateway::{
     RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
     RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
 };
+pub use invariant_name::InvariantName;
 pub use invariants::NoRejectedTokenReuseParams;
 pub use invariants::{
     AlertRaisedParams, Invariants, NoTokenLeakParams, OutageSurfacedParams, ProactiveRefreshParams,

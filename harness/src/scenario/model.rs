@@ -32,8 +32,9 @@ pub struct Scenario {
     /// What production incident it models.
     #[serde(default)]
     pub description: String,
-    /// `sim` (simulated time, in memory) or `real` (wall time, loopback HTTP,
-    /// broker processes).
+    /// How an in-process broker plays it: `sim` (paused time, in memory) or
+    /// `real` (wall time, loopback HTTP: for real stores). Broker processes
+    /// play every scenario on the process timeline whatever this says.
     #[serde(default)]
     pub mode: Mode,
     /// Seed for tokens, jitter and every random choice.
@@ -68,12 +69,15 @@ pub struct Scenario {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
-    /// Paused tokio time, in-memory transport, in-process brokers:
-    /// deterministic and fast.
+    /// Paused tokio time and the in-memory transport for in-process
+    /// brokers: deterministic and fast. Processes run it on the process
+    /// timeline (wall speed, quiet stretches skipped).
     #[default]
     Sim,
-    /// Wall time, a mock provider on 127.0.0.1, brokers in-process or as
-    /// external processes. Keep these short (seconds) with short TTLs.
+    /// Wall time and a mock provider on 127.0.0.1 for in-process brokers
+    /// too: only where a scenario needs it (a real SQLite file, a
+    /// PostgreSQL cluster, an S3 server), and then short, since in process
+    /// nothing is skipped. Say why in the file.
     Real,
 }
 

@@ -1,10 +1,16 @@
+use super::skips::Skips;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
-/// The shared origin of a simulated run: an epoch and the tokio instant
-/// that corresponds to it.
+/// The shared origin of a run: an epoch, the tokio instant that
+/// corresponds to it, and the stretches skipped since.
+///
+/// On paused time nothing is ever skipped (tokio jumps idle stretches
+/// itself). Against broker processes the run goes at wall speed and
+/// [`skip`](Self::skip)s idle stretches: every [`SimClock`] moves forward
+/// by the skip, and [`instant_at`](Self::instant_at) comes that much sooner.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -20,10 +26,11 @@ use tokio::time::Instant;
 /// assert_eq!(gap, Duration::from_secs(600));
 /// # }
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SimTime {
     epoch: SystemTime,
     start: Instant,
+    skips: Arc<Skips>,
 }
 
 impl SimTime {
@@ -32,26 +39,93 @@ impl SimTime {
         Self {
             epoch,
             start: Instant::now(),
+            skips: Arc::default(),
         }
     }
 
     /// A new component clock with zero offset.
     pub fn clock(&self) -> SimClock {
         SimClock {
-            time: *self,
+            time: self.clone(),
             offset_ms: Arc::new(AtomicI64::new(0)),
             frozen_at_ms: Arc::new(AtomicI64::new(NOT_FROZEN)),
         }
     }
 
-    /// How much simulated time has passed since the run began.
+    /// How much simulated time has passed since the run began (skips included).
     pub fn elapsed(&self) -> Duration {
-        Instant::now().duration_since(self.start)
+        Instant::now().duration_since(self.start) + self.skips.skipped()
     }
 
-    /// The tokio instant at `offset` into the run.
+    /// The tokio instant at `offset` into the run, as of now: a later skip
+    /// brings it closer (wait with [`sleep_until_offset`](Self::sleep_until_offset)).
     pub fn instant_at(&self, offset: Duration) -> Instant {
-        self.start + offset
+        let skipped = self.skips.skipped();
+        offset
+            .checked_sub(skipped)
+            .map_or(self.start, |left| self.start + left)
+    }
+
+    /// How much of the timeline was skipped so far.
+    pub fn skipped(&self) -> Duration {
+        self.skips.skipped()
+    }
+
+    /// Jumps every clock of the run forward by `by` (whole milliseconds).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use harness::sim::SimTime;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let time = SimTime::new(UNIX_EPOCH);
+    /// let clock = time.clock();
+    /// let waiter = tokio::spawn({
+    ///     let time = time.clone();
+    ///     async move { time.sleep_until_offset(Duration::from_secs(3600)).await }
+    /// });
+    /// tokio::task::yield_now().await;
+    /// assert_eq!(time.parked(), (1, Some(Duration::from_secs(3600))));
+    /// time.skip(Duration::from_secs(3600));
+    /// waiter.await.unwrap();
+    /// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_secs(3600));
+    /// # }
+    /// ```
+    pub fn skip(&self, by: Duration) {
+        self.skips.skip(by);
+    }
+
+    /// Sleeps until `offset` into the run, waking early when a skip
+    /// reaches it. While it sleeps, the point counts as parked.
+    pub async fn sleep_until_offset(&self, offset: Duration) {
+        let id = self.skips.park(offset);
+        let _unpark = Unpark(&self.skips, id);
+        loop {
+            let jumped = self.skips.jumped();
+            tokio::pin!(jumped);
+            // Registered before the deadline is read: a skip in between wakes it.
+            jumped.as_mut().enable();
+            tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(self.instant_at(offset)) => return,
+                () = jumped => {}
+            }
+        }
+    }
+
+    /// How many tasks wait in [`sleep_until_offset`](Self::sleep_until_offset),
+    /// and the nearest point they wait for.
+    pub fn parked(&self) -> (usize, Option<Duration>) {
+        self.skips.parked()
+    }
+}
+
+/// Unparks a waiter however its sleep ends (woken, or dropped).
+struct Unpark<'a>(&'a Skips, u64);
+
+impl Drop for Unpark<'_> {
+    fn drop(&mut self) {
+        self.0.unpark(self.1);
     }
 }
 

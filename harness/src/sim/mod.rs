@@ -6,6 +6,7 @@
 //! provider's router without a socket, so runs are deterministic.
 
 mod clock;
+mod skips;
 mod transport;
 
 pub use clock::{SimClock, SimTime};

@@ -66,12 +66,15 @@ pub fn reference_broker() -> BrokerChoice {
     )))
 }
 
-/// `--broker cmd:python3 examples/adapters/python-minimal/broker.py`.
+/// `--broker 'cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 python3
+/// examples/adapters/python-minimal/broker.py'`, as its README runs it
+/// (Python's GIL and `time.sleep` need libfaketime to move the monotonic
+/// clock too: docs/PROTOCOL.md, "Time").
 pub fn python_minimal() -> BrokerChoice {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/adapters/python-minimal/broker.py");
     BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
-        "python3 '{}'",
+        "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 '{}'",
         script.display()
     ))))
 }

@@ -45,6 +45,7 @@ impl MockProvider {
                 faults: FaultSet::default(),
                 gmail: crate::gmail::GmailStore::default(),
                 timeouts: crate::server::Timeouts::default(),
+                in_flight: crate::server::InFlight::default(),
             }),
             client_id,
             refresh_tokens,
@@ -138,6 +139,21 @@ impl MockProvider {
     /// Mounts a fault; it stays active while the returned guard lives.
     pub fn mount(&self, fault: Fault) -> FaultGuard {
         self.shared.faults.mount(fault)
+    }
+
+    /// How many requests the provider has begun and not yet finished
+    /// (answered, dropped, or abandoned by their client). A harness that
+    /// moves time forward waits for zero, so no request straddles a jump.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let provider = mock_provider::MockProvider::start().await;
+    /// assert_eq!(provider.requests_in_flight(), 0);
+    /// # }
+    /// ```
+    pub fn requests_in_flight(&self) -> usize {
+        self.shared.in_flight.count()
     }
 
     /// How many faults are mounted now.
@@ -246,6 +262,7 @@ impl MockProvider {
             faults: FaultSet::with_seed(fault_seed),
             gmail,
             timeouts,
+            in_flight: crate::server::InFlight::default(),
         });
     }
 

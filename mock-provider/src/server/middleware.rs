@@ -39,6 +39,7 @@ pub(crate) async fn journal_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
+    let _in_flight = shared.in_flight.enter();
     let started_at = shared.state.clock.now();
     let (parts, body) = request.into_parts();
     let shape = Shape::of_path(parts.uri.path());
@@ -57,6 +58,8 @@ pub(crate) async fn journal_and_faults(
             let status = response.status().as_u16();
             let entry = blank_entry(&parts, started_at, shared.state.clock.now(), status);
             shared.journal.record(entry);
+            let mut response = response;
+            stamp_date(&shared, &mut response);
             return response;
         }
     };
@@ -124,7 +127,19 @@ pub(crate) async fn journal_and_faults(
     };
     let status = response.status().as_u16();
     pending.finish(Some(&mut response), status);
+    stamp_date(&shared, &mut response);
     response
+}
+
+/// Sets `Date` from the provider's clock, as Google's servers date their
+/// answers by their own clock: a skewed provider says so in every answer,
+/// and a harness that moves the provider's clock (the process timeline)
+/// moves its `Date` too. Without it hyper adds the machine's time.
+fn stamp_date(shared: &Shared, response: &mut Response) {
+    let date = httpdate::fmt_http_date(shared.state.clock.now());
+    if let Ok(value) = http::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(http::header::DATE, value);
+    }
 }
 
 /// A request's journal entry until it is answered. Dropped still holding

@@ -45,6 +45,38 @@ pub(crate) struct SharedParts {
     pub faults: FaultSet,
     pub gmail: GmailStore,
     pub timeouts: Timeouts,
+    /// Requests the middleware has begun and not yet finished (answered,
+    /// dropped or abandoned): a harness reads it to know the provider is idle.
+    pub in_flight: InFlight,
+}
+
+/// A count of requests in flight; [`InFlight::enter`] returns the guard
+/// that holds one.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight(std::sync::atomic::AtomicUsize);
+
+impl InFlight {
+    /// Counts one more request until the guard drops.
+    pub fn enter(&self) -> InFlightGuard<'_> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlightGuard(self)
+    }
+
+    /// How many requests are in flight now.
+    pub fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// One request in flight; dropping it (answered, or the client went away
+/// and the middleware's future with it) ends it.
+#[derive(Debug)]
+pub(crate) struct InFlightGuard<'a>(&'a InFlight);
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Shared {

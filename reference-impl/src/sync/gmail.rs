@@ -160,7 +160,9 @@ impl GmailClient {
                 Some(delay) if delay.is_zero() => self.sleep_backoff(attempt).await,
                 Some(delay) => {
                     tracing::debug!(account, %endpoint, status, ?delay, "gmail asked to wait");
-                    tokio::time::sleep(delay).await;
+                    // Gmail named a time: wait for it on the wall clock.
+                    let until = self.clock.now() + delay;
+                    crate::clock::sleep_until_wall(self.clock.as_ref(), until).await;
                 }
                 None => self.sleep_backoff(attempt).await,
             }

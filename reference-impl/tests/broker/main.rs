@@ -12,6 +12,7 @@ mod observability;
 mod per_thread_cache;
 mod redaction;
 mod refresh_due;
+mod refused_grant;
 mod revocation;
 mod single_flight;
 mod support;

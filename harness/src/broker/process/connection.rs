@@ -5,7 +5,12 @@
 //! exit fails every pending call at once.
 
 use crate::broker::{BrokerFailure, FailureKind};
-use serde_json::{Value, json};
+use oauth_chaos_protocol::{
+    ErrorCode, ErrorKind, JSONRPC, Method, ReceivedAnswer, Request, RpcErrorObject,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +26,7 @@ const STDERR_LIMIT: usize = 32 * 1024 * 1024;
 
 type Reply = Result<Value, BrokerFailure>;
 /// Calls awaiting their answer, by id: the method and the waiter.
-type Pending = Arc<Mutex<BTreeMap<u64, (String, oneshot::Sender<Reply>)>>>;
+type Pending = Arc<Mutex<BTreeMap<u64, (Method, oneshot::Sender<Reply>)>>>;
 
 /// What outlives one process: stderr, answers and problems accumulate
 /// across restarts.
@@ -58,6 +63,8 @@ pub(super) struct Connection {
     /// Why the process is gone, once it is.
     gone: Arc<Mutex<Option<String>>>,
     child: tokio::sync::Mutex<Child>,
+    /// The process id (`sh -c "exec ..."` keeps the shell's).
+    pid: Option<u32>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -86,6 +93,7 @@ impl Connection {
                     format!("cannot start broker command `{command}`: {error}"),
                 )
             })?;
+        let pid = child.id();
         let missing = || BrokerFailure::new(FailureKind::Crashed, "broker stdio was not piped");
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
@@ -105,20 +113,62 @@ impl Connection {
             next_id: AtomicU64::new(1),
             gone,
             child: tokio::sync::Mutex::new(child),
+            pid,
+        })
+    }
+
+    /// The process id, while the process was running when asked for it at spawn.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Sends one request and waits at most `timeout` for its answer, read
+    /// as `R`: a result of another shape is a [`FailureKind::Protocol`]
+    /// failure, never a guess.
+    pub async fn call<R: DeserializeOwned>(
+        &self,
+        method: Method,
+        params: &impl Serialize,
+        timeout: Duration,
+    ) -> Result<R, BrokerFailure> {
+        let result = self.call_raw(method, params, timeout).await?;
+        serde_path_to_error::deserialize(result).map_err(|error| {
+            // The field it went wrong in, so a broker's author knows where
+            // to look; never the value (it might be a secret).
+            let field = error.path().iter().find_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            });
+            let place = match field {
+                Some(field) => format!(" field `{field}` (at `{}`)", error.path()),
+                None => String::new(),
+            };
+            BrokerFailure::new(
+                FailureKind::Protocol,
+                format!(
+                    "`{method}` result is not the protocol's:{place} {}",
+                    oauth_chaos_protocol::without_quoted_values(error.inner())
+                ),
+            )
         })
     }
 
     /// Sends one request and waits at most `timeout` for its answer.
-    pub async fn call(&self, method: &str, params: Value, timeout: Duration) -> Reply {
+    async fn call_raw(&self, method: Method, params: &impl Serialize, timeout: Duration) -> Reply {
         if let Some(reason) = lock(&self.gone).clone() {
             return Err(BrokerFailure::new(FailureKind::Crashed, reason));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        lock(&self.pending).insert(id, (method.to_owned(), tx));
         let mut line =
-            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+            serde_json::to_string(&Request::new(id, method, params)).map_err(|error| {
+                BrokerFailure::new(
+                    FailureKind::Other,
+                    format!("cannot write `{method}` params: {error}"),
+                )
+            })?;
         line.push('\n');
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id, (method, tx));
         let written = {
             let mut stdin = self.stdin.lock().await;
             match stdin.write_all(line.as_bytes()).await {
@@ -164,7 +214,9 @@ impl Connection {
 
     /// Asks the broker to shut down, then makes sure it is gone.
     pub async fn shutdown(&self, timeout: Duration) {
-        let _ = self.call("shutdown", json!({}), timeout).await;
+        let _ = self
+            .call_raw(Method::Shutdown, &serde_json::Map::new(), timeout)
+            .await;
         let mut child = self.child.lock().await;
         if tokio::time::timeout(timeout, child.wait()).await.is_err() {
             let _ = child.start_kill();
@@ -215,7 +267,8 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
         }
         return;
     };
-    let Some(id) = message.get("id").and_then(Value::as_u64) else {
+    let answer = serde_json::from_value::<ReceivedAnswer>(message.clone()).unwrap_or_default();
+    let Some(id) = answer.id.as_ref().and_then(Value::as_u64) else {
         transcript.keep_answer(line);
         transcript.note(format!("answer without a numeric `id`: `{shown}`"));
         return;
@@ -225,15 +278,15 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
         transcript.note(format!("answer to unknown or timed-out id {id}"));
         return;
     };
-    transcript.keep_answer(&scannable(&method, &message).unwrap_or_else(|| line.to_owned()));
-    let reply = if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+    transcript.keep_answer(&scannable(method, &message).unwrap_or_else(|| line.to_owned()));
+    let reply = if answer.jsonrpc.as_deref() != Some(JSONRPC) {
         Err(BrokerFailure::new(
             FailureKind::Protocol,
             "answer lacks `\"jsonrpc\": \"2.0\"`",
         ))
-    } else if let Some(result) = message.get("result") {
-        Ok(result.clone())
-    } else if let Some(error) = message.get("error") {
+    } else if let Some(result) = answer.result {
+        Ok(result)
+    } else if let Some(error) = answer.error {
         Err(failure_from_error(error))
     } else {
         Err(BrokerFailure::new(
@@ -244,14 +297,11 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
     let _ = waiter.send(reply);
 }
 
-/// Methods whose result carries an access token in its `access_token`
-/// field: the one place a token belongs in an answer.
-const TOKEN_METHODS: &[&str] = &["access_token", "service_account_token"];
-
-/// An answer as the leak scan reads it: a token method's result without
-/// its `access_token` field; `None` when the line is kept as it came.
-fn scannable(method: &str, message: &Value) -> Option<String> {
-    if !TOKEN_METHODS.contains(&method) {
+/// An answer as the leak scan reads it: a token method's result (see
+/// [`Method::answers_a_token`]) without its `access_token` field; `None`
+/// when the line is kept as it came.
+fn scannable(method: Method, message: &Value) -> Option<String> {
+    if !method.answers_a_token() {
         return None;
     }
     let mut message = message.clone();
@@ -260,22 +310,21 @@ fn scannable(method: &str, message: &Value) -> Option<String> {
     Some(message.to_string())
 }
 
-/// Maps a JSON-RPC error object to a typed failure through `data.kind`.
-pub(super) fn failure_from_error(error: &Value) -> BrokerFailure {
-    let message = error
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("error without a message")
-        .to_owned();
-    let kind = match error.pointer("/data/kind").and_then(Value::as_str) {
-        Some("revoked") => FailureKind::Revoked,
-        Some("transient") => FailureKind::Transient,
-        Some("storage") => FailureKind::Storage,
-        Some("unsupported") => FailureKind::Unsupported,
-        _ if error.get("code").and_then(Value::as_i64) == Some(-32601) => FailureKind::Unsupported,
+/// Maps a JSON-RPC error object to a typed failure through `data.kind`
+/// (and `-32601`, a missing capability).
+fn failure_from_error(error: Value) -> BrokerFailure {
+    let Ok(error) = serde_json::from_value::<RpcErrorObject>(error) else {
+        return BrokerFailure::new(FailureKind::Other, "error without a message");
+    };
+    let kind = match error.kind() {
+        Some(ErrorKind::Revoked) => FailureKind::Revoked,
+        Some(ErrorKind::Transient) => FailureKind::Transient,
+        Some(ErrorKind::Storage) => FailureKind::Storage,
+        Some(ErrorKind::Unsupported) => FailureKind::Unsupported,
+        _ if error.error_code() == Some(ErrorCode::MethodNotFound) => FailureKind::Unsupported,
         _ => FailureKind::Other,
     };
-    BrokerFailure::new(kind, message)
+    BrokerFailure::new(kind, error.message)
 }
 
 async fn capture_stderr(mut stderr: tokio::process::ChildStderr, transcript: Transcript) {

@@ -75,7 +75,7 @@ pub struct BrokerClockControl {
 }
 
 /// What to tell the user when libfaketime is missing.
-pub const MISSING_LIBFAKETIME: &str = "skewing a broker process's clock needs libfaketime (Debian package `faketime`: run scripts/install-faketime.sh, or set OAUTH_CHAOS_LIBFAKETIME)";
+pub const MISSING_LIBFAKETIME: &str = "a broker process follows the scenario's timeline (skews, skipped quiet stretches) through libfaketime (Debian package `faketime`: run scripts/install-faketime.sh, or set OAUTH_CHAOS_LIBFAKETIME)";
 
 /// One instance's offset file and the environment that makes a process
 /// read its wall clock through it. Kept across restarts, so a respawned
@@ -120,7 +120,9 @@ impl FakeClock {
         let staging = self.dir.path().join("faketimerc.new");
         let mut file = std::fs::File::create(&staging)?;
         writeln!(file, "{}", offset_line(offset_ms))?;
-        file.sync_all()?;
+        // No fsync: readers need the rename to be atomic, not durable, and
+        // the process timeline rewrites the file at every skipped stretch.
+        drop(file);
         std::fs::rename(staging, self.file())
     }
 }

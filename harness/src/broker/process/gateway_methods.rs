@@ -3,69 +3,43 @@
 //! `initialize` tells the broker for them.
 
 use super::ProcessInstance;
-use super::connection::Connection;
 use crate::broker::{
-    BrokerEnv, BrokerFailure, FailureKind, GatewayCapabilities, GatewaySetup, GatewayUnderTest,
-    SignedIn,
+    BrokerEnv, BrokerFailure, GatewayCapabilities, GatewaySetup, GatewayUnderTest, SignedIn,
 };
 use async_trait::async_trait;
+use oauth_chaos_protocol::{
+    AccessTokenResult, AuthorizationUrl, Capability, InitializeParams, InitializeResult, Method,
+    ServiceAccountParams, ServiceAccountTokenParams, SignInBeginParams, SignInCompleteParams,
+    SignedInResult,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
-use std::time::Duration;
 
-/// The gateway powers a broker declared by capability name.
-pub(super) fn declared(names: &[String]) -> GatewayCapabilities {
+/// The gateway powers a broker declared.
+pub(super) fn declared(answer: &InitializeResult) -> GatewayCapabilities {
     GatewayCapabilities {
-        sign_in: names.iter().any(|name| name == "sign_in"),
-        service_accounts: names.iter().any(|name| name == "service_accounts"),
+        sign_in: answer.has(Capability::SignIn),
+        service_accounts: answer.has(Capability::ServiceAccounts),
         relay: false,
     }
 }
 
 /// Adds the issuer, the JWKS and the service accounts to `initialize` params.
-pub(super) fn add_initialize_params(env: &BrokerEnv, params: &mut Value) {
+pub(super) fn add_initialize_params(env: &BrokerEnv, params: &mut InitializeParams) {
     let Some(setup) = GatewaySetup::of(&env.shared) else {
         return;
     };
-    params["provider"]["issuer"] = json!(setup.issuer);
-    params["provider"]["jwks_url"] = json!(setup.jwks_url);
-    if !setup.service_accounts.is_empty() {
-        let accounts: Vec<Value> = setup
-            .service_accounts
-            .iter()
-            .map(|keyed| {
-                json!({
-                    "account": keyed.account,
-                    "key": keyed.key_json.expose_secret(),
-                    "subject": keyed.subject,
-                    "scopes": keyed.scopes,
-                })
-            })
-            .collect();
-        params["service_accounts"] = json!(accounts);
-    }
-}
-
-fn text(result: &Value, field: &str, method: &str) -> Result<String, BrokerFailure> {
-    result
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            BrokerFailure::new(
-                FailureKind::Protocol,
-                format!("`{method}` result lacks a string `{field}`"),
-            )
+    params.provider.issuer = Some(setup.issuer.clone());
+    params.provider.jwks_url = Some(setup.jwks_url.clone());
+    params.service_accounts = setup
+        .service_accounts
+        .iter()
+        .map(|keyed| ServiceAccountParams {
+            account: keyed.account.clone(),
+            key: serde_json::Value::String(keyed.key_json.expose_secret().to_owned()),
+            subject: keyed.subject.clone(),
+            scopes: keyed.scopes.clone(),
         })
-}
-
-async fn call(
-    connection: &Connection,
-    method: &str,
-    params: Value,
-    timeout: Duration,
-) -> Result<Value, BrokerFailure> {
-    connection.call(method, params, timeout).await
+        .collect();
 }
 
 #[async_trait]
@@ -75,15 +49,14 @@ impl GatewayUnderTest for ProcessInstance {
     }
 
     async fn sign_in_begin(&self, session: &str) -> Result<String, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        let result = call(
-            &self.connection(),
-            "sign_in_begin",
-            json!({"session": session}),
-            timeout,
-        )
-        .await?;
-        text(&result, "url", "sign_in_begin")
+        let params = SignInBeginParams {
+            session: session.to_owned(),
+        };
+        let result: AuthorizationUrl = self
+            .connection()
+            .call(Method::SignInBegin, &params, self.factory.call_timeout)
+            .await?;
+        Ok(result.url)
     }
 
     async fn sign_in_complete(
@@ -91,17 +64,17 @@ impl GatewayUnderTest for ProcessInstance {
         session: &str,
         callback_url: &str,
     ) -> Result<SignedIn, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        let result = call(
-            &self.connection(),
-            "sign_in_complete",
-            json!({"session": session, "callback_url": callback_url}),
-            timeout,
-        )
-        .await?;
+        let params = SignInCompleteParams {
+            session: session.to_owned(),
+            callback_url: callback_url.to_owned(),
+        };
+        let result: SignedInResult = self
+            .connection()
+            .call(Method::SignInComplete, &params, self.factory.call_timeout)
+            .await?;
         Ok(SignedIn {
-            subject: text(&result, "subject", "sign_in_complete")?,
-            email: text(&result, "email", "sign_in_complete")?,
+            subject: result.subject,
+            email: result.email,
         })
     }
 
@@ -110,14 +83,18 @@ impl GatewayUnderTest for ProcessInstance {
         account: &str,
         scopes: &[String],
     ) -> Result<SecretString, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        let result = call(
-            &self.connection(),
-            "service_account_token",
-            json!({"account": account, "scopes": scopes}),
-            timeout,
-        )
-        .await?;
-        text(&result, "access_token", "service_account_token").map(SecretString::from)
+        let params = ServiceAccountTokenParams {
+            account: account.to_owned(),
+            scopes: scopes.to_vec(),
+        };
+        let result: AccessTokenResult = self
+            .connection()
+            .call(
+                Method::ServiceAccountToken,
+                &params,
+                self.factory.call_timeout,
+            )
+            .await?;
+        Ok(SecretString::from(result.access_token))
     }
 }

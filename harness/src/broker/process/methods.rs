@@ -1,16 +1,21 @@
-//! The calls above level 2, each a request over a [`Connection`] and a
-//! check of the answer's shape: a result of the wrong shape is a
-//! [`FailureKind::Protocol`] failure, never a guess.
+//! The calls above level 2, each a typed request over a [`Connection`]
+//! whose answer is read as the protocol's result type
+//! (`oauth-chaos-protocol`): a result of the wrong shape is a
+//! [`FailureKind::Protocol`](crate::broker::FailureKind::Protocol) failure,
+//! never a guess.
 //!
 //! Mail calls (`sync`, `send`) get [`MAIL_CALL_TIMEOUT`] instead of the
 //! per-call timeout: a sync retries Gmail's 429s and 5xx with backoff.
 
 use super::connection::Connection;
-use crate::broker::{BrokerFailure, FailureKind};
+use crate::broker::BrokerFailure;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_chaos_protocol::{
+    AccessTokenParams, AccessTokenResult, AccountParam, AuthorizationUrl, CallbackParams,
+    CompletedAuthorization, Method, SendParams, SendResult, SyncedIdsResult,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
 use std::time::Duration;
 
 /// How long a `sync` or `send` may take before it is a timeout.
@@ -23,25 +28,32 @@ pub(super) async fn access_token(
     account: &str,
     rejected: Option<&SecretString>,
 ) -> Result<SecretString, BrokerFailure> {
-    let mut params = json!({"account": account});
-    if let Some(rejected) = rejected {
-        params["rejected"] = Value::String(rejected.expose_secret().to_owned());
+    let params = AccessTokenParams {
+        account: account.to_owned(),
+        rejected: rejected.map(|token| token.expose_secret().to_owned()),
+    };
+    let result: AccessTokenResult = connection
+        .call(Method::AccessToken, &params, timeout)
+        .await?;
+    Ok(SecretString::from(result.access_token))
+}
+
+fn account(account: &str) -> AccountParam {
+    AccountParam {
+        account: account.to_owned(),
     }
-    let result = connection.call("access_token", params, timeout).await?;
-    string_field(&result, "access_token", "access_token").map(SecretString::from)
 }
 
 /// `begin_authorization`: the URL.
 pub(super) async fn begin_authorization(
     connection: &Connection,
     timeout: Duration,
-    account: &str,
+    name: &str,
 ) -> Result<String, BrokerFailure> {
-    let params = json!({"account": account});
-    let result = connection
-        .call("begin_authorization", params, timeout)
+    let result: AuthorizationUrl = connection
+        .call(Method::BeginAuthorization, &account(name), timeout)
         .await?;
-    string_field(&result, "begin_authorization", "url")
+    Ok(result.url)
 }
 
 /// `complete_authorization`: the account.
@@ -50,48 +62,33 @@ pub(super) async fn complete_authorization(
     timeout: Duration,
     callback_url: &str,
 ) -> Result<String, BrokerFailure> {
-    let params = json!({"callback_url": callback_url});
-    let result = connection
-        .call("complete_authorization", params, timeout)
+    let params = CallbackParams {
+        callback_url: callback_url.to_owned(),
+    };
+    let result: CompletedAuthorization = connection
+        .call(Method::CompleteAuthorization, &params, timeout)
         .await?;
-    string_field(&result, "complete_authorization", "account")
+    Ok(result.account)
 }
 
 /// `sync`: any object is a success (the reference adds counts).
-pub(super) async fn sync(connection: &Connection, account: &str) -> Result<(), BrokerFailure> {
-    let params = json!({"account": account});
-    let result = connection.call("sync", params, MAIL_CALL_TIMEOUT).await?;
-    if result.is_object() {
-        Ok(())
-    } else {
-        Err(BrokerFailure::new(
-            FailureKind::Protocol,
-            "`sync` result is not an object",
-        ))
-    }
+pub(super) async fn sync(connection: &Connection, name: &str) -> Result<(), BrokerFailure> {
+    let _: serde_json::Map<String, serde_json::Value> = connection
+        .call(Method::Sync, &account(name), MAIL_CALL_TIMEOUT)
+        .await?;
+    Ok(())
 }
 
 /// `synced_ids`: one string per stored row.
 pub(super) async fn synced_ids(
     connection: &Connection,
     timeout: Duration,
-    account: &str,
+    name: &str,
 ) -> Result<Vec<String>, BrokerFailure> {
-    let params = json!({"account": account});
-    let result = connection.call("synced_ids", params, timeout).await?;
-    let bad = || {
-        BrokerFailure::new(
-            FailureKind::Protocol,
-            "`synced_ids` result lacks an `ids` array of strings",
-        )
-    };
-    result
-        .get("ids")
-        .and_then(Value::as_array)
-        .ok_or_else(bad)?
-        .iter()
-        .map(|id| id.as_str().map(str::to_owned).ok_or_else(bad))
-        .collect()
+    let result: SyncedIdsResult = connection
+        .call(Method::SyncedIds, &account(name), timeout)
+        .await?;
+    Ok(result.ids)
 }
 
 /// `send`: the message goes as base64url `raw` (as Gmail's own
@@ -102,21 +99,12 @@ pub(super) async fn send(
     account: &str,
     raw: &[u8],
 ) -> Result<String, BrokerFailure> {
-    let params = json!({"account": account, "raw": URL_SAFE_NO_PAD.encode(raw)});
-    let result = connection.call("send", params, MAIL_CALL_TIMEOUT).await?;
-    string_field(&result, "send", "message_id")
-}
-
-/// The string `field` of a `method` result, or a protocol failure.
-fn string_field(result: &Value, method: &str, field: &str) -> Result<String, BrokerFailure> {
-    result
-        .get(field)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            BrokerFailure::new(
-                FailureKind::Protocol,
-                format!("`{method}` result lacks a `{field}` string"),
-            )
-        })
+    let params = SendParams {
+        account: account.to_owned(),
+        raw: URL_SAFE_NO_PAD.encode(raw),
+    };
+    let result: SendResult = connection
+        .call(Method::Send, &params, MAIL_CALL_TIMEOUT)
+        .await?;
+    Ok(result.message_id)
 }

@@ -10,28 +10,36 @@ mod connection;
 mod faketime;
 mod gateway_methods;
 mod methods;
+mod process_table;
 mod spawn_env;
 
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
+pub use process_table::{PROCESS_TABLE, ProcessTable};
 
 use crate::broker::{
-    AccountReport, BrokerEnv, BrokerFactory, BrokerFailure, BrokerUnderTest, Capabilities,
-    FailureKind,
+    AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
+    BrokerUnderTest, Capabilities, FailureKind, InstanceHost, MailFacet, StatusFacet,
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
+use oauth_chaos_protocol::{
+    AccountParams, Capability, ClientParams, InitializeParams, InitializeResult, Method,
+    ProviderParams, StatusResult, StoreParams,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
 use spawn_env::SpawnEnv;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The longest the harness waits for any one answer from a broker process.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Scenarios hold token requests at the provider for 20 s and more
+/// (`slow-token-endpoint`), and a correct broker keeps its callers waiting
+/// on that one refresh: the harness must wait longer than the provider.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The protocol version the harness speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = oauth_chaos_protocol::PROTOCOL_VERSION;
 
 /// Builds broker instances by spawning a command.
 ///
@@ -120,12 +128,15 @@ impl BrokerFactory for ProcessBroker {
         false
     }
 
-    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerUnderTest>, BrokerFailure> {
+    async fn build(&self, env: BrokerEnv) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
         let transcript = Transcript::default();
         let mut params = initialize_params(&env);
         gateway_methods::add_initialize_params(&env, &mut params);
         let (spawn_env, clock) = SpawnEnv::for_instance(&env)?;
-        let (connection, capabilities, gateway_capabilities) =
+        let table = env
+            .shared
+            .get_or_create(PROCESS_TABLE, ProcessTable::default);
+        let (connection, capabilities, gateway_capabilities, declared) =
             start(self, &params, &transcript, &spawn_env.0)
                 .await
                 .map_err(|mut failure| {
@@ -143,8 +154,13 @@ impl BrokerFactory for ProcessBroker {
                     }
                     failure
                 })?;
+        if let (Some(table), Some(pid)) = (&table, connection.pid()) {
+            table.set(env.instance, pid, declared.wall_clock_waits);
+        }
         Ok(Arc::new(ProcessInstance {
             factory: self.clone(),
+            instance: env.instance,
+            table,
             params,
             transcript,
             capabilities,
@@ -157,68 +173,98 @@ impl BrokerFactory for ProcessBroker {
 }
 
 /// The `initialize` params for one instance (docs/PROTOCOL.md).
-fn initialize_params(env: &BrokerEnv) -> Value {
-    let accounts: Vec<Value> = env
-        .accounts
-        .iter()
-        .map(|(account, token)| json!({"account": account, "refresh_token": token.expose_secret()}))
-        .collect();
-    json!({
-        "protocol_version": PROTOCOL_VERSION,
-        "provider": {
-            "token_url": env.token_url,
-            "auth_url": env.auth_url,
-            "revoke_url": env.revoke_url,
-            "gmail_base": env.gmail_base,
-            "redirect_url": env.redirect_url,
+fn initialize_params(env: &BrokerEnv) -> InitializeParams {
+    InitializeParams {
+        protocol_version: Some(PROTOCOL_VERSION),
+        provider: ProviderParams {
+            token_url: env.token_url.clone(),
+            auth_url: Some(env.auth_url.clone()),
+            revoke_url: Some(env.revoke_url.clone()),
+            gmail_base: Some(env.gmail_base.clone()),
+            redirect_url: Some(env.redirect_url.clone()),
+            jwks_url: None,
+            issuer: None,
         },
-        "client": {"id": env.client_id, "secret": env.client_secret.expose_secret()},
-        "accounts": accounts,
-        "scopes": env.scopes,
-        "store": {"kind": env.store, "instance": env.instance},
-        "instance": env.instance,
-        "seed": env.seed,
-    })
+        client: ClientParams {
+            id: env.client_id.clone(),
+            secret: env.client_secret.expose_secret().to_owned(),
+        },
+        accounts: env
+            .accounts
+            .iter()
+            .map(|(account, token)| AccountParams {
+                account: account.clone(),
+                refresh_token: token.expose_secret().to_owned(),
+            })
+            .collect(),
+        scopes: env.scopes.clone(),
+        store: StoreParams {
+            kind: env.store.clone(),
+            instance: Some(u64::from(env.instance)),
+            keys: None,
+        },
+        seed: env.seed,
+        instance: u64::from(env.instance),
+        restarted: false,
+        service_accounts: Vec::new(),
+    }
 }
+
+/// What `initialize` declared beyond capabilities: how the process keeps time.
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    /// `wall_clock_waits`: its waits for provider-named times nap on the
+    /// wall clock, so the timeline may move while such a wait is all it does.
+    wall_clock_waits: bool,
+}
+
+/// What [`start`] returns: the process, its capabilities, its gateway
+/// powers and what else it declared.
+type Started = (
+    Connection,
+    Capabilities,
+    crate::broker::GatewayCapabilities,
+    Declared,
+);
 
 async fn start(
     factory: &ProcessBroker,
-    params: &Value,
+    params: &InitializeParams,
     transcript: &Transcript,
     spawn_env: &[(String, String)],
-) -> Result<(Connection, Capabilities, crate::broker::GatewayCapabilities), BrokerFailure> {
+) -> Result<Started, BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
     env.extend_from_slice(spawn_env);
     let connection = Connection::spawn(&factory.command, &env, transcript)?;
-    let result = connection
-        .call("initialize", params.clone(), factory.call_timeout)
+    let answer: InitializeResult = connection
+        .call(Method::Initialize, params, factory.call_timeout)
         .await?;
-    let names: Vec<String> = result
-        .get("capabilities")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            BrokerFailure::new(
-                FailureKind::Protocol,
-                "`initialize` result lacks a `capabilities` array",
-            )
-        })?
-        .iter()
-        .filter_map(|name| name.as_str().map(str::to_owned))
-        .collect();
-    let mut capabilities = Capabilities::from_names(&names);
-    // The harness restarts a process itself (SIGKILL, respawn, initialize);
-    // crash points and mailbox faults have no protocol methods.
-    capabilities.restart = true;
-    capabilities.mail_hooks = false;
-    Ok((connection, capabilities, gateway_methods::declared(&names)))
+    // What the broker declared; the harness restarts a process itself
+    // (SIGKILL, respawn, initialize), and crash points and mailbox faults
+    // have no protocol methods, so those come from the host, not from here.
+    let capabilities =
+        Capabilities::from_names(answer.declared().into_iter().map(|name| name.name()));
+    let declared = Declared {
+        wall_clock_waits: answer.has(Capability::WallClockWaits),
+    };
+    Ok((
+        connection,
+        capabilities,
+        gateway_methods::declared(&answer),
+        declared,
+    ))
 }
 
 #[derive(Debug)]
 struct ProcessInstance {
     factory: ProcessBroker,
-    params: Value,
+    /// The instance number, and the run's table of broker processes.
+    instance: u32,
+    table: Option<Arc<ProcessTable>>,
+    params: InitializeParams,
     transcript: Transcript,
+    /// What `initialize` declared: the facets this instance offers.
     capabilities: Capabilities,
     /// Sign-in and service accounts, when `initialize` declared them.
     gateway_capabilities: crate::broker::GatewayCapabilities,
@@ -240,49 +286,88 @@ impl ProcessInstance {
 
 #[async_trait]
 impl BrokerUnderTest for ProcessInstance {
-    fn capabilities(&self) -> Capabilities {
-        self.capabilities
-    }
-
-    async fn access_token(&self, account: &str) -> Result<SecretString, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::access_token(&self.connection(), timeout, account, None).await
-    }
-
-    /// `access_token` with `rejected`: the broker forces a (single-flight)
-    /// refresh unless it already replaced that token.
-    async fn access_token_after_401(
+    /// With `rejected`, the broker forces a (single-flight) refresh unless
+    /// it already replaced that token.
+    async fn access_token(
         &self,
         account: &str,
-        rejected: &SecretString,
+        rejected: Option<&SecretString>,
     ) -> Result<SecretString, BrokerFailure> {
         let timeout = self.factory.call_timeout;
-        methods::access_token(&self.connection(), timeout, account, Some(rejected)).await
+        methods::access_token(&self.connection(), timeout, account, rejected).await
     }
 
+    fn status(&self) -> Option<&dyn StatusFacet> {
+        self.capabilities.status.then_some(self as &dyn StatusFacet)
+    }
+
+    fn authorization(&self) -> Option<&dyn AuthorizationFacet> {
+        self.capabilities
+            .authorization
+            .then_some(self as &dyn AuthorizationFacet)
+    }
+
+    fn mail(&self) -> Option<&dyn MailFacet> {
+        self.capabilities.gmail.then_some(self as &dyn MailFacet)
+    }
+}
+
+#[async_trait]
+impl StatusFacet for ProcessInstance {
     async fn status(&self) -> Result<Vec<AccountReport>, BrokerFailure> {
-        let result = self
+        let result: StatusResult = self
             .connection()
-            .call("status", json!({}), self.factory.call_timeout)
+            .call(
+                Method::Status,
+                &serde_json::Map::new(),
+                self.factory.call_timeout,
+            )
             .await?;
-        let accounts = result
-            .get("accounts")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                BrokerFailure::new(FailureKind::Protocol, "`status` result lacks `accounts`")
-            })?;
-        Ok(accounts
-            .iter()
-            .filter_map(|a| {
-                Some(AccountReport {
-                    account: a.get("account")?.as_str()?.to_owned(),
-                    state: a.get("state")?.as_str()?.to_owned(),
-                    alert: a.get("alert").and_then(Value::as_str).map(str::to_owned),
-                })
+        Ok(result
+            .accounts
+            .into_iter()
+            .map(|entry| AccountReport {
+                account: entry.account,
+                state: entry.state,
+                alert: entry.alert,
             })
             .collect())
     }
+}
 
+#[async_trait]
+impl AuthorizationFacet for ProcessInstance {
+    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::begin_authorization(&self.connection(), timeout, account).await
+    }
+
+    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::complete_authorization(&self.connection(), timeout, callback_url).await
+    }
+}
+
+#[async_trait]
+impl MailFacet for ProcessInstance {
+    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
+        methods::sync(&self.connection(), account).await
+    }
+
+    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
+        let timeout = self.factory.call_timeout;
+        methods::synced_ids(&self.connection(), timeout, account).await
+    }
+
+    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
+        methods::send(&self.connection(), account, raw).await
+    }
+}
+
+/// The process supervisor: SIGKILL and respawn, the libfaketime clock file,
+/// stderr and the answers.
+#[async_trait]
+impl InstanceHost for ProcessInstance {
     async fn restart(&self) -> Result<(), BrokerFailure> {
         self.connection().kill().await;
         // So a person reading the saved stderr sees where one process ended.
@@ -294,9 +379,12 @@ impl BrokerUnderTest for ProcessInstance {
                 b"\n[oauth-chaos] SIGKILL: the harness killed this instance and spawns it again\n",
             );
         let mut params = self.params.clone();
-        params["restarted"] = Value::Bool(true);
-        let (connection, _, _) =
+        params.restarted = true;
+        let (connection, _, _, declared) =
             start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
+        if let (Some(table), Some(pid)) = (&self.table, connection.pid()) {
+            table.set(self.instance, pid, declared.wall_clock_waits);
+        }
         *self
             .connection
             .lock()
@@ -349,29 +437,6 @@ impl BrokerUnderTest for ProcessInstance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-    }
-
-    async fn begin_authorization(&self, account: &str) -> Result<String, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::begin_authorization(&self.connection(), timeout, account).await
-    }
-
-    async fn complete_authorization(&self, callback_url: &str) -> Result<String, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::complete_authorization(&self.connection(), timeout, callback_url).await
-    }
-
-    async fn sync(&self, account: &str) -> Result<(), BrokerFailure> {
-        methods::sync(&self.connection(), account).await
-    }
-
-    async fn synced_ids(&self, account: &str) -> Result<Vec<String>, BrokerFailure> {
-        let timeout = self.factory.call_timeout;
-        methods::synced_ids(&self.connection(), timeout, account).await
-    }
-
-    async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure> {
-        methods::send(&self.connection(), account, raw).await
     }
 
     fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {

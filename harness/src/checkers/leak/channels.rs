@@ -1,7 +1,7 @@
 //! The places a broker can leak a secret through, as the run recorded
 //! them, and how much of each there was to scan.
 
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use mock_provider::{Endpoint, JournalEntry};
 use std::borrow::Cow;
 use std::fmt::Write as _;

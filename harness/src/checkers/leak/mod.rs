@@ -9,7 +9,7 @@ mod forms;
 mod scan;
 
 use super::{Checker, Judgement, Violation, capped};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::NoTokenLeakParams;
 use mock_provider::{Endpoint, SecretKind};
 use scan::{Needles, Origin};

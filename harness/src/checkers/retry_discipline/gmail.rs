@@ -13,7 +13,7 @@
 //! The backoff rule then runs on each lane, the token endpoint's function.
 
 use super::{NAME, Violation, asked_wait};
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use mock_provider::JournalEntry;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};

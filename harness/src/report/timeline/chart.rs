@@ -216,7 +216,7 @@ fn status(svg: &mut String, record: &RunRecord, axis: &Axis) {
                 axis.x(sample.at),
                 lane_y("status") + 8.0 + f64::from(sample.instance % 3) * 7.0,
                 escape(&report.account),
-                escape(&report.state)
+                escape(report.state.as_str())
             );
         }
     }

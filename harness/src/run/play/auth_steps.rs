@@ -3,9 +3,9 @@
 
 use super::{Player, Sink, lock};
 use crate::broker::StoreFault;
-use crate::run::auth_record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
+use crate::record::ServedToken;
+use crate::record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
 use crate::run::browser::{self, Browser};
-use crate::run::record::ServedToken;
 use crate::run::world::{Instance, World};
 use crate::scenario::{Action, ForgeKind, Scenario};
 use crate::sim::SimClock;
@@ -128,7 +128,12 @@ impl Player<'_> {
         );
         let sink = self.sink.clone();
         self.tasks.push(tokio::spawn(async move {
-            if let Err(failure) = instance.broker.store_fault(fault).await {
+            if let Err(failure) = instance
+                .broker
+                .store_faults_or_refusal()
+                .store_fault(fault)
+                .await
+            {
                 lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
             }
         }));
@@ -176,6 +181,7 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
     let url = context
         .instance
         .broker
+        .authorization_or_refusal()
         .begin_authorization(&context.account)
         .await
         .map_err(|failure| failure.to_string())?;
@@ -201,6 +207,7 @@ async fn authorize(context: StepContext) {
         Ok(callback) => context
             .instance
             .broker
+            .authorization_or_refusal()
             .complete_authorization(&callback)
             .await
             .map(|_| ())
@@ -231,6 +238,7 @@ async fn stage(
             context
                 .instance
                 .broker
+                .authorization_or_refusal()
                 .complete_authorization(&callback)
                 .await
                 .map_err(|failure| format!("the genuine callback failed: {failure}"))?;
@@ -256,6 +264,7 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
             context
                 .instance
                 .broker
+                .authorization_or_refusal()
                 .complete_authorization(&forged)
                 .await
                 .is_ok(),
@@ -311,7 +320,7 @@ async fn gmail_profile(context: StepContext) {
     context.instance.wait_if_paused().await;
     let broker = &context.instance.broker;
     let at = context.clock.now();
-    let first = broker.access_token(&context.account).await;
+    let first = broker.access_token(&context.account, None).await;
     served(&context, at, &first);
     let mut call = ApiCall {
         instance: context.index,
@@ -339,7 +348,7 @@ async fn gmail_profile(context: StepContext) {
         },
     };
     lock(&context.sink.auth).api_calls.push(call);
-    lock(&context.sink.events).push(crate::run::record::TimelineEvent {
+    lock(&context.sink.events).push(crate::record::TimelineEvent {
         at: context.clock.now(),
         what: format!("gmail profile: {outcome}"),
         account: Some(context.account.clone()),
@@ -378,7 +387,7 @@ async fn after_401(context: &StepContext, rejected: &SecretString) -> (AfterReje
     let retry = context
         .instance
         .broker
-        .access_token_after_401(&context.account, rejected)
+        .access_token(&context.account, Some(rejected))
         .await;
     let journal_to = context.journal.len() as u64;
     served(context, told_at, &retry);

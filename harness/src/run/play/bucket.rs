@@ -72,7 +72,7 @@ impl Player<'_> {
                 return;
             }
         };
-        let transport: Arc<dyn reference_impl::HttpTransport> = match self.scenario.mode {
+        let transport: Arc<dyn reference_impl::HttpTransport> = match self.world.mode {
             Mode::Sim => Arc::new(
                 InMemoryTransport::new(self.world.provider.router())
                     .with_timeout(self.scenario.broker.http_timeout),

@@ -5,11 +5,11 @@
 
 use super::{Player, Sink, lock};
 use crate::broker::FailureKind;
-use crate::run::email_record::{
+use crate::record::FaultWindow;
+use crate::record::{
     EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
     SettledMailbox, StoredSnapshot, SyncAttempt,
 };
-use crate::run::record::FaultWindow;
 use crate::run::world::{Instance, World};
 use crate::scenario::{
     Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault,
@@ -110,7 +110,7 @@ impl Player<'_> {
                     account = step.account
                 );
                 let answer =
-                    tokio::time::timeout(MAIL_CALL_TIMEOUT, instance.broker.send(&step.account, raw.as_bytes()))
+                    tokio::time::timeout(MAIL_CALL_TIMEOUT, instance.broker.mail_or_refusal().send(&step.account, raw.as_bytes()))
                         .await;
                 let result = match answer {
                     Ok(Ok(message_id)) => Ok(message_id),
@@ -260,7 +260,12 @@ impl Player<'_> {
         );
         let sink = self.sink.clone();
         self.tasks.push(tokio::spawn(async move {
-            if let Err(failure) = instance.broker.fail_mail_commits(step.failures).await {
+            if let Err(failure) = instance
+                .broker
+                .mail_faults_or_refusal()
+                .fail_mail_commits(step.failures)
+                .await
+            {
                 lock(&sink.failures).push(failure.message);
             }
         }));
@@ -333,14 +338,12 @@ impl Player<'_> {
             faults.len() - 1
         };
         self.event("fault", format!("mounted `{label}`"), account);
-        let until = self
-            .world
-            .time
-            .instant_at(until.unwrap_or(self.scenario.duration));
+        let until = until.unwrap_or(self.scenario.duration);
+        let time = self.world.time.clone();
         let faults = self.sink.faults.clone();
         let clock = self.world.provider_clock.clone();
         self.tasks.push(tokio::spawn(async move {
-            tokio::time::sleep_until(until).await;
+            time.sleep_until_offset(until).await;
             drop(guard);
             if let Some(window) = lock(&faults).get_mut(index) {
                 window.unmounted_at = Some(clock.now());
@@ -361,8 +364,19 @@ async fn run_sync(
     let started_at = clock.now();
     let call = async {
         match crash_at {
-            Some(at) => instance.broker.crash_sync(&account, at).await,
-            None => instance.broker.sync(&account).await.map(|()| false),
+            Some(at) => {
+                instance
+                    .broker
+                    .mail_faults_or_refusal()
+                    .crash_sync(&account, at)
+                    .await
+            }
+            None => instance
+                .broker
+                .mail_or_refusal()
+                .sync(&account)
+                .await
+                .map(|()| false),
         }
     };
     let result = match tokio::time::timeout(MAIL_CALL_TIMEOUT, call).await {
@@ -374,7 +388,7 @@ async fn run_sync(
         Err(_) => Err(FailureKind::Timeout),
     };
     let finished_at = clock.now();
-    let stored = instance.broker.synced_ids(&account).await;
+    let stored = instance.broker.mail_or_refusal().synced_ids(&account).await;
     let mut email = lock(&sink.email);
     email.record.calls.push(MailCall {
         account: account.clone(),
@@ -405,13 +419,13 @@ pub(super) async fn stored_before_kill(
     instance: &Instance,
     sink: &Sink,
 ) -> Vec<(String, Vec<String>)> {
-    if !instance.broker.capabilities().gmail {
+    if instance.broker.mail().is_none() {
         return Vec::new();
     }
     let accounts = lock(&sink.email).accounts.clone();
     let mut stored = Vec::new();
     for account in accounts {
-        if let Ok(ids) = instance.broker.synced_ids(&account).await {
+        if let Ok(ids) = instance.broker.mail_or_refusal().synced_ids(&account).await {
             stored.push((account, ids));
         }
     }
@@ -429,7 +443,7 @@ pub(super) async fn stored_after_restart(
     sink: &Sink,
 ) {
     for (account, ids) in before {
-        let after = match instance.broker.synced_ids(&account).await {
+        let after = match instance.broker.mail_or_refusal().synced_ids(&account).await {
             Ok(ids) => Ok(ids),
             Err(failure) => {
                 lock(&sink.failures).push(failure.message.clone());
@@ -455,7 +469,7 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
         let mut email = lock(&sink.email);
         (std::mem::take(&mut email.record), email.accounts.clone())
     };
-    record.volatile_store = scenario.mode == Mode::Real && scenario.broker.store == "memory";
+    record.volatile_store = world.mode == Mode::Real && scenario.broker.store == "memory";
     let Some(instance) = world.instances.first() else {
         return record;
     };
@@ -466,11 +480,16 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
         .iter()
         .any(|s| matches!(s.get_ref().action, Action::MailStoreFault(_)));
     if faulted_mail_store {
-        let _ = instance.broker.fail_mail_commits(0).await;
+        let _ = instance
+            .broker
+            .mail_faults_or_refusal()
+            .fail_mail_commits(0)
+            .await;
     }
     for account in accounts {
         let stored_before = instance
             .broker
+            .mail_or_refusal()
             .synced_ids(&account)
             .await
             .unwrap_or_default();
@@ -480,17 +499,22 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
             .into_iter()
             .map(|m| m.id)
             .collect();
-        let final_sync =
-            match tokio::time::timeout(MAIL_CALL_TIMEOUT, instance.broker.sync(&account)).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(failure)) => {
-                    lock(&sink.failures).push(failure.message.clone());
-                    Err(failure.kind)
-                }
-                Err(_) => Err(FailureKind::Timeout),
-            };
+        let final_sync = match tokio::time::timeout(
+            MAIL_CALL_TIMEOUT,
+            instance.broker.mail_or_refusal().sync(&account),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(failure)) => {
+                lock(&sink.failures).push(failure.message.clone());
+                Err(failure.kind)
+            }
+            Err(_) => Err(FailureKind::Timeout),
+        };
         let stored_after = instance
             .broker
+            .mail_or_refusal()
             .synced_ids(&account)
             .await
             .unwrap_or_default();

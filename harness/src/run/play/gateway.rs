@@ -4,9 +4,9 @@
 
 use super::{CALL_TIMEOUT, Player, Sink, lock, random_within};
 use crate::broker::{FailureKind, GatewayUnderTest};
+use crate::record::ServedToken;
+use crate::record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 use crate::run::browser::{self, Browser};
-use crate::run::gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
-use crate::run::record::ServedToken;
 use crate::run::world::{Instance, World};
 use crate::scenario::{Action, Scenario, SignInKind};
 use crate::sim::SimClock;
@@ -141,7 +141,7 @@ impl Player<'_> {
                 });
                 record.relay_outages.len() - 1
             };
-            tokio::time::sleep(duration).await;
+            instance.sleep(duration).await;
             if let Err(failure) = gateway.relay_down(false).await {
                 lock(&sink.failures).push(format!("relay restart: {failure}"));
                 return;
@@ -397,7 +397,7 @@ async fn service_account_call(
     clock: SimClock,
     sink: Sink,
 ) {
-    tokio::time::sleep(delay).await;
+    instance.sleep(delay).await;
     instance.wait_if_paused().await;
     let requested_at = clock.now();
     let answer = match instance.broker.gateway() {
@@ -439,7 +439,7 @@ async fn relay_call(
     clock: SimClock,
     sink: Sink,
 ) {
-    tokio::time::sleep(delay).await;
+    instance.sleep(delay).await;
     let started_at = clock.now();
     let Some(gateway) = instance.broker.gateway() else {
         return;
