@@ -57,7 +57,7 @@ impl InvariantPlan {
                 Fate::NotExercised(why)
             }
         };
-        let fates = vec![
+        let mut fates = vec![
             (
                 "single_flight_refresh",
                 single_flight_fate(schedule, traffic),
@@ -96,17 +96,21 @@ impl InvariantPlan {
                 when(has("gmail_profile"), "{}", "no gmail_profile step"),
             ),
         ];
+        if let Some(fate) = availability_fate(schedule) {
+            fates.insert(0, ("availability", fate));
+        }
         Self { fates }
     }
 
-    /// Only `invariant` (and the always-on ones), as a shrunk file names.
+    /// Only `invariant` (and the always-on ones, with their expectation
+    /// when moot), as a shrunk file names.
     #[must_use]
     pub fn only(&self, invariant: &str) -> Self {
         Self {
             fates: self
                 .fates
                 .iter()
-                .filter(|(name, _)| *name == invariant)
+                .filter(|(name, _)| *name == invariant || *name == "availability")
                 .cloned()
                 .collect(),
         }
@@ -350,4 +354,38 @@ fn stale_fate(schedule: &Schedule, traffic: bool) -> Fate {
         },
         _ => Fate::Judged("{}".to_owned()),
     }
+}
+
+/// `availability` (always on): its "a held, usable token must be served"
+/// rule trusts the provider's clock. A broker whose own clock stepped back
+/// cannot tell how old its token is, and refusing to trust it is the safe
+/// choice (the reference refreshes instead); then only failures that say
+/// why are left to judge, so any held token counts as unusable.
+fn availability_fate(schedule: &Schedule) -> Option<Fate> {
+    use super::schedule::ClockTarget;
+    let back = schedule.steps.iter().find(|s| {
+        matches!(
+            s.step,
+            StepKind::Skew {
+                of: ClockTarget::Broker(_) | ClockTarget::All,
+                ..
+            } | StepKind::Jump {
+                of: ClockTarget::Broker(_) | ClockTarget::All,
+                forward: false,
+                ..
+            }
+        )
+    })?;
+    Some(Fate::Moot {
+        because: format!(
+            "a broker's clock steps back (`{}` at {}), so it cannot tell how old the token it holds is",
+            back.step.kind_name(),
+            humantime::format_duration(back.at)
+        ),
+        expectation: "every failed call says why, even with a token held",
+        params: Some(format!(
+            "{{ usable_margin = \"{}\" }}",
+            humantime::format_duration(schedule.token_ttl)
+        )),
+    })
 }
