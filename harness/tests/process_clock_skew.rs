@@ -9,7 +9,7 @@
 mod support;
 
 use harness::broker::{
-    BROKER_CLOCK_CONTROL, BrokerClockControl, BrokerEnv, BrokerFactory, BrokerUnderTest,
+    BROKER_CLOCK_CONTROL, BrokerClockControl, BrokerEnv, BrokerFactory, BrokerInstance,
     ProcessBroker, RunShared,
 };
 use secrecy::ExposeSecret;
@@ -65,9 +65,9 @@ fn env_with_clock_control(libfaketime: PathBuf) -> BrokerEnv {
 }
 
 /// How far the process's clock is from ours, in seconds.
-async fn process_clock_offset(broker: &Arc<dyn BrokerUnderTest>) -> i64 {
+async fn process_clock_offset(broker: &Arc<dyn BrokerInstance>) -> i64 {
     let answer = broker
-        .access_token("any")
+        .access_token("any", None)
         .await
         .expect("the script answers");
     let theirs: i64 = answer.expose_secret().parse().expect("a unix time");

@@ -35,10 +35,6 @@ pub use crate::record::{
 };
 pub use execute::{mode_for, run_scenario};
 pub use gateway_needs::needed_gateway;
-<<<<<<< HEAD
-pub use gateway_record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
-=======
->>>>>>> seams
 pub use jobs::{RunResult, run_all};
 pub use outcome::{RunOutcome, Verdict};
 pub use requirements::required_by_ci;
