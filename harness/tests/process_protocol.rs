@@ -4,7 +4,7 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::{BrokerChoice, InstanceHost, ProcessBroker};
 use harness::run::Verdict;
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,6 +109,48 @@ fn answers_out_of_order_are_matched_by_id() {
         use secrecy::ExposeSecret;
         assert_eq!(first.expect("answered").expose_secret(), "first");
         assert_eq!(second.expect("answered").expose_secret(), "second");
+        broker.shutdown().await;
+    });
+}
+
+#[test]
+fn a_late_answer_to_a_timed_out_call_is_scanned_without_its_token() {
+    // Answers initialize, then the first access_token only after the call
+    // timed out; its token must not reach the transcript the leak scan reads.
+    let script = r#"read a; echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"capabilities\":[\"access_token\"]}}"; read b; sleep 1; echo "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"access_token\":\"ya29.late-token\"}}"; cat >/dev/null"#;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let factory = ProcessBroker::command(format!("sh -c '{script}'"))
+            .with_call_timeout(Duration::from_millis(300));
+        let broker = harness::broker::BrokerFactory::build(&factory, support::offline_env())
+            .await
+            .expect("initialize answered");
+        let late = broker.access_token("a", None).await;
+        assert_eq!(
+            late.map(|_| ()).map_err(|f| f.kind),
+            Err(harness::broker::FailureKind::Timeout)
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let answers = broker
+            .captured_answers()
+            .expect("a process keeps its answers");
+        let answers = String::from_utf8_lossy(&answers);
+        assert!(
+            answers.contains("\"id\":2"),
+            "the late answer is kept: {answers}"
+        );
+        assert!(!answers.contains("late-token"), "{answers}");
+        assert!(
+            broker
+                .problems()
+                .iter()
+                .any(|p| p.contains("late answer to timed-out id 2")),
+            "{:?}",
+            broker.problems()
+        );
         broker.shutdown().await;
     });
 }

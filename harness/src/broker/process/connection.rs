@@ -192,7 +192,10 @@ impl Connection {
                     .unwrap_or_else(|| "the broker went away".to_owned()),
             )),
             Err(_) => {
-                lock(&self.pending).remove(&id);
+                // The call stays in `pending` (its waiter is gone): a late
+                // answer must still be matched to its method, so that the
+                // leak scan keeps out the token it carries, as it does for
+                // an answer in time. A slow broker is not a leaking one.
                 Err(BrokerFailure::new(
                     FailureKind::Timeout,
                     format!(
@@ -294,7 +297,9 @@ fn dispatch(line: &str, pending: &Pending, transcript: &Transcript) {
             "answer has neither `result` nor `error`",
         ))
     };
-    let _ = waiter.send(reply);
+    if waiter.send(reply).is_err() {
+        transcript.note(format!("late answer to timed-out id {id} (`{method}`)"));
+    }
 }
 
 /// An answer as the leak scan reads it: a token method's result (see
