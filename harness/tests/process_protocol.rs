@@ -4,7 +4,7 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, InstanceHost, ProcessBroker};
+use harness::broker::{BrokerChoice, ProcessBroker};
 use harness::run::Verdict;
 use std::sync::Arc;
 use std::time::Duration;
