@@ -103,7 +103,9 @@ impl Clock for SystemClock {
 pub const WALL_NAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Waits until `clock` reads `deadline`, in naps of at most [`WALL_NAP`] on
-/// tokio's timer, re-reading the clock after each.
+/// tokio's timer, re-reading the clock after each; and never longer than
+/// the wait was when it began, measured on tokio's timer, so a wall clock
+/// that stands still or steps back cannot hold it.
 ///
 /// A wait for a wall-clock time ("Retry after 2026-12-03T12:00:00Z") that
 /// sleeps its whole length on the monotonic clock ends late when the wall
@@ -122,10 +124,41 @@ pub const WALL_NAP: std::time::Duration = std::time::Duration::from_millis(100);
 /// # }
 /// ```
 pub async fn sleep_until_wall(clock: &dyn Clock, deadline: SystemTime) {
+    let Ok(whole) = deadline.duration_since(clock.now()) else {
+        return;
+    };
+    // Never longer than the wait asked for on tokio's timer either: a
+    // wall clock that stands still (or steps back) must not hold the wait
+    // forever.
+    let latest = tokio::time::Instant::now() + whole;
     while let Ok(left) = deadline.duration_since(clock.now()) {
-        if left.is_zero() {
+        let now = tokio::time::Instant::now();
+        if left.is_zero() || now >= latest {
             return;
         }
-        tokio::time::sleep(left.min(WALL_NAP)).await;
+        tokio::time::sleep(left.min(WALL_NAP).min(latest - now)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    struct StoppedClock;
+
+    impl Clock for StoppedClock {
+        fn now(&self) -> SystemTime {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stopped_wall_clock_does_not_hold_the_wait_past_its_length() {
+        let started = tokio::time::Instant::now();
+        let deadline = StoppedClock.now() + Duration::from_secs(2);
+        sleep_until_wall(&StoppedClock, deadline).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
     }
 }
