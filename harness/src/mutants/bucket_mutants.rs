@@ -7,13 +7,14 @@
 //!   with no version check, so a component that refreshed from an older
 //!   copy writes over a newer grant.
 
+use super::last_write_wins::LastWriteWins;
 use crate::broker::{
     AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
     BrokerUnderTest, FailureKind, MailFacet, StatusFacet, StoreWrite, build_reference,
     build_reference_over, forward_host, unsupported,
 };
 use async_trait::async_trait;
-use reference_impl::{CasOutcome, StoreError, StoredGrant, TokenStore};
+use reference_impl::TokenStore;
 use secrecy::SecretString;
 use std::sync::{Arc, Mutex};
 
@@ -114,39 +115,7 @@ impl BrokerFactory for BucketLastWriteWinsMutant {
             .ok_or_else(|| {
                 BrokerFailure::new(FailureKind::Other, "shared writes have another type")
             })?;
-        let backing: Arc<dyn TokenStore> = Arc::new(BlindSync(bucket));
+        let backing: Arc<dyn TokenStore> = Arc::new(LastWriteWins(bucket));
         build_reference_over(env, "shared".to_owned(), None, backing, writes).await
-    }
-}
-
-/// Blind writes to the bucket: whatever is there is replaced. No leases
-/// (as a sync script copying files up would have), so each component
-/// refreshes on its own.
-#[derive(Debug)]
-struct BlindSync(Arc<dyn TokenStore>);
-
-#[async_trait]
-impl TokenStore for BlindSync {
-    async fn load(&self, account: &str) -> Result<Option<StoredGrant>, StoreError> {
-        self.0.load(account).await
-    }
-
-    async fn compare_and_swap(
-        &self,
-        account: &str,
-        _expected_version: Option<u64>,
-        new: StoredGrant,
-    ) -> Result<CasOutcome, StoreError> {
-        // The flaw: upload over what is there, whatever its version.
-        self.0.delete(account).await?;
-        self.0.compare_and_swap(account, None, new).await
-    }
-
-    async fn delete(&self, account: &str) -> Result<bool, StoreError> {
-        self.0.delete(account).await
-    }
-
-    async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
-        self.0.list_accounts().await
     }
 }

@@ -37,7 +37,8 @@ impl BrokerFactory for LastWriteWinsMutant {
             .ok_or_else(|| {
                 BrokerFailure::new(FailureKind::Other, "shared file has another type")
             })?;
-        let backing: Arc<dyn TokenStore> = Arc::new(LastWriteWins(file.store.clone()));
+        let backing: Arc<dyn TokenStore> =
+            Arc::new(LastWriteWins(file.store.clone() as Arc<dyn TokenStore>));
         build_reference_over(
             env,
             "token-file".to_owned(),
@@ -49,10 +50,11 @@ impl BrokerFactory for LastWriteWinsMutant {
     }
 }
 
-/// Blind writes over a memory store; no leases (as with a file without
-/// `flock`), which the reference broker reads as "refresh on your own".
+/// Blind writes over any store; no leases (as with a file without `flock`,
+/// or a sync script copying files up to a bucket), which the reference
+/// broker reads as "refresh on your own".
 #[derive(Debug)]
-struct LastWriteWins(Arc<MemoryStore>);
+pub(super) struct LastWriteWins(pub(super) Arc<dyn TokenStore>);
 
 #[async_trait]
 impl TokenStore for LastWriteWins {
