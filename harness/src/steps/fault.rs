@@ -1,0 +1,152 @@
+//! `fault`: a mock-provider fault rule on the token endpoint (or every
+//! endpoint) until `until`.
+
+use super::{Check, Invalid, StepKind};
+use crate::run::{RetryAsked, Stage};
+use mock_provider::{Endpoint, Fault, FaultAction};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Which provider endpoint a fault targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultEndpoint {
+    /// `POST /token`.
+    Token,
+    /// Every endpoint.
+    Any,
+}
+
+/// Parameters of `fault`: a mock-provider fault rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    /// Which endpoint.
+    pub endpoint: FaultEndpoint,
+    /// Only requests concerning this account.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Answer with this HTTP status instead of the handler.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The body answered with `status` (default `{"error":"backend_error"}`).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Extra headers answered with `status`, e.g. `{ "retry-after" = "30" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Hold each matched request this long, then handle it normally.
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub delay: Option<Duration>,
+    /// Apply to the first `times` matching requests only.
+    #[serde(default)]
+    pub times: Option<u64>,
+    /// Unmount at this time from the start of the run (default: the end).
+    #[serde(default, with = "humantime_serde")]
+    #[schemars(with = "Option<String>")]
+    pub until: Option<Duration>,
+    /// Drop the connection instead of answering: `ack_lost` (the provider
+    /// does the work, e.g. issues or rotates a token, then the answer is
+    /// lost), `reset` (dropped before any work) or `hang` (never answers).
+    #[serde(default)]
+    pub connection: Option<ConnectionFault>,
+}
+
+/// How a `fault` step drops the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionFault {
+    /// The handler runs and its effects stay; then the connection drops.
+    AckLost,
+    /// The connection drops before the handler runs.
+    Reset,
+    /// The request is never answered (the client's timeout decides).
+    Hang,
+}
+
+impl FaultStep {
+    /// The `Retry-After` delay the fault answers with, if it has one in seconds.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+
+    /// The mock's fault rule.
+    fn fault(&self) -> Fault {
+        let target = match self.endpoint {
+            FaultEndpoint::Token => Fault::on(Endpoint::Token),
+            FaultEndpoint::Any => Fault::on_any(),
+        };
+        let target = match &self.account {
+            Some(account) => target.account(account.clone()),
+            None => target,
+        };
+        let fault = match (self.status, self.delay) {
+            _ if self.connection.is_some() => match self.connection {
+                Some(ConnectionFault::AckLost) => target.ack_lost(),
+                Some(ConnectionFault::Reset) => target.reset(),
+                _ => target.hang(),
+            },
+            (Some(status), _) => {
+                let mut headers = vec![(
+                    "content-type".to_owned(),
+                    "application/json; charset=utf-8".to_owned(),
+                )];
+                headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+                target.then(FaultAction::Respond {
+                    status: http::StatusCode::from_u16(status)
+                        .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+                    headers,
+                    body: self
+                        .body
+                        .clone()
+                        .unwrap_or_else(|| r#"{"error":"backend_error"}"#.to_owned()),
+                })
+            }
+            (None, delay) => target.delay(delay.unwrap_or_default()),
+        };
+        match self.times {
+            Some(times) => fault.times(times),
+            None => fault,
+        }
+    }
+}
+
+impl StepKind for FaultStep {
+    const NEEDS: Option<&'static str> = None;
+
+    fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
+        check.maybe_account("fault.account", self.account.as_ref())?;
+        match (self.status, self.delay) {
+            (Some(_), _) | (_, Some(_)) if self.connection.is_some() => Err((
+                "fault.connection".into(),
+                "a fault that drops the connection neither answers (`status`) nor delays (`delay`)".into(),
+            )),
+            (None, None) if self.connection.is_some() => Ok(()),
+            (None, None) => Err((
+                "fault.status".into(),
+                "give a `status` to answer with, a `delay` to hold requests, or a `connection` fault".into(),
+            )),
+            (Some(_), Some(_)) => Err((
+                "fault.delay".into(),
+                "a fault either answers (`status`) or delays (`delay`), not both".into(),
+            )),
+            (Some(status), None) => check.http_status("fault.status", status),
+            _ => Ok(()),
+        }
+    }
+
+    fn play(self, stage: &mut Stage<'_>) {
+        let retry = RetryAsked {
+            header: self.retry_after(),
+            message: None,
+        };
+        stage.hold_fault(self.fault(), retry, self.account.clone(), self.until);
+    }
+}
