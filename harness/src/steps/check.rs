@@ -93,6 +93,15 @@ impl<'s> Check<'s> {
         }
     }
 
+    /// The mock would mount the fault `spec` describes: every value in its
+    /// documented range (the mock's `FaultSpec` checks, the same the admin
+    /// API applies).
+    pub fn fault_spec(&self, kind: &str, spec: mock_provider::FaultSpec) -> Result<(), Invalid> {
+        spec.into_fault(std::time::UNIX_EPOCH)
+            .map(drop)
+            .map_err(|invalid| (format!("{kind}.{}", invalid.field), invalid.message))
+    }
+
     /// `status` is an HTTP status.
     pub fn http_status(&self, field: &str, status: u16) -> Result<(), Invalid> {
         if (100..=599).contains(&status) {

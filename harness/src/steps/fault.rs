@@ -1,22 +1,53 @@
-//! `fault`: a mock-provider fault rule on the token endpoint (or every
-//! endpoint) until `until`.
+//! `fault`: a mock-provider fault rule on one OAuth endpoint (or every
+//! endpoint) until `until`, built as the mock's `FaultSpec`.
 
 use super::{Check, Invalid, StepKind};
 use crate::run::{RetryAsked, Stage};
-use mock_provider::{Endpoint, Fault, FaultAction};
+use mock_provider::{Endpoint, FaultActionSpec, FaultSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Which provider endpoint a fault targets.
+/// Which provider endpoint a fault targets (Gmail's: `gmail_fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultEndpoint {
     /// `POST /token`.
     Token,
+    /// `GET /o/oauth2/v2/auth`.
+    Authorize,
+    /// `POST /revoke`.
+    Revoke,
+    /// `GET /tokeninfo`.
+    Tokeninfo,
+    /// `GET`/`POST /v1/userinfo`.
+    Userinfo,
+    /// `POST /device/code`.
+    DeviceCode,
+    /// The discovery documents.
+    Discovery,
+    /// `GET /oauth2/v3/certs`.
+    Jwks,
     /// Every endpoint.
     Any,
+}
+
+impl FaultEndpoint {
+    /// The mock's endpoint (`None`: every endpoint).
+    fn endpoint(self) -> Option<Endpoint> {
+        Some(match self {
+            Self::Token => Endpoint::Token,
+            Self::Authorize => Endpoint::Authorize,
+            Self::Revoke => Endpoint::Revoke,
+            Self::Tokeninfo => Endpoint::TokenInfo,
+            Self::Userinfo => Endpoint::UserInfo,
+            Self::DeviceCode => Endpoint::DeviceCode,
+            Self::Discovery => Endpoint::Discovery,
+            Self::Jwks => Endpoint::Jwks,
+            Self::Any => return None,
+        })
+    }
 }
 
 /// Parameters of `fault`: a mock-provider fault rule.
@@ -77,43 +108,36 @@ impl FaultStep {
             .map(Duration::from_secs)
     }
 
-    /// The mock's fault rule.
-    fn fault(&self) -> Fault {
-        let target = match self.endpoint {
-            FaultEndpoint::Token => Fault::on(Endpoint::Token),
-            FaultEndpoint::Any => Fault::on_any(),
-        };
-        let target = match &self.account {
-            Some(account) => target.account(account.clone()),
-            None => target,
-        };
-        let fault = match (self.status, self.delay) {
-            _ if self.connection.is_some() => match self.connection {
-                Some(ConnectionFault::AckLost) => target.ack_lost(),
-                Some(ConnectionFault::Reset) => target.reset(),
-                _ => target.hang(),
-            },
-            (Some(status), _) => {
-                let mut headers = vec![(
+    /// The step as the mock's one fault description.
+    fn spec(&self) -> FaultSpec {
+        let action = match (self.connection, self.status) {
+            (Some(ConnectionFault::AckLost), _) => FaultActionSpec::AckLost {},
+            (Some(ConnectionFault::Reset), _) => FaultActionSpec::Reset {},
+            (Some(ConnectionFault::Hang), _) => FaultActionSpec::Hang {},
+            (None, Some(status)) => {
+                let mut headers = BTreeMap::from([(
                     "content-type".to_owned(),
                     "application/json; charset=utf-8".to_owned(),
-                )];
-                headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-                target.then(FaultAction::Respond {
-                    status: http::StatusCode::from_u16(status)
-                        .unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+                )]);
+                headers.extend(self.headers.clone());
+                FaultActionSpec::Respond {
+                    status,
                     headers,
                     body: self
                         .body
                         .clone()
                         .unwrap_or_else(|| r#"{"error":"backend_error"}"#.to_owned()),
-                })
+                }
             }
-            (None, delay) => target.delay(delay.unwrap_or_default()),
+            (None, None) => FaultActionSpec::Delay {
+                delay: self.delay.unwrap_or_default(),
+            },
         };
-        match self.times {
-            Some(times) => fault.times(times),
-            None => fault,
+        FaultSpec {
+            endpoint: self.endpoint.endpoint(),
+            account: self.account.clone(),
+            times: self.times,
+            ..FaultSpec::new(action)
         }
     }
 }
@@ -139,7 +163,8 @@ impl StepKind for FaultStep {
             )),
             (Some(status), None) => check.http_status("fault.status", status),
             _ => Ok(()),
-        }
+        }?;
+        check.fault_spec("fault", self.spec())
     }
 
     fn play(self, stage: &mut Stage<'_>) {
@@ -147,6 +172,6 @@ impl StepKind for FaultStep {
             header: self.retry_after(),
             message: None,
         };
-        stage.hold_fault(self.fault(), retry, self.account.clone(), self.until);
+        stage.mount_spec("fault", self.spec(), retry, self.until);
     }
 }

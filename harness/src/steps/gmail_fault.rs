@@ -3,7 +3,7 @@
 
 use super::{Check, Invalid, StepKind};
 use crate::run::{RetryAsked, Stage};
-use mock_provider::{Endpoint, Fault};
+use mock_provider::{Endpoint, FaultActionSpec, FaultSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
@@ -50,7 +50,7 @@ impl GmailFaultEndpoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GmailFaultKind {
-    /// Answer `status` (5xx: Gmail's backend error body).
+    /// Answer `status` (500 to 599) with Gmail's backend error body.
     Status,
     /// 429 with a `Retry-After` header of `retry_after`.
     RateLimited,
@@ -116,36 +116,45 @@ impl StepKind for GmailFault {
                 "`kind = \"delay\"` needs a `delay`".into(),
             )),
             _ => Ok(()),
-        }
+        }?;
+        check.fault_spec("gmail_fault", self.spec(Endpoint::GmailProfile))
     }
 
     /// One mock fault per targeted endpoint.
     fn play(self, stage: &mut Stage<'_>) {
         let retry_after = self.retry_after.unwrap_or(Duration::from_secs(30));
+        let header = (self.kind == GmailFaultKind::RateLimited).then_some(retry_after);
+        // The message's retry time is counted from the mount (provider time).
+        let message = (self.kind == GmailFaultKind::UserRateLimit)
+            .then(|| stage.world.provider_clock.now() + retry_after);
+        let retry = RetryAsked { header, message };
         for endpoint in self.endpoint.endpoints() {
-            let target = Fault::on(*endpoint);
-            let target = match &self.account {
-                Some(account) => target.account(account.clone()),
-                None => target,
-            };
-            let mut fault = match self.kind {
-                GmailFaultKind::Status => target.server_error(self.status.unwrap_or(503)),
-                GmailFaultKind::RateLimited => target.rate_limited(retry_after),
-                GmailFaultKind::UserRateLimit => {
-                    target.user_rate_limit_until(stage.world.provider_clock.now() + retry_after)
-                }
-                GmailFaultKind::AckLost => target.ack_lost(),
-                GmailFaultKind::Reset => target.reset(),
-                GmailFaultKind::Delay => target.delay(self.delay.unwrap_or_default()),
-            };
-            if let Some(times) = self.times {
-                fault = fault.times(times);
-            }
-            let header = (self.kind == GmailFaultKind::RateLimited).then_some(retry_after);
-            let message = (self.kind == GmailFaultKind::UserRateLimit)
-                .then(|| stage.world.provider_clock.now() + retry_after);
-            let retry = RetryAsked { header, message };
-            stage.hold_fault(fault, retry, self.account.clone(), self.until);
+            stage.mount_spec("gmail_fault", self.spec(*endpoint), retry, self.until);
+        }
+    }
+}
+
+impl GmailFault {
+    /// The step on `endpoint` as the mock's one fault description.
+    fn spec(&self, endpoint: Endpoint) -> FaultSpec {
+        let retry_after = self.retry_after.unwrap_or(Duration::from_secs(30));
+        let action = match self.kind {
+            GmailFaultKind::Status => FaultActionSpec::ServerError {
+                status: self.status.unwrap_or(503),
+            },
+            GmailFaultKind::RateLimited => FaultActionSpec::RateLimited { retry_after },
+            GmailFaultKind::UserRateLimit => FaultActionSpec::UserRateLimit { retry_after },
+            GmailFaultKind::AckLost => FaultActionSpec::AckLost {},
+            GmailFaultKind::Reset => FaultActionSpec::Reset {},
+            GmailFaultKind::Delay => FaultActionSpec::Delay {
+                delay: self.delay.unwrap_or_default(),
+            },
+        };
+        FaultSpec {
+            endpoint: Some(endpoint),
+            account: self.account.clone(),
+            times: self.times,
+            ..FaultSpec::new(action)
         }
     }
 }

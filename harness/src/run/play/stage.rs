@@ -1,6 +1,6 @@
 //! The stage a step plays on: the world, the scenario, the run's seeded
 //! generator, the record's sink and the tasks steps leave running, with
-//! the few things many steps do (record an event, spawn a task, hold a
+//! the few things many steps do (record an event, spawn a task, mount a
 //! fault for a while, await a broker call and record its failure).
 
 use crate::broker::{BrokerFailure, FailureKind};
@@ -8,7 +8,7 @@ use crate::record::{FaultWindow, ServedToken, StatusSample, TimelineEvent};
 use crate::run::world::{Instance, World};
 use crate::scenario::{ClockOwner, Scenario};
 use crate::sim::SimClock;
-use mock_provider::Fault;
+use mock_provider::FaultSpec;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::future::Future;
@@ -144,15 +144,25 @@ impl Stage<'_> {
         lock(&self.sink.failures).extend(failures);
     }
 
-    /// Mounts `fault` on the mock, records its window (with the wait its
-    /// answers ask for) and unmounts it at `until` (default: the end).
-    pub(crate) fn hold_fault(
+    /// Mounts the fault `spec` describes on the mock, records its window
+    /// (with the wait its answers ask for) and unmounts it at `until`
+    /// (default: the end). A description the mock refuses (validation
+    /// let it through) is a failure of step `kind`.
+    pub(crate) fn mount_spec(
         &mut self,
-        fault: Fault,
+        kind: &str,
+        spec: FaultSpec,
         retry: RetryAsked,
-        account: Option<String>,
         until: Option<Duration>,
     ) {
+        let account = spec.account.clone();
+        let fault = match spec.into_fault(self.world.provider_clock.now()) {
+            Ok(fault) => fault,
+            Err(invalid) => {
+                lock(&self.sink.failures).push(format!("{kind}: {invalid}"));
+                return;
+            }
+        };
         let label = fault.label();
         let guard = self.world.provider.mount(fault);
         let index = {
