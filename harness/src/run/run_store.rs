@@ -58,6 +58,10 @@ pub(super) async fn provision_for(
         // (`broker/process/store_faults.rs`). One instance only: a fleet
         // of memory stores would become one shared store.
         "memory" if faulted && scenario.broker.instances == 1 => "file",
+        // A process killed mid-sync keeps its mailbox only in a database.
+        "memory" if processes && crashes_syncs(scenario) && scenario.broker.instances == 1 => {
+            "sqlite"
+        }
         store => store,
     };
     if mode != Mode::Real || !provisioned_kind(store) {
@@ -70,6 +74,14 @@ pub(super) async fn provision_for(
         }
     }
     Ok(Some(provisioned))
+}
+
+/// Whether a timeline step kills a sync (`crash_sync`).
+fn crashes_syncs(scenario: &Scenario) -> bool {
+    scenario
+        .timeline
+        .iter()
+        .any(|step| matches!(step.get_ref().action, crate::scenario::Action::CrashSync(_)))
 }
 
 /// Whether a timeline step makes the token store fail.

@@ -23,7 +23,7 @@ pub(crate) fn step_need(action: &Action) -> (&'static str, Option<&'static str>)
         Action::MailboxDelete(_) => ("mailbox_delete", None),
         Action::MailboxRelabel(_) => ("mailbox_relabel", None),
         Action::ExpireHistory { .. } => ("expire_history", None),
-        Action::CrashSync(_) => ("crash_sync", Some("mail_hooks")),
+        Action::CrashSync(_) => ("crash_sync", Some("crash_points")),
         Action::GmailFault(_) => ("gmail_fault", None),
         Action::MailStoreFault(_) => ("mail_store_fault", Some("mail_hooks")),
         Action::Authorize(_) => ("authorize", Some("authorization")),
@@ -57,7 +57,7 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
     for step in &scenario.timeline {
         if let (_, Some(capability)) = step_need(&step.get_ref().action) {
             names.push(capability);
-            if capability == "mail_hooks" {
+            if capability == "mail_hooks" || capability == "crash_points" {
                 names.push("gmail");
             }
         }

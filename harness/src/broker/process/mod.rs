@@ -7,6 +7,7 @@
 //! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top.
 
 mod connection;
+mod crash;
 mod faketime;
 mod gateway_methods;
 mod methods;
@@ -14,6 +15,7 @@ mod process_table;
 mod spawn_env;
 mod store_faults;
 
+pub use crash::RUN_PROVIDER;
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process_table::{PROCESS_TABLE, ProcessTable};
 pub use store_faults::{MISSING_LIBFIU, PROCESS_STORE_FAULTS, ProcessStoreFaults, libfiu};
@@ -452,6 +454,14 @@ impl InstanceHost for ProcessInstance {
 
     fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {
         Some(self)
+    }
+
+    fn mail_faults(&self) -> Option<&dyn crate::broker::MailFaults> {
+        let provider = self
+            .shared
+            .get::<mock_provider::MockProvider>(RUN_PROVIDER)
+            .is_some();
+        (self.capabilities.gmail && provider).then_some(self as &dyn crate::broker::MailFaults)
     }
 
     fn store_faults(&self) -> Option<&dyn StoreFaults> {
