@@ -16,6 +16,15 @@ pub(crate) enum AdminError {
     NotFound { what: &'static str, id: String },
 }
 
+impl From<crate::InvalidValue> for AdminError {
+    fn from(invalid: crate::InvalidValue) -> Self {
+        Self::InvalidValue {
+            field: invalid.field,
+            message: invalid.message,
+        }
+    }
+}
+
 /// The field name for errors about the whole body.
 const BODY: &str = "(body)";
 
