@@ -287,6 +287,12 @@ impl Player<'_> {
                 let until = self.world.time.elapsed() + pause.duration;
                 *lock(&instance.paused_until) = Some(until);
                 instance.clock.freeze();
+                // A process stalls for real: SIGSTOP now, SIGCONT at `until`.
+                let processes = self.world.processes.clone();
+                let index = pause.instance;
+                if let Some(table) = &processes {
+                    table.stall(index, true);
+                }
                 self.event(
                     "pause",
                     format!(
@@ -299,6 +305,9 @@ impl Player<'_> {
                 let instance = instance.clone();
                 self.tasks.push(tokio::spawn(async move {
                     instance.time.sleep_until_offset(until).await;
+                    if let Some(table) = &processes {
+                        table.stall(index, false);
+                    }
                     instance.clock.thaw();
                     *lock(&instance.paused_until) = None;
                 }));
