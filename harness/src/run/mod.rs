@@ -35,7 +35,7 @@ pub use crate::record::{
 };
 pub use execute::{mode_for, run_scenario};
 pub use gateway_needs::needed_gateway;
-pub use jobs::{RunResult, run_all};
+pub use jobs::{RunResult, default_jobs, run_all};
 pub use outcome::{RunOutcome, Verdict};
 pub use requirements::required_by_ci;
 pub use step_needs::needed_capabilities;
