@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
-pub(super) struct Instance {
+pub(crate) struct Instance {
     pub broker: Arc<dyn crate::broker::BrokerInstance>,
     pub clock: SimClock,
     /// The run's timeline (paused time, or the process timeline that
@@ -53,7 +53,7 @@ impl Instance {
 
 /// The provider, the instances and shared time.
 #[derive(Debug)]
-pub(super) struct World {
+pub(crate) struct World {
     pub time: SimTime,
     pub provider: MockProvider,
     pub provider_clock: SimClock,
