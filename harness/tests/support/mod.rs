@@ -124,5 +124,6 @@ pub fn offline_env() -> harness::broker::BrokerEnv {
         store: "memory".into(),
         shared: harness::broker::RunShared::default(),
         redirect_url: "http://127.0.0.1/callback".into(),
+        http_timeout: std::time::Duration::from_secs(30),
     }
 }
