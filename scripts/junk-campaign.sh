@@ -109,12 +109,12 @@ for status in 500 501 502 503 504; do
 done
 # Journal queries at capacity: selective ones are indexed (cost what they
 # return), the unfiltered listing returns everything kept.
-query_secs() { curl -fsS -o /dev/null -w '%{time_total}' "$uri/__admin/journal?$1"; }
+query_secs() { curl -fsS -o /dev/null -w '%{time_total} s for %{size_download} bytes' "$uri/__admin/journal?$1"; }
 selective=$(query_secs "endpoint=device_code&since=$((total - 1000))")
 by_status=$(query_secs "status=404&since=$((total - 1000))")
 secrets_bytes=$(curl -fsS -o /dev/null -w '%{size_download}' "$uri/__admin/secrets")
 echo "$out" | grep -E "requests in|Requests/sec|Socket errors" || true
-echo "journal queries at capacity: endpoint+since ${selective} s, status+since ${by_status} s; GET /__admin/secrets is ${secrets_bytes} bytes"
+echo "journal queries at capacity: endpoint+since ${selective}, status+since ${by_status}; GET /__admin/secrets is ${secrets_bytes} bytes"
 echo "journal: $total requests journaled, $dropped dropped (capacity 100,000); 5xx among those kept: $fivexx"
 echo "RSS: ${rss_start} MB at start, ${rss_warm} MB after 20 s of warm-up, ${rss_end} MB at the end"
 echo "RSS every 10 s of the run (MB): $(tr '\n' ' ' <"$work/rss")"
