@@ -162,7 +162,10 @@ pub(crate) async fn relabel_message(
     }
 }
 
-pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answer {
+pub(crate) async fn journal(
+    State(p): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<axum::response::Response, AdminError> {
     let raw = query.unwrap_or_default();
     // `hash=true` asks for the hash of every kept entry: O(journal), so only
     // on request. The other parameters are the indexed filters.
@@ -172,27 +175,7 @@ pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answe
             field: "(query)".to_owned(),
             message: e.to_string(),
         })?;
-    let journal = p.journal().clone();
-    // Serializing many entries (or hashing them all) is CPU work: off the
-    // runtime's workers, so the requests being served are not held up.
-    let answer = tokio::task::spawn_blocking(move || {
-        let mut answer = json!({
-            "total": journal.total(),
-            "dropped": journal.dropped(),
-            "capacity": journal.capacity().limit(),
-            "entries": journal.query(&query),
-        });
-        if want_hash {
-            answer["hash"] = json!(journal.hash());
-        }
-        answer
-    })
-    .await
-    .map_err(|_| AdminError::InvalidField {
-        field: "(query)".to_owned(),
-        message: "the journal query was cancelled".to_owned(),
-    })?;
-    Ok(Json(answer))
+    super::listings::journal(p.journal().clone(), query, want_hash).await
 }
 
 /// `hash` apart from the journal filters (which go on as a query string).
@@ -220,25 +203,6 @@ fn journal_params(raw: &str) -> Result<(bool, String), AdminError> {
     Ok((want_hash, filters.finish()))
 }
 
-pub(crate) async fn secrets(State(p): Admin) -> Answer {
-    let registry = p.secrets().clone();
-    // Up to `secret_capacity` values (about 17 MB of JSON at 100,000): built
-    // off the runtime's workers, like a large journal answer.
-    tokio::task::spawn_blocking(move || {
-        let secrets: Vec<Value> = registry
-            .snapshot()
-            .into_iter()
-            .map(|s| json!({"kind": s.kind, "value": s.value.expose_secret()}))
-            .collect();
-        Json(json!({
-            "dropped": registry.dropped(),
-            "capacity": registry.capacity().limit(),
-            "secrets": secrets,
-        }))
-    })
-    .await
-    .map_err(|_| AdminError::InvalidField {
-        field: "(query)".to_owned(),
-        message: "the secrets listing was cancelled".to_owned(),
-    })
+pub(crate) async fn secrets(State(p): Admin) -> Result<axum::response::Response, AdminError> {
+    super::listings::secrets(p.secrets().clone()).await
 }
