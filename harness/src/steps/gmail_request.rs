@@ -6,7 +6,7 @@
 //! call, for checkers that read what the broker's tokens were used for.
 
 use super::{Check, Invalid, StepKind};
-use crate::record::{ApiCall, ServedToken, TimelineEvent};
+use crate::record::{ApiCall, TimelineEvent};
 use crate::run::{CALL_TIMEOUT, Stage, lock};
 use crate::sim::InMemoryTransport;
 use mock_provider::Fingerprint;
@@ -93,13 +93,13 @@ impl StepKind for GmailRequest {
                 .as_ref()
                 .map(|token| Fingerprint::of(token.expose_secret()))
                 .map_err(|kind| *kind);
-            lock(&sink.served).push(ServedToken {
-                instance: self.instance,
-                account: self.account.clone(),
-                requested_at: at,
-                served_at: clock.now(),
-                result: fingerprint.clone(),
-            });
+            sink.served(
+                self.instance,
+                self.account.clone(),
+                at,
+                &clock,
+                fingerprint.clone(),
+            );
             let from = journal.len() as u64;
             let (status, outcome) = match &token {
                 Err(kind) => (None, format!("no token ({})", kind.name())),

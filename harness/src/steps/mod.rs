@@ -21,6 +21,7 @@ mod gmail_request;
 mod instances;
 mod lifecycle;
 mod mail;
+mod shared;
 mod store;
 mod tokens;
 
@@ -38,6 +39,7 @@ pub use mail::{
     CrashSync, ExpireHistory, MailboxAdd, MailboxChange, MailboxDelete, MailboxRelabel, SendStep,
     SyncStep,
 };
+pub use shared::{Account, OnAccount};
 pub use store::{MailStoreFault, StoreFailAfter, StoreOutage, StoreReadOnly, StoreToggle};
 pub use tokens::TokenRequests;
 
