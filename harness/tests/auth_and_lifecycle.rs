@@ -4,8 +4,9 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, StoreWrite};
+use harness::broker::StoreWrite;
 use harness::checkers::{Checker, CsrfProtected, LeastPrivilege, NoStaleOverwrite, OutageSurfaced};
+use harness::choice::BrokerChoice;
 use harness::run::{AuthRecord, AuthorizeRequest, ForgedCallback, RunRecord, Verdict};
 use harness::scenario::{ForgeKind, OutageSurfacedParams};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
