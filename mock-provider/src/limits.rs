@@ -105,7 +105,11 @@ pub(crate) fn within_f64(
 /// characters (a CR or LF would start a new line or header), at most
 /// `max_chars`.
 pub(crate) fn single_line(field: &str, text: &str, max_chars: usize) -> Result<(), InvalidValue> {
-    if let Some(bad) = text.chars().find(|c| c.is_control() && *c != '\t') {
+    // Control characters (C0, DEL, C1 with NEL) and the Unicode line and
+    // paragraph separators, which Python's and JavaScript's line splitting
+    // honour: a value is one line for every reader.
+    let breaks = |c: &char| (c.is_control() && *c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if let Some(bad) = text.chars().find(breaks) {
         return Err(out_of_range(
             field,
             format!("contains the control character {bad:?}; header and label values are one line"),
@@ -135,11 +139,25 @@ pub(crate) fn response_header(
             format!("`{name}` describes the connection or message framing, which the server sets"),
         ));
     }
-    let value = http::HeaderValue::try_from(value).map_err(|_| {
-        out_of_range(
+    if parsed == http::header::DATE {
+        return Err(out_of_range(
             &field,
-            "is not a valid header value (no CR, LF or NUL)".to_owned(),
-        )
-    })?;
+            "`Date` is the server's; it stamps every answer".to_owned(),
+        ));
+    }
+    // Visible ASCII, spaces and tabs: what Google sends. http accepts
+    // obs-text (bytes over 0x7f) too, which RFC 9110 deprecates.
+    let printable = value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+    let value = http::HeaderValue::try_from(value)
+        .ok()
+        .filter(|_| printable)
+        .ok_or_else(|| {
+            out_of_range(
+                &field,
+                "is not a one-line header value of printable ASCII".to_owned(),
+            )
+        })?;
     Ok((parsed, value))
 }

@@ -17,7 +17,7 @@ pub fn needed_capabilities(scenario: &Scenario) -> Capabilities {
     for step in &scenario.timeline {
         if let Some(capability) = step.get_ref().action.needs() {
             names.push(capability);
-            if capability == "mail_hooks" {
+            if capability == "mail_hooks" || capability == "crash_points" {
                 names.push("gmail");
             }
         }

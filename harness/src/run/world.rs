@@ -116,6 +116,10 @@ pub(super) async fn build_world(
     shared.get_or_create(crate::broker::GATEWAY_SETUP, || setup);
     let request_urls = Arc::new(Mutex::new(Vec::new()));
     let processes = !broker.factory().in_process();
+    if processes {
+        // Process hosts mount faults of their own (crash points).
+        shared.get_or_create(crate::broker::RUN_PROVIDER, || provider.shared_handle());
+    }
     if processes && let Some(libfaketime) = crate::broker::libfaketime() {
         // Every process instance runs under libfaketime: its wall clock
         // follows the run's timeline (skews and skipped stretches).

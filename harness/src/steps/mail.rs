@@ -46,7 +46,7 @@ pub struct CrashSync {
 }
 
 impl StepKind for CrashSync {
-    const NEEDS: Option<&'static str> = Some("mail_hooks");
+    const NEEDS: Option<&'static str> = Some("crash_points");
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
         check.account("crash_sync.account", &self.account)?;
