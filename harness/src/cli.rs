@@ -1,7 +1,7 @@
 //! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve`,
 //! `schema` and `explore`. Exit codes are the constants in [`crate::errors`].
 
-use crate::broker::{BrokerChoice, MUTANTS};
+use crate::choice::{BrokerChoice, MUTANTS};
 use crate::errors::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_RUN_ERROR, EXIT_VIOLATIONS};
 use crate::report::{
     render_json, render_junit, render_outcome, render_summary_table, render_timeline,

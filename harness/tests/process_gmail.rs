@@ -8,9 +8,10 @@
 mod support;
 
 use harness::broker::{
-    BrokerChoice, BrokerEnv, BrokerFactory, BrokerInstance, FailureKind, ProcessBroker, RunShared,
+    BrokerEnv, BrokerFactory, BrokerInstance, FailureKind, ProcessBroker, RunShared,
 };
 use harness::broker::{RUN_STORE_KEYS, RunStoreKeys};
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use mock_provider::MockProvider;
 use reference_impl::Keyring;

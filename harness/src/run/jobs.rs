@@ -7,7 +7,7 @@
 //! report reads the same whatever the number of jobs.
 
 use super::{RunOutcome, RunRecord, run_scenario};
-use crate::broker::BrokerChoice;
+use crate::choice::BrokerChoice;
 use crate::errors::RunError;
 use crate::scenario::{Mode, Scenario};
 use std::collections::BTreeMap;
@@ -24,7 +24,7 @@ pub type RunResult = Result<(RunOutcome, RunRecord), RunError>;
 /// stop: no scenario starts after that (those running finish).
 ///
 /// ```no_run
-/// use harness::broker::BrokerChoice;
+/// use harness::choice::BrokerChoice;
 /// use harness::run::run_all;
 /// use harness::scenario::load_paths;
 /// use std::num::NonZeroUsize;

@@ -2,7 +2,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::{RunOutcome, RunRecord, run_scenario};
 use harness::scenario::{Scenario, load_file, load_paths};
 use std::path::PathBuf;
