@@ -289,3 +289,55 @@ fn find_and_shrink(index: usize, mutant: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[test]
+fn a_fleet_store_outage_is_written_on_every_instance_that_shares_the_store() {
+    let outage = |instances| Schedule {
+        seed: 3,
+        duration: Duration::from_secs(3600),
+        instances,
+        accounts: 1,
+        token_ttl: Duration::from_secs(3599),
+        rotation_grace: None,
+        token_latency: Duration::ZERO,
+        steps: vec![TimedStep {
+            at: Duration::from_secs(600),
+            every: None,
+            until: None,
+            step: StepKind::StoreOutage {
+                instance: 1,
+                length: Duration::from_secs(60),
+            },
+        }],
+    };
+    let text = |schedule: &Schedule| {
+        render_scenario(
+            schedule,
+            &InvariantPlan::for_schedule(schedule),
+            "outage",
+            &[],
+        )
+    };
+    // Three instances share one store: its outage is each one's.
+    let fleet = text(&outage(3));
+    for instance in 0..3 {
+        assert!(
+            fleet.contains(&format!(
+                "store_outage = {{ instance = {instance}, on = true }}"
+            )),
+            "{fleet}"
+        );
+    }
+    // One instance with its own store: only its own.
+    let single = text(&Schedule {
+        steps: vec![TimedStep {
+            step: StepKind::StoreOutage {
+                instance: 0,
+                length: Duration::from_secs(60),
+            },
+            ..outage(1).steps[0].clone()
+        }],
+        ..outage(1)
+    });
+    assert_eq!(single.matches("on = true").count(), 1, "{single}");
+}
