@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the scenarios and tests need beyond Rust, when it is
-# missing: libfaketime (clock skew for broker processes) and real Python
+# missing: libfaketime (clock skew for broker processes), libfiu (store
+# faults in broker processes) and real Python
 # OAuth clients, Google's auth library and Authlib (to check the mock
 # against them). Idempotent;
 # called by .ci/run first.
@@ -8,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-faketime.sh
+bash scripts/install-fiu.sh
 
 if python3 -c "import google.auth, google.oauth2.credentials, requests, authlib, jwt" 2>/dev/null; then
     echo "google-auth, authlib, PyJWT: present"

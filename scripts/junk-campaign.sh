@@ -4,7 +4,7 @@
 # capacities, throws a mix of junk (wrong methods, `%ff` and random paths,
 # bodies of random bytes, admin and Gmail routes) and valid refreshes at it
 # with wrk for DURATION, and prints the requests served, the requests/s and
-# the server's RSS at start, after warm-up and at the end, plus how many
+# the server's RSS at start, after warm-up, every 10 s and at the end, plus how many
 # answers were 5xx (none may be: no fault is mounted).
 #
 #   scripts/junk-campaign.sh                    # 60 s, 64 connections
@@ -47,7 +47,10 @@ client_secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' <<<"$accounts")
 cat >"$work/junk.lua" <<LUA
 math.randomseed(7)
 local refresh = "grant_type=refresh_token&refresh_token=${refresh_token//\//%2F}&client_id=$client_id&client_secret=$client_secret"
-local methods = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "BREW"}
+-- No HEAD: wrk's parser does not know which request an answer belongs to and
+-- waits for the body a HEAD answer's Content-Length announces, stalling the
+-- connection until the server's idle timeout (HEAD is in the black-box tests).
+local methods = {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "BREW"}
 local users = {"me", "alice@example.com", "%ff", "%c3%28", "%00", "x"}
 local gmail = {"profile", "messages", "history", "messages/send", "messages/%ff", "messages/abc", "drafts"}
 local admin = {"faults/%ff", "lifecycle", "clock", "journal?since=%ff", "secrets", "accounts", "nowhere",
@@ -86,17 +89,23 @@ LUA
 # figures below are the steady state.
 taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNECTIONS" -d20s -s "$work/junk.lua" "$uri" >/dev/null
 rss_warm=$(rss_mb)
+# RSS every 10 s of the run, to show where it levels off.
+( while sleep 10; do rss_mb; echo; done ) >"$work/rss" &
+sampler=$!
 out=$(taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$work/junk.lua" "$uri")
+kill "$sampler" 2>/dev/null || true
 rss_end=$(rss_mb)
 journal=$(curl -fsS "$uri/__admin/journal?status=0")
 total=$(sed -E 's/.*"total":([0-9]+).*/\1/' <<<"$journal")
 dropped=$(sed -E 's/.*"dropped":([0-9]+).*/\1/' <<<"$journal")
 fivexx=0
 for status in 500 501 502 503 504; do
-  n=$(curl -fsS "$uri/__admin/journal?status=$status" | grep -o '"seq"' | wc -l)
+  # grep finds nothing when there is no 5xx: not a failure.
+  n=$(curl -fsS "$uri/__admin/journal?status=$status" | { grep -o '"seq"' || true; } | wc -l)
   fivexx=$((fivexx + n))
 done
 echo "$out" | grep -E "requests in|Requests/sec|Socket errors" || true
 echo "journal: $total requests journaled, $dropped dropped (capacity 100,000); 5xx among those kept: $fivexx"
 echo "RSS: ${rss_start} MB at start, ${rss_warm} MB after 20 s of warm-up, ${rss_end} MB at the end"
+echo "RSS every 10 s of the run (MB): $(tr '\n' ' ' <"$work/rss")"
 echo "($CONNECTIONS connections, $DURATION after warm-up; load average: $(cut -d' ' -f1-3 /proc/loadavg))"

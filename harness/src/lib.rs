@@ -43,3 +43,4 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod steps;

@@ -113,3 +113,40 @@ fn a_folder_walk_leaves_out_pending_but_a_pending_folder_named_runs() {
     assert_eq!(names(&[library.path().to_path_buf()]), ["regressions"]);
     assert_eq!(names(&[library.path().join("pending")]), ["pending"]);
 }
+
+/// The `fault` and `gmail_fault` steps are the mock's `FaultSpec`: the
+/// ranges the admin API applies refuse a bad value when the file loads,
+/// naming the step's field.
+#[test]
+fn fault_steps_meet_the_mocks_fault_ranges_when_the_file_loads() {
+    let with = |action: &str| {
+        VALID.replace(
+            r#"action.token_requests = { account = "alice@example.com", callers = 3 }"#,
+            action,
+        )
+    };
+    let framing = with(
+        r#"action.fault = { endpoint = "token", status = 503, headers = { "content-length" = "9" } }"#,
+    );
+    let message = parse_scenario(&framing, "f.toml").unwrap_err().to_string();
+    assert!(
+        message.contains("timeline.action.fault.action.headers.content-length"),
+        "{message}"
+    );
+    let long = with(r#"action.fault = { endpoint = "revoke", delay = "2h" }"#);
+    let message = parse_scenario(&long, "l.toml").unwrap_err().to_string();
+    assert!(
+        message.contains("timeline.action.fault.action.ms"),
+        "{message}"
+    );
+    let not_5xx =
+        with(r#"action.gmail_fault = { endpoint = "get", kind = "status", status = 429 }"#);
+    let message = parse_scenario(&not_5xx, "g.toml").unwrap_err().to_string();
+    assert!(
+        message.contains("timeline.action.gmail_fault.action.status"),
+        "{message}"
+    );
+    // Every OAuth endpoint takes a `fault` now, within the ranges.
+    let revoke = with(r#"action.fault = { endpoint = "revoke", status = 503, times = 1 }"#);
+    parse_scenario(&revoke, "r.toml").expect("a fault on revoke loads");
+}

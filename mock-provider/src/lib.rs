@@ -38,6 +38,7 @@ mod fingerprint;
 mod gmail;
 mod journal;
 mod lifecycle;
+mod limits;
 mod provider;
 mod revocation;
 mod server;
@@ -51,12 +52,16 @@ mod userinfo;
 pub use capacity::Capacity;
 pub use clock::{Clock, SystemClock};
 pub use device::{DeviceAuthorization, DeviceDecisionError, DeviceStatus};
-pub use fault::{Fault, FaultAction, FaultGuard, FaultTarget, Latency, RequestFacts, Verdict};
+pub use fault::{
+    Fault, FaultAction, FaultActionSpec, FaultGuard, FaultSpec, FaultTarget, Latency, RequestFacts,
+    Verdict,
+};
 pub use fingerprint::Fingerprint;
 pub use gmail::{GmailSettings, MessageSummary, NewMessage};
 pub use journal::{
     Endpoint, GrantId, IssuedToken, Journal, JournalEntry, JournalQuery, RequestDetails,
 };
+pub use limits::InvalidValue;
 pub use provider::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SCOPES, MockProvider, MockProviderBuilder,
 };

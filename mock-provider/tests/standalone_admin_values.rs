@@ -172,6 +172,18 @@ fn every_range_is_enforced_at_its_edges() {
             "action.headers.bad name",
         ),
         (
+            with_action(json!({"kind": "respond", "status": 200, "headers": {"x": "~ \t!"}})),
+            with_action(
+                json!({"kind": "respond", "status": 200, "headers": {"x-high": "a\u{ff}b"}}),
+            ),
+            "action.headers.x-high",
+        ),
+        (
+            with_action(json!({"kind": "respond", "status": 200, "headers": {"server": "gfe"}})),
+            with_action(json!({"kind": "respond", "status": 200, "headers": {"Date": "x"}})),
+            "action.headers.Date",
+        ),
+        (
             with_action(json!({"kind": "respond", "status": 200, "body": "a".repeat(32 * 1024)})),
             with_action(
                 json!({"kind": "respond", "status": 200, "body": "a".repeat(32 * 1024 + 1)}),
@@ -240,6 +252,10 @@ fn a_message_added_over_http_cannot_inject_headers() {
             "x\nX-Injected: 1",
             "x\rY",
             "x\u{0}y",
+            "x\u{85}Bcc: eve@example.com",
+            "x\u{2028}Bcc: eve@example.com",
+            "x\u{2029}y",
+            "x\u{b}y",
         ] {
             let mut message = json!({"from": "carol@example.org", "subject": "hello"});
             message[field] = json!(evil);
@@ -349,7 +365,20 @@ fn a_body_that_is_not_an_object_names_the_body_and_a_bad_field_names_itself() {
         "/__admin/clock",
         "/__admin/mailboxes/alice@example.com/messages",
     ] {
-        for body in ["", "not json", "[0]", "[]", "3", "\"x\"", "{", "null"] {
+        for body in [
+            "",
+            "not json",
+            "[0]",
+            "[]",
+            "3",
+            "\"x\"",
+            "{",
+            "null",
+            // Cut off after a key: the parser meets the key before the end.
+            "{\"op\":",
+            "{\"from\":\"a\",",
+            "{\"action\":{\"kind\":\"delay\",\"ms\":1}",
+        ] {
             let answer = http.post(path, body);
             assert_eq!(answer.status, 400, "{path} {body:?}: {}", answer.text);
             assert_eq!(

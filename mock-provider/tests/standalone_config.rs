@@ -94,6 +94,30 @@ fn silly_values_are_refused_naming_the_field_in_the_first_line() {
             "[server]\nheader_read_timeout_secs = 0",
             "server.header_read_timeout_secs",
         ),
+        ("public_uri = \"ftp://mock\"", "public_uri"),
+        ("public_uri = \"mock-google:8080\"", "public_uri"),
+        ("issuer = \"not a url\"", "issuer"),
+        ("issuer = \"https://accounts.google.com/#x\"", "issuer"),
+        (
+            "[[service_accounts]]\nemail = \"robot\"\npublic_key_pem = \"x\"",
+            "service_accounts[0].email",
+        ),
+        (
+            "[[service_accounts]]\nemail = \"r@p.iam.gserviceaccount.com\"\npublic_key_file = \"no-such.pem\"",
+            "service_accounts[0].public_key_file",
+        ),
+        (
+            "[[service_accounts]]\nkey_file = \"no-such.json\"",
+            "service_accounts[0].key_file",
+        ),
+        (
+            "[oauth]\ndevice_flow_scopes = [\"openid\", \"\"]",
+            "oauth.device_flow_scopes[1]",
+        ),
+        (
+            "[gmail]\nsend_body_limit_bytes = 0",
+            "gmail.send_body_limit_bytes",
+        ),
     ];
     for (config, field) in cases {
         let (ok, first) = refusal(config, &[]);

@@ -37,15 +37,36 @@ async fn every_message_parses_with_pythons_email_package_and_googles_base64_samp
         )
         .await;
     assert_eq!(status, 200);
+    // A subject too long for one line, in a script that needs encoding.
+    let long = "日本語の件名".repeat(160);
+    let (status, _) = server
+        .admin(
+            "/__admin/mailboxes/alice@example.com/messages",
+            json!({"from": "\"Köln, Büro\" <buero@example.org>", "subject": long, "body": "x"}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let token = server.access_token().await;
     let input = json!({"base": server.uri, "token": token}).to_string();
     let seen = python_fed("gmail_mail_format.py", &[], &input).await;
-    assert_eq!(seen["messages"], 24, "{seen}");
-    for count in ["raw_decoded", "dates_parsed", "crlf_only", "body_decoded"] {
-        assert_eq!(seen[count], 24, "{count}: {seen}");
+    assert_eq!(seen["messages"], 25, "{seen}");
+    for count in [
+        "raw_decoded",
+        "dates_parsed",
+        "crlf_only",
+        "body_decoded",
+        "headers_ascii",
+        "lines_within_998",
+    ] {
+        assert_eq!(seen[count], 25, "{count}: {seen}");
     }
     let subjects = seen["subjects"].as_array().expect("subjects");
     assert!(subjects.iter().any(|s| s == "Grüße aus Köln"), "{seen}");
+    assert!(subjects.iter().any(|s| *s == long), "{seen}");
+    let senders = seen["from_addresses"].as_array().expect("from_addresses");
+    for sender in ["zoe@example.org", "buero@example.org"] {
+        assert!(senders.iter().any(|s| s == sender), "{sender}: {seen}");
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! [`Clock`]. The harness swaps in a simulated clock (with per-broker skew) while tokio
 //! time is paused; production uses [`SystemClock`].
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Wall-clock time source.
 ///
@@ -33,6 +33,62 @@ use std::time::SystemTime;
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     /// The current wall-clock time as this component sees it.
     fn now(&self) -> SystemTime;
+
+    /// Time since an arbitrary origin on a clock that never steps (Linux's
+    /// `CLOCK_MONOTONIC`).
+    ///
+    /// A cached token's instants are checked against it as well as against
+    /// [`now`](Self::now): a wall clock stepped back mid-life (an NTP
+    /// correction, a restored snapshot, a laptop whose sync has not run)
+    /// cannot stretch a token past its expiry, and a wall clock that steps
+    /// forward (or a suspend the monotonic clock does not count) is caught
+    /// by the wall check. The default reads tokio's clock, so paused-time
+    /// tests get a monotonic clock that follows their `advance`.
+    ///
+    /// ```
+    /// use reference_impl::{Clock, SystemClock};
+    /// let before = SystemClock.monotonic();
+    /// assert!(SystemClock.monotonic() >= before);
+    /// ```
+    fn monotonic(&self) -> Duration {
+        tokio_monotonic()
+    }
+}
+
+/// Tokio's clock since the first reading in this process.
+fn tokio_monotonic() -> Duration {
+    static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
+    tokio::time::Instant::now().saturating_duration_since(origin)
+}
+
+/// One reading of both of a [`Clock`]'s clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reading {
+    pub wall: SystemTime,
+    pub mono: Duration,
+}
+
+impl Reading {
+    #[inline]
+    pub fn of(clock: &dyn Clock) -> Self {
+        Self {
+            wall: clock.now(),
+            mono: clock.monotonic(),
+        }
+    }
+
+    /// The monotonic reading at which the wall clock, as read now, will
+    /// show `at` (now, if it already does).
+    pub fn mono_at(&self, at: SystemTime) -> Duration {
+        self.mono + at.duration_since(self.wall).unwrap_or_default()
+    }
+
+    /// The wall instant, in this reading's frame, at which the monotonic
+    /// clock will show `mono` (now, if it already does).
+    pub fn wall_at(&self, mono: Duration) -> SystemTime {
+        self.wall + mono.saturating_sub(self.mono)
+    }
 }
 
 /// The operating system's wall clock.
@@ -95,6 +151,24 @@ impl Clock for SystemClock {
     #[cfg(not(target_os = "linux"))]
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    /// `CLOCK_MONOTONIC_COARSE` on Linux (the hot path reads it on every
+    /// call, as it reads the wall clock), through libc under libfaketime.
+    #[cfg(target_os = "linux")]
+    #[inline]
+    fn monotonic(&self) -> Duration {
+        use rustix::time::{ClockId, DynamicClockId, clock_gettime_dynamic};
+        if *UNDER_LIBFAKETIME {
+            return tokio_monotonic();
+        }
+        match clock_gettime_dynamic(DynamicClockId::Known(ClockId::MonotonicCoarse)) {
+            Ok(spec) => match (u64::try_from(spec.tv_sec), u32::try_from(spec.tv_nsec)) {
+                (Ok(secs), Ok(nanos)) => Duration::new(secs, nanos),
+                _ => tokio_monotonic(),
+            },
+            Err(_) => tokio_monotonic(),
+        }
     }
 }
 

@@ -15,6 +15,14 @@ thread-safe), and maps the library's exceptions to the protocol's kinds.
     oauth-chaos run scenarios/ --broker \
       'cmd:env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 examples/adapters/python-google-auth/broker.py'
 
+With a `file:DIR` store it keeps each account's credentials as the
+library's quickstart does: `Credentials.from_authorized_user_file` at start
+(a restarted process serves the stored token), and `credentials.to_json()`
+written in place with `open(path, "w")` after every refresh. A write that
+fails (a read-only or full disk) is logged and reported as `degraded`; the
+token in memory is still served. The files hold the refresh token and the
+client secret in clear, as the quickstart's `token.json` does.
+
 The `env` prefix: the library sleeps between retries with `time.sleep`,
 which libfaketime 0.9.10 breaks unless the monotonic clock is faked too
 (docs/PROTOCOL.md, "Time"). google-auth is installed, pinned, by
@@ -22,8 +30,10 @@ scripts/install-test-deps.sh. Logs go to stderr and never hold a token.
 """
 
 import json
+import os
 import sys
 import threading
+import urllib.parse
 
 import google.auth.exceptions
 import google.auth.transport.requests
@@ -46,31 +56,62 @@ class BrokerError(Exception):
 
 
 class Account:
-    def __init__(self, params, refresh_token):
-        self.credentials = google.oauth2.credentials.Credentials(
-            token=None,
-            refresh_token=refresh_token,
-            token_uri=params["provider"]["token_url"],
-            client_id=params["client"]["id"],
-            client_secret=params["client"]["secret"],
-        )
+    def __init__(self, params, name, refresh_token, path):
+        self.path = path
+        self.credentials = None
+        if path is not None and os.path.exists(path):
+            try:
+                self.credentials = google.oauth2.credentials.Credentials.from_authorized_user_file(
+                    path)
+            except (OSError, ValueError) as error:
+                log(f"stored credentials for {name} unreadable ({type(error).__name__}); "
+                    "starting from the configured grant")
+        if self.credentials is None:
+            self.credentials = google.oauth2.credentials.Credentials(
+                token=None,
+                refresh_token=refresh_token,
+                token_uri=params["provider"]["token_url"],
+                client_id=params["client"]["id"],
+                client_secret=params["client"]["secret"],
+            )
         self.lock = threading.Lock()
-        self.state = "no_token"
+        self.state = "ok" if self.credentials.valid else "no_token"
+
+    def save(self, name):
+        """Writes the credentials as the quickstart does; False if the disk refused."""
+        if self.path is None:
+            return True
+        try:
+            with open(self.path, "w") as token:
+                token.write(self.credentials.to_json())
+            return True
+        except OSError as error:
+            log(f"could not store the credentials of {name}: {type(error).__name__} "
+                f"errno {error.errno}; serving from memory")
+            return False
 
 
 class Broker:
     def __init__(self, params):
         store = (params.get("store") or {}).get("kind", "memory")
-        if store != "memory":
+        directory = None
+        if store.startswith("file:"):
+            directory = store[len("file:"):]
+            os.makedirs(directory, exist_ok=True)
+        elif store != "memory":
             scheme = store.split(":", 1)[0]
-            raise BrokerError("unsupported", f"store kind `{scheme}` is not supported (memory only)",
+            raise BrokerError("unsupported",
+                              f"store kind `{scheme}` is not supported (memory and file: only)",
                               code=-32602)
         # One HTTP session for every refresh, as the library's docs do.
         self.request = google.auth.transport.requests.Request(session=requests.Session())
-        self.accounts = {
-            entry["account"]: Account(params, entry["refresh_token"])
-            for entry in params.get("accounts", [])
-        }
+        self.accounts = {}
+        for entry in params.get("accounts", []):
+            name = entry["account"]
+            path = None
+            if directory is not None:
+                path = os.path.join(directory, urllib.parse.quote(name, safe="") + ".json")
+            self.accounts[name] = Account(params, name, entry["refresh_token"], path)
 
     def access_token(self, name, rejected=None):
         account = self.accounts.get(name)
@@ -102,7 +143,7 @@ class Broker:
             log(f"refresh for {name} failed: TransportError")
             account.state = "degraded"
             raise BrokerError("transient", "could not reach the token endpoint")
-        account.state = "ok"
+        account.state = "ok" if account.save(name) else "degraded"
         log(f"refreshed {name}")
 
     def status(self):

@@ -44,10 +44,15 @@ pub trait MailFacet: Send + Sync {
     async fn send(&self, account: &str, raw: &[u8]) -> Result<String, BrokerFailure>;
 }
 
-/// Faults inside the mail side (capability `mail_hooks`): in-process only,
-/// the protocol has no such hooks.
+/// Faults inside the mail side (capabilities `crash_points` and, with
+/// [`commit_faults`](Self::commit_faults), `mail_hooks`).
 #[async_trait]
 pub trait MailFaults: Send + Sync {
+    /// Whether [`fail_mail_commits`](Self::fail_mail_commits) works (a
+    /// process's mailbox commits cannot be counted from outside).
+    fn commit_faults(&self) -> bool {
+        true
+    }
     /// Syncs `account` but dies (as from `kill -9`) at the `at_point`-th
     /// crash point the sync reaches (0-based); `Ok(true)` when it died,
     /// `Ok(false)` when the sync finished first.

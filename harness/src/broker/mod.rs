@@ -38,6 +38,7 @@ pub use gateway::{
 pub(crate) use killable::Killable;
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, PROCESS_TABLE, ProcessBroker, ProcessTable};
+pub use process::{MISSING_LIBFIU, PROCESS_STORE_FAULTS, ProcessStoreFaults, RUN_PROVIDER, libfiu};
 pub use redact::redact_store_spec;
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over, open_durable, open_sim_bucket};

@@ -33,13 +33,16 @@ pub struct Capabilities {
     pub store_faults: bool,
     /// Hooks inside the mail side: `crash_sync` (crash points in a sync)
     /// and `fail_mail_commits` (a faultable mailbox store). In-process only:
-    /// the protocol has no such hooks, so process brokers never have it
-    /// (their crash is a real SIGKILL through `restart`).
+    /// the protocol has no such hooks, so process brokers never have it.
     pub mail_hooks: bool,
+    /// The host can kill a sync at a crash point (`crash_sync`): in
+    /// process at the engine's own points, for a process by SIGKILL while
+    /// the mock holds its N-th request (`broker/process/crash.rs`).
+    pub crash_points: bool,
 }
 
 impl Capabilities {
-    const NAMES: [&'static str; 7] = [
+    const NAMES: [&'static str; 8] = [
         "access_token",
         "status",
         "restart",
@@ -47,6 +50,7 @@ impl Capabilities {
         "gmail",
         "store_faults",
         "mail_hooks",
+        "crash_points",
     ];
 
     /// Parses capability names; unknown names are ignored (forward compatible).
@@ -61,6 +65,7 @@ impl Capabilities {
                 "gmail" => caps.gmail = true,
                 "store_faults" => caps.store_faults = true,
                 "mail_hooks" => caps.mail_hooks = true,
+                "crash_points" => caps.crash_points = true,
                 _ => {}
             }
         }
@@ -77,6 +82,7 @@ impl Capabilities {
             self.gmail,
             self.store_faults,
             self.mail_hooks,
+            self.crash_points,
         ];
         Self::NAMES
             .iter()
@@ -96,7 +102,10 @@ impl Capabilities {
             authorization: instance.authorization().is_some(),
             gmail: instance.mail().is_some(),
             store_faults: instance.store_faults().is_some(),
-            mail_hooks: instance.mail_faults().is_some(),
+            mail_hooks: instance
+                .mail_faults()
+                .is_some_and(|faults| faults.commit_faults()),
+            crash_points: instance.mail_faults().is_some(),
         }
     }
 

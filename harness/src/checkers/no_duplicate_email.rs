@@ -34,6 +34,7 @@ impl Checker for NoDuplicateEmail {
         Capabilities {
             gmail: true,
             mail_hooks: true,
+            crash_points: true,
             ..Capabilities::default()
         }
     }

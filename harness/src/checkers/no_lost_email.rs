@@ -39,6 +39,7 @@ impl Checker for NoLostEmail {
         Capabilities {
             gmail: true,
             mail_hooks: true,
+            crash_points: true,
             ..Capabilities::default()
         }
     }

@@ -2,7 +2,7 @@
 //! power the broker lacks is skipped, and the invariants judging it are unknown.
 
 use crate::broker::GatewayCapabilities;
-use crate::scenario::{Action, Scenario};
+use crate::scenario::Scenario;
 
 /// The gateway powers `scenario`'s steps and invariants use.
 pub fn needed_gateway(scenario: &Scenario) -> GatewayCapabilities {
@@ -17,10 +17,11 @@ pub fn needed_gateway(scenario: &Scenario) -> GatewayCapabilities {
         needed.relay = true;
     }
     for step in &scenario.timeline {
-        match step.get_ref().action {
-            Action::SignIn(_) => needed.sign_in = true,
-            Action::ServiceAccountTokens(_) => needed.service_accounts = true,
-            Action::RelayRequests(_) | Action::RelayOutage(_) => needed.relay = true,
+        // The steps name the gateway power they need as the broker names it.
+        match step.get_ref().action.needs() {
+            Some("sign_in") => needed.sign_in = true,
+            Some("service_accounts") => needed.service_accounts = true,
+            Some("relay") => needed.relay = true,
             _ => {}
         }
     }

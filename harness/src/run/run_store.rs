@@ -50,14 +50,49 @@ pub(super) async fn provision_for(
     seed: u64,
     shared: &RunShared,
 ) -> Result<Option<RunStore>, String> {
+    let faulted = processes && has_store_faults(scenario);
     let store = match scenario.broker.store.as_str() {
         "shared-memory" if processes => "file",
+        // A process's memory cannot be made to fail: a scenario that
+        // faults the store gets a directory of its own, which can
+        // (`broker/process/store_faults.rs`). One instance only: a fleet
+        // of memory stores would become one shared store.
+        "memory" if faulted && scenario.broker.instances == 1 => "file",
+        // A process killed mid-sync keeps its mailbox only in a database.
+        "memory" if processes && crashes_syncs(scenario) && scenario.broker.instances == 1 => {
+            "sqlite"
+        }
         store => store,
     };
     if mode != Mode::Real || !provisioned_kind(store) {
         return Ok(None);
     }
-    provision(store, seed, shared).await.map(Some)
+    let provisioned = provision(store, seed, shared).await?;
+    if faulted {
+        for instance in 0..scenario.broker.instances {
+            crate::broker::ProcessStoreFaults::register(shared, instance, &provisioned.spec);
+        }
+    }
+    Ok(Some(provisioned))
+}
+
+/// Whether a timeline step kills a sync (`crash_sync`).
+fn crashes_syncs(scenario: &Scenario) -> bool {
+    scenario
+        .timeline
+        .iter()
+        .any(|step| matches!(step.get_ref().action, crate::scenario::Action::CrashSync(_)))
+}
+
+/// Whether a timeline step makes the token store fail.
+fn has_store_faults(scenario: &Scenario) -> bool {
+    use crate::scenario::Action;
+    scenario.timeline.iter().any(|step| {
+        matches!(
+            step.get_ref().action,
+            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_)
+        )
+    })
 }
 
 /// A store provisioned for one run; [`cleanup`](Self::cleanup) removes it.

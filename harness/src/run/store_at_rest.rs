@@ -24,7 +24,7 @@ const FILE_LIMIT: u64 = 64 * 1024 * 1024;
 /// How to read the run's provisioned store. `Debug` leaves out the
 /// database URL (it may carry a password).
 #[derive(Clone)]
-pub(super) enum StoreAtRest {
+pub(crate) enum StoreAtRest {
     /// Every file under this directory.
     Dir(PathBuf),
     /// Every row of every table in `schema` at `server`.

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// One broker instance and the harness's handles on it.
 #[derive(Debug, Clone)]
-pub(super) struct Instance {
+pub(crate) struct Instance {
     pub broker: Arc<dyn crate::broker::BrokerInstance>,
     pub clock: SimClock,
     /// The run's timeline (paused time, or the process timeline that
@@ -53,7 +53,7 @@ impl Instance {
 
 /// The provider, the instances and shared time.
 #[derive(Debug)]
-pub(super) struct World {
+pub(crate) struct World {
     pub time: SimTime,
     pub provider: MockProvider,
     pub provider_clock: SimClock,
@@ -115,6 +115,10 @@ pub(super) async fn build_world(
     shared.get_or_create(crate::broker::GATEWAY_SETUP, || setup);
     let request_urls = Arc::new(Mutex::new(Vec::new()));
     let processes = !broker.factory().in_process();
+    if processes {
+        // Process hosts mount faults of their own (crash points).
+        shared.get_or_create(crate::broker::RUN_PROVIDER, || provider.shared_handle());
+    }
     if processes && let Some(libfaketime) = crate::broker::libfaketime() {
         // Every process instance runs under libfaketime: its wall clock
         // follows the run's timeline (skews and skipped stretches).

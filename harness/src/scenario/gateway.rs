@@ -1,4 +1,4 @@
-//! Steps and settings for the auth gateway (verified sign-in) and the auth worker
+//! Settings for the auth gateway (verified sign-in) and the auth worker
 //! (service accounts, a token relay for consumer workers).
 
 use schemars::JsonSchema;
@@ -57,30 +57,6 @@ impl SignInKind {
     }
 }
 
-/// Parameters of `sign_in`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignInStep {
-    /// What is handed over.
-    pub kind: SignInKind,
-    /// Which broker instance (default 0).
-    #[serde(default)]
-    pub instance: u32,
-}
-
-/// Parameters of `rotate_signing_key`: the mock publishes a shipped key, signs
-/// with it from now on, and (with `retire_old`) drops the previous signer.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RotateSigningKey {
-    /// A shipped key (`oauth-chaos-mock-2` or `-3`); default: the next one.
-    #[serde(default)]
-    pub kid: Option<String>,
-    /// Retire the key that signed until now.
-    #[serde(default)]
-    pub retire_old: bool,
-}
-
 /// A service account the mock knows and the broker holds a key for.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,27 +80,6 @@ impl ServiceAccountSetting {
             .clone()
             .unwrap_or_else(|| format!("{}@oauth-chaos.iam.gserviceaccount.com", self.account))
     }
-}
-
-/// Parameters of `service_account_tokens`: `callers` concurrent calls for a
-/// service account's token, as `token_requests` does for a user account.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceAccountTokens {
-    /// The service account (one of `service_accounts`).
-    pub account: String,
-    /// How many concurrent callers.
-    pub callers: u32,
-    /// Callers start at seeded offsets within this window.
-    #[serde(default, with = "humantime_serde")]
-    #[schemars(with = "Option<String>")]
-    pub spread: Duration,
-    /// A subset of the service account's scopes (default: all of them).
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Which broker instance (default 0).
-    #[serde(default)]
-    pub instance: u32,
 }
 
 /// A relay role: an account and the scopes its consumers get.
@@ -160,32 +115,6 @@ pub struct RelaySettings {
     /// Alert after this many consecutive acquisition failures (default 3).
     #[serde(default)]
     pub alert_after: Option<u32>,
-}
-
-/// Parameters of `relay_requests`: `callers` concurrent token requests by one
-/// consumer through its relay client.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RelayRequests {
-    /// The consumer.
-    pub consumer: String,
-    /// How many concurrent calls.
-    pub callers: u32,
-    /// Calls start at seeded offsets within this window.
-    #[serde(default, with = "humantime_serde")]
-    #[schemars(with = "Option<String>")]
-    pub spread: Duration,
-}
-
-/// Parameters of `relay_outage`: the relay process is down for `for`, then
-/// comes back (a restart: it keeps what its store committed).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RelayOutage {
-    /// How long it stays down.
-    #[serde(rename = "for", with = "humantime_serde")]
-    #[schemars(with = "String")]
-    pub duration: Duration,
 }
 
 /// Parameters of `id_token_verified` (none yet; write `id_token_verified = {}`).

@@ -1,15 +1,12 @@
 //! Scenario files: the TOML language users write and the loader that turns
 //! a file into a checked [`Scenario`].
 //!
-//! `model.rs` is the file's shape, `action.rs` the step kinds,
+//! `model.rs` is the file's shape, `crate::steps` the step kinds,
 //! `invariants.rs` the checkers' parameters (every type here is what a file
 //! may say, and derives the published JSON Schema), `load.rs` reads files
 //! and folders and reports errors with file, line and field, and
 //! `timeline.rs` expands steps into the timed events a run plays.
 
-mod action;
-mod bucket_action;
-mod email_action;
 mod gateway;
 mod gateway_validate;
 mod invariant_name;
@@ -18,23 +15,20 @@ mod load;
 mod model;
 mod timeline;
 
-pub use action::{
-    Action, ClockJump, ClockOwner, ClockSkew, ConnectionFault, FaultEndpoint, FaultStep, Pause,
-    StatusPoll, TokenRequests,
-};
-pub use action::{
-    AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep, StoreFailAfter, StoreToggle,
-};
-pub use bucket_action::{BucketFaultKind, BucketFaultStep, BucketFaultTarget, CronRefreshDue};
-pub use email_action::MailStoreFault;
-pub use email_action::{
-    CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailboxChange, MailboxRelabel,
-    SendStep, SyncStep,
+// The step kinds live in `crate::steps` (one file each); these names stay
+// reachable from here for callers that know them as `scenario::…`.
+pub use crate::steps::{
+    Action, AuthorizeStep, BucketFaultKind, BucketFaultStep, BucketFaultTarget, ChangePassword,
+    ClockJump, ClockOwner, ClockSkew, ConnectionFault, CrashSync, CronRefreshDue, EvictByLimit,
+    ExpireHistory, FaultEndpoint, FaultStep, ForgeCallbackStep, ForgeKind, GmailFault,
+    GmailFaultEndpoint, GmailFaultKind, GmailProfileStep, InvalidateAccessTokens, MailStoreFault,
+    MailboxAdd, MailboxChange, MailboxDelete, MailboxRelabel, Pause, RelayOutage, RelayRequests,
+    Restart, RevokeAccount, RotateSigningKey, SendStep, ServiceAccountTokens, SignInStep,
+    StatusPoll, StoreFailAfter, StoreOutage, StoreReadOnly, StoreToggle, SyncStep, TokenRequests,
 };
 pub use gateway::{
     IdTokenVerifiedParams, NoCredentialToConsumerParams, RelayAvailabilityParams,
-    RelayConsumerSetting, RelayOutage, RelayRequests, RelayRoleSetting, RelaySettings,
-    RotateSigningKey, ServiceAccountSetting, ServiceAccountTokens, SignInKind, SignInStep,
+    RelayConsumerSetting, RelayRoleSetting, RelaySettings, ServiceAccountSetting, SignInKind,
 };
 pub use invariant_name::InvariantName;
 pub use invariants::NoRejectedTokenReuseParams;

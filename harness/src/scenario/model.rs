@@ -1,5 +1,5 @@
-use super::action::Action;
 use super::invariants::Invariants;
+use crate::steps::Action;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;

@@ -1,5 +1,5 @@
-use super::action::Action;
 use super::model::Scenario;
+use crate::steps::Action;
 use std::time::Duration;
 
 /// One action at one moment of a run.

@@ -208,4 +208,11 @@ impl reference_impl::Clock for SimClock {
     fn now(&self) -> SystemTime {
         SimClock::now(self)
     }
+
+    /// Paused-tokio time since the run began: no offset, no freeze and no
+    /// skip moves it, as neither NTP nor the process timeline moves a
+    /// process's `CLOCK_MONOTONIC`.
+    fn monotonic(&self) -> Duration {
+        Instant::now().duration_since(self.time.start)
+    }
 }

@@ -16,6 +16,15 @@ pub(crate) enum AdminError {
     NotFound { what: &'static str, id: String },
 }
 
+impl From<crate::InvalidValue> for AdminError {
+    fn from(invalid: crate::InvalidValue) -> Self {
+        Self::InvalidValue {
+            field: invalid.field,
+            message: invalid.message,
+        }
+    }
+}
+
 /// The field name for errors about the whole body.
 const BODY: &str = "(body)";
 
@@ -89,9 +98,17 @@ impl IntoResponse for AdminError {
 }
 
 /// Parses a JSON body, naming the failing field on error.
+///
+/// A body that is not JSON at all is `(body)`, however far the parser got:
+/// a schema deserializer reading `{"op":` would otherwise complain about
+/// the field `op` before it reached the end of the text.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(AdminError::from_json)
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| AdminError::InvalidField {
+            field: BODY.to_owned(),
+            message: error.to_string(),
+        })?;
+    serde_path_to_error::deserialize(value).map_err(AdminError::from_json)
 }
 
 /// `{"<tag>": K, ...fields}` -> the `K` variant of an externally tagged

@@ -1,6 +1,6 @@
 use super::errors::{AdminError, parse_json, parse_tagged};
-use super::fault_spec::FaultSpec;
 use super::ops::{ClockOp, LifecycleOp};
+use crate::FaultSpec;
 use crate::gmail::NewMessage;
 use crate::{JournalQuery, MockProvider};
 use axum::Json;
@@ -44,7 +44,11 @@ pub(crate) async fn list_faults(State(p): Admin) -> Json<Value> {
 }
 
 pub(crate) async fn mount_fault(State(p): Admin, body: Bytes) -> Answer {
-    let spec: FaultSpec = parse_json(&body)?;
+    // The action is read in a second step (see `parse_tagged`) so errors
+    // name the exact field: serde's internally tagged enums lose the path.
+    let spec: FaultSpec<Value> = parse_json(&body)?;
+    spec.check()?;
+    let spec = spec.try_map_action(|action| parse_tagged(action, "kind", "action."))?;
     let fault = spec.into_fault(p.now())?;
     let label = fault.label();
     let id = p.shared().faults.mount_kept(fault);

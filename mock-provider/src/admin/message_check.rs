@@ -6,8 +6,8 @@
 //! with a 400 naming the field, as are label ids that are not one line.
 
 use super::errors::AdminError;
-use super::ranges::single_line;
 use crate::NewMessage;
+use crate::limits::single_line;
 
 /// Longest header value accepted (RFC 5322 §2.1.1's 998-character line).
 const MAX_HEADER_CHARS: usize = 998;

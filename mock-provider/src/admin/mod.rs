@@ -2,11 +2,12 @@
 //! [`MockProvider`](crate::MockProvider), for users in other languages and
 //! for the standalone binary. Documented in `docs/ADMIN_API.md`.
 //!
-//! `handlers.rs` maps routes to `MockProvider` methods; `fault_spec.rs`
-//! turns a JSON fault description into a [`Fault`](crate::Fault);
+//! `handlers.rs` maps routes to `MockProvider` methods (a fault's JSON is
+//! a [`FaultSpec`](crate::FaultSpec), the one fault description the
+//! harness's scenario steps build too);
 //! `ops.rs` holds the lifecycle and clock operations; `device.rs` the
 //! user's decisions on device codes; `signing_keys.rs` the id_token key
-//! rotation; `ranges.rs` the documented range of every value and
+//! rotation; `crate::limits` the documented range of every value and
 //! `message_check.rs` what a message added over HTTP may hold (no header
 //! injection); `errors.rs` the typed
 //! 400/404 answers that name the offending field.
@@ -17,11 +18,9 @@
 
 mod device;
 mod errors;
-mod fault_spec;
 mod handlers;
 mod message_check;
 mod ops;
-mod ranges;
 mod signing_keys;
 
 use crate::MockProvider;

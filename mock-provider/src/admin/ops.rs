@@ -1,5 +1,5 @@
 use super::errors::AdminError;
-use super::ranges;
+use crate::limits as ranges;
 use crate::{ConsentMode, GrantId, MockProvider};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -15,10 +15,12 @@ mod action;
 mod builtin;
 mod rule;
 mod set;
+mod spec;
 mod target;
 
 pub use action::{FaultAction, Latency};
 pub use rule::{Fault, Verdict};
 pub use set::FaultGuard;
 pub(crate) use set::{Decision, FaultSet};
+pub use spec::{FaultActionSpec, FaultSpec};
 pub use target::{FaultTarget, RequestFacts};

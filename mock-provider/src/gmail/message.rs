@@ -95,7 +95,7 @@ impl StoredMessage {
         }
     }
 
-    /// The RFC 5322 text of the message: CRLF line endings, one-line ASCII
+    /// The RFC 5322 text of the message: CRLF line endings, folded ASCII
     /// header values, the body 7bit or base64 (with its header).
     pub fn rfc2822(&self) -> String {
         let (body, encoding) = if self.wire_body {
@@ -105,9 +105,7 @@ impl StoredMessage {
         };
         let mut text = String::new();
         let mut header = |name: &str, value: &str| {
-            text.push_str(name);
-            text.push_str(": ");
-            text.push_str(&rfc5322::header_value(value));
+            text.push_str(&rfc5322::header_line(name, value));
             text.push_str("\r\n");
         };
         for (name, value) in &self.headers {

@@ -1,7 +1,8 @@
 //! The standalone `mock-provider` binary's library half: the TOML config
 //! file (`config.rs`, with `limits.rs` for `[memory]` and `[server]`), its
 //! service accounts and their keys (`service_accounts.rs`), the range of
-//! every setting (`validate.rs`) and errors naming the file, line and field
+//! every setting (`validate.rs`, `validate_addresses.rs` for URLs, emails
+//! and scopes) and errors naming the file, line and field
 //! (`errors.rs`). `src/main.rs` only parses arguments and calls in here.
 
 mod config;
@@ -9,6 +10,7 @@ mod errors;
 mod limits;
 mod service_accounts;
 mod validate;
+mod validate_addresses;
 
 pub use config::{ClientConfig, GmailConfig, OAuthConfig, ProviderConfig};
 pub use errors::ConfigError;

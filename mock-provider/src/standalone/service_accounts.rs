@@ -74,9 +74,14 @@ impl ServiceAccountConfig {
                     .to_owned(),
             });
         }
-        let read = |path: &Path| {
+        // Named by the entry's field, so the headline says which setting
+        // pointed at the file.
+        let read = |field: &str, path: &Path| {
             let path = dir.join(path);
-            std::fs::read(&path).map_err(|source| ConfigError::Read { path, source })
+            std::fs::read(&path).map_err(|source| ConfigError::ServiceAccount {
+                entry: format!("{}.{field}", entry()),
+                problem: format!("cannot read `{}`: {source}", path.display()),
+            })
         };
         let missing_email = || ConfigError::ServiceAccount {
             entry: entry(),
@@ -93,7 +98,7 @@ impl ServiceAccountConfig {
             let email = self.email.clone().ok_or_else(missing_email)?;
             return Ok(ResolvedServiceAccount {
                 email,
-                public_key: PublicKey::Pem(read(path)?),
+                public_key: PublicKey::Pem(read("public_key_file", path)?),
             });
         }
         let path = self.key_file.as_deref().unwrap_or(Path::new(""));
@@ -101,7 +106,7 @@ impl ServiceAccountConfig {
             entry: format!("{} (`{}`)", entry(), dir.join(path).display()),
             problem,
         };
-        let key: GoogleKeyFile = serde_json::from_slice(&read(path)?)
+        let key: GoogleKeyFile = serde_json::from_slice(&read("key_file", path)?)
             .map_err(|e| bad_key_file(format!("not a Google JSON key file: {e}")))?;
         if self
             .email

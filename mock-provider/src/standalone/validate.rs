@@ -17,19 +17,24 @@ pub struct InvalidSetting {
     pub message: String,
 }
 
-const DAY: u64 = 86_400;
+pub(super) const DAY: u64 = 86_400;
 const YEAR: u64 = 365 * DAY;
 /// Most messages generated per mailbox (each is held in memory).
 pub const MAX_MAILBOX_SIZE: usize = 100_000;
 
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> InvalidSetting {
+pub(super) fn invalid(field: impl Into<String>, message: impl Into<String>) -> InvalidSetting {
     InvalidSetting {
         field: field.into(),
         message: message.into(),
     }
 }
 
-fn range(field: &str, value: Option<u64>, low: u64, high: u64) -> Result<(), InvalidSetting> {
+pub(super) fn range(
+    field: &str,
+    value: Option<u64>,
+    low: u64,
+    high: u64,
+) -> Result<(), InvalidSetting> {
     match value {
         Some(v) if !(low..=high).contains(&v) => Err(invalid(
             field,
@@ -40,7 +45,7 @@ fn range(field: &str, value: Option<u64>, low: u64, high: u64) -> Result<(), Inv
 }
 
 /// `local@domain`, one line, no spaces: what Google accepts as an account.
-fn is_email(text: &str) -> bool {
+pub(super) fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
@@ -52,7 +57,7 @@ fn is_email(text: &str) -> bool {
         && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-fn one_word(field: &str, text: &str) -> Result<(), InvalidSetting> {
+pub(super) fn one_word(field: &str, text: &str) -> Result<(), InvalidSetting> {
     if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid(
             field,
@@ -85,7 +90,8 @@ impl ProviderConfig {
         }
         self.validate_oauth()?;
         self.validate_gmail()?;
-        self.validate_limits()
+        self.validate_limits()?;
+        self.validate_addresses()
     }
 
     fn validate_accounts(&self) -> Result<(), InvalidSetting> {

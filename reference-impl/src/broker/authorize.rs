@@ -24,6 +24,7 @@ use super::exchange::exchange_code;
 use super::response_check::sanitize_code;
 use super::slot::CachedToken;
 use super::token_broker::TokenBroker;
+use crate::clock::Reading;
 use crate::store::StoredGrant;
 
 /// How long a started authorization may take before its state is forgotten.
@@ -163,6 +164,7 @@ impl TokenBroker {
             .ok_or(AuthorizationError::UnknownState)?;
         let account = attempt.account.clone();
         let now = self.inner.clock.now();
+        let sent_mono = self.inner.clock.monotonic();
         if expired(&attempt, now) {
             return Err(AuthorizationError::Expired { account });
         }
@@ -223,14 +225,17 @@ impl TokenBroker {
         grant.scopes = tokens
             .scopes
             .unwrap_or_else(|| self.inner.config.scopes.clone());
-        let cached = CachedToken {
-            access_token: tokens.access_token,
-            refresh_at: self
-                .inner
+        let cached = CachedToken::new(
+            tokens.access_token,
+            sent_at,
+            self.inner
                 .refresh_at(&account, 0, Some(sent_at), expires_at),
             expires_at,
-            received_at: sent_at,
-        };
+            Reading {
+                wall: sent_at,
+                mono: sent_mono,
+            },
+        );
         self.inner.register(&account, grant, Some(cached)).await;
         tracing::info!(account, "authorization completed");
         Ok(account)

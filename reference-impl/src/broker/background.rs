@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::slot::AccountSlot;
 use super::token_broker::{Inner, TokenBroker};
+use crate::clock::Reading;
 
 /// Longest nap between schedule checks, so a clock jump is noticed within a minute.
 const MAX_NAP: Duration = Duration::from_secs(60);
@@ -57,7 +58,7 @@ impl TokenBroker {
 impl Inner {
     async fn refresh_forever(self: Arc<Self>) {
         loop {
-            let now = self.clock.now();
+            let now = Reading::of(&*self.clock);
             let (due, next) = self.due_accounts(now);
             if !due.is_empty() {
                 let refreshes = due.iter().map(|slot| self.token_for(slot));
@@ -66,7 +67,7 @@ impl Inner {
                 continue;
             }
             let nap = next
-                .and_then(|at| at.duration_since(now).ok())
+                .and_then(|at| at.duration_since(now.wall).ok())
                 .map_or(MAX_NAP, |wait| wait.min(MAX_NAP));
             tokio::select! {
                 biased;
@@ -77,7 +78,8 @@ impl Inner {
     }
 
     /// Accounts due now (sorted by name, for determinism) and the next due instant.
-    fn due_accounts(&self, now: SystemTime) -> (Vec<Arc<AccountSlot>>, Option<SystemTime>) {
+    fn due_accounts(&self, reading: Reading) -> (Vec<Arc<AccountSlot>>, Option<SystemTime>) {
+        let now = reading.wall;
         let accounts = self.accounts.load();
         let mut slots: Vec<&Arc<AccountSlot>> = accounts.values().collect();
         slots.sort_by(|a, b| a.account.cmp(&b.account));
@@ -91,7 +93,7 @@ impl Inner {
                 .cached()
                 .as_deref()
                 .filter(|cached| cached.received_at <= now)
-                .map_or(now, |cached| cached.refresh_at);
+                .map_or(now, |cached| cached.refresh_at_seen_from(reading));
             let not_before = slot.health().next_attempt_at.unwrap_or(refresh_at);
             let at = refresh_at.max(not_before);
             if at <= now {

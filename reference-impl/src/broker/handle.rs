@@ -81,7 +81,7 @@ impl AccountHandle {
     /// The cached token, borrowed, if it is not yet due for refresh. Never sends.
     #[inline]
     pub fn cached_access_token(&mut self) -> Option<&AccessToken> {
-        let now = self.inner.clock.now();
+        let now = crate::clock::Reading::of(&*self.inner.clock);
         self.copy.fresh(&self.slot, now)
     }
 

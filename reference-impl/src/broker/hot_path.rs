@@ -64,7 +64,7 @@ impl TokenBroker {
     /// every refresh, revocation or invalidation bumps once it is done.
     // Not inlined: its answer fits in a register, so the caller's `poll` stays small.
     pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
-        let now = self.inner.clock.now();
+        let now = crate::clock::Reading::of(&*self.inner.clock);
         super::local::fresh(&self.inner, account, now)
     }
 

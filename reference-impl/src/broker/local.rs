@@ -26,12 +26,13 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rustc_hash::FxHashMap;
 
 use super::slot::{AccountSlot, CachedToken};
 use super::token_broker::Inner;
+use crate::clock::Reading;
 use crate::secret::AccessToken;
 
 thread_local! {
@@ -70,15 +71,23 @@ struct LocalCopy {
     access_token: AccessToken,
     refresh_at: SystemTime,
     received_at: SystemTime,
+    refresh_by: Duration,
 }
 
 impl LocalCopy {
+    /// As [`CachedToken::is_fresh`].
+    #[inline]
+    fn is_fresh(&self, now: Reading) -> bool {
+        self.received_at <= now.wall && now.wall < self.refresh_at && now.mono < self.refresh_by
+    }
+
     fn of(cached: &CachedToken) -> Self {
         Self {
             // A deep copy: its reference count belongs to this thread.
             access_token: AccessToken::new(cached.access_token.expose_secret()),
             refresh_at: cached.refresh_at,
             received_at: cached.received_at,
+            refresh_by: cached.refresh_by,
         }
     }
 }
@@ -87,7 +96,7 @@ impl LocalCopy {
 /// checking the slot's epoch. `None` means take the slow path: no token, a token due
 /// for refresh, an account not in the broker's map yet, or a thread shutting down.
 #[inline]
-pub(super) fn fresh(inner: &Arc<Inner>, account: &str, now: SystemTime) -> Option<AccessToken> {
+pub(super) fn fresh(inner: &Arc<Inner>, account: &str, now: Reading) -> Option<AccessToken> {
     LOCAL
         .try_with(|local| match local.try_borrow_mut() {
             Ok(mut local) => local.fresh(inner, account, now),
@@ -100,7 +109,7 @@ pub(super) fn fresh(inner: &Arc<Inner>, account: &str, now: SystemTime) -> Optio
 
 impl LocalTokens {
     #[inline]
-    fn fresh(&mut self, inner: &Arc<Inner>, account: &str, now: SystemTime) -> Option<AccessToken> {
+    fn fresh(&mut self, inner: &Arc<Inner>, account: &str, now: Reading) -> Option<AccessToken> {
         let last = self.last;
         let (table, entry) = match last {
             Some((broker_id, table, entry))
@@ -182,10 +191,10 @@ impl LocalTokens {
 
 impl LocalToken {
     #[inline]
-    fn serve(&self, now: SystemTime) -> Option<AccessToken> {
+    fn serve(&self, now: Reading) -> Option<AccessToken> {
         let copy = self.copy.as_ref()?;
         // As `CachedToken::is_fresh`: a clock reading before receipt is not trusted.
-        (copy.received_at <= now && now < copy.refresh_at).then(|| copy.access_token.clone())
+        copy.is_fresh(now).then(|| copy.access_token.clone())
     }
 
     /// The slot changed since the copy was taken: copy again.
@@ -221,11 +230,11 @@ impl PrivateCopy {
 
     /// The copy if it is fresh at `now`, after checking `slot`'s epoch.
     #[inline]
-    pub fn fresh(&mut self, slot: &AccountSlot, now: SystemTime) -> Option<&AccessToken> {
+    pub fn fresh(&mut self, slot: &AccountSlot, now: Reading) -> Option<&AccessToken> {
         if slot.epoch() != self.epoch {
             *self = Self::of(slot);
         }
         let copy = self.copy.as_ref()?;
-        (copy.received_at <= now && now < copy.refresh_at).then_some(&copy.access_token)
+        copy.is_fresh(now).then_some(&copy.access_token)
     }
 }

@@ -12,6 +12,8 @@
 //! `authorize.rs` is the code flow, `revoke.rs` revocation, `background.rs` the
 //! proactive refresher. `slot.rs` holds per-account state; `config.rs`, `error.rs`,
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
+//! `provider_frame.rs` keeps stored expiry in the provider's frame (the `Date` of
+//! its answers), so components whose clocks disagree read each other's grants right.
 //! `hot_path.rs` is the by-name cached path and its future; `local.rs` keeps
 //! per-thread copies of cached tokens so that path takes no shared write.
 
@@ -29,6 +31,7 @@ mod local;
 mod metrics;
 mod obtain;
 mod persist;
+mod provider_frame;
 mod refresh;
 mod refresh_due;
 pub(crate) mod response_check;

@@ -9,6 +9,7 @@ use super::metrics;
 use super::persist::ConflictPolicy;
 use super::slot::{AccountSlot, CachedToken, RefreshState};
 use super::token_broker::Inner;
+use crate::clock::Reading;
 use crate::secret::AccessToken;
 use crate::store::StoredGrant;
 
@@ -25,6 +26,7 @@ impl Inner {
         }
         // Expiry counts from before sending, so a slow answer cannot stretch its life.
         let sent_at = self.clock.now();
+        let sent_mono = self.clock.monotonic();
         let refreshed = match &state.grant.service_account {
             Some(service_account) => {
                 exchange_assertion(
@@ -93,12 +95,16 @@ impl Inner {
         }
         state.generation += 1;
         state.attempts = 0;
-        slot.publish(Some(CachedToken {
-            access_token: refreshed.access_token.clone(),
-            refresh_at: self.refresh_at(account, state.generation, Some(sent_at), expires_at),
+        slot.publish(Some(CachedToken::new(
+            refreshed.access_token.clone(),
+            sent_at,
+            self.refresh_at(account, state.generation, Some(sent_at), expires_at),
             expires_at,
-            received_at: sent_at,
-        }));
+            Reading {
+                wall: sent_at,
+                mono: sent_mono,
+            },
+        )));
         slot.record_success(sent_at, persisted.is_ok());
         metrics::refresh_outcome("ok");
         metrics::time_to_expiry(account, expires_at, sent_at);
@@ -144,18 +150,19 @@ impl Inner {
         }
         let mut adopted = None;
         if let (Some(access_token), Some(expires_at)) = (&stored.access_token, stored.expires_at) {
-            let now = self.clock.now();
+            let now = Reading::of(&*self.clock);
             // The record does not say when the token was obtained; half of
             // what is left is the floor, so a short-lived token another
             // process just stored is served, not refreshed again at once.
-            let refresh_at = self.refresh_at(account, state.generation, Some(now), expires_at);
-            if now < refresh_at {
-                slot.publish(Some(CachedToken {
-                    access_token: access_token.clone(),
+            let refresh_at = self.refresh_at(account, state.generation, Some(now.wall), expires_at);
+            if now.wall < refresh_at {
+                slot.publish(Some(CachedToken::new(
+                    access_token.clone(),
+                    std::time::SystemTime::UNIX_EPOCH,
                     refresh_at,
                     expires_at,
-                    received_at: std::time::SystemTime::UNIX_EPOCH,
-                }));
+                    now,
+                )));
                 adopted = Some(access_token.clone());
             }
         }

@@ -17,6 +17,7 @@ use super::metrics;
 use super::retry::Urgency;
 use super::slot::{AccountSlot, CachedToken, Flight, RefreshState};
 use super::token_broker::Inner;
+use crate::clock::Reading;
 use crate::secret::AccessToken;
 
 /// Salt for backoff draws, so they are independent of the refresh-point jitter.
@@ -54,7 +55,7 @@ impl Inner {
         slot: &Arc<AccountSlot>,
     ) -> Result<Flight, Result<AccessToken, BrokerError>> {
         let mut flight = slot.flight();
-        let now = self.clock.now();
+        let now = Reading::of(&*self.clock);
         if let Some(token) = slot.fresh(now) {
             return Err(Ok(token));
         }
@@ -78,8 +79,9 @@ impl Inner {
     fn backing_off(
         &self,
         slot: &AccountSlot,
-        now: SystemTime,
+        reading: Reading,
     ) -> Option<Result<AccessToken, BrokerError>> {
+        let now = reading.wall;
         let mut health = slot.health();
         if let Some(cached) = slot.cached().as_deref()
             && now < cached.received_at
@@ -94,7 +96,7 @@ impl Inner {
         if now >= next || now < failed_at {
             return None;
         }
-        if let Some(token) = slot.unexpired(now) {
+        if let Some(token) = slot.unexpired(reading) {
             return Some(Ok(token));
         }
         health.last_error.clone().map(Err)
@@ -193,8 +195,12 @@ impl Inner {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let expires_at = slot.cached().as_deref().map(|c| c.expires_at);
-            let urgency = Urgency::at(&self.config, self.clock.now(), expires_at);
+            let now = Reading::of(&*self.clock);
+            let expires_at = slot
+                .cached()
+                .as_deref()
+                .map(|c| c.expires_at_seen_from(now));
+            let urgency = Urgency::at(&self.config, now.wall, expires_at);
             let policy = urgency.policy();
             self.limiter.acquire().await;
             let error = match self.exchange_and_persist(account, slot, state).await {
@@ -260,7 +266,8 @@ impl Inner {
         state: &mut RefreshState,
         error: BrokerError,
     ) -> Result<AccessToken, BrokerError> {
-        let now = self.clock.now();
+        let reading = Reading::of(&*self.clock);
+        let now = reading.wall;
         state.attempts += 1;
         metrics::refresh_outcome(metrics::outcome_label(error.kind()));
         let cached = slot.cached_full();
@@ -295,13 +302,15 @@ impl Inner {
         let next = now.checked_add(delay).unwrap_or(now);
         health.next_attempt_at = Some(next);
         drop(health);
-        if let Some(cached) = cached.filter(|cached| cached.is_unexpired(now)) {
+        if let Some(cached) = cached.filter(|cached| cached.is_unexpired(reading)) {
             let access_token = cached.access_token.clone();
             slot.publish(Some(CachedToken {
                 access_token: access_token.clone(),
                 refresh_at: next.min(cached.expires_at),
                 expires_at: cached.expires_at,
                 received_at: cached.received_at,
+                refresh_by: reading.mono_at(next).min(cached.expires_by),
+                expires_by: cached.expires_by,
             }));
             return Ok(access_token);
         }

@@ -16,6 +16,7 @@ use super::jwt_bearer::exchange_assertion;
 use super::persist::ConflictPolicy;
 use super::slot::{AccountSlot, CachedToken, RefreshState, ScopedOf};
 use super::token_broker::{Inner, TokenBroker};
+use crate::clock::Reading;
 use crate::secret::AccessToken;
 use crate::store::StoredGrant;
 
@@ -100,7 +101,7 @@ impl TokenBroker {
         let mut wanted: Vec<String> = scopes.iter().map(|s| s.as_ref().to_owned()).collect();
         wanted.sort();
         wanted.dedup();
-        let now = self.inner.clock.now();
+        let now = Reading::of(&*self.inner.clock);
         let scoped = self
             .inner
             .scoped
@@ -167,6 +168,7 @@ impl Inner {
             });
         }
         let sent_at = self.clock.now();
+        let sent_mono = self.clock.monotonic();
         let refreshed = match &base.grant.service_account {
             Some(service_account) => {
                 exchange_assertion(
@@ -206,12 +208,16 @@ impl Inner {
                 })?;
         state.generation += 1;
         state.attempts = 0;
-        slot.publish(Some(CachedToken {
-            access_token: refreshed.access_token.clone(),
-            refresh_at: self.refresh_at(account, state.generation, Some(sent_at), expires_at),
+        slot.publish(Some(CachedToken::new(
+            refreshed.access_token.clone(),
+            sent_at,
+            self.refresh_at(account, state.generation, Some(sent_at), expires_at),
             expires_at,
-            received_at: sent_at,
-        }));
+            Reading {
+                wall: sent_at,
+                mono: sent_mono,
+            },
+        )));
         slot.record_success(sent_at, true);
         super::metrics::refresh_outcome("ok");
         tracing::debug!(

@@ -4,16 +4,23 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use arc_swap::{ArcSwapOption, Guard};
 use futures::future::{BoxFuture, Shared};
 
 use super::error::{BrokerError, ErrorKind};
+use crate::clock::Reading;
 use crate::secret::AccessToken;
 use crate::store::StoredGrant;
 
 /// An access token plus the instants that govern it. Immutable: replaced, never edited.
+///
+/// Each instant is kept twice: on the wall clock, and as a deadline on the
+/// monotonic clock taken when it was judged. A token is served only while
+/// both say so, so a wall clock stepped back cannot stretch its life and a
+/// wall clock stepped forward (or a process timeline skipping ahead)
+/// cannot either.
 #[derive(Debug)]
 pub(crate) struct CachedToken {
     pub access_token: AccessToken,
@@ -24,18 +31,53 @@ pub(crate) struct CachedToken {
     /// When the request that obtained it was sent (local clock). A clock reading before
     /// this means the clock went backwards, and the cache is not trusted.
     pub received_at: SystemTime,
+    /// `refresh_at` on the monotonic clock.
+    pub refresh_by: Duration,
+    /// `expires_at` on the monotonic clock.
+    pub expires_by: Duration,
 }
 
 impl CachedToken {
+    /// A token whose wall instants were judged at `judged` (the request's send
+    /// time, or when a stored token was picked up): the monotonic deadlines
+    /// are as far from `judged.mono` as the wall instants from `judged.wall`.
+    pub fn new(
+        access_token: AccessToken,
+        received_at: SystemTime,
+        refresh_at: SystemTime,
+        expires_at: SystemTime,
+        judged: Reading,
+    ) -> Self {
+        Self {
+            access_token,
+            refresh_at,
+            expires_at,
+            received_at,
+            refresh_by: judged.mono_at(refresh_at),
+            expires_by: judged.mono_at(expires_at),
+        }
+    }
+
     /// Servable without refreshing at `now`.
     #[inline]
-    pub fn is_fresh(&self, now: SystemTime) -> bool {
-        self.received_at <= now && now < self.refresh_at
+    pub fn is_fresh(&self, now: Reading) -> bool {
+        self.received_at <= now.wall && now.wall < self.refresh_at && now.mono < self.refresh_by
     }
 
     /// Not yet expired at `now` (possibly due for refresh).
-    pub fn is_unexpired(&self, now: SystemTime) -> bool {
-        self.received_at <= now && now < self.expires_at
+    pub fn is_unexpired(&self, now: Reading) -> bool {
+        self.received_at <= now.wall && now.wall < self.expires_at && now.mono < self.expires_by
+    }
+
+    /// When to refresh, on the wall clock as read at `now`: the earlier of the
+    /// two deadlines.
+    pub fn refresh_at_seen_from(&self, now: Reading) -> SystemTime {
+        self.refresh_at.min(now.wall_at(self.refresh_by))
+    }
+
+    /// When it expires, on the wall clock as read at `now`.
+    pub fn expires_at_seen_from(&self, now: Reading) -> SystemTime {
+        self.expires_at.min(now.wall_at(self.expires_by))
     }
 }
 
@@ -215,14 +257,14 @@ impl AccountSlot {
 
     /// The cached token if it is still before its refresh point.
     #[inline]
-    pub fn fresh(&self, now: SystemTime) -> Option<AccessToken> {
+    pub fn fresh(&self, now: Reading) -> Option<AccessToken> {
         let cached = self.cached.load();
         let cached = cached.as_deref()?;
         cached.is_fresh(now).then(|| cached.access_token.clone())
     }
 
     /// The cached token if it has not expired, even if it is due for refresh.
-    pub fn unexpired(&self, now: SystemTime) -> Option<AccessToken> {
+    pub fn unexpired(&self, now: Reading) -> Option<AccessToken> {
         let cached = self.cached.load();
         let cached = cached.as_deref()?;
         cached

@@ -4,6 +4,7 @@ use super::error::ErrorKind;
 use super::metrics;
 use super::slot::AccountSlot;
 pub use super::slot::FailureCounts;
+use crate::clock::Reading;
 
 /// A snapshot of one account, from [`TokenBroker::status`](crate::TokenBroker::status).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +81,15 @@ pub enum AccountState {
 }
 
 impl AccountStatus {
-    pub(super) fn of(slot: &AccountSlot, now: SystemTime, warning: Duration) -> Self {
+    pub(super) fn of(slot: &AccountSlot, reading: Reading, warning: Duration) -> Self {
+        let now = reading.wall;
         let health = slot.health().clone();
         let cached = slot.cached_full();
-        let expires_at = cached.as_deref().map(|cached| cached.expires_at);
+        // Seen from now: a wall clock stepped back since the token was
+        // obtained does not make it look longer-lived.
+        let expires_at = cached
+            .as_deref()
+            .map(|cached| cached.expires_at_seen_from(reading));
         let state = if slot.needs_reauth() {
             AccountState::NeedsReauth
         } else if slot.is_refreshing() {
@@ -135,7 +141,7 @@ impl super::TokenBroker {
     /// A snapshot of every known account, sorted by name. Also updates the
     /// `oauth_broker_time_to_expiry_seconds` and `oauth_broker_alert` gauges.
     pub fn status(&self) -> Vec<AccountStatus> {
-        let now = self.inner.clock.now();
+        let now = Reading::of(&*self.inner.clock);
         let warning = self.inner.config.warning_threshold;
         let accounts = self.inner.accounts.load();
         let mut statuses: Vec<AccountStatus> = accounts

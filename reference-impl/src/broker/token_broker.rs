@@ -14,7 +14,7 @@ use super::exchange::{CodeClient, RefreshClient};
 use super::persist::ConflictPolicy;
 use super::retry::RateLimiter;
 use super::slot::{AccountSlot, CachedToken, Health};
-use crate::clock::Clock;
+use crate::clock::{Clock, Reading};
 use crate::secret::{AccessToken, RefreshToken};
 use crate::service_account::ServiceAccountGrant;
 use crate::store::{StoredGrant, TokenStore};
@@ -145,6 +145,19 @@ impl TokenBroker {
             .instance_id
             .clone()
             .unwrap_or_else(|| super::authorize::default_instance_id(config.seed));
+        // What this broker stores is in the provider's frame, so a component
+        // whose clock disagrees with ours reads it right (provider_frame.rs).
+        let frame = Arc::new(super::provider_frame::ProviderFrame::new(Arc::clone(
+            &clock,
+        )));
+        let transport: Arc<dyn HttpTransport> = Arc::new(super::provider_frame::DatedTransport {
+            inner: transport,
+            frame: Arc::clone(&frame),
+        });
+        let store: Arc<dyn TokenStore> = Arc::new(super::provider_frame::FramedStore {
+            inner: store,
+            frame,
+        });
         let inner = Inner {
             id: NEXT_BROKER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             limiter: RateLimiter::new(config.token_endpoint_rate, config.token_endpoint_burst),
@@ -301,12 +314,13 @@ impl Inner {
                 account: account.to_owned(),
             })?;
         let cached = match (&grant.access_token, grant.expires_at) {
-            (Some(access_token), Some(expires_at)) => Some(CachedToken {
-                access_token: access_token.clone(),
-                refresh_at: self.refresh_at(account, 0, None, expires_at),
+            (Some(access_token), Some(expires_at)) => Some(CachedToken::new(
+                access_token.clone(),
+                SystemTime::UNIX_EPOCH,
+                self.refresh_at(account, 0, None, expires_at),
                 expires_at,
-                received_at: SystemTime::UNIX_EPOCH,
-            }),
+                Reading::of(&*self.clock),
+            )),
             _ => None,
         };
         let revoked = super::revoke::is_tombstone(&grant);

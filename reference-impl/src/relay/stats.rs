@@ -8,6 +8,7 @@
 //! | `oauth_relay_token_latency_seconds` | histogram | `role` | time to hand a consumer a token (cached or acquired) |
 //! | `oauth_relay_consecutive_failures` | gauge | `role` | acquisition failures since the last success |
 //! | `oauth_relay_alerts_total` | counter | `role` | alerts raised |
+//! | `oauth_relay_alerting` | gauge | `role` | 1 while the role's failure streak has reached the alert threshold, else 0 |
 //! | `oauth_relay_requests_total` | counter | `role`, `outcome` | consumer requests by outcome |
 
 use std::collections::BTreeMap;
@@ -110,8 +111,10 @@ impl RelayStats {
         stats.max_latency_ms = stats.max_latency_ms.max(millis);
         stats.total_latency_ms = stats.total_latency_ms.saturating_add(millis);
         stats.consecutive_failures = consecutive_failures;
+        let alerting = metrics::gauge!("oauth_relay_alerting", "role" => role.to_owned());
         if consecutive_failures == 0 {
             stats.alerting = false;
+            alerting.set(0.0);
             return false;
         }
         let raise = consecutive_failures >= alert_after && !stats.alerting;
@@ -119,6 +122,7 @@ impl RelayStats {
             stats.alerting = true;
             metrics::counter!("oauth_relay_alerts_total", "role" => role.to_owned()).increment(1);
         }
+        alerting.set(if stats.alerting { 1.0 } else { 0.0 });
         raise
     }
 

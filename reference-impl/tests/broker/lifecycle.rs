@@ -168,6 +168,58 @@ async fn a_clock_that_goes_backwards_is_noticed_and_the_token_refetched() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_wall_clock_stepped_back_less_than_the_tokens_age_does_not_stretch_its_life() {
+    /// Tokio's paused clock, with the wall stepped back by `behind_s` seconds.
+    #[derive(Debug)]
+    struct SteppedBack {
+        start: tokio::time::Instant,
+        behind_s: std::sync::atomic::AtomicU64,
+    }
+    impl reference_impl::Clock for SteppedBack {
+        fn now(&self) -> std::time::SystemTime {
+            let behind = self.behind_s.load(std::sync::atomic::Ordering::Relaxed);
+            std::time::SystemTime::UNIX_EPOCH
+                + Duration::from_secs(1_700_000_000)
+                + self.start.elapsed()
+                - Duration::from_secs(behind)
+        }
+    }
+    let clock = Arc::new(SteppedBack {
+        start: tokio::time::Instant::now(),
+        behind_s: std::sync::atomic::AtomicU64::new(0),
+    });
+    let transport = ScriptedTransport::google();
+    let config = reference_impl::BrokerConfig::new("https://o.example/token", "id", "secret");
+    let broker = reference_impl::TokenBroker::new(
+        config,
+        clock.clone(),
+        transport.clone(),
+        Arc::new(MemoryStore::new()),
+    )
+    .unwrap();
+    broker.add_account("alice", "1//r".into()).await;
+    assert_eq!(
+        broker.access_token("alice").await.unwrap().expose_secret(),
+        "ya29.mem-0"
+    );
+
+    // Twenty minutes in, NTP steps the wall clock back ten minutes: not
+    // below the token's receipt time, so only the monotonic clock shows it.
+    tokio::time::sleep(Duration::from_secs(20 * 60)).await;
+    clock
+        .behind_s
+        .store(600, std::sync::atomic::Ordering::Relaxed);
+    // Sixty and a half minutes after it was obtained the first token is dead at
+    // the provider, while the stepped-back wall clock says 50 minutes.
+    tokio::time::sleep(Duration::from_secs(40 * 60 + 30)).await;
+    let token = broker.access_token("alice").await.unwrap();
+    assert_ne!(token.expose_secret(), "ya29.mem-0");
+    assert_eq!(transport.count(), 2);
+    let status = &broker.status()[0];
+    assert!(status.time_to_expiry.unwrap() > Duration::from_secs(3000));
+}
+
+#[tokio::test(start_paused = true)]
 async fn ten_thousand_callers_on_an_expired_token_cause_exactly_one_refresh() {
     let transport = ScriptedTransport::google();
     let broker = sim_broker(transport.clone(), Arc::new(MemoryStore::new()), |c| c).await;

@@ -75,10 +75,16 @@ impl Connection {
     /// Spawns `sh -c "exec COMMAND"` with piped stdio.
     pub fn spawn(
         command: &str,
+        wrapper: &[String],
         env: &[(String, String)],
         transcript: &Transcript,
     ) -> Result<Self, BrokerFailure> {
-        let mut child = Command::new("sh")
+        // `wrapper` (e.g. `setpriv …`) execs the shell, which execs the
+        // command: one pid throughout.
+        let mut words = wrapper.iter().map(String::as_str).chain(["sh"]);
+        let program = words.next().unwrap_or("sh");
+        let mut child = Command::new(program)
+            .args(words)
             .arg("-c")
             .arg(format!("exec {command}"))
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

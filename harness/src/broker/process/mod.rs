@@ -7,18 +7,23 @@
 //! [`BrokerFactory`] and the [`BrokerUnderTest`] binding on top.
 
 mod connection;
+mod crash;
 mod faketime;
 mod gateway_methods;
 mod methods;
 mod process_table;
 mod spawn_env;
+mod store_faults;
 
+pub use crash::RUN_PROVIDER;
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process_table::{PROCESS_TABLE, ProcessTable};
+pub use store_faults::{MISSING_LIBFIU, PROCESS_STORE_FAULTS, ProcessStoreFaults, libfiu};
 
 use crate::broker::{
     AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
-    BrokerUnderTest, Capabilities, FailureKind, InstanceHost, MailFacet, StatusFacet,
+    BrokerUnderTest, Capabilities, FailureKind, InstanceHost, MailFacet, StatusFacet, StoreFault,
+    StoreFaults,
 };
 use async_trait::async_trait;
 use connection::{Connection, Transcript};
@@ -137,7 +142,7 @@ impl BrokerFactory for ProcessBroker {
             .shared
             .get_or_create(PROCESS_TABLE, ProcessTable::default);
         let (connection, capabilities, gateway_capabilities, declared) =
-            start(self, &params, &transcript, &spawn_env.0)
+            start(self, &params, &transcript, &spawn_env)
                 .await
                 .map_err(|mut failure| {
                     let stderr = transcript
@@ -168,6 +173,8 @@ impl BrokerFactory for ProcessBroker {
             connection: Mutex::new(Arc::new(connection)),
             clock,
             spawn_env,
+            shared: env.shared.clone(),
+            sqlite_faults: Mutex::default(),
         }))
     }
 }
@@ -231,12 +238,12 @@ async fn start(
     factory: &ProcessBroker,
     params: &InitializeParams,
     transcript: &Transcript,
-    spawn_env: &[(String, String)],
+    spawn_env: &SpawnEnv,
 ) -> Result<Started, BrokerFailure> {
     // Ask for the most verbose logs: the leak checker reads them.
     let mut env = vec![("OAUTH_CHAOS_LOG".to_owned(), "trace".to_owned())];
-    env.extend_from_slice(spawn_env);
-    let connection = Connection::spawn(&factory.command, &env, transcript)?;
+    env.extend_from_slice(&spawn_env.vars);
+    let connection = Connection::spawn(&factory.command, &spawn_env.wrapper, &env, transcript)?;
     let answer: InitializeResult = connection
         .call(Method::Initialize, params, factory.call_timeout)
         .await?;
@@ -273,6 +280,11 @@ struct ProcessInstance {
     clock: Option<faketime::FakeClock>,
     /// Extra environment for every spawn (libfaketime, the store keyring).
     spawn_env: SpawnEnv,
+    /// The run's shared objects (its provisioned store's fault control).
+    shared: crate::broker::RunShared,
+    /// Faults sent to a SQLite store's libfiu control, in order: a
+    /// respawned process gets them again (the disk is still full).
+    sqlite_faults: Mutex<Vec<StoreFault>>,
 }
 
 impl ProcessInstance {
@@ -381,15 +393,16 @@ impl InstanceHost for ProcessInstance {
         let mut params = self.params.clone();
         params.restarted = true;
         let (connection, _, _, declared) =
-            start(&self.factory, &params, &self.transcript, &self.spawn_env.0).await?;
+            start(&self.factory, &params, &self.transcript, &self.spawn_env).await?;
         if let (Some(table), Some(pid)) = (&self.table, connection.pid()) {
             table.set(self.instance, pid, declared.wall_clock_waits);
         }
+        let pid = connection.pid();
         *self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(connection);
-        Ok(())
+        self.resend_sqlite_faults(pid).await
     }
 
     async fn shutdown(&self) {
@@ -441,5 +454,25 @@ impl InstanceHost for ProcessInstance {
 
     fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {
         Some(self)
+    }
+
+    fn mail_faults(&self) -> Option<&dyn crate::broker::MailFaults> {
+        let provider = self
+            .shared
+            .get::<mock_provider::MockProvider>(RUN_PROVIDER)
+            .is_some();
+        (self.capabilities.gmail && provider).then_some(self as &dyn crate::broker::MailFaults)
+    }
+
+    fn store_faults(&self) -> Option<&dyn StoreFaults> {
+        match &self.spawn_env.store {
+            Some(store_faults::FaultableStore::Dir(_)) => Some(self),
+            Some(store_faults::FaultableStore::Sqlite(_)) => self
+                .spawn_env
+                .fiu_dir
+                .is_some()
+                .then_some(self as &dyn StoreFaults),
+            None => None,
+        }
     }
 }

@@ -1,23 +1,23 @@
-//! The consent, forgery, lifecycle and store-fault steps: the harness plays
-//! the user's browser, an attacker, Google and the broker's disk.
+//! How the consent, forgery, other-device and API-call steps play: the
+//! harness is the user's browser, an attacker and an app (the steps
+//! themselves are in `crate::steps`).
 
-use super::{Player, Sink, lock};
-use crate::broker::StoreFault;
+use super::{Sink, Stage, lock};
 use crate::record::ServedToken;
 use crate::record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
 use crate::run::browser::{self, Browser};
 use crate::run::world::{Instance, World};
-use crate::scenario::{Action, ForgeKind, Scenario};
+use crate::scenario::{ForgeKind, Scenario};
 use crate::sim::SimClock;
 use mock_provider::Fingerprint;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeSet;
 
 /// Everything a spawned step task needs, owned.
 #[derive(Clone)]
-struct StepContext {
+pub(crate) struct StepContext {
     instance: Instance,
     index: u32,
     account: String,
@@ -28,82 +28,9 @@ struct StepContext {
     journal: mock_provider::Journal,
 }
 
-impl Player<'_> {
-    /// The steps of this module; other actions are ignored here.
-    pub(super) fn apply_lifecycle(&mut self, action: Action) {
-        match action {
-            Action::Authorize(step) => {
-                if let Some(context) = self.context(step.instance, &step.account) {
-                    self.event(
-                        "authorize",
-                        format!("user consents on instance {}", step.instance),
-                        Some(step.account),
-                    );
-                    self.tasks.push(tokio::spawn(authorize(context)));
-                }
-            }
-            Action::ForgeCallback(step) => {
-                if let Some(context) = self.context(step.instance, &step.account) {
-                    self.event(
-                        "forge_callback",
-                        format!(
-                            "forged callback ({:?}) to instance {}",
-                            step.kind, step.instance
-                        ),
-                        Some(step.account),
-                    );
-                    let rng = ChaCha8Rng::seed_from_u64(self.rng.random());
-                    self.tasks
-                        .push(tokio::spawn(forge_callback(context, step.kind, rng)));
-                }
-            }
-            Action::ChangePassword { account } => {
-                let grants = self.world.provider.change_password(&account);
-                self.event(
-                    "change_password",
-                    format!("password change revoked {grants} grant(s)"),
-                    Some(account),
-                );
-            }
-            Action::InvalidateAccessTokens { account } => {
-                let tokens = self.world.provider.invalidate_access_tokens(&account);
-                self.event(
-                    "invalidate_access_tokens",
-                    format!("{tokens} access token(s) invalidated early"),
-                    Some(account),
-                );
-            }
-            Action::EvictByLimit { account, grants } => {
-                if let Some(context) = self.context(0, &account) {
-                    self.event(
-                        "evict_by_limit",
-                        format!("{grants} more grant(s) issued on another device"),
-                        Some(account),
-                    );
-                    let rng = ChaCha8Rng::seed_from_u64(self.rng.random());
-                    self.tasks
-                        .push(tokio::spawn(issue_grants(context, grants, rng)));
-                }
-            }
-            Action::GmailProfile(step) => {
-                if let Some(context) = self.context(step.instance, &step.account) {
-                    self.tasks.push(tokio::spawn(gmail_profile(context)));
-                }
-            }
-            Action::StoreOutage(toggle) => {
-                self.store_fault(toggle.instance, StoreFault::Outage(toggle.on));
-            }
-            Action::StoreReadOnly(toggle) => {
-                self.store_fault(toggle.instance, StoreFault::ReadOnly(toggle.on));
-            }
-            Action::StoreFailAfter(step) => {
-                self.store_fault(step.instance, StoreFault::FailWritesAfter(step.writes));
-            }
-            _ => {}
-        }
-    }
-
-    fn context(&self, index: u32, account: &str) -> Option<StepContext> {
+impl Stage<'_> {
+    /// What a consent or API-call step's task needs, owned.
+    pub(crate) fn context(&self, index: u32, account: &str) -> Option<StepContext> {
         let instance = self.world.instances.get(index as usize)?.clone();
         Some(StepContext {
             instance,
@@ -115,28 +42,6 @@ impl Player<'_> {
             scopes: self.scenario.broker.scopes.clone(),
             journal: self.world.provider.journal().clone(),
         })
-    }
-
-    fn store_fault(&mut self, index: u32, fault: StoreFault) {
-        let Some(instance) = self.world.instances.get(index as usize).cloned() else {
-            return;
-        };
-        self.event(
-            "store_fault",
-            format!("{fault:?} on instance {index}"),
-            None,
-        );
-        let sink = self.sink.clone();
-        self.tasks.push(tokio::spawn(async move {
-            if let Err(failure) = instance
-                .broker
-                .store_faults_or_refusal()
-                .store_fault(fault)
-                .await
-            {
-                lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
-            }
-        }));
     }
 }
 
@@ -202,7 +107,7 @@ async fn start_consent(context: &StepContext) -> Result<String, String> {
     context.browser.follow(&url).await
 }
 
-async fn authorize(context: StepContext) {
+pub(crate) async fn authorize(context: StepContext) {
     let result = match start_consent(&context).await {
         Ok(callback) => context
             .instance
@@ -255,7 +160,7 @@ async fn stage(
     }
 }
 
-async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8Rng) {
+pub(crate) async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8Rng) {
     let staged = stage(&context, kind, &mut rng).await;
     let started_at = context.clock.now();
     let journal_from = context.journal.len() as u64;
@@ -287,7 +192,7 @@ async fn forge_callback(context: StepContext, kind: ForgeKind, mut rng: ChaCha8R
         });
 }
 
-async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
+pub(crate) async fn issue_grants(context: StepContext, grants: u32, mut rng: ChaCha8Rng) {
     let from = context.clock.now();
     issue_grants_from(&context, grants, &mut rng).await;
     let to = context.clock.now();
@@ -316,7 +221,7 @@ async fn issue_grants_from(context: &StepContext, grants: u32, rng: &mut ChaCha8
 /// One API call the way an app makes it: a token, the call, and on 401 one
 /// forced refresh and a retry. The event says what the broker really did,
 /// read from the tokens it served and the journal.
-async fn gmail_profile(context: StepContext) {
+pub(crate) async fn gmail_profile(context: StepContext) {
     context.instance.wait_if_paused().await;
     let broker = &context.instance.broker;
     let at = context.clock.now();

@@ -3,356 +3,49 @@
 //! what the broker stored after it, and the mock's Sent against the
 //! logical sends the broker acknowledged.
 
-use super::{Player, Sink, lock};
-use crate::broker::FailureKind;
-use crate::record::FaultWindow;
+use super::{Sink, Stage, lock};
 use crate::record::{
-    EmailRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall, RestartSnapshot,
-    SettledMailbox, StoredSnapshot, SyncAttempt,
+    EmailRecord, LOGICAL_SEND_SUBJECT, MailCall, RestartSnapshot, SettledMailbox, StoredSnapshot,
+    SyncAttempt,
 };
 use crate::run::world::{Instance, World};
-use crate::scenario::{
-    Action, CrashSync, GmailFault, GmailFaultEndpoint, GmailFaultKind, MailStoreFault,
-    MailboxChange, MailboxRelabel, Mode, Scenario, SendStep, SyncStep,
-};
+use crate::scenario::{Action, Mode, Scenario};
 use crate::sim::SimClock;
-use mock_provider::{Endpoint, Fault, NewMessage};
-use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// A sync or send taking longer than this (simulated in sim mode) is a
 /// timeout; long because Gmail's rate limits may ask for minutes per retry.
-const MAIL_CALL_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+pub(crate) const MAIL_CALL_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 
 /// The mail part of the shared sink.
 #[derive(Debug, Default)]
-pub(super) struct EmailLog {
-    record: EmailRecord,
+pub(crate) struct EmailLog {
+    pub record: EmailRecord,
     /// Accounts a mail step touched: the ones settled at the end.
     accounts: BTreeSet<String>,
     next_logical: u64,
-    next_arrival: u64,
+    pub next_arrival: u64,
 }
 
-impl Player<'_> {
-    fn touch(&self, account: &str) {
+impl Stage<'_> {
+    /// Marks `account` as touched by a mail step: it is settled at the end.
+    pub(crate) fn touch(&self, account: &str) {
         lock(&self.sink.email).accounts.insert(account.to_owned());
     }
 
-    fn instance(&self, index: u32) -> Option<Instance> {
-        self.world.instances.get(index as usize).cloned()
-    }
-
-    /// `sync`.
-    pub(super) fn sync_step(&mut self, step: SyncStep) {
-        self.touch(&step.account);
-        let Some(instance) = self.instance(step.instance) else {
-            return;
-        };
-        let clock = self.world.provider_clock.clone();
-        let sink = self.sink.clone();
-        self.tasks.push(tokio::spawn(async move {
-            run_sync(instance, step.instance, step.account, None, clock, sink).await;
-        }));
-    }
-
-    /// `crash_sync`.
-    pub(super) fn crash_sync_step(&mut self, step: CrashSync) {
-        self.touch(&step.account);
-        let Some(instance) = self.instance(step.instance) else {
-            return;
-        };
-        self.event(
-            "crash_sync",
-            format!(
-                "instance {} sync killed at crash point {}",
-                step.instance, step.at_point
-            ),
-            Some(step.account.clone()),
-        );
-        let clock = self.world.provider_clock.clone();
-        let sink = self.sink.clone();
-        self.tasks.push(tokio::spawn(async move {
-            run_sync(
-                instance,
-                step.instance,
-                step.account,
-                Some(step.at_point),
-                clock,
-                sink,
-            )
-            .await;
-        }));
-    }
-
-    /// `send`: numbered logical sends, one after another on one task.
-    pub(super) fn send_step(&mut self, step: SendStep) {
-        self.touch(&step.account);
-        let Some(instance) = self.instance(step.instance) else {
-            return;
-        };
-        let logicals: Vec<u64> = {
-            let mut email = lock(&self.sink.email);
-            let first = email.next_logical;
-            email.next_logical += u64::from(step.count);
-            (first..email.next_logical).collect()
-        };
-        let sink = self.sink.clone();
-        let clock = self.world.provider_clock.clone();
-        self.tasks.push(tokio::spawn(async move {
-            for logical in logicals {
-                instance.wait_if_paused().await;
-                let started_at = clock.now();
-                let subject = format!("{LOGICAL_SEND_SUBJECT} {logical}");
-                let raw = format!(
-                    "From: {account}\r\nTo: chaos-recipient@example.net\r\nSubject: {subject}\r\n\r\nlogical send {logical}\r\n",
-                    account = step.account
-                );
-                let answer =
-                    tokio::time::timeout(MAIL_CALL_TIMEOUT, instance.broker.mail_or_refusal().send(&step.account, raw.as_bytes()))
-                        .await;
-                let result = match answer {
-                    Ok(Ok(message_id)) => Ok(message_id),
-                    Ok(Err(failure)) => {
-                        lock(&sink.failures).push(failure.message.clone());
-                        Err(failure.kind)
-                    }
-                    Err(_) => Err(FailureKind::Timeout),
-                };
-                let mut email = lock(&sink.email);
-                email.record.calls.push(MailCall {
-                    account: step.account.clone(),
-                    started_at,
-                    finished_at: clock.now(),
-                });
-                email.record.sends.push(LogicalSend {
-                    logical,
-                    account: step.account.clone(),
-                    subject,
-                    result,
-                });
-            }
-        }));
-    }
-
-    /// `mailbox_add`.
-    pub(super) fn mailbox_add(&mut self, change: MailboxChange) {
-        self.touch(&change.account);
-        for _ in 0..change.count {
-            let arrival = {
-                let mut email = lock(&self.sink.email);
-                email.next_arrival += 1;
-                email.next_arrival
-            };
-            let message = NewMessage {
-                from: "newsletter@example.net".to_owned(),
-                subject: format!("oauth-chaos arrival {arrival}"),
-                body: format!("arrival {arrival}"),
-                ..NewMessage::default()
-            };
-            self.world.provider.add_message(&change.account, message);
-        }
-        self.event(
-            "mailbox_add",
-            format!("{} message(s) arrived", change.count),
-            Some(change.account),
-        );
-    }
-
-    /// `mailbox_delete`: seeded-random inbox messages.
-    pub(super) fn mailbox_delete(&mut self, change: MailboxChange) {
-        self.touch(&change.account);
-        let mut inbox: Vec<String> = self
-            .world
-            .provider
-            .mailbox(&change.account)
-            .into_iter()
-            .filter(|m| m.label_ids.iter().any(|l| l == "INBOX"))
-            .map(|m| m.id)
-            .collect();
-        let mut deleted = 0;
-        for _ in 0..change.count {
-            if inbox.is_empty() {
-                break;
-            }
-            let id = inbox.remove(self.rng.random_range(0..inbox.len()));
-            if self.world.provider.delete_message(&change.account, &id) {
-                deleted += 1;
-                lock(&self.sink.email)
-                    .record
-                    .deleted_at_gmail
-                    .push(GmailDeletion {
-                        account: change.account.clone(),
-                        id,
-                        at: self.world.provider_clock.now(),
-                    });
-            }
-        }
-        self.event(
-            "mailbox_delete",
-            format!("{deleted} message(s) deleted"),
-            Some(change.account),
-        );
-    }
-
-    /// `mailbox_relabel`: seeded-random messages, any label.
-    pub(super) fn mailbox_relabel(&mut self, change: MailboxRelabel) {
-        self.touch(&change.account);
-        let mut ids: Vec<String> = self
-            .world
-            .provider
-            .mailbox(&change.account)
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        let add: Vec<&str> = change.add.iter().map(String::as_str).collect();
-        let remove: Vec<&str> = change.remove.iter().map(String::as_str).collect();
-        let mut relabelled = 0;
-        for _ in 0..change.count {
-            if ids.is_empty() {
-                break;
-            }
-            let id = ids.remove(self.rng.random_range(0..ids.len()));
-            if self
-                .world
-                .provider
-                .relabel_message(&change.account, &id, &add, &remove)
-                .is_some()
-            {
-                relabelled += 1;
-            }
-        }
-        self.event(
-            "mailbox_relabel",
-            format!(
-                "{relabelled} message(s) relabelled (+{} -{})",
-                change.add.join(","),
-                change.remove.join(",")
-            ),
-            Some(change.account),
-        );
-    }
-
-    /// `expire_history`.
-    pub(super) fn expire_history(&mut self, account: String) {
-        self.touch(&account);
-        self.world.provider.expire_history(&account);
-        self.event(
-            "expire_history",
-            "history expired".to_owned(),
-            Some(account),
-        );
-    }
-
-    /// `mail_store_fault`.
-    pub(super) fn mail_store_fault(&mut self, step: MailStoreFault) {
-        let Some(instance) = self.instance(step.instance) else {
-            return;
-        };
-        self.event(
-            "mail_store_fault",
-            format!(
-                "instance {}: the next {} mailbox commit(s) fail",
-                step.instance, step.failures
-            ),
-            None,
-        );
-        let sink = self.sink.clone();
-        self.tasks.push(tokio::spawn(async move {
-            if let Err(failure) = instance
-                .broker
-                .mail_faults_or_refusal()
-                .fail_mail_commits(step.failures)
-                .await
-            {
-                lock(&sink.failures).push(failure.message);
-            }
-        }));
-    }
-
-    /// `gmail_fault`: one mock fault per targeted endpoint.
-    pub(super) fn mount_gmail_fault(&mut self, step: &GmailFault) {
-        let endpoints: &[Endpoint] = match step.endpoint {
-            GmailFaultEndpoint::Profile => &[Endpoint::GmailProfile],
-            GmailFaultEndpoint::List => &[Endpoint::GmailMessagesList],
-            GmailFaultEndpoint::Get => &[Endpoint::GmailMessagesGet],
-            GmailFaultEndpoint::History => &[Endpoint::GmailHistory],
-            GmailFaultEndpoint::Send => &[Endpoint::GmailSend],
-            GmailFaultEndpoint::All => &[
-                Endpoint::GmailProfile,
-                Endpoint::GmailMessagesList,
-                Endpoint::GmailMessagesGet,
-                Endpoint::GmailHistory,
-                Endpoint::GmailSend,
-            ],
-        };
-        let retry_after = step.retry_after.unwrap_or(Duration::from_secs(30));
-        for endpoint in endpoints {
-            let target = Fault::on(*endpoint);
-            let target = match &step.account {
-                Some(account) => target.account(account.clone()),
-                None => target,
-            };
-            let mut fault = match step.kind {
-                GmailFaultKind::Status => target.server_error(step.status.unwrap_or(503)),
-                GmailFaultKind::RateLimited => target.rate_limited(retry_after),
-                GmailFaultKind::UserRateLimit => {
-                    target.user_rate_limit_until(self.world.provider_clock.now() + retry_after)
-                }
-                GmailFaultKind::AckLost => target.ack_lost(),
-                GmailFaultKind::Reset => target.reset(),
-                GmailFaultKind::Delay => target.delay(step.delay.unwrap_or_default()),
-            };
-            if let Some(times) = step.times {
-                fault = fault.times(times);
-            }
-            let header = (step.kind == GmailFaultKind::RateLimited).then_some(retry_after);
-            let message = (step.kind == GmailFaultKind::UserRateLimit)
-                .then(|| self.world.provider_clock.now() + retry_after);
-            let retry = RetryAsked { header, message };
-            self.hold_fault(fault, retry, step.account.clone(), step.until);
-        }
-    }
-
-    /// Mounts `fault`, records its window (with the wait its answers ask
-    /// for) and unmounts it at `until`.
-    fn hold_fault(
-        &mut self,
-        fault: Fault,
-        retry: RetryAsked,
-        account: Option<String>,
-        until: Option<Duration>,
-    ) {
-        let label = fault.label();
-        let guard = self.world.provider.mount(fault);
-        let index = {
-            let mut faults = lock(&self.sink.faults);
-            faults.push(FaultWindow {
-                label: label.clone(),
-                retry_after: retry.header,
-                retry_at: retry.message,
-                mounted_at: self.world.provider_clock.now(),
-                unmounted_at: None,
-            });
-            faults.len() - 1
-        };
-        self.event("fault", format!("mounted `{label}`"), account);
-        let until = until.unwrap_or(self.scenario.duration);
-        let time = self.world.time.clone();
-        let faults = self.sink.faults.clone();
-        let clock = self.world.provider_clock.clone();
-        self.tasks.push(tokio::spawn(async move {
-            time.sleep_until_offset(until).await;
-            drop(guard);
-            if let Some(window) = lock(&faults).get_mut(index) {
-                window.unmounted_at = Some(clock.now());
-            }
-        }));
+    /// The numbers of the next `count` logical sends.
+    pub(crate) fn next_logical_sends(&self, count: u32) -> Vec<u64> {
+        let mut email = lock(&self.sink.email);
+        let first = email.next_logical;
+        email.next_logical += u64::from(count);
+        (first..email.next_logical).collect()
     }
 }
 
-async fn run_sync(
+/// A sync (or, with `crash_at`, a sync that dies at that crash point), and
+/// what the instance reports stored after it.
+pub(crate) async fn run_sync(
     instance: Instance,
     index: u32,
     account: String,
@@ -379,14 +72,7 @@ async fn run_sync(
                 .map(|()| false),
         }
     };
-    let result = match tokio::time::timeout(MAIL_CALL_TIMEOUT, call).await {
-        Ok(Ok(crashed)) => Ok(crashed),
-        Ok(Err(failure)) => {
-            lock(&sink.failures).push(failure.message.clone());
-            Err(failure.kind)
-        }
-        Err(_) => Err(FailureKind::Timeout),
-    };
+    let result = sink.answered(MAIL_CALL_TIMEOUT, call).await;
     let finished_at = clock.now();
     let stored = instance.broker.mail_or_refusal().synced_ids(&account).await;
     let mut email = lock(&sink.email);
@@ -415,7 +101,7 @@ async fn run_sync(
 /// What `instance` reports stored for each account a mail step touched so
 /// far, read just before the harness kills it (`restart`): accounts it
 /// cannot list are left out.
-pub(super) async fn stored_before_kill(
+pub(crate) async fn stored_before_kill(
     instance: &Instance,
     sink: &Sink,
 ) -> Vec<(String, Vec<String>)> {
@@ -434,7 +120,7 @@ pub(super) async fn stored_before_kill(
 
 /// Right after the restart, before any sync: what the restarted instance
 /// reports stored for the accounts read before the kill.
-pub(super) async fn stored_after_restart(
+pub(crate) async fn stored_after_restart(
     instance: &Instance,
     index: u32,
     before: Vec<(String, Vec<String>)>,
@@ -499,19 +185,12 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
             .into_iter()
             .map(|m| m.id)
             .collect();
-        let final_sync = match tokio::time::timeout(
-            MAIL_CALL_TIMEOUT,
-            instance.broker.mail_or_refusal().sync(&account),
-        )
-        .await
-        {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(failure)) => {
-                lock(&sink.failures).push(failure.message.clone());
-                Err(failure.kind)
-            }
-            Err(_) => Err(FailureKind::Timeout),
-        };
+        let final_sync = sink
+            .answered(
+                MAIL_CALL_TIMEOUT,
+                instance.broker.mail_or_refusal().sync(&account),
+            )
+            .await;
         let stored_after = instance
             .broker
             .mail_or_refusal()
@@ -539,12 +218,4 @@ pub(super) async fn settle(world: &World, scenario: &Scenario, sink: &Sink) -> E
         });
     }
     record
-}
-
-/// The wait a fault's answers ask for: a `Retry-After` header, or a retry
-/// time named only in the message.
-#[derive(Debug, Clone, Copy)]
-struct RetryAsked {
-    header: Option<Duration>,
-    message: Option<std::time::SystemTime>,
 }

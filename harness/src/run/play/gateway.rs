@@ -2,85 +2,27 @@
 //! shaping the sign-in), rotates the mock's signing key, calls for service-account
 //! tokens, and drives relay consumers and relay outages.
 
-use super::{CALL_TIMEOUT, Player, Sink, lock, random_within};
+use super::{CALL_TIMEOUT, Sink, Stage, lock};
 use crate::broker::{FailureKind, GatewayUnderTest};
 use crate::record::ServedToken;
 use crate::record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 use crate::run::browser::{self, Browser};
 use crate::run::world::{Instance, World};
-use crate::scenario::{Action, Scenario, SignInKind};
+use crate::scenario::{Scenario, SignInKind};
 use crate::sim::SimClock;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mock_provider::{Endpoint, Fault, Fingerprint, MockProvider, SHIPPED_SIGNING_KEYS};
-use rand::{Rng, RngCore, SeedableRng};
+use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 
-impl Player<'_> {
-    /// The steps of this module; other actions are ignored here.
-    pub(super) fn apply_gateway(&mut self, action: Action) {
-        match action {
-            Action::SignIn(step) => {
-                let Some(instance) = self.world.instances.get(step.instance as usize).cloned()
-                else {
-                    return;
-                };
-                let rng = ChaCha8Rng::seed_from_u64(self.rng.random());
-                self.tasks.push(tokio::spawn(sign_in(
-                    instance,
-                    step.instance,
-                    step.kind,
-                    self.world.provider.shared_handle(),
-                    self.world.provider_clock.clone(),
-                    self.sink.clone(),
-                    rng,
-                )));
-            }
-            Action::RotateSigningKey(step) => self.rotate_signing_key(step.kid, step.retire_old),
-            Action::ServiceAccountTokens(step) => {
-                let Some(instance) = self.world.instances.get(step.instance as usize).cloned()
-                else {
-                    return;
-                };
-                for _ in 0..step.callers {
-                    let delay = random_within(&mut self.rng, step.spread);
-                    self.tasks.push(tokio::spawn(service_account_call(
-                        instance.clone(),
-                        step.instance,
-                        step.account.clone(),
-                        step.scopes.clone(),
-                        delay,
-                        self.world.provider_clock.clone(),
-                        self.sink.clone(),
-                    )));
-                }
-            }
-            Action::RelayRequests(step) => {
-                let Some(instance) = self.world.instances.first().cloned() else {
-                    return;
-                };
-                for _ in 0..step.callers {
-                    let delay = random_within(&mut self.rng, step.spread);
-                    self.tasks.push(tokio::spawn(relay_call(
-                        instance.clone(),
-                        step.consumer.clone(),
-                        delay,
-                        self.world.provider.shared_handle(),
-                        self.world.provider_clock.clone(),
-                        self.sink.clone(),
-                    )));
-                }
-            }
-            Action::RelayOutage(step) => self.relay_outage(step.duration),
-            _ => {}
-        }
-    }
-
-    fn rotate_signing_key(&mut self, kid: Option<String>, retire_old: bool) {
+impl Stage<'_> {
+    /// `rotate_signing_key`: the next shipped key (or `kid`) signs from now on.
+    pub(crate) fn rotate_signing_key(&mut self, kid: Option<String>, retire_old: bool) {
         let provider = &self.world.provider;
         let before = provider.signing_keys();
         let next = kid.or_else(|| {
@@ -114,7 +56,8 @@ impl Player<'_> {
         }
     }
 
-    fn relay_outage(&mut self, duration: Duration) {
+    /// `relay_outage`: the relay is down for `duration`, then restarts.
+    pub(crate) fn relay_outage(&mut self, duration: Duration) {
         let Some(instance) = self.world.instances.first().cloned() else {
             return;
         };
@@ -125,7 +68,7 @@ impl Player<'_> {
         );
         let sink = self.sink.clone();
         let clock = self.world.provider_clock.clone();
-        self.tasks.push(tokio::spawn(async move {
+        self.spawn(async move {
             let Some(gateway) = instance.broker.gateway() else {
                 return;
             };
@@ -149,7 +92,7 @@ impl Player<'_> {
             if let Some(window) = lock(&sink.gateway).relay_outages.get_mut(index) {
                 window.until = Some(clock.now());
             }
-        }));
+        });
     }
 }
 
@@ -197,7 +140,7 @@ struct SignInRun {
     clock: SimClock,
 }
 
-async fn sign_in(
+pub(crate) async fn sign_in(
     instance: Instance,
     index: u32,
     kind: SignInKind,
@@ -388,7 +331,7 @@ fn forge_id_token(run: &SignInRun, kind: SignInKind, nonce: &str) -> Option<Stri
     sign(&claims, active.private_pem, active.kid)
 }
 
-async fn service_account_call(
+pub(crate) async fn service_account_call(
     instance: Instance,
     index: u32,
     account: String,
@@ -431,7 +374,7 @@ async fn service_account_call(
     });
 }
 
-async fn relay_call(
+pub(crate) async fn relay_call(
     instance: Instance,
     consumer: String,
     delay: Duration,

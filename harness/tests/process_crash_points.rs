@@ -1,0 +1,42 @@
+//! Crash points reach broker processes: `crash_sync` SIGKILLs the process
+//! while the mock holds its N-th request of the sync
+//! (`broker/process/crash.rs`), and the mailbox lives in a SQLite store
+//! the harness provisioned, so the reruns resume from what was committed.
+
+mod support;
+
+use harness::run::Verdict;
+
+#[test]
+fn a_sync_killed_at_its_requests_converges_in_the_reference_broker_process() {
+    let (outcome, record) =
+        support::run_file("gmail-kill-9-mid-sync.toml", &support::reference_broker());
+    assert_eq!(outcome.mode, "real");
+    assert!(
+        outcome.skipped_steps.is_empty(),
+        "{:?}",
+        outcome.skipped_steps
+    );
+    assert_eq!(outcome.verdict, Verdict::Passed, "{outcome:#?}");
+    for judged in ["no_lost_email", "no_duplicate_email"] {
+        assert!(
+            outcome.judgement(judged).is_some_and(|j| j.passed()),
+            "{judged}: {:?}",
+            outcome.judgement(judged)
+        );
+    }
+    // Six crash syncs; the late crash points (40) outlast a short sync.
+    let killed = record
+        .email
+        .syncs
+        .iter()
+        .filter(|sync| sync.crash_at.is_some() && sync.result == Ok(true))
+        .count();
+    assert!(
+        killed >= 3,
+        "{killed} syncs were killed: {:#?}",
+        record.email.syncs
+    );
+    let log = String::from_utf8_lossy(&record.broker_log);
+    assert_eq!(log.matches("[oauth-chaos] SIGKILL").count(), killed);
+}

@@ -1,0 +1,306 @@
+//! Instants in the provider's frame, for grants other components read.
+//!
+//! A broker measures a token's life on its own clock, from when it sent the
+//! request. That is right for its own cache, and wrong for a record another
+//! component picks up from a shared store: a reader whose clock is ten
+//! minutes behind the writer's believes the writer's token lives ten minutes
+//! longer than it does, and serves it dead. So the instants a broker writes
+//! to its store are moved into the provider's frame (the `Date` header of
+//! the provider's answers is the one clock every component talks to), and
+//! moved back into the reader's own frame when it reads them.
+//!
+//! The estimate of the provider's clock is anchored at the last answer that
+//! carried a `Date`, and carried forward by whichever of the wall and the
+//! monotonic clock moved more since: a wall clock stepped back since the
+//! anchor is caught by the monotonic clock, a wall clock stepped forward (or
+//! a suspend the monotonic clock does not count) by the wall clock. A writer
+//! has just heard from the provider, so its estimate is exact to the
+//! header's one-second resolution; a reader's is exact or errs towards
+//! believing the token older, never younger. Offsets within that resolution
+//! count as none, so brokers whose clocks agree store exactly what they
+//! measured. Without any `Date` seen, instants are stored as measured.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use futures::future::BoxFuture;
+
+use crate::clock::{Clock, Reading};
+use crate::store::{CasOutcome, Lease, StoreError, StoredGrant, TokenStore};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+
+/// Offsets smaller than this are the `Date` header's resolution plus a
+/// round trip, not a clock difference.
+const RESOLUTION: Duration = Duration::from_secs(2);
+
+/// This broker's estimate of the provider's clock.
+#[derive(Debug)]
+pub(crate) struct ProviderFrame {
+    clock: Arc<dyn Clock>,
+    anchor: Mutex<Option<Anchor>>,
+}
+
+/// The provider's `Date` and our reading when its answer arrived.
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    provider: SystemTime,
+    local: Reading,
+}
+
+/// Provider time minus local wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offset {
+    Ahead(Duration),
+    Behind(Duration),
+}
+
+impl ProviderFrame {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            anchor: Mutex::new(None),
+        }
+    }
+
+    /// Anchors the estimate at a provider answer dated `date`, just received.
+    pub fn observe(&self, date: SystemTime) {
+        let local = Reading::of(&*self.clock);
+        *self.anchor.lock().unwrap_or_else(PoisonError::into_inner) = Some(Anchor {
+            provider: date,
+            local,
+        });
+    }
+
+    /// The provider's clock minus ours, now; `None` within [`RESOLUTION`] or
+    /// before any dated answer.
+    fn offset(&self) -> Option<Offset> {
+        let anchor = (*self.anchor.lock().unwrap_or_else(PoisonError::into_inner))?;
+        let now = Reading::of(&*self.clock);
+        let wall_elapsed = now
+            .wall
+            .duration_since(anchor.local.wall)
+            .unwrap_or_default();
+        let mono_elapsed = now.mono.saturating_sub(anchor.local.mono);
+        let provider_now = anchor.provider + wall_elapsed.max(mono_elapsed);
+        let offset = match provider_now.duration_since(now.wall) {
+            Ok(ahead) => Offset::Ahead(ahead),
+            Err(behind) => Offset::Behind(behind.duration()),
+        };
+        match offset {
+            Offset::Ahead(by) | Offset::Behind(by) if by < RESOLUTION => None,
+            offset => Some(offset),
+        }
+    }
+
+    /// `local` (our wall clock) in the provider's frame.
+    pub fn to_provider(&self, local: SystemTime) -> SystemTime {
+        match self.offset() {
+            None => local,
+            Some(Offset::Ahead(by)) => local.checked_add(by).unwrap_or(local),
+            Some(Offset::Behind(by)) => local.checked_sub(by).unwrap_or(local),
+        }
+    }
+
+    /// `provider` (the provider's frame) on our wall clock.
+    pub fn to_local(&self, provider: SystemTime) -> SystemTime {
+        match self.offset() {
+            None => provider,
+            Some(Offset::Ahead(by)) => provider.checked_sub(by).unwrap_or(provider),
+            Some(Offset::Behind(by)) => provider.checked_add(by).unwrap_or(provider),
+        }
+    }
+
+    fn grant_to_provider(&self, mut grant: StoredGrant) -> StoredGrant {
+        grant.expires_at = grant.expires_at.map(|at| self.to_provider(at));
+        grant
+    }
+
+    fn grant_to_local(&self, mut grant: StoredGrant) -> StoredGrant {
+        grant.expires_at = grant.expires_at.map(|at| self.to_local(at));
+        grant
+    }
+}
+
+/// The broker's transport, anchoring its [`ProviderFrame`] at every dated answer.
+#[derive(Debug)]
+pub(crate) struct DatedTransport {
+    pub inner: Arc<dyn HttpTransport>,
+    pub frame: Arc<ProviderFrame>,
+}
+
+impl HttpTransport for DatedTransport {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let sent = self.inner.send(request);
+        let frame = Arc::clone(&self.frame);
+        Box::pin(async move {
+            let response = sent.await?;
+            let date = response
+                .headers()
+                .get(http::header::DATE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| httpdate::parse_http_date(value).ok());
+            if let Some(date) = date {
+                frame.observe(date);
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// The broker's store, holding expiry in the provider's frame (see the
+/// module docs) and handing it back in ours.
+#[derive(Debug)]
+pub(crate) struct FramedStore {
+    pub inner: Arc<dyn TokenStore>,
+    pub frame: Arc<ProviderFrame>,
+}
+
+#[async_trait]
+impl TokenStore for FramedStore {
+    async fn load(&self, account: &str) -> Result<Option<StoredGrant>, StoreError> {
+        let stored = self.inner.load(account).await?;
+        Ok(stored.map(|grant| self.frame.grant_to_local(grant)))
+    }
+
+    async fn compare_and_swap(
+        &self,
+        account: &str,
+        expected_version: Option<u64>,
+        new: StoredGrant,
+    ) -> Result<CasOutcome, StoreError> {
+        let new = self.frame.grant_to_provider(new);
+        Ok(
+            match self
+                .inner
+                .compare_and_swap(account, expected_version, new)
+                .await?
+            {
+                CasOutcome::Swapped => CasOutcome::Swapped,
+                CasOutcome::Conflict { current } => CasOutcome::Conflict {
+                    current: current.map(|grant| self.frame.grant_to_local(grant)),
+                },
+            },
+        )
+    }
+
+    async fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        self.inner.delete(account).await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.list_accounts().await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        self.inner.try_acquire_lease(account, holder, ttl).await
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<bool, StoreError> {
+        self.inner.release_lease(lease).await
+    }
+
+    async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
+        self.inner.reseal(account).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A clock whose wall and monotonic readings are set by hand.
+    #[derive(Debug, Default)]
+    struct HandClock {
+        wall_s: AtomicU64,
+        mono_s: AtomicU64,
+    }
+
+    impl HandClock {
+        fn advance(&self, by: u64) {
+            self.wall_s.fetch_add(by, Ordering::Relaxed);
+            self.mono_s.fetch_add(by, Ordering::Relaxed);
+        }
+        fn step_wall_back(&self, by: u64) {
+            self.wall_s.fetch_sub(by, Ordering::Relaxed);
+        }
+        fn step_wall_forward(&self, by: u64) {
+            self.wall_s.fetch_add(by, Ordering::Relaxed);
+        }
+    }
+
+    impl Clock for HandClock {
+        fn now(&self) -> SystemTime {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(self.wall_s.load(Ordering::Relaxed))
+        }
+        fn monotonic(&self) -> Duration {
+            Duration::from_secs(self.mono_s.load(Ordering::Relaxed))
+        }
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn frame_at(wall: u64) -> (Arc<HandClock>, ProviderFrame) {
+        let clock = Arc::new(HandClock::default());
+        clock.wall_s.store(wall, Ordering::Relaxed);
+        clock.mono_s.store(50, Ordering::Relaxed);
+        let frame = ProviderFrame::new(Arc::clone(&clock) as Arc<dyn Clock>);
+        (clock, frame)
+    }
+
+    #[test]
+    fn without_a_dated_answer_instants_are_kept_as_measured() {
+        let (_clock, frame) = frame_at(10_000);
+        assert_eq!(frame.to_provider(at(13_600)), at(13_600));
+        assert_eq!(frame.to_local(at(13_600)), at(13_600));
+    }
+
+    #[test]
+    fn a_clock_ten_minutes_behind_stores_in_the_providers_frame_and_reads_back_in_its_own() {
+        let (_clock, frame) = frame_at(10_000);
+        frame.observe(at(10_600));
+        assert_eq!(frame.to_provider(at(13_600)), at(14_200));
+        assert_eq!(frame.to_local(at(14_200)), at(13_600));
+    }
+
+    #[test]
+    fn a_wall_clock_stepped_back_after_the_anchor_is_caught_by_the_monotonic_clock() {
+        let (clock, frame) = frame_at(10_000);
+        frame.observe(at(10_000));
+        clock.advance(1_200);
+        clock.step_wall_back(600);
+        // Provider now 11,200, our wall 10,600: a token the provider ends at
+        // 13,600 ends at 13,000 on our clock.
+        assert_eq!(frame.to_local(at(13_600)), at(13_000));
+    }
+
+    #[test]
+    fn a_wall_clock_stepped_forward_errs_towards_an_older_token() {
+        let (clock, frame) = frame_at(10_000);
+        frame.observe(at(10_000));
+        clock.advance(60);
+        clock.step_wall_forward(600);
+        // The wall moved more than the monotonic clock: the estimate follows
+        // it (a suspend, or a process timeline skipping ahead) and the
+        // offset stays what it was.
+        assert_eq!(frame.to_local(at(13_600)), at(13_600));
+    }
+
+    #[test]
+    fn offsets_within_the_date_headers_resolution_count_as_none() {
+        let (_clock, frame) = frame_at(10_000);
+        frame.observe(at(9_999));
+        assert_eq!(frame.to_provider(at(13_600)), at(13_600));
+    }
+}
