@@ -131,6 +131,12 @@ pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
             .add_account(&account.account, RefreshToken::new(account.refresh_token))
             .await;
     }
+    if params.restarted {
+        // status() reports what the store knows from the start: a refusal
+        // the killed process stored says `needs_reauth` at once. A store
+        // that is down now leaves each account to its first caller.
+        let _ = broker.load_stored_accounts().await;
+    }
     if !params.service_accounts.is_empty() {
         capabilities.push(Capability::ServiceAccounts);
         let fresh: Vec<_> = if params.restarted {
