@@ -15,6 +15,7 @@ mod flaky_mailbox;
 mod forward_host;
 mod gateway;
 mod killable;
+mod postgres_faults;
 mod process;
 mod recording_store;
 mod redact;
@@ -34,6 +35,7 @@ pub use gateway::{
     RelayConsumerKeyed, RelaySetup, ServiceAccountKeyed, SignedIn,
 };
 pub(crate) use killable::Killable;
+pub use postgres_faults::{PostgresFaults, RUN_POSTGRES_FAULTS};
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, PROCESS_TABLE, ProcessBroker, ProcessTable};
 pub use process::{MISSING_LIBFIU, PROCESS_STORE_FAULTS, ProcessStoreFaults, RUN_PROVIDER, libfiu};

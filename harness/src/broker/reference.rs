@@ -337,13 +337,29 @@ impl MailFaults for ReferenceInstance {
     }
 }
 
+impl ReferenceInstance {
+    /// The run's PostgreSQL fault control when this instance's store is
+    /// that cluster (`broker/postgres_faults.rs`).
+    fn postgres_faults(&self) -> Option<Arc<super::PostgresFaults>> {
+        let postgres = self.env.store.starts_with("postgres://")
+            || self.env.store.starts_with("postgresql://");
+        postgres
+            .then(|| super::PostgresFaults::of_run(&self.env.shared))
+            .flatten()
+    }
+}
+
 #[async_trait]
 impl StoreFaults for ReferenceInstance {
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
         let Some(store) = &self.faults else {
+            // The run's own PostgreSQL cluster, faulted by the server's means.
+            if let Some(postgres) = self.postgres_faults() {
+                return postgres.apply(fault).await;
+            }
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
-                "only memory stores can be faulted in-process",
+                "only memory stores and the run's own PostgreSQL cluster can be faulted in-process",
             ));
         };
         match fault {
@@ -380,9 +396,11 @@ impl InstanceHost for ReferenceInstance {
         Ok(())
     }
 
-    /// Only a memory store the binding made itself keeps fault knobs.
+    /// A memory store the binding made itself keeps fault knobs; the run's
+    /// own PostgreSQL cluster is faulted by the server's means.
     fn store_faults(&self) -> Option<&dyn StoreFaults> {
-        self.faults.is_some().then_some(self as &dyn StoreFaults)
+        (self.faults.is_some() || self.postgres_faults().is_some())
+            .then_some(self as &dyn StoreFaults)
     }
 
     fn mail_faults(&self) -> Option<&dyn MailFaults> {

@@ -473,6 +473,11 @@ impl InstanceHost for ProcessInstance {
                 .fiu_dir
                 .is_some()
                 .then_some(self as &dyn StoreFaults),
+            Some(store_faults::FaultableStore::Postgres) => {
+                crate::broker::PostgresFaults::of_run(&self.shared)
+                    .is_some()
+                    .then_some(self as &dyn StoreFaults)
+            }
             None => None,
         }
     }
