@@ -27,6 +27,7 @@ mod run_bucket;
 mod store_faults;
 mod store_keys;
 mod under_test;
+mod write_trap;
 
 pub use facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
 pub(crate) use forward_host::forward_host;
@@ -54,3 +55,5 @@ pub use under_test::{
     AccountReport, AccountState, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
     BrokerUnderTest, Capabilities, FailureKind, InstanceHost, RunShared, unsupported,
 };
+pub(crate) use write_trap::TrapSlot;
+pub use write_trap::WriteTrap;

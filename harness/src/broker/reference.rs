@@ -102,12 +102,9 @@ pub(crate) async fn build_reference_over(
     backing: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
 ) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
-    let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
-        name,
-        backing,
-        env.clock.clone(),
-        writes.clone(),
-    ));
+    let recording = RecordingStore::new(name, backing, env.clock.clone(), writes.clone());
+    let write_trap = recording.trap();
+    let recording: Arc<dyn TokenStore> = Arc::new(recording);
     let broker = new_broker(&env, &recording)?;
     for (account, refresh_token) in &env.accounts {
         broker
@@ -123,6 +120,7 @@ pub(crate) async fn build_reference_over(
         env,
         faults,
         recording,
+        write_trap,
         writes,
         broker: Mutex::new(broker),
     }))
@@ -233,6 +231,8 @@ struct ReferenceInstance {
     /// The memory store's fault knobs (durable stores have none).
     faults: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
+    /// A kill -9 armed at the next write through `recording`.
+    write_trap: Arc<super::TrapSlot>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
 }
@@ -368,6 +368,12 @@ impl StoreFaults for ReferenceInstance {
             StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
         }
         Ok(())
+    }
+
+    /// The next write through the recording store never reaches the store:
+    /// the call that made it hangs there until the restart aborts it.
+    async fn trap_next_write(&self) -> Result<super::WriteTrap, BrokerFailure> {
+        Ok(self.write_trap.arm())
     }
 }
 

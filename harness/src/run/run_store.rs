@@ -100,7 +100,10 @@ fn has_store_faults(scenario: &Scenario) -> bool {
     scenario.timeline.iter().any(|step| {
         matches!(
             step.get_ref().action,
-            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_)
+            Action::StoreOutage(_)
+                | Action::StoreReadOnly(_)
+                | Action::StoreFailAfter(_)
+                | Action::CrashAtStoreWrite(_)
         )
     })
 }

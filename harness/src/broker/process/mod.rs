@@ -14,6 +14,7 @@ mod methods;
 mod process_table;
 mod spawn_env;
 mod store_faults;
+mod write_watch;
 
 pub use crash::RUN_PROVIDER;
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};

@@ -338,6 +338,29 @@ impl StoreFaults for ProcessInstance {
             None => Err(crate::broker::unsupported("store_faults")),
         }
     }
+
+    /// Watches the store's directory and SIGKILLs the process at the first
+    /// write there (`write_watch.rs`); a PostgreSQL store's writes happen
+    /// in the server, out of sight, and are refused.
+    async fn trap_next_write(&self) -> Result<crate::broker::WriteTrap, BrokerFailure> {
+        let dir = match &self.spawn_env.store {
+            Some(FaultableStore::Dir(dir)) => dir.clone(),
+            Some(FaultableStore::Sqlite(path)) => path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            Some(FaultableStore::Postgres) | None => {
+                return Err(BrokerFailure::new(
+                    FailureKind::Unsupported,
+                    "`crash_at_store_write` needs a `file:` or `sqlite:` store the harness watches; a PostgreSQL store writes in its server",
+                ));
+            }
+        };
+        let pid = self
+            .connection()
+            .pid()
+            .ok_or_else(|| BrokerFailure::new(FailureKind::Other, "the broker process is gone"))?;
+        super::write_watch::kill_at_next_write(&dir, pid)
+    }
 }
 
 #[cfg(test)]
