@@ -113,4 +113,8 @@ impl TokenStore for RecordingStore {
         self.die_if_trapped().await;
         self.inner.reseal(account).await
     }
+
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        self.inner.server_date()
+    }
 }
