@@ -64,6 +64,7 @@ fn env_for(provider: &MockProvider, store: &str) -> BrokerEnv {
         store: store.to_owned(),
         shared: RunShared::default(),
         redirect_url: provider.redirect_uri(),
+        http_timeout: std::time::Duration::from_secs(30),
     }
 }
 

@@ -371,6 +371,10 @@ impl InstanceHost for ReferenceInstance {
         // A fresh broker over the same store: the accounts come back from
         // what was committed, with no new consent.
         let fresh = new_broker(&self.env, &self.recording)?;
+        // What the store knows is what status() reports from the start (a
+        // refusal the old process stored says `needs_reauth` at once). A
+        // store that is down now leaves each account to its first caller.
+        let _ = fresh.load_stored_accounts().await;
         self.gateway.use_broker(fresh.clone());
         *self.broker.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
         Ok(())

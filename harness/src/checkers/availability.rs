@@ -203,6 +203,17 @@ impl Availability {
             since_start(run, call.requested_at)
         );
         let refusal = grant_refusal(run, call);
+        if let Some(refused) = refusal
+            && kind == FailureKind::Transient
+            && self.failing_since(run, call, refused.finished_at)
+        {
+            // The refusal went to another instance (or was lost with a
+            // store that could not take its tombstone), and the provider
+            // answered this account's later request with a fault, not a
+            // refusal: `transient` is what that request said. Sending it at
+            // all is `retry_discipline`'s to judge.
+            return None;
+        }
         if let Some(refused) = refusal {
             // An instance restarted since the refusal, whose store is down,
             // cannot read what it remembered of it: `storage` is the truth.
@@ -290,6 +301,24 @@ impl Availability {
             e.endpoint == Endpoint::Token
                 && e.account.as_ref().is_none_or(|a| *a == call.account)
                 && failed_attempt(e)
+                && e.started_at <= call.served_at
+                && e.finished_at + self.grace_after(run, e) >= call.requested_at
+        })
+    }
+
+    /// True when a token request for the call's account sent after `since`
+    /// failed without a refusal and explains a `transient` failure (as in
+    /// [`provider_failing`](Self::provider_failing)).
+    fn failing_since(&self, run: &RunRecord, call: &ServedToken, since: SystemTime) -> bool {
+        run.journal.iter().any(|e| {
+            e.endpoint == Endpoint::Token
+                && e.account.as_ref().is_none_or(|a| *a == call.account)
+                && e.started_at > since
+                && failed_attempt(e)
+                && !e
+                    .error
+                    .as_deref()
+                    .is_some_and(|err| PERMANENT.contains(&err))
                 && e.started_at <= call.served_at
                 && e.finished_at + self.grace_after(run, e) >= call.requested_at
         })

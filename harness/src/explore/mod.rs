@@ -4,7 +4,8 @@
 //! A [`Schedule`] (`schedule.rs`) is a world (instances, accounts, token
 //! life, rotation) and timed steps of the scenario file's own step kinds.
 //! `strategy.rs` generates them with proptest, weighted towards the
-//! interleavings worth finding. `expectations.rs` says how each invariant
+//! interleavings worth finding, and `follow_ups.rs` brings each fault the
+//! traffic that meets it. `expectations.rs` says how each invariant
 //! is judged in a case (as written, moot and judged by the expectation the
 //! schedule leaves, or not exercised). `scenario_text.rs` renders a
 //! schedule as TOML, and `case.rs` plays every case from that text, so a
@@ -16,6 +17,7 @@ mod case;
 mod errors;
 mod expectations;
 mod explorer;
+mod follow_ups;
 mod scenario_text;
 mod schedule;
 mod shrink;

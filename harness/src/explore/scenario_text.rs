@@ -89,6 +89,20 @@ pub fn render_scenario(
     text
 }
 
+/// The instances a store outage or read-only spell of `instance`'s store
+/// reaches. A fleet shares one store (`shared-memory`), so its outage is
+/// every instance's: stating it on each keeps the file true to what ran
+/// (an outage "on instance 1" that every instance felt let `availability`
+/// and `survives_restart` judge instance 0's `storage` failures unexcused;
+/// scenarios/regressions/shared-store-outage-is-every-instances.toml).
+fn store_holders(schedule: &Schedule, instance: u32) -> Vec<u32> {
+    if schedule.instances > 1 {
+        (0..schedule.instances).collect()
+    } else {
+        vec![instance]
+    }
+}
+
 fn render_step(text: &mut String, schedule: &Schedule, timed: &TimedStep) {
     let names = schedule.account_names();
     let account = |index: usize| names[index.min(names.len() - 1)];
@@ -193,24 +207,28 @@ fn render_step(text: &mut String, schedule: &Schedule, timed: &TimedStep) {
         }
         StepKind::StatusPoll => entry(at, "status_poll = {}".to_owned()),
         StepKind::StoreOutage { instance, length } => {
-            entry(
-                at,
-                format!("store_outage = {{ instance = {instance}, on = true }}"),
-            );
-            entry(
-                at + *length,
-                format!("store_outage = {{ instance = {instance}, on = false }}"),
-            );
+            for instance in store_holders(schedule, *instance) {
+                entry(
+                    at,
+                    format!("store_outage = {{ instance = {instance}, on = true }}"),
+                );
+                entry(
+                    at + *length,
+                    format!("store_outage = {{ instance = {instance}, on = false }}"),
+                );
+            }
         }
         StepKind::StoreReadOnly { instance, length } => {
-            entry(
-                at,
-                format!("store_read_only = {{ instance = {instance}, on = true }}"),
-            );
-            entry(
-                at + *length,
-                format!("store_read_only = {{ instance = {instance}, on = false }}"),
-            );
+            for instance in store_holders(schedule, *instance) {
+                entry(
+                    at,
+                    format!("store_read_only = {{ instance = {instance}, on = true }}"),
+                );
+                entry(
+                    at + *length,
+                    format!("store_read_only = {{ instance = {instance}, on = false }}"),
+                );
+            }
         }
         StepKind::StoreFailAfter { instance, writes } => entry(
             at,

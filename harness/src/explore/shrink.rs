@@ -180,11 +180,14 @@ impl Shrinker<'_> {
             .map(step_end)
             .max()
             .unwrap_or_default();
-        let mut tries = vec![last + Duration::from_secs(600)];
+        // Faults stay over by the settling time before the end, as
+        // generated (the final sync judges mail, not a backoff).
+        let floor = last + super::strategy::SETTLE;
+        let mut tries = vec![floor];
         let mut length = best.schedule.duration;
-        while length > last + Duration::from_secs(60) {
+        while length > floor {
             length /= 2;
-            tries.push(length.max(last + Duration::from_secs(60)));
+            tries.push(length.max(floor));
         }
         for duration in tries {
             if duration >= best.schedule.duration {

@@ -218,6 +218,7 @@ fn broker_env(
             .collect(),
         store: scenario.broker.store.clone(),
         redirect_url: provider.redirect_uri(),
+        http_timeout: scenario.broker.http_timeout,
         shared: crate::broker::RunShared::default(),
     }
 }

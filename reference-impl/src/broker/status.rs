@@ -151,6 +151,43 @@ impl super::TokenBroker {
         statuses.sort_by(|a, b| a.account.cmp(&b.account));
         statuses
     }
+
+    /// Reads every account the store holds into memory (no refresh, no
+    /// request), so [`status`](Self::status) reports what the store knows
+    /// from the start: a broker restarted after a grant was refused says
+    /// `needs_reauth` at once instead of forgetting the account until a
+    /// caller next asks for it. Accounts already in memory are left alone.
+    /// Returns how many it read.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use reference_impl::{BrokerConfig, MemoryStore, ReqwestTransport, SystemClock, TokenBroker};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let config = BrokerConfig::new("https://oauth2.example/token", "id", "secret");
+    /// let broker = TokenBroker::new(config, Arc::new(SystemClock), Arc::new(ReqwestTransport::new()), Arc::new(MemoryStore::new()))?;
+    /// assert_eq!(broker.load_stored_accounts().await?, 0);
+    /// assert!(broker.status().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The store's error when it cannot list its accounts; an account it
+    /// lists but cannot read is skipped (its first caller reads it again).
+    pub async fn load_stored_accounts(&self) -> Result<usize, crate::store::StoreError> {
+        let mut read = 0;
+        for account in self.inner.store.list_accounts().await? {
+            if self.inner.slot(&account).is_some() {
+                continue;
+            }
+            if self.inner.load_slot(&account).await.is_ok() {
+                read += 1;
+            }
+        }
+        Ok(read)
+    }
 }
 
 /// The protocol's name for a state (`ok`, `needs_reauth`, ...).
