@@ -22,6 +22,7 @@ mod reference;
 mod reference_email;
 mod reference_gateway;
 mod reference_relay;
+mod reference_token;
 mod run_bucket;
 mod store_faults;
 mod store_keys;

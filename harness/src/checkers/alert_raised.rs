@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::Capabilities;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::AlertRaisedParams;
 use std::time::SystemTime;
 
