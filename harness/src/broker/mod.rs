@@ -10,6 +10,7 @@
 //! factory, above this module and `mutants`).
 
 mod archive_is_delete;
+mod capability_sets;
 mod facets;
 mod flaky_mailbox;
 mod forward_host;

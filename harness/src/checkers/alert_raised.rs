@@ -81,10 +81,7 @@ impl Checker for AlertRaised {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            status: true,
-            ..Capabilities::default()
-        }
+        Capabilities::STATUS
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
