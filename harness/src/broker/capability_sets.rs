@@ -1,8 +1,15 @@
 //! Named sets of [`Capabilities`]: what a checker needs or judges is one
-//! constant (`Capabilities::STATUS`, `GMAIL.and(MAIL_HOOKS)`) instead of a
+//! constant (`Capabilities::STATUS`, `STATUS.and(STORE_FAULTS)`) instead of a
 //! struct literal spelled out in every checker.
 
 use super::Capabilities;
+
+/// The set with just these fields true (inside `impl Capabilities`).
+macro_rules! only {
+    ($($field:ident),+) => {
+        Self { $($field: true,)+ ..Self::NONE }
+    };
+}
 
 impl Capabilities {
     /// No capability at all.
@@ -17,38 +24,18 @@ impl Capabilities {
         crash_points: false,
     };
     /// `status()` only.
-    pub const STATUS: Self = Self {
-        status: true,
-        ..Self::NONE
-    };
+    pub const STATUS: Self = only!(status);
     /// Restarts only.
-    pub const RESTART: Self = Self {
-        restart: true,
-        ..Self::NONE
-    };
+    pub const RESTART: Self = only!(restart);
     /// The authorization pair only.
-    pub const AUTHORIZATION: Self = Self {
-        authorization: true,
-        ..Self::NONE
-    };
+    pub const AUTHORIZATION: Self = only!(authorization);
     /// The mail facet only.
-    pub const GMAIL: Self = Self {
-        gmail: true,
-        ..Self::NONE
-    };
+    pub const GMAIL: Self = only!(gmail);
     /// Store faults only.
-    pub const STORE_FAULTS: Self = Self {
-        store_faults: true,
-        ..Self::NONE
-    };
+    pub const STORE_FAULTS: Self = only!(store_faults);
     /// Everything the mail steps may need: the mail facet, the hooks inside
     /// it and crash points (what the email checkers judge the steps of).
-    pub const MAIL_STEPS: Self = Self {
-        gmail: true,
-        mail_hooks: true,
-        crash_points: true,
-        ..Self::NONE
-    };
+    pub const MAIL_STEPS: Self = only!(gmail, mail_hooks, crash_points);
 
     /// Every capability of `self` or of `other`.
     ///
