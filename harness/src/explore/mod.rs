@@ -17,6 +17,7 @@ mod case;
 mod errors;
 mod expectations;
 mod explorer;
+mod fault_strategy;
 mod follow_ups;
 mod scenario_text;
 mod schedule;
