@@ -6,7 +6,7 @@
 //! `cargo bench -p benches --bench explore_throughput`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::explore::{
     ExploreOptions, Focus, InvariantPlan, ScheduleShape, case_seed, explore, generate, play_case,
     shrink,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use harness::scenario::load_file;
 

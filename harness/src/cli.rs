@@ -1,7 +1,7 @@
 //! The `oauth-chaos` command line: `run`, `list`, `replay`, `serve`,
 //! `schema` and `explore`. Exit codes are the constants in [`crate::errors`].
 
-use crate::broker::{BrokerChoice, MUTANTS};
+use crate::choice::{BrokerChoice, MUTANTS};
 use crate::errors::{EXIT_BAD_INPUT, EXIT_PASSED, EXIT_RUN_ERROR, EXIT_VIOLATIONS};
 use crate::report::{
     render_json, render_junit, render_outcome, render_summary_table, render_timeline,
@@ -76,8 +76,10 @@ enum Command {
         strict: bool,
         /// How many scenarios run at once (each has its own provider and
         /// brokers); results are reported in file order whatever the number.
-        #[arg(long, default_value_t = NonZeroUsize::MIN)]
-        jobs: NonZeroUsize,
+        /// Default: twice the cores for in-process brokers (their wall-clock
+        /// scenarios mostly sleep), 1 for processes.
+        #[arg(long)]
+        jobs: Option<NonZeroUsize>,
     },
     /// Run one scenario and print its whole journal and timeline events.
     Replay {
@@ -277,7 +279,7 @@ struct RunOptions<'a> {
     format: Format,
     out: Option<&'a Path>,
     strict: bool,
-    jobs: NonZeroUsize,
+    jobs: Option<NonZeroUsize>,
 }
 
 fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 {
@@ -316,6 +318,7 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         );
         bar
     });
+    let jobs = jobs.unwrap_or_else(|| crate::run::default_jobs(&broker));
     let mut outcomes = Vec::new();
     let mut stopped = None;
     crate::run::run_all(&scenarios, &broker, seed, jobs, |index, result| {

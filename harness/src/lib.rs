@@ -11,7 +11,7 @@
 //! and HTML timelines. Every failure carries its seed and a replay command.
 //!
 //! ```
-//! use harness::{broker::BrokerChoice, run::run_scenario, scenario::parse_scenario};
+//! use harness::{choice::BrokerChoice, run::run_scenario, scenario::parse_scenario};
 //! let scenario = parse_scenario(r#"
 //! name = "tiny-herd"
 //! seed = 1
@@ -33,6 +33,7 @@
 
 pub mod broker;
 pub mod checkers;
+pub mod choice;
 pub mod cli;
 pub mod errors;
 pub mod explore;

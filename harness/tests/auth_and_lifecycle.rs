@@ -4,8 +4,9 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, StoreWrite};
+use harness::broker::StoreWrite;
 use harness::checkers::{Checker, CsrfProtected, LeastPrivilege, NoStaleOverwrite, OutageSurfaced};
+use harness::choice::BrokerChoice;
 use harness::run::{AuthRecord, AuthorizeRequest, ForgedCallback, RunRecord, Verdict};
 use harness::scenario::{ForgeKind, OutageSurfacedParams};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -403,4 +404,88 @@ fn a_least_privilege_violation_names_the_authorize_entry_in_the_journal() {
     assert_eq!(violation.entries.len(), 1);
     let entry = &record.journal[violation.entries[0] as usize];
     assert_eq!(entry.endpoint, mock_provider::Endpoint::Authorize);
+}
+
+/// `gmail_request` (a step added as one file plus one line): each call uses
+/// a token the broker served, reaches the Gmail endpoint its path names,
+/// and is recorded with the status the mock answered.
+#[test]
+fn gmail_requests_call_any_endpoint_with_a_served_token() {
+    let record = passes("gmail-requests-with-brokered-tokens.toml");
+    let plain: Vec<_> = record
+        .auth
+        .api_calls
+        .iter()
+        .filter(|call| call.after_401.is_none() && call.status != Some(401))
+        .collect();
+    let statuses: Vec<_> = plain.iter().map(|call| call.status).collect();
+    // messages.list at 5m, history at 6m, profile at 7m, then messages.list
+    // every 30m; the history id 1 is older than the mailbox's (404).
+    assert_eq!(
+        statuses,
+        [
+            Some(200),
+            Some(404),
+            Some(200),
+            Some(200),
+            Some(200),
+            Some(200)
+        ]
+    );
+    let endpoints: Vec<_> = plain
+        .iter()
+        .map(|call| {
+            let seq = call.journal_seq.expect("the call's journal entry");
+            let entry = record
+                .journal
+                .iter()
+                .find(|e| e.seq == seq)
+                .expect("the entry is journaled");
+            let token = call.token.as_ref().expect("a served token");
+            assert!(entry.presented.contains(token), "{entry:?}");
+            assert!(
+                record.served.iter().any(|s| s.result.as_ref() == Ok(token)),
+                "the token was served by the broker"
+            );
+            entry.endpoint
+        })
+        .collect();
+    use mock_provider::Endpoint::{GmailHistory, GmailMessagesList, GmailProfile};
+    assert_eq!(
+        endpoints,
+        [
+            GmailMessagesList,
+            GmailHistory,
+            GmailProfile,
+            GmailMessagesList,
+            GmailMessagesList,
+            GmailMessagesList
+        ]
+    );
+    let events = record
+        .events
+        .iter()
+        .filter(|e| e.kind == "gmail_request")
+        .count();
+    assert_eq!(events, 6);
+}
+
+#[test]
+fn a_gmail_request_outside_the_users_path_or_a_get_with_a_body_is_refused() {
+    let file = |action: &str| {
+        format!(
+            "name = \"g\"\nduration = \"1h\"\n[[timeline]]\nat = \"0s\"\naction.gmail_request = {action}\n"
+        )
+    };
+    let outside =
+        file(r#"{ account = "alice@example.com", path = "/gmail/v1/users/bob/profile" }"#);
+    let message = harness::scenario::parse_scenario(&outside, "o.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("gmail_request.path"), "{message}");
+    let get_body = file(r#"{ account = "alice@example.com", path = "profile", body = "{}" }"#);
+    let message = harness::scenario::parse_scenario(&get_body, "b.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("gmail_request.body"), "{message}");
 }

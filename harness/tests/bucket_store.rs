@@ -5,8 +5,9 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, Capabilities};
+use harness::broker::Capabilities;
 use harness::checkers::{AlertRaised, judge};
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use harness::scenario::{AlertRaisedParams, load_file, parse_scenario};
 

@@ -193,7 +193,7 @@ fn list_shows_scenarios_brokers_and_every_mutant() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("thundering-herd"), "{stdout}");
     assert!(stdout.contains("reference-broker"), "{stdout}");
-    for mutant in harness::broker::MUTANTS {
+    for mutant in harness::choice::MUTANTS {
         let name = mutant.name;
         assert!(stdout.contains(&format!("mutant:{name}")), "{stdout}");
     }

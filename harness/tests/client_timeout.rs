@@ -4,7 +4,7 @@
 
 mod support;
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use std::time::Duration;
 

@@ -3,7 +3,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::Verdict;
 use harness::scenario::Action;
 use std::sync::Arc;

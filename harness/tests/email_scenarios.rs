@@ -4,7 +4,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, FailureKind};
+use harness::broker::FailureKind;
+use harness::choice::BrokerChoice;
 use harness::run::{RunRecord, Verdict};
 use mock_provider::Endpoint;
 use std::collections::BTreeSet;

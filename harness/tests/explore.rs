@@ -2,7 +2,7 @@
 //! must pass) and against each mutant (which must be found and shrunk into
 //! a scenario file that fails it by itself while the reference passes it).
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::explore::{
     ExploreOptions, Fate, Focus, InvariantPlan, Schedule, ScheduleShape, StepKind, TimedStep,
     TokenFault, confirm, explore, generate, play_case, render_scenario,

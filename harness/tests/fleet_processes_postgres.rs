@@ -92,7 +92,7 @@ fn the_same_fleet_with_a_store_per_process_refreshes_once_per_process_and_fails(
 #[test]
 fn the_in_process_reference_fleet_uses_the_postgres_store_too() {
     let (path, scenario) = fleet();
-    let reference = harness::broker::BrokerChoice::parse("reference").expect("known broker");
+    let reference = harness::choice::BrokerChoice::parse("reference").expect("known broker");
     let (outcome, record) = run_scenario(&path, &scenario, &reference, None).expect("runs");
     if skipped(&outcome) {
         return;

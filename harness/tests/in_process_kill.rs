@@ -3,7 +3,8 @@
 //! reaches the store, its token is never served, and the restarted instance
 //! recovers on its own (issue 10, item 6).
 
-use harness::broker::{BrokerChoice, FailureKind};
+use harness::broker::FailureKind;
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use harness::scenario::parse_scenario;
 use mock_provider::Endpoint;

@@ -104,7 +104,7 @@ fn secrets_in_request_urls_errors_and_store_bytes_are_leaks() {
 
 #[test]
 fn an_in_process_run_captures_the_brokers_trace_events_for_the_scan() {
-    use harness::broker::BrokerChoice;
+    use harness::choice::BrokerChoice;
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios/trace-logging-refresh-storm.toml");
     let scenario = harness::scenario::load_file(&path).expect("loads");

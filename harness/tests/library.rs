@@ -5,7 +5,7 @@
 
 mod support;
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use harness::scenario::Mode;
 
@@ -133,7 +133,7 @@ fn a_broker_without_status_loses_only_the_invariants_that_need_it() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/support/without_status.py"
     );
-    let broker = harness::broker::BrokerChoice::custom(std::sync::Arc::new(
+    let broker = harness::choice::BrokerChoice::custom(std::sync::Arc::new(
         harness::broker::ProcessBroker::command(format!(
             "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 {script}"
         )),

@@ -3,8 +3,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, MUTANTS};
 use harness::checkers::{checkers_for, judge};
+use harness::choice::{BrokerChoice, MUTANTS};
 use harness::mutants::target_of;
 use harness::run::{RunRecord, Verdict};
 

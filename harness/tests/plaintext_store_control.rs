@@ -6,7 +6,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::Verdict;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -308,7 +308,7 @@ fn real_mode_scenarios_may_skew_and_jump_broker_clocks_but_not_pause_a_process()
 
 /// `python-minimal` keeping expiry on the provider's clock (the Date header
 /// plus `expires_in`) and reading it against its own.
-fn absolute_expiry_broker() -> harness::broker::BrokerChoice {
+fn absolute_expiry_broker() -> harness::choice::BrokerChoice {
     python_under_faketime(
         &support::library().join("../harness/tests/support/absolute_expiry_broker.py"),
     )
@@ -318,14 +318,14 @@ fn absolute_expiry_broker() -> harness::broker::BrokerChoice {
 /// mishandles absolute monotonic waits under `FAKETIME_DONT_FAKE_MONOTONIC`
 /// (Python 3.11's sleeps and lock waits), so Python adapters opt out of it
 /// in their command (docs/SCENARIOS.md).
-fn python_under_faketime(script: &std::path::Path) -> harness::broker::BrokerChoice {
-    harness::broker::BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+fn python_under_faketime(script: &std::path::Path) -> harness::choice::BrokerChoice {
+    harness::choice::BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
         "env FAKETIME_DONT_FAKE_MONOTONIC=0 python3 '{}'",
         script.display()
     ))))
 }
 
-fn python_minimal_under_faketime() -> harness::broker::BrokerChoice {
+fn python_minimal_under_faketime() -> harness::choice::BrokerChoice {
     python_under_faketime(&support::library().join("../examples/adapters/python-minimal/broker.py"))
 }
 

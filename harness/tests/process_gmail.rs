@@ -8,9 +8,10 @@
 mod support;
 
 use harness::broker::{
-    BrokerChoice, BrokerEnv, BrokerFactory, BrokerInstance, FailureKind, ProcessBroker, RunShared,
+    BrokerEnv, BrokerFactory, BrokerInstance, FailureKind, ProcessBroker, RunShared,
 };
 use harness::broker::{RUN_STORE_KEYS, RunStoreKeys};
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use mock_provider::MockProvider;
 use reference_impl::Keyring;
@@ -63,6 +64,7 @@ fn env_for(provider: &MockProvider, store: &str) -> BrokerEnv {
         store: store.to_owned(),
         shared: RunShared::default(),
         redirect_url: provider.redirect_uri(),
+        http_timeout: std::time::Duration::from_secs(30),
     }
 }
 

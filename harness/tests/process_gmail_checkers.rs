@@ -6,7 +6,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, FailureKind, ProcessBroker};
+use harness::broker::{FailureKind, ProcessBroker};
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use mock_provider::Endpoint;
 use std::path::PathBuf;

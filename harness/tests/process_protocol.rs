@@ -4,7 +4,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::Verdict;
 use std::sync::Arc;
 use std::time::Duration;

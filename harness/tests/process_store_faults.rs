@@ -6,7 +6,8 @@
 
 mod support;
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::{RunOutcome, Verdict, run_scenario};
 use harness::scenario::parse_scenario;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::run::{RunOutcome, RunRecord, Verdict};
 
 const STORE_SCENARIOS: [&str; 2] = [

@@ -1,7 +1,7 @@
 //! The walking skeleton's end-to-end proof: the thundering-herd scenario
 //! against the reference broker and against the no-single-flight mutant.
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::run::{Verdict, run_scenario};
 use harness::scenario::load_file;
 use std::path::PathBuf;

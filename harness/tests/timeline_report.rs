@@ -3,7 +3,7 @@
 
 mod support;
 
-use harness::broker::BrokerChoice;
+use harness::choice::BrokerChoice;
 use harness::report::render_timeline;
 
 #[test]

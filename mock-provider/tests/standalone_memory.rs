@@ -128,3 +128,34 @@ fn rss_levels_off_over_a_long_run_of_refreshes() {
         "RSS grew from {warm} KiB to {after} KiB over 12,000 requests with every store at capacity"
     );
 }
+
+#[test]
+fn the_journal_hash_comes_only_when_asked_and_matches_the_kept_entries() {
+    let provider = Standalone::start(CONFIG);
+    let http = provider.http();
+    let form = http.refresh_form("alice@example.com");
+    for _ in 0..3 {
+        refresh(&provider, &form);
+    }
+    let plain = http.get("/__admin/journal?endpoint=token").json();
+    assert!(plain.get("hash").is_none(), "{plain}");
+    assert_eq!(plain["entries"].as_array().map(Vec::len), Some(3));
+    let first = http.get("/__admin/journal?hash=true&endpoint=token").json();
+    let hash = first["hash"]
+        .as_str()
+        .expect("a hash when asked")
+        .to_owned();
+    assert_eq!(hash.len(), 64, "{hash}");
+    assert_eq!(
+        first["entries"], plain["entries"],
+        "the filter still applies"
+    );
+    // Every journal answer is itself journaled: the hash moves with the journal.
+    let second = http.get("/__admin/journal?hash=true").json();
+    assert_ne!(second["hash"].as_str(), Some(hash.as_str()));
+    let bad = http.get("/__admin/journal?hash=yes");
+    assert_eq!(
+        (bad.status, bad.json()["field"].as_str()),
+        (400, Some("(query)"))
+    );
+}

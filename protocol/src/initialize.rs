@@ -40,6 +40,12 @@ pub struct InitializeParams {
     /// Service accounts (capability `service_accounts`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub service_accounts: Vec<ServiceAccountParams>,
+    /// How long the broker's HTTP client should wait for a whole answer
+    /// (the scenario's `broker.http_timeout`), in milliseconds; absent: the
+    /// broker's own default. A broker wired around a library that sets its
+    /// own may ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_timeout_ms: Option<u64>,
 }
 
 /// The provider's endpoints. An empty string means "not offered", as a

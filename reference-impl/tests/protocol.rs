@@ -123,3 +123,44 @@ async fn invalid_grant_is_reported_as_revoked_without_the_token_in_the_message()
     let message = first["2"]["error"]["message"].as_str().unwrap_or_default();
     assert!(!message.contains("refresh-token-value"), "{message}");
 }
+
+#[tokio::test]
+async fn the_harness_http_timeout_bounds_each_token_request() {
+    // The token endpoint answers after 20 s; with `http_timeout_ms` = 300
+    // the broker gives up on each attempt long before its own 10 s default
+    // would have (one attempt alone would then outlast the whole session).
+    let google = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "ya29.late", "expires_in": 3599}))
+                .set_delay(std::time::Duration::from_secs(20)),
+        )
+        .mount(&google)
+        .await;
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "provider": {"token_url": format!("{}/token", google.uri()), "auth_url": "",
+                     "revoke_url": "", "gmail_base": ""},
+        "client": {"id": "client", "secret": "client-secret-value"},
+        "accounts": [{"account": "alice", "refresh_token": "1//refresh-token-value"}],
+        "scopes": [], "store": {"kind": "memory"}, "seed": 1, "instance": 0,
+        "http_timeout_ms": 300
+    }});
+    let call = json!({"jsonrpc":"2.0","id":2,"method":"access_token","params":{"account":"alice"}});
+    let input =
+        format!("{init}\n{call}\n{{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"shutdown\"}}\n");
+    let started = std::time::Instant::now();
+    let output = run_broker(&input).await;
+    let elapsed = started.elapsed();
+    let answers: Vec<Value> = String::from_utf8(output)
+        .expect("utf-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON"))
+        .collect();
+    let answer = answers.iter().find(|a| a["id"] == 2).expect("answered");
+    assert_eq!(answer["error"]["data"]["kind"], "transient", "{answer}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "the session took {elapsed:?}"
+    );
+}

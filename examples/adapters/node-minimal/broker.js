@@ -38,6 +38,8 @@ class Broker {
       throw new BrokerError("unsupported", `store kind \`${scheme}\` is not supported (memory only)`, -32602);
     }
     this.tokenUrl = params.provider.token_url;
+    // The scenario's client timeout when the harness sends one.
+    this.httpTimeoutMs = params.http_timeout_ms ?? HTTP_TIMEOUT_MS;
     this.clientId = params.client.id;
     this.clientSecret = params.client.secret;
     this.accounts = new Map();
@@ -87,7 +89,7 @@ class Broker {
       response = await fetch(this.tokenUrl, {
         method: "POST",
         body,
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.httpTimeoutMs),
       });
       answer = await response.json();
     } catch (error) {

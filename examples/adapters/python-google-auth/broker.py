@@ -23,6 +23,10 @@ fails (a read-only or full disk) is logged and reported as `degraded`; the
 token in memory is still served. The files hold the refresh token and the
 client secret in clear, as the quickstart's `token.json` does.
 
+It keeps google-auth's own HTTP timeout (120 s, the default of
+`google.auth.transport.requests.Request`) and ignores `http_timeout_ms`:
+the library's docs configure none.
+
 The `env` prefix: the library sleeps between retries with `time.sleep`,
 which libfaketime 0.9.10 breaks unless the monotonic clock is faked too
 (docs/PROTOCOL.md, "Time"). google-auth is installed, pinned, by

@@ -48,6 +48,9 @@ class Broker:
             raise BrokerError("unsupported", f"store kind `{scheme}` is not supported (memory only)",
                               code=-32602)
         self.token_url = params["provider"]["token_url"]
+        # The scenario's client timeout when the harness sends one.
+        timeout_ms = params.get("http_timeout_ms")
+        self.http_timeout = timeout_ms / 1000 if timeout_ms else HTTP_TIMEOUT_SECONDS
         self.client_id = params["client"]["id"]
         self.client_secret = params["client"]["secret"]
         self.accounts = {}
@@ -88,7 +91,7 @@ class Broker:
         request = urllib.request.Request(self.token_url, data=form, method="POST")
         sent_at = time.time()
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+            with urllib.request.urlopen(request, timeout=self.http_timeout) as response:
                 body = json.loads(response.read())
         except urllib.error.HTTPError as error:
             code = ""

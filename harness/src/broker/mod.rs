@@ -6,11 +6,10 @@
 //! ([`BrokerEnv`]); `facets.rs` the facets, one small trait each, from
 //! which [`Capabilities::of`] derives what an instance can do; `reference.rs` binds the reference broker
 //! in-process; `process/` binds any external process speaking the JSON-RPC
-//! protocol of docs/PROTOCOL.md; `choice.rs` parses `--broker` into a
-//! factory.
+//! protocol of docs/PROTOCOL.md (`crate::choice` parses `--broker` into a
+//! factory, above this module and `mutants`).
 
 mod archive_is_delete;
-mod choice;
 mod facets;
 mod flaky_mailbox;
 mod forward_host;
@@ -28,7 +27,6 @@ mod store_faults;
 mod store_keys;
 mod under_test;
 
-pub use choice::{BrokerChoice, MUTANTS};
 pub use facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
 pub(crate) use forward_host::forward_host;
 pub use gateway::{
@@ -43,7 +41,7 @@ pub use redact::redact_store_spec;
 pub use reference::ReferenceBroker;
 pub(crate) use reference::{build_reference, build_reference_over, open_durable, open_sim_bucket};
 pub(crate) use reference_email::{EmailFlaws, ReferenceEmail};
-pub(crate) use reference_gateway::SIGN_IN_TRUSTS_ID_TOKENS;
+pub(crate) use reference_gateway::{SIGN_IN_SUBSTITUTE, SignInSubstitute, SubstituteSignIn};
 pub(crate) use reference_relay::{RELAY_FLAWS, RelayFlaws};
 pub use run_bucket::{
     FaultyObjects, RUN_BUCKET, RunBucket, bucket_env, committed_grant_writes, open_run_bucket,

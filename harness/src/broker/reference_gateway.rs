@@ -3,7 +3,8 @@
 //! (`reference_relay.rs`) for consumers.
 //!
 //! Mutants reuse this binding with one flaw, which they leave in the run's
-//! registry before building: [`SIGN_IN_TRUSTS_ID_TOKENS`] or
+//! registry before building: a [`SignInSubstitute`] under
+//! [`SIGN_IN_SUBSTITUTE`] (the flawed flow itself lives in `mutants/`) or
 //! [`RELAY_FLAWS`](super::reference_relay::RELAY_FLAWS).
 
 use super::reference_relay::{RELAY_FLAWS, RelayFlaws, RelayHost};
@@ -11,7 +12,6 @@ use super::{
     BrokerEnv, BrokerFailure, FailureKind, GatewayCapabilities, GatewaySetup, GatewayUnderTest,
     RelayAnswer, SignedIn,
 };
-use crate::mutants::TrustingSignIn;
 use async_trait::async_trait;
 use reference_impl::{
     GoogleSignIn, ServiceAccountGrant, ServiceAccountKey, SignInConfig, TokenBroker,
@@ -20,13 +20,26 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
-/// Registry flag of `mutant:trusts-id-token`.
-pub(crate) const SIGN_IN_TRUSTS_ID_TOKENS: &str = "reference.sign-in-trusts-id-tokens";
+/// Registry key of a [`SignInSubstitute`].
+pub(crate) const SIGN_IN_SUBSTITUTE: &str = "reference.sign-in-substitute";
+
+/// A sign-in flow that stands in for the verified one (a mutant's flaw).
+#[async_trait]
+pub(crate) trait SubstituteSignIn: std::fmt::Debug + Send + Sync {
+    /// The authorization URL for browser session `session`.
+    fn begin(&self, session: &str) -> String;
+    /// Completes the sign-in from the callback.
+    async fn complete(&self, session: &str, callback_url: &str) -> Result<SignedIn, BrokerFailure>;
+}
+
+/// Builds an instance's substitute sign-in flow; a mutant leaves one in the
+/// run's registry under [`SIGN_IN_SUBSTITUTE`].
+pub(crate) type SignInSubstitute = fn(&BrokerEnv) -> Box<dyn SubstituteSignIn>;
 
 #[derive(Debug)]
 enum SignInFlow {
     Verified(GoogleSignIn),
-    Trusting(Box<TrustingSignIn>),
+    Substitute(Box<dyn SubstituteSignIn>),
 }
 
 /// What one reference instance has besides its broker.
@@ -44,8 +57,10 @@ impl ReferenceGateway {
     /// the relay.
     pub async fn new(env: &BrokerEnv) -> Result<Self, BrokerFailure> {
         let setup = GatewaySetup::of(&env.shared).unwrap_or_default();
-        let sign_in = if env.shared.get::<bool>(SIGN_IN_TRUSTS_ID_TOKENS).is_some() {
-            SignInFlow::Trusting(Box::new(TrustingSignIn::new(env)))
+        let sign_in = if let Some(substitute) =
+            env.shared.get::<SignInSubstitute>(SIGN_IN_SUBSTITUTE)
+        {
+            SignInFlow::Substitute(substitute(env))
         } else {
             let config = SignInConfig::new(
                 setup.issuer.clone(),
@@ -121,7 +136,7 @@ impl GatewayUnderTest for ReferenceGateway {
     async fn sign_in_begin(&self, session: &str) -> Result<String, BrokerFailure> {
         Ok(match &self.sign_in {
             SignInFlow::Verified(flow) => flow.begin(session),
-            SignInFlow::Trusting(flow) => flow.begin(session),
+            SignInFlow::Substitute(flow) => flow.begin(session),
         })
     }
 
@@ -146,7 +161,7 @@ impl GatewayUnderTest for ReferenceGateway {
                     };
                     BrokerFailure::new(kind, format!("{}: {error}", error.kind()))
                 }),
-            SignInFlow::Trusting(flow) => flow.complete(session, callback_url).await,
+            SignInFlow::Substitute(flow) => flow.complete(session, callback_url).await,
         }
     }
 

@@ -345,6 +345,10 @@ pub struct BrokerEnv {
     pub shared: RunShared,
     /// The redirect URI registered for the client (authorization flows).
     pub redirect_url: String,
+    /// How long the broker's HTTP client waits for a whole answer (the
+    /// scenario's `broker.http_timeout`; in process it is already in
+    /// `transport`, processes get it in `initialize`).
+    pub http_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for BrokerEnv {

@@ -6,7 +6,7 @@ use super::expectations::InvariantPlan;
 use super::scenario_text::render_scenario;
 use super::schedule::Schedule;
 use super::strategy::{ScheduleShape, schedule_strategy};
-use crate::broker::BrokerChoice;
+use crate::choice::BrokerChoice;
 use crate::run::{RunOutcome, RunRecord, run_scenario};
 use crate::scenario::parse_scenario;
 use proptest::strategy::{Strategy, ValueTree};

@@ -9,7 +9,7 @@ use super::scenario_text::render_scenario;
 use super::shrink::shrink;
 use super::strategy::ScheduleShape;
 use super::witness::witness;
-use crate::broker::BrokerChoice;
+use crate::choice::BrokerChoice;
 use crate::run::Verdict;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,7 +111,7 @@ struct CaseVerdict {
 /// Runs the exploration; `progress` is told after each case.
 ///
 /// ```
-/// use harness::broker::BrokerChoice;
+/// use harness::choice::BrokerChoice;
 /// use harness::explore::{ExploreOptions, ScheduleShape, explore};
 /// let options = ExploreOptions {
 ///     cases: 2,

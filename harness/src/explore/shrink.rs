@@ -8,7 +8,7 @@ use super::case::{PlayedCase, play_case};
 use super::errors::ExploreError;
 use super::expectations::InvariantPlan;
 use super::schedule::{Schedule, StepKind, TimedStep};
-use crate::broker::BrokerChoice;
+use crate::choice::BrokerChoice;
 use std::time::Duration;
 
 /// What shrinking ended with.

@@ -2,8 +2,8 @@
 //! sign-in or its token relay, left in the run's registry before it is built.
 
 use crate::broker::{
-    BrokerEnv, BrokerFactory, BrokerFailure, RELAY_FLAWS, RelayFlaws, SIGN_IN_TRUSTS_ID_TOKENS,
-    build_reference,
+    BrokerEnv, BrokerFactory, BrokerFailure, RELAY_FLAWS, RelayFlaws, SIGN_IN_SUBSTITUTE,
+    SignInSubstitute, build_reference,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -42,7 +42,8 @@ impl BrokerFactory for GatewayMutant {
     ) -> Result<Arc<dyn crate::broker::BrokerInstance>, BrokerFailure> {
         let flaws = match self.name.as_str() {
             "trusts-id-token" => {
-                env.shared.get_or_create(SIGN_IN_TRUSTS_ID_TOKENS, || true);
+                let trusting: SignInSubstitute = super::trusting_sign_in::substitute;
+                env.shared.get_or_create(SIGN_IN_SUBSTITUTE, || trusting);
                 RelayFlaws::default()
             }
             "relay-leaks-refresh-token" => RelayFlaws {

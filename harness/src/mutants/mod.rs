@@ -31,7 +31,6 @@ mod unavailable;
 pub use catalogue::{MUTANT_CATALOGUE, MutantEntry};
 pub use email::EmailMutant;
 pub use naive::{NaiveBroker, NaiveKnobs};
-pub(crate) use trusting_sign_in::TrustingSignIn;
 
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure};
 use async_trait::async_trait;

@@ -2,7 +2,8 @@
 //! they should be, the code is exchanged, and then the id_token's payload is
 //! believed without checking its signature, issuer, audience, expiry or nonce.
 
-use crate::broker::{BrokerEnv, BrokerFailure, FailureKind, SignedIn};
+use crate::broker::{BrokerEnv, BrokerFailure, FailureKind, SignedIn, SubstituteSignIn};
+use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{RngCore, SeedableRng};
@@ -24,6 +25,11 @@ fn failure(message: impl Into<String>) -> BrokerFailure {
     BrokerFailure::new(FailureKind::Other, message)
 }
 
+/// The reference binding's stand-in sign-in flow for `mutant:trusts-id-token`.
+pub(crate) fn substitute(env: &BrokerEnv) -> Box<dyn SubstituteSignIn> {
+    Box::new(TrustingSignIn::new(env))
+}
+
 impl TrustingSignIn {
     pub fn new(env: &BrokerEnv) -> Self {
         Self {
@@ -35,8 +41,11 @@ impl TrustingSignIn {
             )),
         }
     }
+}
 
-    pub fn begin(&self, session: &str) -> String {
+#[async_trait]
+impl SubstituteSignIn for TrustingSignIn {
+    fn begin(&self, session: &str) -> String {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let mut bytes = [0u8; 24];
         pending.0.fill_bytes(&mut bytes);
@@ -54,11 +63,7 @@ impl TrustingSignIn {
         format!("{}?{query}", self.env.auth_url)
     }
 
-    pub async fn complete(
-        &self,
-        session: &str,
-        callback_url: &str,
-    ) -> Result<SignedIn, BrokerFailure> {
+    async fn complete(&self, session: &str, callback_url: &str) -> Result<SignedIn, BrokerFailure> {
         let pairs: BTreeMap<String, String> = url::Url::parse(callback_url)
             .map_err(|_| failure("bad callback"))?
             .query_pairs()

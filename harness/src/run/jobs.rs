@@ -7,9 +7,9 @@
 //! report reads the same whatever the number of jobs.
 
 use super::{RunOutcome, RunRecord, run_scenario};
-use crate::broker::BrokerChoice;
+use crate::choice::BrokerChoice;
 use crate::errors::RunError;
-use crate::scenario::Scenario;
+use crate::scenario::{Mode, Scenario};
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub type RunResult = Result<(RunOutcome, RunRecord), RunError>;
 /// stop: no scenario starts after that (those running finish).
 ///
 /// ```no_run
-/// use harness::broker::BrokerChoice;
+/// use harness::choice::BrokerChoice;
 /// use harness::run::run_all;
 /// use harness::scenario::load_paths;
 /// use std::num::NonZeroUsize;
@@ -43,22 +43,23 @@ pub fn run_all(
     jobs: NonZeroUsize,
     mut done: impl FnMut(usize, RunResult) -> bool,
 ) {
+    let order = dispatch_order(scenarios, broker);
     let next = AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (results, finished) = mpsc::channel::<(usize, RunResult)>();
     std::thread::scope(|scope| {
         for _ in 0..jobs.get().min(scenarios.len().max(1)) {
             let results = results.clone();
-            let (next, stop) = (&next, &stop);
+            let (next, stop, order) = (&next, &stop, &order);
             scope.spawn(move || {
                 loop {
                     if stop.load(Ordering::SeqCst) {
                         return;
                     }
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((path, scenario)) = scenarios.get(index) else {
+                    let Some(&index) = order.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         return;
                     };
+                    let (path, scenario) = &scenarios[index];
                     let result = run_scenario(path, scenario, broker, seed);
                     if results.send((index, result)).is_err() {
                         return;
@@ -79,4 +80,27 @@ pub fn run_all(
             }
         }
     });
+}
+
+/// The order runs start in: scenarios on wall time first (in process they
+/// mostly sleep through their seconds; started last they would end the
+/// job alone), then the rest, each group in file order.
+fn dispatch_order(scenarios: &[(PathBuf, Scenario)], broker: &BrokerChoice) -> Vec<usize> {
+    let wall = |index: &usize| super::mode_for(&scenarios[*index].1, broker) == Mode::Real;
+    let (mut order, rest): (Vec<usize>, Vec<usize>) = (0..scenarios.len()).partition(wall);
+    order.extend(rest);
+    order
+}
+
+/// `--jobs` when not given: twice the cores for an in-process broker (its
+/// wall-clock scenarios sleep, its paused-time ones are CPU-bound), one
+/// for processes (each run has broker processes of its own).
+pub fn default_jobs(broker: &BrokerChoice) -> NonZeroUsize {
+    if !broker.factory().in_process() {
+        return NonZeroUsize::MIN;
+    }
+    std::thread::available_parallelism()
+        .ok()
+        .and_then(|cores| cores.checked_mul(NonZeroUsize::new(2)?))
+        .unwrap_or(NonZeroUsize::MIN)
 }

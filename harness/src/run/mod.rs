@@ -35,7 +35,7 @@ pub use crate::record::{
 };
 pub use execute::{mode_for, run_scenario};
 pub use gateway_needs::needed_gateway;
-pub use jobs::{RunResult, run_all};
+pub use jobs::{RunResult, default_jobs, run_all};
 pub use outcome::{RunOutcome, Verdict};
 pub(crate) use play::{CALL_TIMEOUT, RetryAsked, Sink, Stage, lock};
 pub use requirements::required_by_ci;

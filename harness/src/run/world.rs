@@ -4,7 +4,8 @@
 //! wall time (both read through [`SimClock`], which on an unpaused runtime
 //! is the system clock plus any offset).
 
-use crate::broker::{BrokerChoice, BrokerEnv, BrokerFailure};
+use crate::broker::{BrokerEnv, BrokerFailure};
+use crate::choice::BrokerChoice;
 use crate::scenario::{Mode, Scenario};
 use crate::sim::{InMemoryTransport, SimClock, SimTime};
 use futures::future::BoxFuture;
@@ -217,6 +218,7 @@ fn broker_env(
             .collect(),
         store: scenario.broker.store.clone(),
         redirect_url: provider.redirect_uri(),
+        http_timeout: scenario.broker.http_timeout,
         shared: crate::broker::RunShared::default(),
     }
 }

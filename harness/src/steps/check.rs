@@ -76,7 +76,7 @@ impl<'s> Check<'s> {
         } else {
             Err((
                 field.to_owned(),
-                "pauses need `mode = \"sim\"` (a real-mode process cannot be frozen)".to_owned(),
+                "pauses need `mode = \"sim\"` (a real-mode in-process broker's own timers cannot be frozen; against processes a pause is SIGSTOP)".to_owned(),
             ))
         }
     }

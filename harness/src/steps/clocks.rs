@@ -4,6 +4,7 @@
 
 use super::{Check, Invalid, StepKind};
 use crate::run::Stage;
+use crate::sim::SimClock;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
@@ -45,20 +46,15 @@ impl StepKind for ClockSkew {
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        for clock in stage.clocks_of(self.of, self.instance) {
-            clock.skew(self.by, self.ahead);
-        }
-        stage.push_clock_offsets();
         let direction = if self.ahead { "ahead" } else { "behind" };
-        stage.event(
-            "skew_clock",
-            format!(
-                "{:?} clock {} {direction}",
-                self.of,
-                humantime::format_duration(self.by)
-            ),
-            None,
+        let what = format!(
+            "{:?} clock {} {direction}",
+            self.of,
+            humantime::format_duration(self.by)
         );
+        move_clocks(stage, self.of, self.instance, "skew_clock", what, |clock| {
+            clock.skew(self.by, self.ahead);
+        });
     }
 }
 
@@ -92,19 +88,31 @@ impl StepKind for ClockJump {
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        for clock in stage.clocks_of(self.of, self.instance) {
-            clock.jump(self.by, self.forward);
-        }
-        stage.push_clock_offsets();
         let direction = if self.forward { "forward" } else { "back" };
-        stage.event(
-            "jump_clock",
-            format!(
-                "{:?} clock jumped {} {direction}",
-                self.of,
-                humantime::format_duration(self.by)
-            ),
-            None,
+        let what = format!(
+            "{:?} clock jumped {} {direction}",
+            self.of,
+            humantime::format_duration(self.by)
         );
+        move_clocks(stage, self.of, self.instance, "jump_clock", what, |clock| {
+            clock.jump(self.by, self.forward);
+        });
     }
+}
+
+/// Moves the clocks `of` names, hands process brokers their new offsets,
+/// and records the event.
+fn move_clocks(
+    stage: &mut Stage<'_>,
+    of: ClockOwner,
+    instance: u32,
+    kind: &'static str,
+    what: String,
+    change: impl Fn(&SimClock),
+) {
+    for clock in stage.clocks_of(of, instance) {
+        change(&clock);
+    }
+    stage.push_clock_offsets();
+    stage.event(kind, what, None);
 }

@@ -2,6 +2,7 @@
 //! flow (`authorize`, `forge_callback`), and an app's API call with a
 //! token from the broker (`gmail_profile`).
 
+use super::shared::OnAccount;
 use super::{Check, Invalid, StepKind};
 use crate::run::Stage;
 use crate::run::play::auth_steps;
@@ -10,31 +11,25 @@ use rand_chacha::ChaCha8Rng;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// Parameters of `authorize`.
+/// Parameters of `authorize`: the account that consents, on which instance.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorizeStep {
-    /// The account that consents.
-    pub account: String,
-    /// Which broker instance (default 0).
-    #[serde(default)]
-    pub instance: u32,
-}
+#[serde(transparent)]
+pub struct AuthorizeStep(pub OnAccount);
 
 impl StepKind for AuthorizeStep {
     const NEEDS: Option<&'static str> = Some("authorization");
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("authorize.account", &self.account)?;
-        check.instance("authorize.instance", self.instance)
+        self.0.validate(check, "authorize")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        if let Some(context) = stage.context(self.instance, &self.account) {
+        let OnAccount { account, instance } = self.0;
+        if let Some(context) = stage.context(instance, &account) {
             stage.event(
                 "authorize",
-                format!("user consents on instance {}", self.instance),
-                Some(self.account),
+                format!("user consents on instance {instance}"),
+                Some(account),
             );
             stage.spawn(auth_steps::authorize(context));
         }
@@ -91,27 +86,20 @@ impl StepKind for ForgeCallbackStep {
     }
 }
 
-/// Parameters of `gmail_profile`.
+/// Parameters of `gmail_profile`: whose token, from which instance.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GmailProfileStep {
-    /// The account.
-    pub account: String,
-    /// Which broker instance (default 0).
-    #[serde(default)]
-    pub instance: u32,
-}
+#[serde(transparent)]
+pub struct GmailProfileStep(pub OnAccount);
 
 impl StepKind for GmailProfileStep {
     const NEEDS: Option<&'static str> = None;
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("gmail_profile.account", &self.account)?;
-        check.instance("gmail_profile.instance", self.instance)
+        self.0.validate(check, "gmail_profile")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        if let Some(context) = stage.context(self.instance, &self.account) {
+        if let Some(context) = stage.context(self.0.instance, &self.0.account) {
             stage.spawn(auth_steps::gmail_profile(context));
         }
     }

@@ -39,6 +39,12 @@ impl StepKind for Pause {
         let until = stage.world.time.elapsed() + self.duration;
         *lock(&instance.paused_until) = Some(until);
         instance.clock.freeze();
+        // A process stalls for real: SIGSTOP now, SIGCONT at `until`.
+        let processes = stage.world.processes.clone();
+        let index = self.instance;
+        if let Some(table) = &processes {
+            table.stall(index, true);
+        }
         stage.event(
             "pause",
             format!(
@@ -50,6 +56,9 @@ impl StepKind for Pause {
         );
         stage.spawn(async move {
             instance.time.sleep_until_offset(until).await;
+            if let Some(table) = &processes {
+                table.stall(index, false);
+            }
             instance.clock.thaw();
             *lock(&instance.paused_until) = None;
         });

@@ -2,6 +2,7 @@
 //! change the password, invalidate access tokens early, consent on other
 //! devices until the per-client limit evicts the oldest grants.
 
+use super::shared::Account;
 use super::{Check, Invalid, StepKind};
 use crate::run::Stage;
 use crate::run::play::auth_steps;
@@ -10,78 +11,63 @@ use rand_chacha::ChaCha8Rng;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// Parameters of `revoke_account`.
+/// Parameters of `revoke_account`: whose grants.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeAccount {
-    /// The account.
-    pub account: String,
-}
+#[serde(transparent)]
+pub struct RevokeAccount(pub Account);
 
 impl StepKind for RevokeAccount {
     const NEEDS: Option<&'static str> = None;
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("revoke_account.account", &self.account)
+        self.0.validate(check, "revoke_account")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        let grants = stage.world.provider.revoke_account(&self.account);
-        stage.event(
-            "revoke_account",
-            format!("revoked {grants} grant(s) of {}", self.account),
-            Some(self.account),
-        );
+        let account = self.0.account;
+        let grants = stage.world.provider.revoke_account(&account);
+        let what = format!("revoked {grants} grant(s) of {account}");
+        stage.event("revoke_account", what, Some(account));
     }
 }
 
-/// Parameters of `change_password`.
+/// Parameters of `change_password`: whose password.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePassword {
-    /// The account.
-    pub account: String,
-}
+#[serde(transparent)]
+pub struct ChangePassword(pub Account);
 
 impl StepKind for ChangePassword {
     const NEEDS: Option<&'static str> = None;
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("change_password.account", &self.account)
+        self.0.validate(check, "change_password")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        let grants = stage.world.provider.change_password(&self.account);
-        stage.event(
-            "change_password",
-            format!("password change revoked {grants} grant(s)"),
-            Some(self.account),
-        );
+        let account = self.0.account;
+        let grants = stage.world.provider.change_password(&account);
+        let what = format!("password change revoked {grants} grant(s)");
+        stage.event("change_password", what, Some(account));
     }
 }
 
-/// Parameters of `invalidate_access_tokens`.
+/// Parameters of `invalidate_access_tokens`: whose access tokens.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InvalidateAccessTokens {
-    /// The account.
-    pub account: String,
-}
+#[serde(transparent)]
+pub struct InvalidateAccessTokens(pub Account);
 
 impl StepKind for InvalidateAccessTokens {
     const NEEDS: Option<&'static str> = None;
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("invalidate_access_tokens.account", &self.account)
+        self.0.validate(check, "invalidate_access_tokens")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        let tokens = stage.world.provider.invalidate_access_tokens(&self.account);
-        stage.event(
-            "invalidate_access_tokens",
-            format!("{tokens} access token(s) invalidated early"),
-            Some(self.account),
-        );
+        let account = self.0.account;
+        let tokens = stage.world.provider.invalidate_access_tokens(&account);
+        let what = format!("{tokens} access token(s) invalidated early");
+        stage.event("invalidate_access_tokens", what, Some(account));
     }
 }
 

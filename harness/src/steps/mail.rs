@@ -3,6 +3,7 @@
 //! `mailbox_delete`, `mailbox_relabel`, `expire_history`). Every account a
 //! mail step touches is settled at the end of the run (`run/play/email.rs`).
 
+use super::shared::{Account, OnAccount};
 use super::{Check, Invalid, StepKind};
 use crate::record::{GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall};
 use crate::run::play::email::{MAIL_CALL_TIMEOUT, run_sync};
@@ -12,40 +13,21 @@ use rand::Rng;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// Parameters of `sync`.
+/// Parameters of `sync`: the account whose mailbox the broker syncs, on
+/// which instance.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SyncStep {
-    /// The account whose mailbox the broker syncs.
-    pub account: String,
-    /// Which broker instance (default 0).
-    #[serde(default)]
-    pub instance: u32,
-}
+#[serde(transparent)]
+pub struct SyncStep(pub OnAccount);
 
 impl StepKind for SyncStep {
     const NEEDS: Option<&'static str> = Some("gmail");
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("sync.account", &self.account)?;
-        check.instance("sync.instance", self.instance)
+        self.0.validate(check, "sync")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        stage.touch(&self.account);
-        let Some(instance) = stage.instance(self.instance) else {
-            return;
-        };
-        let clock = stage.world.provider_clock.clone();
-        let sink = stage.sink.clone();
-        stage.spawn(run_sync(
-            instance,
-            self.instance,
-            self.account,
-            None,
-            clock,
-            sink,
-        ));
+        spawn_sync(stage, self.0, None);
     }
 }
 
@@ -72,29 +54,40 @@ impl StepKind for CrashSync {
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        stage.touch(&self.account);
-        let Some(instance) = stage.instance(self.instance) else {
-            return;
+        if self.instance < stage.world.instances.len() as u32 {
+            stage.event(
+                "crash_sync",
+                format!(
+                    "instance {} sync killed at crash point {}",
+                    self.instance, self.at_point
+                ),
+                Some(self.account.clone()),
+            );
+        }
+        let target = OnAccount {
+            account: self.account,
+            instance: self.instance,
         };
-        stage.event(
-            "crash_sync",
-            format!(
-                "instance {} sync killed at crash point {}",
-                self.instance, self.at_point
-            ),
-            Some(self.account.clone()),
-        );
-        let clock = stage.world.provider_clock.clone();
-        let sink = stage.sink.clone();
-        stage.spawn(run_sync(
-            instance,
-            self.instance,
-            self.account,
-            Some(self.at_point),
-            clock,
-            sink,
-        ));
+        spawn_sync(stage, target, Some(self.at_point));
     }
+}
+
+/// A sync of `target`'s mailbox (dying at `crash_at`, if given) on a task.
+fn spawn_sync(stage: &mut Stage<'_>, target: OnAccount, crash_at: Option<u32>) {
+    stage.touch(&target.account);
+    let Some(instance) = stage.instance(target.instance) else {
+        return;
+    };
+    let clock = stage.world.provider_clock.clone();
+    let sink = stage.sink.clone();
+    stage.spawn(run_sync(
+        instance,
+        target.instance,
+        target.account,
+        crash_at,
+        clock,
+        sink,
+    ));
 }
 
 /// Parameters of `send`: `count` logical sends, one after another.
@@ -331,28 +324,26 @@ impl StepKind for MailboxRelabel {
     }
 }
 
-/// Parameters of `expire_history`.
+/// Parameters of `expire_history`: whose history.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExpireHistory {
-    /// The account.
-    pub account: String,
-}
+#[serde(transparent)]
+pub struct ExpireHistory(pub Account);
 
 impl StepKind for ExpireHistory {
     const NEEDS: Option<&'static str> = None;
 
     fn validate(&self, check: &Check<'_>) -> Result<(), Invalid> {
-        check.account("expire_history.account", &self.account)
+        self.0.validate(check, "expire_history")
     }
 
     fn play(self, stage: &mut Stage<'_>) {
-        stage.touch(&self.account);
-        stage.world.provider.expire_history(&self.account);
+        let account = self.0.account;
+        stage.touch(&account);
+        stage.world.provider.expire_history(&account);
         stage.event(
             "expire_history",
             "history expired".to_owned(),
-            Some(self.account),
+            Some(account),
         );
     }
 }

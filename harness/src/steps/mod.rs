@@ -7,7 +7,8 @@
 //! declares the serde enum and generates its dispatch, one exhaustive
 //! `match` per method, so the compiler checks that every kind validates,
 //! names its need and plays. Adding a step kind is one file (its type and
-//! its `impl StepKind`) plus one line here.
+//! its `impl StepKind`) plus one line here: `gmail_request.rs` was added
+//! that way.
 
 mod bucket;
 mod check;
@@ -16,9 +17,11 @@ mod consent;
 mod fault;
 mod gateway;
 mod gmail_fault;
+mod gmail_request;
 mod instances;
 mod lifecycle;
 mod mail;
+mod shared;
 mod store;
 mod tokens;
 
@@ -29,12 +32,14 @@ pub use consent::{AuthorizeStep, ForgeCallbackStep, ForgeKind, GmailProfileStep}
 pub use fault::{ConnectionFault, FaultEndpoint, FaultStep};
 pub use gateway::{RelayOutage, RelayRequests, RotateSigningKey, ServiceAccountTokens, SignInStep};
 pub use gmail_fault::{GmailFault, GmailFaultEndpoint, GmailFaultKind};
+pub use gmail_request::{GmailMethod, GmailRequest};
 pub use instances::{Pause, Restart, StatusPoll};
 pub use lifecycle::{ChangePassword, EvictByLimit, InvalidateAccessTokens, RevokeAccount};
 pub use mail::{
     CrashSync, ExpireHistory, MailboxAdd, MailboxChange, MailboxDelete, MailboxRelabel, SendStep,
     SyncStep,
 };
+pub use shared::{Account, OnAccount};
 pub use store::{MailStoreFault, StoreFailAfter, StoreOutage, StoreReadOnly, StoreToggle};
 pub use tokens::TokenRequests;
 
@@ -158,6 +163,9 @@ steps! {
     /// broker; on 401 it asks once for a forced refresh
     /// (`access_token` with the rejected token) and retries.
     "gmail_profile" => GmailProfile(GmailProfileStep),
+    /// The harness calls any Gmail endpoint with a token from the broker, as
+    /// an app would, and records the answer's status.
+    "gmail_request" => GmailRequest(GmailRequest),
     /// The reference broker's store fails every call (`on = true`) or
     /// recovers (capability `store_faults`).
     "store_outage" => StoreOutage(StoreOutage),

@@ -3,8 +3,7 @@
 
 use super::{Check, Invalid, StepKind};
 use crate::broker::FailureKind;
-use crate::record::ServedToken;
-use crate::run::{CALL_TIMEOUT, Instance, Sink, Stage, lock};
+use crate::run::{CALL_TIMEOUT, Instance, Sink, Stage};
 use crate::sim::SimClock;
 use mock_provider::Fingerprint;
 use schemars::JsonSchema;
@@ -80,11 +79,5 @@ async fn call_access_token(
         answer => sink.record(answer),
     }
     .map(|token| Fingerprint::of(token.expose_secret()));
-    lock(&sink.served).push(ServedToken {
-        instance: index,
-        account,
-        requested_at,
-        served_at: clock.now(),
-        result,
-    });
+    sink.served(index, account, requested_at, &clock, result);
 }

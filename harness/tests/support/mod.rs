@@ -2,7 +2,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use harness::broker::{BrokerChoice, ProcessBroker};
+use harness::broker::ProcessBroker;
+use harness::choice::BrokerChoice;
 use harness::run::{RunOutcome, RunRecord, run_scenario};
 use harness::scenario::{Scenario, load_file, load_paths};
 use std::path::PathBuf;
@@ -31,7 +32,33 @@ pub fn run_file(file: &str, broker: &BrokerChoice) -> (RunOutcome, RunRecord) {
 pub fn reference_broker_binary() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let output = Command::new(env!("CARGO"))
+        let mut cargo = Command::new(env!("CARGO"));
+        // cargo runs tests with the package's own variables set
+        // (CARGO_MANIFEST_DIR, CARGO_PKG_NAME, ...), and ring's build script
+        // reruns when they change: inherited, they would make this build,
+        // and the next outer one, recompile ring and everything above it
+        // (about two minutes each here). Cargo's own settings stay.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            let per_package = ["CARGO_PKG_", "CARGO_BIN_EXE_"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                || [
+                    "CARGO_MANIFEST_DIR",
+                    "CARGO_MANIFEST_PATH",
+                    "CARGO_MANIFEST_LINKS",
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "OUT_DIR",
+                ]
+                .contains(&name.as_ref());
+            if per_package {
+                cargo.env_remove(name.as_ref());
+            }
+        }
+        let output = cargo
             .args([
                 "build",
                 "-q",
@@ -98,5 +125,6 @@ pub fn offline_env() -> harness::broker::BrokerEnv {
         store: "memory".into(),
         shared: harness::broker::RunShared::default(),
         redirect_url: "http://127.0.0.1/callback".into(),
+        http_timeout: std::time::Duration::from_secs(30),
     }
 }

@@ -162,34 +162,47 @@ pub(crate) async fn relabel_message(
     }
 }
 
-pub(crate) async fn journal(State(p): Admin, RawQuery(query): RawQuery) -> Answer {
+pub(crate) async fn journal(
+    State(p): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<axum::response::Response, AdminError> {
+    let raw = query.unwrap_or_default();
+    // `hash=true` asks for the hash of every kept entry: O(journal), so only
+    // on request. The other parameters are the indexed filters.
+    let (want_hash, filters) = journal_params(&raw)?;
     let query: JournalQuery =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| {
-            AdminError::InvalidField {
-                field: "(query)".to_owned(),
-                message: e.to_string(),
-            }
+        serde_urlencoded::from_str(&filters).map_err(|e| AdminError::InvalidField {
+            field: "(query)".to_owned(),
+            message: e.to_string(),
         })?;
-    let journal = p.journal();
-    Ok(Json(json!({
-        "hash": journal.hash(),
-        "total": journal.total(),
-        "dropped": journal.dropped(),
-        "capacity": journal.capacity().limit(),
-        "entries": journal.query(&query),
-    })))
+    super::listings::journal(p.journal().clone(), query, want_hash).await
 }
 
-pub(crate) async fn secrets(State(p): Admin) -> Json<Value> {
-    let secrets: Vec<Value> = p
-        .secrets()
-        .snapshot()
-        .into_iter()
-        .map(|s| json!({"kind": s.kind, "value": s.value.expose_secret()}))
-        .collect();
-    Json(json!({
-        "dropped": p.secrets().dropped(),
-        "capacity": p.secrets().capacity().limit(),
-        "secrets": secrets,
-    }))
+/// `hash` apart from the journal filters (which go on as a query string).
+/// A plain function: the serializer is not `Send`, so it must not live in
+/// the handler's future.
+fn journal_params(raw: &str) -> Result<(bool, String), AdminError> {
+    let mut want_hash = false;
+    let mut filters = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        if name == "hash" {
+            want_hash = match value.as_ref() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(AdminError::InvalidField {
+                        field: "(query)".to_owned(),
+                        message: format!("`hash` is `true` or `false`, not `{other}`"),
+                    });
+                }
+            };
+        } else {
+            filters.append_pair(&name, &value);
+        }
+    }
+    Ok((want_hash, filters.finish()))
+}
+
+pub(crate) async fn secrets(State(p): Admin) -> Result<axum::response::Response, AdminError> {
+    super::listings::secrets(p.secrets().clone()).await
 }

@@ -7,7 +7,8 @@
 //! harness's scenario steps build too);
 //! `ops.rs` holds the lifecycle and clock operations; `device.rs` the
 //! user's decisions on device codes; `signing_keys.rs` the id_token key
-//! rotation; `crate::limits` the documented range of every value and
+//! rotation; `listings.rs` the large answers (journal, secrets), built
+//! off the runtime's workers one at a time; `crate::limits` the documented range of every value and
 //! `message_check.rs` what a message added over HTTP may hold (no header
 //! injection); `errors.rs` the typed
 //! 400/404 answers that name the offending field.
@@ -19,6 +20,7 @@
 mod device;
 mod errors;
 mod handlers;
+mod listings;
 mod message_check;
 mod ops;
 mod signing_keys;

@@ -59,6 +59,7 @@ impl Inner {
     async fn refresh_forever(self: Arc<Self>) {
         loop {
             let now = Reading::of(&*self.clock);
+            self.watch_wall(now);
             let (due, next) = self.due_accounts(now);
             if !due.is_empty() {
                 let refreshes = due.iter().map(|slot| self.token_for(slot));

@@ -82,6 +82,7 @@ impl AccountHandle {
     #[inline]
     pub fn cached_access_token(&mut self) -> Option<&AccessToken> {
         let now = crate::clock::Reading::of(&*self.inner.clock);
+        self.inner.watch_wall(now);
         self.copy.fresh(&self.slot, now)
     }
 

@@ -65,6 +65,7 @@ impl TokenBroker {
     // Not inlined: its answer fits in a register, so the caller's `poll` stays small.
     pub fn cached_access_token(&self, account: &str) -> Option<AccessToken> {
         let now = crate::clock::Reading::of(&*self.inner.clock);
+        self.inner.watch_wall(now);
         super::local::fresh(&self.inner, account, now)
     }
 

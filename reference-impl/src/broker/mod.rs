@@ -14,6 +14,7 @@
 //! `authorize_error.rs`, `status.rs` and `metrics.rs` the public value types and names.
 //! `provider_frame.rs` keeps stored expiry in the provider's frame (the `Date` of
 //! its answers), so components whose clocks disagree read each other's grants right.
+//! `wall_steps.rs` notices a wall clock stepped back and moves cached expiry with it.
 //! `hot_path.rs` is the by-name cached path and its future; `local.rs` keeps
 //! per-thread copies of cached tokens so that path takes no shared write.
 
@@ -42,6 +43,7 @@ mod slot;
 mod status;
 mod tasks;
 mod token_broker;
+mod wall_steps;
 
 pub use self::authorize_error::AuthorizationError;
 pub use self::background::BackgroundRefresh;

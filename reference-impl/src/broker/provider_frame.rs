@@ -72,6 +72,23 @@ impl ProviderFrame {
         });
     }
 
+    /// Our wall clock stepped back by `by` since the anchor: the anchor's
+    /// reading moves with it, so the estimate is carried from the same moment.
+    pub fn stepped_back(&self, by: Duration) {
+        if let Some(anchor) = self
+            .anchor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            anchor.local.wall = anchor
+                .local
+                .wall
+                .checked_sub(by)
+                .unwrap_or(anchor.local.wall);
+        }
+    }
+
     /// The provider's clock minus ours, now; `None` within [`RESOLUTION`] or
     /// before any dated answer.
     fn offset(&self) -> Option<Offset> {

@@ -56,6 +56,7 @@ impl Inner {
     ) -> Result<Flight, Result<AccessToken, BrokerError>> {
         let mut flight = slot.flight();
         let now = Reading::of(&*self.clock);
+        self.watch_wall(now);
         if let Some(token) = slot.fresh(now) {
             return Err(Ok(token));
         }

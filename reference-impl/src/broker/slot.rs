@@ -245,6 +245,16 @@ impl AccountSlot {
         self.epoch.fetch_add(1, Ordering::Release);
     }
 
+    /// Replaces the cached token with `token` if it is still `current`; `true` if it was.
+    pub fn replace(&self, current: &Option<Arc<CachedToken>>, token: CachedToken) -> bool {
+        let previous = self.cached.compare_and_swap(current, Some(Arc::new(token)));
+        let replaced = previous.as_ref().map(Arc::as_ptr) == current.as_ref().map(Arc::as_ptr);
+        if replaced {
+            self.epoch.fetch_add(1, Ordering::Release);
+        }
+        replaced
+    }
+
     /// Clears the cached token if it is still `current`; `true` if it was.
     pub fn forget(&self, current: &Option<Arc<CachedToken>>) -> bool {
         let previous = self.cached.compare_and_swap(current, None);

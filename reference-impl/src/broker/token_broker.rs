@@ -83,6 +83,10 @@ pub(super) struct Inner {
     pub schedule_changed: tokio::sync::Notify,
     /// Every task this broker spawned that may still run.
     pub tasks: super::tasks::BrokerTasks,
+    /// The provider's clock as estimated from its answers (`provider_frame.rs`).
+    pub frame: Arc<super::provider_frame::ProviderFrame>,
+    /// The highest wall reading, to notice a step back (`wall_steps.rs`).
+    pub wall_watch: super::wall_steps::WallWatch,
 }
 
 impl fmt::Debug for TokenBroker {
@@ -156,7 +160,7 @@ impl TokenBroker {
         });
         let store: Arc<dyn TokenStore> = Arc::new(super::provider_frame::FramedStore {
             inner: store,
-            frame,
+            frame: Arc::clone(&frame),
         });
         let inner = Inner {
             id: NEXT_BROKER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -173,6 +177,8 @@ impl TokenBroker {
             scoped: Mutex::default(),
             schedule_changed: tokio::sync::Notify::new(),
             tasks: super::tasks::BrokerTasks::default(),
+            frame,
+            wall_watch: super::wall_steps::WallWatch::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),

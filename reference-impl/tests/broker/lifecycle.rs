@@ -135,15 +135,33 @@ async fn a_store_outage_after_a_refresh_keeps_the_token_and_persists_it_later() 
     assert_eq!(transport.count(), 1, "the fresh token was never dropped");
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_clock_that_goes_backwards_is_noticed_and_the_token_refetched() {
-    #[derive(Debug)]
-    struct Rewindable(std::sync::Mutex<std::time::SystemTime>);
-    impl reference_impl::Clock for Rewindable {
-        fn now(&self) -> std::time::SystemTime {
-            *self.0.lock().unwrap()
-        }
+/// A wall clock set by hand whose monotonic clock stands still, as a broker
+/// process's does across the harness timeline's skips (and a machine's
+/// across a suspend): only the wall clock says time passed.
+#[derive(Debug)]
+struct Rewindable(std::sync::Mutex<std::time::SystemTime>);
+
+impl reference_impl::Clock for Rewindable {
+    fn now(&self) -> std::time::SystemTime {
+        *self.0.lock().unwrap()
     }
+    fn monotonic(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl Rewindable {
+    fn set(&self, to: std::time::SystemTime) {
+        *self.0.lock().unwrap() = to;
+    }
+}
+
+fn rewindable_broker() -> (
+    Arc<Rewindable>,
+    Arc<ScriptedTransport>,
+    reference_impl::TokenBroker,
+    std::time::SystemTime,
+) {
     let start = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let clock = Arc::new(Rewindable(std::sync::Mutex::new(start)));
     let transport = ScriptedTransport::google();
@@ -155,16 +173,51 @@ async fn a_clock_that_goes_backwards_is_noticed_and_the_token_refetched() {
         Arc::new(MemoryStore::new()),
     )
     .unwrap();
+    (clock, transport, broker, start)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_clock_that_goes_backwards_is_noticed_and_the_tokens_instants_move_with_it() {
+    let (clock, transport, broker, start) = rewindable_broker();
     broker.add_account("alice", "1//r".into()).await;
     broker.access_token("alice").await.unwrap();
 
-    *clock.0.lock().unwrap() = start - Duration::from_secs(7200);
+    clock.set(start - Duration::from_secs(7200));
     let token = broker.access_token("alice").await.unwrap();
-    assert_eq!(token.expose_secret(), "ya29.mem-1");
+    // Still the first token, and still judged by when it really expires.
+    assert_eq!(token.expose_secret(), "ya29.mem-0");
+    assert_eq!(transport.count(), 1);
     let status = &broker.status()[0];
     assert_eq!(status.clock_regressions, 1);
     assert_eq!(status.state, AccountState::Ok);
     assert!(status.time_to_expiry.unwrap() <= Duration::from_secs(3599));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wall_step_back_the_monotonic_clock_cannot_see_is_noticed_by_the_next_reading() {
+    let (clock, transport, broker, start) = rewindable_broker();
+    broker.add_account("alice", "1//r".into()).await;
+    assert_eq!(
+        broker.access_token("alice").await.unwrap().expose_secret(),
+        "ya29.mem-0"
+    );
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    clock.set(start + minutes(19));
+    broker.access_token("alice").await.unwrap();
+    // Twenty minutes in the wall clock steps back ten, not below receipt;
+    // the next call reads it.
+    clock.set(start + minutes(10) + Duration::from_secs(30));
+    assert_eq!(
+        broker.access_token("alice").await.unwrap().expose_secret(),
+        "ya29.mem-0"
+    );
+    // At 60 min 30 s of real time the first token is dead at the provider,
+    // while the wall clock reads 50 min 30 s.
+    clock.set(start + minutes(50) + Duration::from_secs(30));
+    let token = broker.access_token("alice").await.unwrap();
+    assert_ne!(token.expose_secret(), "ya29.mem-0");
+    assert_eq!(transport.count(), 2);
+    assert_eq!(broker.status()[0].clock_regressions, 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -214,6 +214,7 @@ fn initialize_params(env: &BrokerEnv) -> InitializeParams {
         instance: u64::from(env.instance),
         restarted: false,
         service_accounts: Vec::new(),
+        http_timeout_ms: u64::try_from(env.http_timeout.as_millis()).ok(),
     }
 }
 

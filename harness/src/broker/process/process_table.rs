@@ -70,6 +70,24 @@ impl ProcessTable {
         pids.into_iter().any(process_busy)
     }
 
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) instance `instance`'s
+    /// process, as a `pause` step stalls a broker: every thread of it stands
+    /// still (a GC pause, a frozen VM) while its wall clock runs on. A
+    /// stopped process's threads are `T`, so the timeline may skip across
+    /// the pause. `false` when the instance has no process (or it is gone).
+    pub fn stall(&self, instance: u32, stopped: bool) -> bool {
+        use rustix::process::{Pid, Signal, kill_process};
+        let Some(pid) = self
+            .pid(instance)
+            .and_then(|pid| i32::try_from(pid).ok())
+            .and_then(Pid::from_raw)
+        else {
+            return false;
+        };
+        let signal = if stopped { Signal::STOP } else { Signal::CONT };
+        kill_process(pid, signal).is_ok()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, Process>> {
         self.pids.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -97,7 +115,35 @@ fn thread_state(stat: &str) -> Option<char> {
 
 #[cfg(test)]
 mod tests {
-    use super::thread_state;
+    use super::{ProcessTable, thread_state};
+
+    fn state_of(pid: u32) -> Option<char> {
+        thread_state(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    }
+
+    #[test]
+    fn a_stalled_process_stands_still_until_it_is_resumed() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep runs");
+        let table = ProcessTable::default();
+        table.set(0, child.id(), false);
+        assert!(table.stall(0, true));
+        let stopped = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            state_of(child.id()) == Some('T')
+        });
+        assert!(table.stall(0, false));
+        let resumed = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            state_of(child.id()) == Some('S')
+        });
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(stopped && resumed, "stopped {stopped}, resumed {resumed}");
+        assert!(!table.stall(1, true), "no process for instance 1");
+    }
 
     #[test]
     fn the_state_is_read_after_the_last_parenthesis_of_the_command() {

@@ -3,7 +3,6 @@
 //! themselves are in `crate::steps`).
 
 use super::{Sink, Stage, lock};
-use crate::record::ServedToken;
 use crate::record::{AfterRejection, ApiCall, AuthRecord, Consent, ForgedCallback};
 use crate::run::browser::{self, Browser};
 use crate::run::world::{Instance, World};
@@ -380,11 +379,7 @@ fn served(
             Err(failure.kind)
         }
     };
-    lock(&context.sink.served).push(ServedToken {
-        instance: context.index,
-        account: context.account.clone(),
-        requested_at,
-        served_at: context.clock.now(),
-        result,
-    });
+    let account = context.account.clone();
+    let sink = &context.sink;
+    sink.served(context.index, account, requested_at, &context.clock, result);
 }

@@ -4,7 +4,6 @@
 
 use super::{CALL_TIMEOUT, Sink, Stage, lock};
 use crate::broker::{FailureKind, GatewayUnderTest};
-use crate::record::ServedToken;
 use crate::record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 use crate::run::browser::{self, Browser};
 use crate::run::world::{Instance, World};
@@ -365,13 +364,7 @@ pub(crate) async fn service_account_call(
             Err(failure.kind)
         }
     };
-    lock(&sink.served).push(ServedToken {
-        instance: index,
-        account,
-        requested_at,
-        served_at: clock.now(),
-        result,
-    });
+    sink.served(index, account, requested_at, &clock, result);
 }
 
 pub(crate) async fn relay_call(

@@ -8,7 +8,7 @@ use crate::record::{FaultWindow, ServedToken, StatusSample, TimelineEvent};
 use crate::run::world::{Instance, World};
 use crate::scenario::{ClockOwner, Scenario};
 use crate::sim::SimClock;
-use mock_provider::FaultSpec;
+use mock_provider::{FaultSpec, Fingerprint};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::future::Future;
@@ -57,6 +57,25 @@ impl Sink {
             }
             Err(_) => Err(FailureKind::Timeout),
         }
+    }
+
+    /// Records a served `access_token` call (or why it was not served),
+    /// answered now on `clock`.
+    pub(crate) fn served(
+        &self,
+        instance: u32,
+        account: String,
+        requested_at: SystemTime,
+        clock: &SimClock,
+        result: Result<Fingerprint, FailureKind>,
+    ) {
+        lock(&self.served).push(ServedToken {
+            instance,
+            account,
+            requested_at,
+            served_at: clock.now(),
+            result,
+        });
     }
 
     /// Awaits `call` for at most `limit` and [`record`](Self::record)s it.

@@ -50,7 +50,11 @@ pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         .open(keyring)
         .await
         .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))?;
-    let transport = Arc::new(ReqwestTransport::with_timeout(HTTP_TIMEOUT));
+    // The harness's `http_timeout_ms` (the scenario's client timeout), else ours.
+    let http_timeout = params
+        .http_timeout_ms
+        .map_or(HTTP_TIMEOUT, Duration::from_millis);
+    let transport = Arc::new(ReqwestTransport::with_timeout(http_timeout));
     let seed = params.seed ^ params.instance;
     // An empty URL means "not offered", like a missing one.
     let provider = params.provider.without_empty_urls();

@@ -1,4 +1,8 @@
-use super::{BrokerFactory, ProcessBroker, ReferenceBroker};
+//! `--broker`: which broker a run plays against. Above both `broker` (the
+//! bindings) and `mutants` (the flawed ones), so neither knows the other
+//! through it.
+
+use crate::broker::{BrokerFactory, ProcessBroker, ReferenceBroker};
 use crate::errors::RunError;
 use crate::mutants::{MUTANT_CATALOGUE, MutantEntry, mutant};
 use std::sync::Arc;
@@ -17,7 +21,7 @@ impl BrokerChoice {
     /// Parses `reference`, `reference-broker`, `mutant:NAME` or `cmd:COMMAND`.
     ///
     /// ```
-    /// use harness::broker::BrokerChoice;
+    /// use harness::choice::BrokerChoice;
     /// assert_eq!(BrokerChoice::parse("reference").unwrap().name(), "reference");
     /// assert_eq!(BrokerChoice::parse("cmd:python3 b.py").unwrap().name(), "cmd:python3 b.py");
     /// assert!(BrokerChoice::parse("mutant:nope").is_err());
