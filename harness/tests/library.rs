@@ -1,7 +1,7 @@
 //! The scenario library against the reference broker: every scenario in
 //! process (paused time), and a subset covering every step family against
-//! the `reference-broker` process on the process timeline (.ci/run runs
-//! the whole library against it).
+//! the `reference-broker` process on the process timeline (the whole
+//! library against it is run by hand; `.ci/run` says why).
 
 mod support;
 
@@ -32,8 +32,9 @@ fn every_sim_scenario_passes_against_the_in_process_reference_broker() {
 }
 
 /// The part of the library `cargo test` runs against the reference-broker
-/// process (the whole library runs in .ci/run): every step family, a fleet
-/// on a shared `file:` store, the real-store scenarios.
+/// process: every step family, a fleet on a shared `file:` store, a fleet
+/// on a bucket (the S3 server on the run's timeline, and a component whose
+/// clock is behind placed by the bucket's `Date`), the real-store scenarios.
 const PROCESS_SUBSET: &[&str] = &[
     "token-basics.toml",
     "thundering-herd.toml",
@@ -45,6 +46,7 @@ const PROCESS_SUBSET: &[&str] = &[
     "gmail-refresh-token-revoked-mid-sync.toml",
     "sign-in-forged-id-tokens.toml",
     "two-workers-one-token-file.toml",
+    "bucket-seed-delayed-clock.toml",
     "real-tokens-at-rest-sqlite.toml",
     "real-gmail-kill-9-with-sqlite-store.toml",
 ];

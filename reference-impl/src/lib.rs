@@ -80,7 +80,7 @@ pub use crate::signin::{
 };
 pub use crate::store::{
     BUCKET_RETRY_AFTER, BUCKET_SOURCE_ENV, BucketLocation, BucketSpecError, BucketStore,
-    LocalFirstStore, SkipReason, SyncMeta, is_retriable,
+    LocalFirstStore, ServerDates, SkipReason, SyncMeta, is_retriable,
 };
 pub use crate::store::{CasOutcome, MemoryStore, StoreError, StoredGrant, TokenStore};
 pub use crate::store::{

@@ -13,6 +13,8 @@ use hyper::body::Incoming;
 use s3s::Body;
 use s3s::service::S3Service;
 
+use crate::request_time::{MAX_REQUEST_SKEW, ServerClock, distance, signed_at};
+
 /// What a request meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -229,7 +231,7 @@ pub struct CommittedWrite {
     pub path: String,
     /// The object's bytes.
     pub body: Bytes,
-    /// When the server committed it (wall clock).
+    /// When the server committed it (by its [`ServerClock`]).
     pub at: std::time::SystemTime,
 }
 
@@ -260,6 +262,7 @@ pub(crate) struct FaultService {
     pub inner: S3Service,
     pub faults: Arc<FaultsInner>,
     pub log: WriteLog,
+    pub clock: ServerClock,
 }
 
 /// The error that makes hyper drop the connection without an answer.
@@ -283,6 +286,23 @@ fn s3_error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     response
 }
 
+fn dated(mut response: Response<Body>, now: std::time::SystemTime) -> Response<Body> {
+    if let Ok(date) = http::HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(http::header::DATE, date);
+    }
+    response
+}
+
+/// S3's answer to a request signed more than 15 minutes from the server's
+/// time.
+fn too_skewed() -> Response<Body> {
+    s3_error(
+        StatusCode::FORBIDDEN,
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the current time is too large.",
+    )
+}
+
 impl hyper::service::Service<Request<Incoming>> for FaultService {
     type Response = Response<Body>;
     type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -291,6 +311,12 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
     >;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let now = self.clock.now();
+        if let Some(signed) = signed_at(request.headers(), request.uri())
+            && distance(now, signed) > MAX_REQUEST_SKEW
+        {
+            return Box::pin(std::future::ready(Ok(dated(too_skewed(), now))));
+        }
         let verdict = self.faults.verdict(request.method());
         let inner = self.inner.clone();
         let log = self.log.clone();
@@ -313,12 +339,13 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
                 log.push(CommittedWrite {
                     path,
                     body,
-                    at: std::time::SystemTime::now(),
+                    at: now,
                 });
             }
             Ok(response)
         };
-        Box::pin(async move {
+        let clock = self.clock.clone();
+        let answer = async move {
             match verdict {
                 None => serve(request).await,
                 Some(BucketFault::Latency(delay)) => {
@@ -348,6 +375,9 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
                     Err(cut())
                 }
             }
-        })
+        };
+        // S3 dates its answers; by the server's clock, not hyper's (the
+        // machine's), so a run's timeline moves it too.
+        Box::pin(async move { Ok(dated(answer.await?, clock.now())) })
     }
 }

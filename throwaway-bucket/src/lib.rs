@@ -17,14 +17,17 @@
 //! ```
 //!
 //! `server.rs` starts and stops it, `faults.rs` is the fault layer,
+//! `request_time.rs` holds S3's 15-minute rule on a clock a harness can move,
 //! `serialized.rs` makes `s3s-fs`'s conditional writes atomic as S3's are, and
 //! `errors.rs` says what can go wrong.
 
 mod errors;
 mod faults;
+mod request_time;
 mod serialized;
 mod server;
 
 pub use errors::StartError;
 pub use faults::{BucketFault, BucketFaults, CommittedWrite, FaultGuard, FaultTarget, WriteLog};
+pub use request_time::{MAX_REQUEST_SKEW, ServerClock};
 pub use server::{S3Credentials, S3Server};

@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
@@ -10,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::StartError;
 use crate::faults::{BucketFaults, FaultService, WriteLog};
+use crate::request_time::ServerClock;
 use crate::serialized::Serialized;
 
 /// The bucket every server creates.
@@ -41,6 +43,7 @@ pub struct S3Server {
     faults: BucketFaults,
     log: WriteLog,
     credentials: S3Credentials,
+    clock: ServerClock,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -76,12 +79,21 @@ impl S3Server {
             credentials.access_key_id.clone(),
             credentials.secret_access_key.clone(),
         ));
+        // S3's 15-minute rule is judged by the fault layer on the server's
+        // clock (`request_time.rs`); s3s's own check reads the machine's.
+        let mut config = s3s::config::S3Config::default();
+        config.presigned_url_max_skew_time_secs = u32::MAX;
+        builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(
+            config,
+        ))));
         let faults = BucketFaults::default();
         let log = WriteLog::default();
+        let clock = ServerClock::default();
         let service = FaultService {
             inner: builder.build(),
             faults: faults.shared(),
             log: log.clone(),
+            clock: clock.clone(),
         };
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
@@ -96,6 +108,7 @@ impl S3Server {
             faults,
             log,
             credentials,
+            clock,
             task,
         })
     }
@@ -129,6 +142,13 @@ impl S3Server {
     /// Every object write the server committed so far.
     pub fn write_log(&self) -> &WriteLog {
         &self.log
+    }
+
+    /// The clock requests are dated by (S3 refuses a request signed more
+    /// than 15 minutes from it); point it at a run's timeline with
+    /// [`ServerClock::follow`].
+    pub fn clock(&self) -> &ServerClock {
+        &self.clock
     }
 
     /// The fault layer's knobs.

@@ -89,4 +89,8 @@ impl TokenStore for RecordingStore {
     async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
         self.inner.reseal(account).await
     }
+
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        self.inner.server_date()
+    }
 }

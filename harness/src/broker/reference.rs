@@ -193,12 +193,14 @@ pub(crate) async fn open_durable(
         let storage = |error: reference_impl::StoreError| {
             BrokerFailure::new(FailureKind::Storage, error.to_string())
         };
+        let dates = reference_impl::ServerDates::default();
         let (objects, prefix) = location
-            .open_signed(bucket.credentials())
+            .open_dated(bucket.credentials(), &dates)
             .map_err(storage)?;
         return Ok(Arc::new(
             BucketStore::new(objects, &prefix, keyring)
-                .with_source(format!("instance-{}", env.instance)),
+                .with_source(format!("instance-{}", env.instance))
+                .with_server_dates(dates),
         ));
     }
     spec.open(keyring)

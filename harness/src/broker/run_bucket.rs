@@ -39,6 +39,10 @@ pub struct RunBucket {
     pub spec: Option<String>,
     /// Real mode: every object write the server committed.
     pub write_log: Option<throwaway_bucket::WriteLog>,
+    /// Real mode: the clock the server dates requests by, which the run
+    /// points at its timeline (S3 refuses requests signed 15 minutes away
+    /// from it, and the timeline jumps the processes' clocks).
+    pub server_clock: Option<throwaway_bucket::ServerClock>,
 }
 
 impl RunBucket {
@@ -55,6 +59,7 @@ impl RunBucket {
             env: Vec::new(),
             spec: None,
             write_log: None,
+            server_clock: None,
         }
     }
 

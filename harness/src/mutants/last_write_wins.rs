@@ -80,4 +80,8 @@ impl TokenStore for LastWriteWins {
     async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
         self.0.list_accounts().await
     }
+
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        self.0.server_date()
+    }
 }

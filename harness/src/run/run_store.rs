@@ -149,6 +149,7 @@ async fn s3_bucket(shared: &RunShared) -> Result<(RunStore, StoreAtRest), String
         env: server.env(),
         spec: Some(server.store_spec("run")),
         write_log: Some(server.write_log().clone()),
+        server_clock: Some(server.clock().clone()),
     });
     let at_rest = StoreAtRest::Dir(server.root().to_path_buf());
     let run_store = RunStore {

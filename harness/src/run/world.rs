@@ -114,6 +114,15 @@ pub(super) async fn build_world(
     }
     let setup = super::gateway_setup::setup(scenario, &provider, seed);
     shared.get_or_create(crate::broker::GATEWAY_SETUP, || setup);
+    if let Some(server_clock) = crate::broker::RunBucket::of(&shared)
+        .as_ref()
+        .and_then(|bucket| bucket.server_clock.clone())
+    {
+        // The S3 server dates requests by the provider's clock, which the
+        // timeline moves with every broker's.
+        let provider_clock = provider_clock.clone();
+        server_clock.follow(move || provider_clock.now());
+    }
     let request_urls = Arc::new(Mutex::new(Vec::new()));
     let processes = !broker.factory().in_process();
     if processes {

@@ -46,6 +46,8 @@ pub(crate) struct ProviderFrame {
 struct Anchor {
     provider: SystemTime,
     local: Reading,
+    /// From the store's server rather than the provider.
+    from_store: bool,
 }
 
 /// Provider time minus local wall time.
@@ -69,7 +71,24 @@ impl ProviderFrame {
         *self.anchor.lock().unwrap_or_else(PoisonError::into_inner) = Some(Anchor {
             provider: date,
             local,
+            from_store: false,
         });
+    }
+
+    /// Anchors the estimate at a store answer dated `date` (an S3 bucket's
+    /// `Date`), just received, unless the provider itself has been heard
+    /// from: its `Date` is the reference, the store's only stands in for it
+    /// in a component that never refreshes (it adopts what others stored).
+    pub fn observe_store(&self, date: SystemTime) {
+        let local = Reading::of(&*self.clock);
+        let mut anchor = self.anchor.lock().unwrap_or_else(PoisonError::into_inner);
+        if anchor.is_none_or(|anchor| anchor.from_store) {
+            *anchor = Some(Anchor {
+                provider: date,
+                local,
+                from_store: true,
+            });
+        }
     }
 
     /// Our wall clock stepped back by `by` since the anchor: the anchor's
@@ -180,6 +199,9 @@ pub(crate) struct FramedStore {
 impl TokenStore for FramedStore {
     async fn load(&self, account: &str) -> Result<Option<StoredGrant>, StoreError> {
         let stored = self.inner.load(account).await?;
+        if let Some(date) = self.inner.server_date() {
+            self.frame.observe_store(date);
+        }
         Ok(stored.map(|grant| self.frame.grant_to_local(grant)))
     }
 
@@ -227,6 +249,10 @@ impl TokenStore for FramedStore {
 
     async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
         self.inner.reseal(account).await
+    }
+
+    fn server_date(&self) -> Option<SystemTime> {
+        self.inner.server_date()
     }
 }
 
@@ -289,6 +315,25 @@ mod tests {
         frame.observe(at(10_600));
         assert_eq!(frame.to_provider(at(13_600)), at(14_200));
         assert_eq!(frame.to_local(at(14_200)), at(13_600));
+    }
+
+    #[test]
+    fn a_reader_that_never_heard_the_provider_is_placed_by_the_stores_date() {
+        let (_clock, frame) = frame_at(10_000);
+        frame.observe_store(at(10_600));
+        assert_eq!(frame.to_local(at(14_200)), at(13_600));
+    }
+
+    #[test]
+    fn the_providers_date_outranks_the_stores() {
+        let (_clock, frame) = frame_at(10_000);
+        frame.observe(at(10_000));
+        frame.observe_store(at(10_600));
+        assert_eq!(frame.to_local(at(13_600)), at(13_600));
+        let (_clock, frame) = frame_at(10_000);
+        frame.observe_store(at(10_600));
+        frame.observe(at(10_000));
+        assert_eq!(frame.to_local(at(13_600)), at(13_600));
     }
 
     #[test]

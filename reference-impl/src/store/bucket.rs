@@ -8,6 +8,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 
 use super::bucket_chain::{Appended, Chain, Head};
+use super::bucket_dates::ServerDates;
 use super::bucket_errors::object_error;
 use super::bucket_record::{GrantObject, SealedRecord, SyncMeta};
 use super::bucket_sync_log as sync_log;
@@ -69,6 +70,7 @@ struct BucketInner {
     clock: Arc<dyn Clock>,
     source: String,
     refresh_lead: Duration,
+    dates: ServerDates,
 }
 
 impl BucketStore {
@@ -82,6 +84,7 @@ impl BucketStore {
                 clock: Arc::new(SystemClock),
                 source: format!("pid-{}", std::process::id()),
                 refresh_lead: crate::BrokerConfig::DEFAULT_REFRESH_BUFFER,
+                dates: ServerDates::default(),
             }),
         }
     }
@@ -95,6 +98,7 @@ impl BucketStore {
             clock: Arc::clone(&inner.clock),
             source: inner.source.clone(),
             refresh_lead: inner.refresh_lead,
+            dates: inner.dates.clone(),
         };
         change(&mut next);
         Self {
@@ -116,6 +120,13 @@ impl BucketStore {
     /// The same store, computing `refresh_at` metadata as `expiry - lead`.
     pub fn with_refresh_lead(self, lead: Duration) -> Self {
         self.rebuilt(|inner| inner.refresh_lead = lead)
+    }
+
+    /// The same store, reporting the `Date`s noted in `dates` (from
+    /// [`BucketLocation::open_dated`](super::BucketLocation::open_dated)) as
+    /// its [`server_date`](TokenStore::server_date).
+    pub fn with_server_dates(self, dates: ServerDates) -> Self {
+        self.rebuilt(|inner| inner.dates = dates)
     }
 
     /// The keyring records are sealed with.
@@ -409,5 +420,9 @@ impl TokenStore for BucketStore {
             }
         }
         Err(StoreError::Unavailable { source: None })
+    }
+
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        self.inner.dates.latest()
     }
 }

@@ -9,6 +9,7 @@
 //!   the spec, so a spec can be logged. An `http://` endpoint is allowed (a
 //!   server on 127.0.0.1).
 
+use super::bucket_dates::{DatedConnector, ServerDates};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -117,6 +118,16 @@ impl BucketLocation {
         &self,
         credentials: Option<(&str, &str)>,
     ) -> Result<(Arc<dyn ObjectStore>, String), StoreError> {
+        self.open_dated(credentials, &ServerDates::default())
+    }
+
+    /// As [`open_signed`](Self::open_signed), noting the `Date` of each S3
+    /// answer in `dates` (the in-memory and local backends give none).
+    pub fn open_dated(
+        &self,
+        credentials: Option<(&str, &str)>,
+        dates: &ServerDates,
+    ) -> Result<(Arc<dyn ObjectStore>, String), StoreError> {
         Ok(match self {
             Self::Memory => (
                 Arc::new(object_store::memory::InMemory::new()),
@@ -138,6 +149,9 @@ impl BucketLocation {
                     .with_bucket_name(bucket)
                     .with_conditional_put(S3ConditionalPut::ETagMatch)
                     .with_retry(bounded_retries())
+                    .with_http_connector(DatedConnector {
+                        dates: dates.clone(),
+                    })
                     .with_client_options(
                         ClientOptions::new()
                             .with_timeout(Duration::from_secs(10))

@@ -315,4 +315,8 @@ impl TokenStore for LocalFirstStore {
         let remote = self.bucket.reseal(account).await?;
         Ok(local || remote)
     }
+
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        self.bucket.server_date()
+    }
 }

@@ -30,6 +30,7 @@
 
 mod bucket;
 mod bucket_chain;
+mod bucket_dates;
 mod bucket_errors;
 mod bucket_record;
 mod bucket_spec;
@@ -50,6 +51,7 @@ mod sqlite;
 mod sqlite_schema;
 
 pub use self::bucket::BucketStore;
+pub use self::bucket_dates::ServerDates;
 pub use self::bucket_errors::is_retriable;
 pub use self::bucket_record::SyncMeta;
 pub use self::bucket_spec::{BucketLocation, BucketSpecError};
@@ -235,5 +237,15 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
     async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
         let _ = account;
         Ok(false)
+    }
+
+    /// The `Date` of the newest answer from the server behind this store,
+    /// for a store whose server dates its answers by a clock every
+    /// component can trust (an S3 bucket). A broker that has never heard
+    /// from the provider places the instants it reads by it.
+    ///
+    /// The default is `None`: local files and databases carry no such date.
+    fn server_date(&self) -> Option<std::time::SystemTime> {
+        None
     }
 }

@@ -130,8 +130,9 @@ impl StoreSpec {
 }
 
 fn open_bucket(location: &BucketLocation, keyring: Keyring) -> Result<BucketStore, StoreError> {
-    let (objects, prefix) = location.open()?;
-    let store = BucketStore::new(objects, &prefix, keyring);
+    let dates = super::ServerDates::default();
+    let (objects, prefix) = location.open_dated(None, &dates)?;
+    let store = BucketStore::new(objects, &prefix, keyring).with_server_dates(dates);
     Ok(match std::env::var(BUCKET_SOURCE_ENV) {
         Ok(source) if !source.is_empty() => store.with_source(source),
         _ => store,

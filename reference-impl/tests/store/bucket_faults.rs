@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-use reference_impl::{CasOutcome, StoreError};
+use reference_impl::{CasOutcome, StoreError, TokenStore as _};
 use throwaway_bucket::{BucketFault, FaultTarget};
 
 use crate::bucket_fixtures::BucketFixture;
@@ -241,4 +241,42 @@ fn sync_outcomes_are_counted_by_operation_and_outcome() {
         ),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opened_from_its_spec_reports_the_date_the_bucket_answered_with() {
+    let fixture = s3().await;
+    let server = fixture.server();
+    // The bucket's clock 10 minutes ahead of this machine's: the store must
+    // report the bucket's time, which a broker with a wrong clock uses to
+    // place what it reads.
+    let ahead = Duration::from_secs(600);
+    server
+        .clock()
+        .follow(move || std::time::SystemTime::now() + ahead);
+    let credentials = server.credentials();
+    let location = reference_impl::BucketLocation::parse(&format!(
+        "s3://{}/dated?endpoint={}",
+        server.bucket(),
+        server.endpoint()
+    ))
+    .expect("an S3 location");
+    let dates = reference_impl::ServerDates::default();
+    let (objects, prefix) = location
+        .open_dated(
+            Some((&credentials.access_key_id, &credentials.secret_access_key)),
+            &dates,
+        )
+        .expect("an S3 client");
+    let store =
+        reference_impl::BucketStore::new(objects, &prefix, reference_impl::Keyring::generate("k"))
+            .with_server_dates(dates);
+    assert_eq!(store.server_date(), None, "nothing asked yet");
+
+    store.load("alice").await.expect("an empty load");
+
+    let date = store.server_date().expect("the bucket dated its answer");
+    let now = std::time::SystemTime::now();
+    assert!(date > now + Duration::from_secs(590), "{date:?} vs {now:?}");
+    assert!(date < now + Duration::from_secs(610), "{date:?} vs {now:?}");
 }
