@@ -10,6 +10,7 @@
 //! factory, above this module and `mutants`).
 
 mod archive_is_delete;
+mod capability_sets;
 mod facets;
 mod flaky_mailbox;
 mod forward_host;
@@ -23,6 +24,7 @@ mod reference;
 mod reference_email;
 mod reference_gateway;
 mod reference_relay;
+mod reference_token;
 mod run_bucket;
 mod store_faults;
 mod store_keys;

@@ -1,6 +1,7 @@
 use super::recording_store::RecordingStore;
 use super::reference_email::{EmailFlaws, ReferenceEmail};
 use super::reference_gateway::ReferenceGateway;
+use super::reference_token::token_answer;
 use super::{
     AccountReport, AuthorizationFacet, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
     BrokerUnderTest, FailureKind, InstanceHost, MailFacet, MailFaults, StatusFacet, StoreFault,
@@ -8,8 +9,8 @@ use super::{
 };
 use async_trait::async_trait;
 use reference_impl::{
-    AccessToken, AccountState, AuthorizationError, BrokerConfig, BrokerError, BucketStore,
-    ErrorKind, Keyring, MemoryStore, RefreshToken, StoreSpec, TokenBroker, TokenStore,
+    AccessToken, AccountState, AuthorizationError, BrokerConfig, BucketStore, Keyring, MemoryStore,
+    RefreshToken, StoreSpec, TokenBroker, TokenStore,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -424,23 +425,6 @@ impl InstanceHost for ReferenceInstance {
 
     fn gateway(&self) -> Option<&dyn super::GatewayUnderTest> {
         Some(&self.gateway)
-    }
-}
-
-pub(super) fn token_answer(
-    answer: Result<AccessToken, BrokerError>,
-) -> Result<SecretString, BrokerFailure> {
-    match answer {
-        Ok(token) => Ok(SecretString::from(token.expose_secret().to_owned())),
-        Err(error) => Err(BrokerFailure {
-            kind: match error.kind() {
-                ErrorKind::Revoked => FailureKind::Revoked,
-                ErrorKind::Transient => FailureKind::Transient,
-                ErrorKind::Storage => FailureKind::Storage,
-                _ => FailureKind::Other,
-            },
-            message: error.to_string(),
-        }),
     }
 }
 
