@@ -46,10 +46,7 @@ pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         })?,
         None => Keyring::from_default_env().unwrap_or_else(|_| Keyring::generate("process")),
     };
-    let store: Arc<dyn TokenStore> = spec
-        .open(keyring)
-        .await
-        .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))?;
+    let store = open_waiting(&spec, keyring).await?;
     // The harness's `http_timeout_ms` (the scenario's client timeout), else ours.
     let http_timeout = params
         .http_timeout_ms
@@ -164,4 +161,28 @@ pub(crate) async fn initialize(params: Value) -> Result<(Ready, Value), RpcError
         },
         answer,
     ))
+}
+
+/// How long a starting broker waits for a store that is unavailable (a
+/// database still starting after its own restart) before it gives up.
+const STORE_WAIT: Duration = Duration::from_secs(20);
+
+/// Opens the store, retrying while it is unavailable for up to
+/// [`STORE_WAIT`], as a service waits for its database at boot: a broker
+/// restarted together with its database would otherwise refuse to start,
+/// and its supervisor would find it dead. Any other error is at once.
+async fn open_waiting(spec: &StoreSpec, keyring: Keyring) -> Result<Arc<dyn TokenStore>, RpcError> {
+    let deadline = tokio::time::Instant::now() + STORE_WAIT;
+    loop {
+        match spec.open(keyring.clone()).await {
+            Ok(store) => return Ok(store),
+            Err(error @ reference_impl::StoreError::Unavailable { .. })
+                if tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(%error, "the token store is unavailable; waiting for it");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(error) => return Err(RpcError::failed(ErrorKind::Storage, error.to_string())),
+        }
+    }
 }
