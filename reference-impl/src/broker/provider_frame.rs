@@ -149,11 +149,13 @@ impl ProviderFrame {
 
     fn grant_to_provider(&self, mut grant: StoredGrant) -> StoredGrant {
         grant.expires_at = grant.expires_at.map(|at| self.to_provider(at));
+        grant.obtained_at = grant.obtained_at.map(|at| self.to_provider(at));
         grant
     }
 
     fn grant_to_local(&self, mut grant: StoredGrant) -> StoredGrant {
         grant.expires_at = grant.expires_at.map(|at| self.to_local(at));
+        grant.obtained_at = grant.obtained_at.map(|at| self.to_local(at));
         grant
     }
 }
