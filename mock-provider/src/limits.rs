@@ -133,7 +133,7 @@ pub(crate) fn response_header(
     let field = format!("action.headers.{name}");
     let parsed = http::HeaderName::try_from(name)
         .map_err(|_| out_of_range(&field, format!("`{name}` is not a header name")))?;
-    if crate::server::is_framing_header(&parsed) {
+    if is_framing_header(&parsed) {
         return Err(out_of_range(
             &field,
             format!("`{name}` describes the connection or message framing, which the server sets"),
@@ -160,4 +160,23 @@ pub(crate) fn response_header(
             )
         })?;
     Ok((parsed, value))
+}
+
+/// Headers that describe the connection or the message framing, which
+/// hyper owns: a fault setting them (`Content-Length: 999` on a short body)
+/// would break the connection for every client, not shape one answer.
+const FRAMING_HEADERS: &[&str] = &[
+    "connection",
+    "content-length",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// True for a header a fault's answer may not set.
+pub(crate) fn is_framing_header(name: &http::HeaderName) -> bool {
+    FRAMING_HEADERS.contains(&name.as_str())
 }

@@ -115,11 +115,36 @@ impl Reading {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
-/// True when libfaketime is preloaded into this process.
+/// Set by [`SystemClock::read_through_libc`]: read both clocks the way
+/// libc does, never through the vDSO directly.
 #[cfg(target_os = "linux")]
-static UNDER_LIBFAKETIME: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-    std::env::var_os("LD_PRELOAD").is_some_and(|libs| libs.to_string_lossy().contains("faketime"))
-});
+static THROUGH_LIBC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl SystemClock {
+    /// From now on, every `SystemClock` of this process reads the wall clock
+    /// through libc ([`SystemTime::now`]) and the monotonic one through
+    /// tokio's, instead of calling the vDSO directly: what a process wants
+    /// when an `LD_PRELOAD`ed time shim such as libfaketime, which intercepts
+    /// libc only, is to move its clock. Costs a few nanoseconds a reading.
+    /// (The binaries turn it on when they find libfaketime preloaded, which
+    /// is how the harness skews a broker process; a library never looks.)
+    ///
+    /// ```
+    /// use reference_impl::{Clock, SystemClock};
+    /// SystemClock::read_through_libc();
+    /// assert!(SystemClock.now() > std::time::SystemTime::UNIX_EPOCH);
+    /// ```
+    pub fn read_through_libc() {
+        #[cfg(target_os = "linux")]
+        THROUGH_LIBC.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[inline]
+    fn through_libc() -> bool {
+        THROUGH_LIBC.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 impl Clock for SystemClock {
     #[cfg(target_os = "linux")]
@@ -129,10 +154,9 @@ impl Clock for SystemClock {
         // libc (as `nix` does) the same read cost about 5 ns more on the benchmark
         // machine, most of it a store-forwarding stall copying the result.
         use rustix::time::{ClockId, DynamicClockId, clock_gettime_dynamic};
-        // A direct vDSO call bypasses an LD_PRELOADed libfaketime (which only
-        // intercepts libc), and the harness skews broker processes' clocks
-        // with it: under it, read the clock through libc.
-        if *UNDER_LIBFAKETIME {
+        // A direct vDSO call bypasses an LD_PRELOADed time shim (which only
+        // intercepts libc): a process that has one reads through libc.
+        if Self::through_libc() {
             return SystemTime::now();
         }
         match clock_gettime_dynamic(DynamicClockId::Known(ClockId::RealtimeCoarse)) {
@@ -154,12 +178,13 @@ impl Clock for SystemClock {
     }
 
     /// `CLOCK_MONOTONIC_COARSE` on Linux (the hot path reads it on every
-    /// call, as it reads the wall clock), through libc under libfaketime.
+    /// call, as it reads the wall clock), through tokio's after
+    /// [`read_through_libc`](SystemClock::read_through_libc).
     #[cfg(target_os = "linux")]
     #[inline]
     fn monotonic(&self) -> Duration {
         use rustix::time::{ClockId, DynamicClockId, clock_gettime_dynamic};
-        if *UNDER_LIBFAKETIME {
+        if Self::through_libc() {
             return tokio_monotonic();
         }
         match clock_gettime_dynamic(DynamicClockId::Known(ClockId::MonotonicCoarse)) {

@@ -99,7 +99,10 @@ pub use crate::mailbox::{
     Fence, MailboxCommit, MailboxError, MailboxStore, MemoryMailbox, OutboxEntry, OutboxState,
     PostgresMailbox, SqliteMailbox, StoredMessage, SyncLease,
 };
-pub use crate::outbox::{Delivery, DeliveryReport, Outbox, OutboxConfig, OutboxError};
+pub use crate::outbox::{
+    Delivery, DeliveryReport, InvalidMessageIdDomain, MessageIdDomain, Outbox, OutboxConfig,
+    OutboxError,
+};
 pub use crate::sync::{
     CrashPoint, CrashPoints, Crashed, GmailEndpoint, InvalidGmailBase, Location, NoCrashes,
     RetryPolicy, SyncConfig, SyncEngine, SyncError, SyncMode, SyncReport, TokenSource,

@@ -13,8 +13,8 @@ use super::{BrokerEnv, BrokerFailure, FailureKind};
 use futures::future::BoxFuture;
 use reference_impl::{
     Clock, CrashPoint, CrashPoints, Crashed, Delivery, HttpRequest, HttpResponse, HttpTransport,
-    MailboxStore, Outbox, OutboxConfig, OutboxState, SyncConfig, SyncEngine, SyncError,
-    TokenSource, TransportError,
+    MailboxStore, MessageIdDomain, Outbox, OutboxConfig, OutboxState, SyncConfig, SyncEngine,
+    SyncError, TokenSource, TransportError,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +22,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Page size the harness's engines list with: small, so the default
 /// 25-message mailbox takes several pages (and a dropped page shows).
 const PAGE_SIZE: u32 = 10;
+
+/// The domain of the `Message-ID`s the harness's outboxes write: a name
+/// that cannot be anyone's (`.invalid`), the same for every account, so a
+/// seed's journal stays the same.
+const MESSAGE_ID_DOMAIN: &str = "oauth-chaos.invalid";
 
 /// Deliberate flaws for the email mutants (all off in the reference).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -142,7 +147,11 @@ impl ReferenceEmail {
     ) -> Result<Outbox, BrokerFailure> {
         let mut config = OutboxConfig::new(self.gmail_origin.clone())
             .with_seed(self.seed ^ fnv1a(account) ^ (queued as u64).wrapping_mul(0x9e37_79b9))
-            .with_worker_id(format!("instance-{}", self.instance));
+            .with_worker_id(format!("instance-{}", self.instance))
+            .with_message_id_domain(
+                MessageIdDomain::new(MESSAGE_ID_DOMAIN)
+                    .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?,
+            );
         if self.flaws.resend_blindly {
             config.max_ambiguous_attempts = 1;
         }

@@ -176,7 +176,7 @@ impl GatewayUnderTest for ReferenceGateway {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or_else(|| BrokerFailure::new(FailureKind::Other, "the instance has no broker"))?;
-        super::reference::token_answer(broker.access_token_scoped(account, scopes).await)
+        super::reference_token::token_answer(broker.access_token_scoped(account, scopes).await)
     }
 
     async fn relay_token(&self, consumer: &str) -> RelayAnswer {

@@ -1,6 +1,6 @@
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::Capabilities;
-use crate::run::RunRecord;
+use crate::record::RunRecord;
 use crate::scenario::AlertRaisedParams;
 use std::time::SystemTime;
 
@@ -81,10 +81,7 @@ impl Checker for AlertRaised {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            status: true,
-            ..Capabilities::default()
-        }
+        Capabilities::STATUS
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {

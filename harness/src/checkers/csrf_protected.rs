@@ -20,10 +20,7 @@ impl Checker for CsrfProtected {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            authorization: true,
-            ..Capabilities::default()
-        }
+        Capabilities::AUTHORIZATION
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {

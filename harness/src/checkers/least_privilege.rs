@@ -18,10 +18,7 @@ impl Checker for LeastPrivilege {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            authorization: true,
-            ..Capabilities::default()
-        }
+        Capabilities::AUTHORIZATION
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {

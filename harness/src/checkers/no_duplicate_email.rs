@@ -1,4 +1,4 @@
-use super::no_lost_email::sends_of;
+use super::no_lost_email::{sends_of, without_mail};
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::Capabilities;
 use crate::record::RunRecord;
@@ -24,24 +24,16 @@ impl Checker for NoDuplicateEmail {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            gmail: true,
-            ..Capabilities::default()
-        }
+        Capabilities::GMAIL
     }
 
     fn judges_steps_of(&self) -> Capabilities {
-        Capabilities {
-            gmail: true,
-            mail_hooks: true,
-            crash_points: true,
-            ..Capabilities::default()
-        }
+        Capabilities::MAIL_STEPS
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.email.settled.is_empty() && run.email.sends.is_empty() {
-            return Judgement::unknown("no mail step ran: no mailbox to compare");
+        if let Some(unknown) = without_mail(run) {
+            return unknown;
         }
         let mut found = Vec::new();
         let stored = run

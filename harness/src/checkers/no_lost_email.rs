@@ -23,30 +23,29 @@ const NAME: &str = "no_lost_email";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoLostEmail;
 
+/// Unknown when no mail step ran (both email checkers' guard): there is
+/// no mailbox to compare.
+pub(super) fn without_mail(run: &RunRecord) -> Option<Judgement> {
+    (run.email.settled.is_empty() && run.email.sends.is_empty())
+        .then(|| Judgement::unknown("no mail step ran: no mailbox to compare"))
+}
+
 impl Checker for NoLostEmail {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            gmail: true,
-            ..Capabilities::default()
-        }
+        Capabilities::GMAIL
     }
 
     fn judges_steps_of(&self) -> Capabilities {
-        Capabilities {
-            gmail: true,
-            mail_hooks: true,
-            crash_points: true,
-            ..Capabilities::default()
-        }
+        Capabilities::MAIL_STEPS
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.email.settled.is_empty() && run.email.sends.is_empty() {
-            return Judgement::unknown("no mail step ran: no mailbox to compare");
+        if let Some(unknown) = without_mail(run) {
+            return unknown;
         }
         let mut found = Vec::new();
         for settled in &run.email.settled {

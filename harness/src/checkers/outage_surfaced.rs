@@ -37,18 +37,11 @@ impl Checker for OutageSurfaced {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            status: true,
-            ..Capabilities::default()
-        }
+        Capabilities::STATUS
     }
 
     fn judges_steps_of(&self) -> Capabilities {
-        Capabilities {
-            status: true,
-            store_faults: true,
-            ..Capabilities::default()
-        }
+        Capabilities::STATUS.and(Capabilities::STORE_FAULTS)
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {

@@ -28,10 +28,7 @@ impl Checker for SurvivesRestart {
     }
 
     fn needs(&self) -> Capabilities {
-        Capabilities {
-            restart: true,
-            ..Capabilities::default()
-        }
+        Capabilities::RESTART
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {

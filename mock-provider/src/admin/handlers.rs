@@ -1,3 +1,4 @@
+use super::account_check::known_account;
 use super::errors::{AdminError, parse_json, parse_tagged};
 use super::ops::{ClockOp, LifecycleOp};
 use crate::FaultSpec;
@@ -82,17 +83,6 @@ pub(crate) async fn set_clock(State(p): Admin, body: Bytes) -> Answer {
     let op: ClockOp = parse_json(&body)?;
     op.apply(&p)?;
     Ok(clock(State(p)).await)
-}
-
-pub(crate) fn known_account(p: &MockProvider, account: &str) -> Result<(), AdminError> {
-    if p.accounts().iter().any(|(email, _)| email == account) {
-        Ok(())
-    } else {
-        Err(AdminError::NotFound {
-            what: "account",
-            id: account.to_owned(),
-        })
-    }
 }
 
 pub(crate) async fn mailbox(State(p): Admin, Path(account): Path<String>) -> Answer {

@@ -17,6 +17,7 @@
 //! return secret values so a leak checker in another language can look
 //! for them. Never expose the mock beyond loopback.
 
+mod account_check;
 mod device;
 mod errors;
 mod handlers;

@@ -56,7 +56,7 @@ impl LifecycleOp {
 
     pub fn apply(self, provider: &MockProvider) -> Result<Value, AdminError> {
         if let Some(account) = self.account() {
-            super::handlers::known_account(provider, account)?;
+            super::account_check::known_account(provider, account)?;
         }
         Ok(match self {
             Self::RevokeAccount { account } => {

@@ -10,7 +10,7 @@ mod page;
 pub(crate) mod pkce;
 mod request;
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::{AuthorizationCode, ConsentMode, ProviderState, SecretKind};
 use crate::{Fingerprint, IssuedToken};
 use axum::extract::{RawQuery, State};

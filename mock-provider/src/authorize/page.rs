@@ -2,7 +2,7 @@
 //! cannot trust (unknown client, unregistered redirect URI, a malformed
 //! request) with a page, never a redirect.
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 

@@ -1,5 +1,5 @@
 use super::{DeviceStatus, PendingDevice};
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::scopes::{self, USERINFO_EMAIL, USERINFO_PROFILE};
 use crate::state::{ProviderState, SecretKind};
 use crate::token::{TokenError, TokenForm, client_credentials_from_header};

@@ -1,5 +1,5 @@
 use super::DeviceStatus;
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::ProviderState;
 use crate::token::{Issued, TokenError, TokenForm, grants_openid};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! Google API error envelope (`{"error":{"code","message","errors","status"}}`).
 
 use super::{Fault, FaultTarget};
-use crate::gmail::api_error_body;
+use crate::gmail::errors::api_error_body;
 use http::StatusCode;
 use std::time::{Duration, SystemTime};
 

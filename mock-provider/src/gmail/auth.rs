@@ -1,5 +1,5 @@
 use super::GmailError;
-use crate::server::Shared;
+use crate::shared::Shared;
 use http::HeaderMap;
 
 const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";

@@ -177,7 +177,7 @@ impl IntoResponse for GmailError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, challenge);
         }
-        let outcome = crate::server::Outcome::error(self.reason);
+        let outcome = crate::outcome::Outcome::error(self.reason);
         response.extensions_mut().insert(outcome);
         response
     }

@@ -1,7 +1,8 @@
 use super::GmailError;
 use super::auth::{Access, Caller, authorize};
 use super::mailbox::Mailbox;
-use crate::server::{Outcome, Shared};
+use crate::outcome::Outcome;
+use crate::shared::Shared;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};

@@ -11,13 +11,13 @@
 //! the endpoints.
 
 mod auth;
-mod errors;
+pub(crate) mod errors;
 mod handlers;
 mod mailbox;
 mod message;
 mod rfc5322;
 mod send;
-mod store;
+pub(crate) mod store;
 mod upload;
 
 pub(crate) use errors::{GmailError, api_error_body};
@@ -25,11 +25,11 @@ pub use message::{MessageSummary, NewMessage};
 pub use store::GmailSettings;
 pub(crate) use store::GmailStore;
 
-use crate::server::Shared;
+use crate::shared::Shared;
 use axum::Router;
 use axum::routing::{get, post};
 
-/// What a Gmail handler learned that the journal records beyond [`Outcome`](crate::server::Outcome).
+/// What a Gmail handler learned that the journal records beyond [`Outcome`](crate::outcome::Outcome).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GmailOutcome {
     pub message_id: Option<String>,

@@ -10,7 +10,7 @@ use super::auth::{Access, authorize};
 use super::handlers::{respond, with_mailbox};
 use super::message::{RawError, decode_raw, parse_message};
 use super::{GmailError, GmailOutcome, upload};
-use crate::server::Shared;
+use crate::shared::Shared;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;

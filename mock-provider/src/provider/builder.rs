@@ -56,7 +56,7 @@ pub struct MockProviderBuilder {
     gmail: crate::gmail::GmailSettings,
     journal_capacity: Capacity,
     secret_capacity: Capacity,
-    timeouts: crate::server::Timeouts,
+    timeouts: crate::shared::Timeouts,
 }
 
 impl Default for MockProviderBuilder {
@@ -78,7 +78,7 @@ impl Default for MockProviderBuilder {
             gmail: crate::gmail::GmailSettings::default(),
             journal_capacity: Capacity::DEFAULT_JOURNAL,
             secret_capacity: Capacity::DEFAULT_SECRETS,
-            timeouts: crate::server::Timeouts::default(),
+            timeouts: crate::shared::Timeouts::default(),
         }
     }
 }

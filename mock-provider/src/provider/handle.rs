@@ -1,7 +1,8 @@
 use super::MockProviderBuilder;
 use crate::fault::{Fault, FaultGuard, FaultSet};
 use crate::journal::Journal;
-use crate::server::{Shared, SharedParts, router};
+use crate::server::router;
+use crate::shared::{Shared, SharedParts};
 use crate::state::{Account, Grant, ProviderState, SecretRegistry};
 use axum::Router;
 use secrecy::{ExposeSecret, SecretString};
@@ -9,8 +10,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
-/// The base URI reported by a provider that has no socket.
-pub const IN_MEMORY_URI: &str = "http://mock-provider.in-memory";
+pub use crate::state::IN_MEMORY_URI;
 
 /// A running mock of Google's OAuth 2.0 provider.
 ///
@@ -44,8 +44,8 @@ impl MockProvider {
                 journal: Journal::default(),
                 faults: FaultSet::default(),
                 gmail: crate::gmail::GmailStore::default(),
-                timeouts: crate::server::Timeouts::default(),
-                in_flight: crate::server::InFlight::default(),
+                timeouts: crate::shared::Timeouts::default(),
+                in_flight: crate::shared::InFlight::default(),
             }),
             client_id,
             refresh_tokens,
@@ -254,7 +254,7 @@ impl MockProvider {
         gmail: crate::gmail::GmailStore,
         fault_seed: u64,
         journal: Journal,
-        timeouts: crate::server::Timeouts,
+        timeouts: crate::shared::Timeouts,
     ) {
         self.shared = Shared::new(SharedParts {
             state: self.shared.state.clone(),
@@ -262,7 +262,7 @@ impl MockProvider {
             faults: FaultSet::with_seed(fault_seed),
             gmail,
             timeouts,
-            in_flight: crate::server::InFlight::default(),
+            in_flight: crate::shared::InFlight::default(),
         });
     }
 

@@ -4,7 +4,7 @@
 //! the whole grant (Google revokes the refresh token with it). An unknown or
 //! already revoked token gets Google's 400 unless the RFC 7009 option is on.
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::{ProviderState, RevocationCause, RevokeUnknown};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};

@@ -1,8 +1,11 @@
 use super::error_shapes::{Shape, error_response, shape_error};
-use super::{BODY_LIMIT, Shared, dropped::dropped_connection, inspect::inspect};
+use super::{dropped::dropped_connection, inspect::inspect};
 use crate::fault::{Decision, FaultAction};
 use crate::gmail::GmailOutcome;
-use crate::{GrantId, IssuedToken, JournalEntry, RequestDetails};
+use crate::limits::is_framing_header;
+use crate::outcome::Outcome;
+use crate::shared::{BODY_LIMIT, Shared};
+use crate::{JournalEntry, RequestDetails};
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -11,25 +14,6 @@ use http::StatusCode;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, SystemTime};
-
-/// What a handler learned while answering, attached to its response as an
-/// extension so the journal can record it.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Outcome {
-    pub account: Option<String>,
-    pub grant_id: Option<GrantId>,
-    pub issued: Option<IssuedToken>,
-    pub error: Option<String>,
-}
-
-impl Outcome {
-    pub fn error(code: &str) -> Self {
-        Self {
-            error: Some(code.to_owned()),
-            ..Self::default()
-        }
-    }
-}
 
 /// Journals every request and applies the mounted faults (delays stack; the
 /// first other action that applies ends the asking). Admin requests are
@@ -244,25 +228,6 @@ async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes,
             BodyRefusal::CutShort
         }
     })
-}
-
-/// Headers that describe the connection or the message framing, which
-/// hyper owns: a fault setting them (`Content-Length: 999` on a short body)
-/// would break the connection for every client, not shape one answer.
-const FRAMING_HEADERS: &[&str] = &[
-    "connection",
-    "content-length",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
-/// True for a header a fault's answer may not set.
-pub(crate) fn is_framing_header(name: &http::HeaderName) -> bool {
-    FRAMING_HEADERS.contains(&name.as_str())
 }
 
 fn respond(status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response {

@@ -17,81 +17,11 @@ mod inspect;
 mod middleware;
 mod serve;
 
-pub(crate) use middleware::{Outcome, is_framing_header};
-pub(crate) use serve::{Timeouts, serve};
+pub(crate) use serve::serve;
 
-use crate::fault::FaultSet;
-use crate::gmail::GmailStore;
-use crate::journal::Journal;
-use crate::state::ProviderState;
+use crate::shared::Shared;
 use axum::Router;
 use axum::routing::{get, post};
-use std::sync::Arc;
-
-/// Largest request body the provider reads; Google's token requests are tiny.
-pub(crate) const BODY_LIMIT: usize = 64 * 1024;
-
-/// What the middleware and the Gmail handlers share, behind one `Arc`:
-/// axum clones the state of every layer and handler for every request,
-/// and one reference count is cheaper than one per part.
-#[derive(Debug, Clone)]
-pub(crate) struct Shared(Arc<SharedParts>);
-
-/// The parts of [`Shared`].
-#[derive(Debug)]
-pub(crate) struct SharedParts {
-    pub state: ProviderState,
-    pub journal: Journal,
-    pub faults: FaultSet,
-    pub gmail: GmailStore,
-    pub timeouts: Timeouts,
-    /// Requests the middleware has begun and not yet finished (answered,
-    /// dropped or abandoned): a harness reads it to know the provider is idle.
-    pub in_flight: InFlight,
-}
-
-/// A count of requests in flight; [`InFlight::enter`] returns the guard
-/// that holds one.
-#[derive(Debug, Default)]
-pub(crate) struct InFlight(std::sync::atomic::AtomicUsize);
-
-impl InFlight {
-    /// Counts one more request until the guard drops.
-    pub fn enter(&self) -> InFlightGuard<'_> {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        InFlightGuard(self)
-    }
-
-    /// How many requests are in flight now.
-    pub fn count(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-/// One request in flight; dropping it (answered, or the client went away
-/// and the middleware's future with it) ends it.
-#[derive(Debug)]
-pub(crate) struct InFlightGuard<'a>(&'a InFlight);
-
-impl Drop for InFlightGuard<'_> {
-    fn drop(&mut self) {
-        self.0.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Shared {
-    pub fn new(parts: SharedParts) -> Self {
-        Self(Arc::new(parts))
-    }
-}
-
-impl std::ops::Deref for Shared {
-    type Target = SharedParts;
-
-    fn deref(&self) -> &SharedParts {
-        &self.0
-    }
-}
 
 /// Builds the provider's router over shared state; `admin` holds the admin
 /// routes (built by the handle, which owns the operations they call).

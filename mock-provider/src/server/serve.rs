@@ -6,6 +6,7 @@
 //! builder with a header read timeout; the body read timeout is the
 //! middleware's (it reads every body).
 
+use crate::shared::Timeouts;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -14,25 +15,6 @@ use hyper_util::service::TowerToHyperService;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-
-/// How long the server waits for what a client sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Timeouts {
-    /// For a request's head, from when the connection is ready to read one
-    /// (so also how long an idle keep-alive connection stays open).
-    pub header_read: Duration,
-    /// For a request's body, once its head has arrived.
-    pub body_read: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            header_read: Duration::from_secs(10),
-            body_read: Duration::from_secs(10),
-        }
-    }
-}
 
 /// Serves `app` on `listener` until `shutdown` fires (or its sender is
 /// dropped), then lets open connections finish for up to a second.

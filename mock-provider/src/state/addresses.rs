@@ -1,5 +1,10 @@
 use std::sync::{Arc, RwLock};
 
+/// The base URI reported by a provider that has no socket. It lives with
+/// the addresses (below the provider's handle, which re-exports it) so
+/// the state never reaches up into `provider`.
+pub const IN_MEMORY_URI: &str = "http://mock-provider.in-memory";
+
 /// Where clients reach the provider and what it calls itself.
 ///
 /// `base` is the prefix of every URL the provider advertises (discovery,

@@ -21,6 +21,7 @@ pub use policy::{ConsentMode, RevokeUnknown, Rotation, TokenPolicy};
 pub use secrets::{RegisteredSecret, SecretKind, SecretRegistry};
 
 pub(crate) use addresses::Addresses;
+pub use addresses::IN_MEMORY_URI;
 pub(crate) use mint::TokenMint;
 pub(crate) use model::{
     AuthorizationCode, CodeChallenge, Consent, IssuedAccessTokens, RefreshTokenRecord,
@@ -119,7 +120,7 @@ impl ProviderState {
             secrets: SecretRegistry::default(),
             signing: Arc::new(SigningKeys::shipped()),
             service_accounts: Arc::new(BTreeMap::new()),
-            addresses: Addresses::new(crate::provider::IN_MEMORY_URI),
+            addresses: Addresses::new(IN_MEMORY_URI),
         }
     }
 

@@ -4,7 +4,7 @@
 use super::TokenError;
 use super::form::TokenForm;
 use super::response::{Issued, unix_seconds};
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::{ProviderState, SecretKind};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

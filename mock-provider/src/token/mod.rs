@@ -20,7 +20,7 @@ pub(crate) use jwt_bearer::{JWT_BEARER, unverified_issuer};
 pub(crate) use response::unix_seconds;
 pub(crate) use response::{Issued, grants_openid};
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::ProviderState;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};

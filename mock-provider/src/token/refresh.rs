@@ -2,7 +2,7 @@ use super::TokenError;
 use super::form::TokenForm;
 use super::response::{Issued, grants_openid};
 use crate::lifecycle::{RefreshDenial, RefreshStanding};
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::ProviderState;
 use std::sync::Arc;
 

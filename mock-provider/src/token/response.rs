@@ -1,6 +1,6 @@
 //! The success body of `POST /token`, shared by every grant.
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::signing::IdTokenClaims;
 use crate::state::{AccessTokenRecord, Account, ProviderState, SecretKind};
 use crate::{Fingerprint, IssuedToken};

@@ -2,7 +2,7 @@
 //!
 //! `exp` and `expires_in` are strings, as Google sends them.
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::ProviderState;
 use crate::token::unix_seconds;
 use axum::extract::{RawQuery, State};

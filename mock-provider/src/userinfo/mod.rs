@@ -9,7 +9,7 @@
 //! `{"error":"invalid_request","error_description":"Invalid Credentials"}`
 //! with a `WWW-Authenticate` challenge.
 
-use crate::server::Outcome;
+use crate::outcome::Outcome;
 use crate::state::ProviderState;
 use crate::state::scopes::{USERINFO_EMAIL, USERINFO_PROFILE};
 use crate::token::NO_STORE;

@@ -8,6 +8,9 @@
 //! Put the new key first in the keyring and keep the old ones listed; once this
 //! succeeds, the old keys can be removed. Brokers may keep running meanwhile.
 
+#[path = "shared/time_shim.rs"]
+mod time_shim;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +38,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    time_shim::follow_preloaded_faketime();
     let args = Args::parse();
     let spec: StoreSpec = match args.store.parse() {
         Ok(store) => store,

@@ -12,6 +12,9 @@
 //! Exit codes: 0 synced, 1 sync failed, 2 bad usage, 3 lease held by another worker,
 //! 4 needs re-authorization.
 
+#[path = "shared/time_shim.rs"]
+mod time_shim;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    time_shim::follow_preloaded_faketime();
     match run().await {
         Ok(code) => ExitCode::from(code),
         Err(message) => {

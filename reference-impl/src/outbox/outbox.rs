@@ -5,6 +5,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::error::OutboxError;
+use super::message_id::{MessageIdDomain, message_id};
 use crate::clock::Clock;
 use crate::mailbox::{MailboxStore, OutboxEntry, OutboxState};
 use crate::sync::gmail::{GmailClient, client_for};
@@ -29,6 +30,10 @@ pub struct OutboxConfig {
     /// name takes its lease back at once instead of waiting for it to expire. `None`
     /// picks a random one (a restart then waits up to `lease_ttl`).
     pub worker_id: Option<String>,
+    /// What follows the `@` of the `Message-ID`s it writes; `None`: the
+    /// sending account's domain (`alice@example.com` sends
+    /// `<hex@example.com>`), or `localhost` when the account is no address.
+    pub message_id_domain: Option<MessageIdDomain>,
 }
 
 impl OutboxConfig {
@@ -41,6 +46,7 @@ impl OutboxConfig {
             seed: None,
             lease_ttl: std::time::Duration::from_secs(300),
             worker_id: None,
+            message_id_domain: None,
         }
     }
 
@@ -53,6 +59,12 @@ impl OutboxConfig {
     /// Sets [`OutboxConfig::worker_id`].
     pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
         self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets [`OutboxConfig::message_id_domain`].
+    pub fn with_message_id_domain(mut self, domain: MessageIdDomain) -> Self {
+        self.message_id_domain = Some(domain);
         self
     }
 
@@ -69,7 +81,7 @@ impl OutboxConfig {
 /// store (named `outbox:<account>`), so two outboxes never send the same entry at once.
 ///
 /// A message is first stored as an outbox entry with a `Message-ID` derived from the
-/// entry id (`<hex@oauth-chaos.invalid>`). Delivery marks the entry `Attempted` before
+/// entry id (`<hex@domain>`, [`OutboxConfig::message_id_domain`]). Delivery marks the entry `Attempted` before
 /// each send; an entry found `Attempted` (after a timeout, a reset, a lost ack or a
 /// crash) is looked up in Sent with `rfc822msgid:` before it is sent again.
 ///
@@ -169,7 +181,7 @@ impl Outbox {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             format!("{:032x}", rng.random::<u128>())
         };
-        let message_id = format!("<{entry_id}@oauth-chaos.invalid>");
+        let message_id = message_id(&entry_id, self.config.message_id_domain.as_ref(), account);
         let mut raw = format!("Message-ID: {message_id}\r\n").into_bytes();
         raw.extend_from_slice(message);
         let entry = OutboxEntry {

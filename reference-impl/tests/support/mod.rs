@@ -59,7 +59,10 @@ pub fn outbox(gmail: &FakeGmail, store: Arc<dyn MailboxStore>, seed: u64) -> Out
     Outbox::new(
         OutboxConfig::new(GMAIL_BASE)
             .with_seed(seed)
-            .with_worker_id("outbox-worker-1"),
+            .with_worker_id("outbox-worker-1")
+            .with_message_id_domain(
+                reference_impl::MessageIdDomain::new("oauth-chaos.invalid").expect("a dot-atom"),
+            ),
         Arc::new(FixedClock),
         Arc::new(InMemoryGmail::new(gmail)),
         Arc::new(FakeTokens::new(gmail)),

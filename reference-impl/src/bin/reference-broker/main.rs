@@ -35,6 +35,9 @@ mod sign_in;
 mod tests;
 mod tokens;
 
+#[path = "../shared/time_shim.rs"]
+mod time_shim;
+
 use clap::Parser;
 use refresh_due::{Cli, Command};
 use std::process::ExitCode;
@@ -43,6 +46,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    time_shim::follow_preloaded_faketime();
     let filter = std::env::var("OAUTH_CHAOS_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned());

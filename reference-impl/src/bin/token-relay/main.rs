@@ -25,6 +25,9 @@ mod config;
 mod metrics;
 mod serve;
 
+#[path = "../shared/time_shim.rs"]
+mod time_shim;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,6 +45,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    time_shim::follow_preloaded_faketime();
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(filter))
