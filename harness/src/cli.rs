@@ -114,13 +114,14 @@ enum Command {
     /// Run random fault schedules, judge every invariant, and shrink each
     /// failure into a scenario file that reproduces it.
     Explore {
-        /// Cases to run.
-        #[arg(long, default_value_t = 100)]
-        cases: u64,
+        /// Cases to run (default 100; 20 against a process broker).
+        #[arg(long)]
+        cases: Option<u64>,
         /// The master seed (case `i` derives its own seed from it).
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// `reference` or `mutant:NAME` (in-process brokers: cases run in sim mode).
+        /// `reference`, `mutant:NAME` (sim mode), `reference-broker` or
+        /// `cmd:"…"` (a process broker on the process timeline).
         #[arg(long, default_value = "reference")]
         broker: String,
         /// Write each shrunk failure here as a scenario file.
@@ -129,21 +130,21 @@ enum Command {
         /// Only failures of this invariant count; cases weight the steps that exercise it.
         #[arg(long)]
         invariant: Option<String>,
-        /// Run every case twice and compare journal hashes.
+        /// Run every case twice and compare journal hashes (in-process brokers).
         #[arg(long)]
         determinism: bool,
-        /// Simulated length of each case, e.g. `6h`.
-        #[arg(long, default_value = "6h")]
-        duration: humantime::Duration,
+        /// Simulated length of each case, e.g. `6h` (default 6h; 2h against a process broker).
+        #[arg(long)]
+        duration: Option<humantime::Duration>,
         /// Most broker instances per case (1 to 3).
         #[arg(long, default_value_t = 3)]
         max_instances: u32,
         /// Most accounts per case (1 to 5).
         #[arg(long, default_value_t = 5)]
         max_accounts: usize,
-        /// Replays the shrinker may spend on one failure.
-        #[arg(long, default_value_t = 400)]
-        shrink_budget: usize,
+        /// Replays the shrinker may spend on one failure (default 400; 40 against a process broker).
+        #[arg(long)]
+        shrink_budget: Option<usize>,
     },
 }
 
@@ -194,11 +195,19 @@ pub fn run() -> i32 {
             max_accounts,
             shrink_budget,
         } => {
+            let broker = match BrokerChoice::parse(&broker) {
+                Ok(broker) => broker,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return error.exit_code();
+                }
+            };
+            let budget = crate::explore::Budget::for_broker(&broker);
             let options = crate::explore::ExploreOptions {
-                cases,
+                cases: cases.unwrap_or(budget.cases),
                 seed,
                 shape: crate::explore::ScheduleShape {
-                    duration: duration.into(),
+                    duration: duration.map_or(budget.duration, Into::into),
                     instances: (1, max_instances.clamp(1, 3)),
                     accounts: (1, max_accounts.clamp(1, crate::explore::ACCOUNTS.len())),
                     ..crate::explore::ScheduleShape::default()
@@ -206,7 +215,7 @@ pub fn run() -> i32 {
                 invariant,
                 determinism,
                 out,
-                shrink_budget,
+                shrink_budget: shrink_budget.unwrap_or(budget.shrink_budget),
                 ..crate::explore::ExploreOptions::default()
             };
             explore_command(&options, &broker)
@@ -215,20 +224,7 @@ pub fn run() -> i32 {
 }
 
 /// `explore`: a progress bar on a TTY, then the summary; exit codes like `run`.
-fn explore_command(options: &crate::explore::ExploreOptions, broker: &str) -> i32 {
-    let broker = match BrokerChoice::parse(broker) {
-        Ok(broker) => broker,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return error.exit_code();
-        }
-    };
-    if !broker.factory().in_process() {
-        eprintln!(
-            "error: explore runs in-process brokers in sim mode (`reference`, `mutant:NAME`); process brokers are not supported yet"
-        );
-        return EXIT_BAD_INPUT;
-    }
+fn explore_command(options: &crate::explore::ExploreOptions, broker: &BrokerChoice) -> i32 {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(options.cases);
         bar.set_style(
@@ -242,7 +238,7 @@ fn explore_command(options: &crate::explore::ExploreOptions, broker: &str) -> i3
             bar.inc(1);
         }
     };
-    let report = crate::explore::explore(options, &broker, &tick);
+    let report = crate::explore::explore(options, broker, &tick);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

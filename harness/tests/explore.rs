@@ -346,3 +346,43 @@ fn a_fleet_store_outage_is_written_on_every_instance_that_shares_the_store() {
     });
     assert_eq!(single.matches("on = true").count(), 1, "{single}");
 }
+
+/// A process broker is explored the same way on the process timeline, with
+/// a smaller budget: `status-shows-token` (a Python process) hands out its
+/// access token in `status`, and one short case finds it and shrinks it.
+#[test]
+fn exploration_drives_a_process_broker_and_shrinks_what_it_finds() {
+    let broker = BrokerChoice::parse("mutant:status-shows-token").expect("known mutant");
+    let options = ExploreOptions {
+        cases: 1,
+        seed: 0,
+        shape: ScheduleShape {
+            duration: Duration::from_secs(1800),
+            instances: (1, 1),
+            accounts: (1, 1),
+            max_steps: 3,
+            focus: Focus::Everything,
+        },
+        invariant: Some("no_token_leak".to_owned()),
+        shrink_budget: 3,
+        threads: 1,
+        ..ExploreOptions::default()
+    };
+    let report = explore(&options, &broker, &|_| {}).expect("explores");
+    assert_eq!(report.cases, 1);
+    assert_eq!(report.not_applicable, 0, "{:?}", report.not_applicable_why);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.invariant == "no_token_leak")
+        .expect("the leak is found");
+    assert!(finding.replays <= 3 && finding.steps.1 <= finding.steps.0);
+    assert!(confirm(&finding.text, &broker, "no_token_leak").expect("replays"));
+    // Two runs of a process never journal alike: determinism mode says so.
+    let determinism = ExploreOptions {
+        determinism: true,
+        ..options
+    };
+    let refused = explore(&determinism, &broker, &|_| {}).expect_err("refused");
+    assert_eq!(refused.exit_code(), harness::errors::EXIT_BAD_INPUT);
+}

@@ -103,6 +103,34 @@ fn secrets_in_request_urls_errors_and_store_bytes_are_leaks() {
 }
 
 #[test]
+fn the_gateways_own_key_lines_and_consumer_credentials_are_looked_for_too() {
+    let key_line = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+    let credential = "relay-consumer-credential-of-sync-worker";
+    let log = format!("loaded {key_line}\nauthorization: Bearer {credential}\n");
+    let mut record = record_with_log(&log);
+    assert!(
+        leaks(&record).is_empty(),
+        "unregistered, they are not the provider's secrets"
+    );
+    record.gateway.secrets = vec![
+        ("a service-account private key", key_line.to_owned().into()),
+        (
+            "a relay consumer's credential",
+            credential.to_owned().into(),
+        ),
+    ];
+    let found = leaks(&record);
+    assert!(
+        found[0].contains("service-account private key (raw form)"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("relay consumer's credential (raw form)"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn an_in_process_run_captures_the_brokers_trace_events_for_the_scan() {
     use harness::choice::BrokerChoice;
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))

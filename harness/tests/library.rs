@@ -49,6 +49,9 @@ const PROCESS_SUBSET: &[&str] = &[
     "bucket-seed-delayed-clock.toml",
     "real-tokens-at-rest-sqlite.toml",
     "real-gmail-kill-9-with-sqlite-store.toml",
+    // A restart while the store is down: the process must still start
+    // (its mailbox opens on first use).
+    "regressions/refusal-unreadable-after-restart-with-store-down.toml",
 ];
 
 #[test]

@@ -156,3 +156,33 @@ fn a_sqlite_store_fills_up_and_turns_read_only_through_libfiu() {
         );
     }
 }
+
+/// `real-postgres-read-only-then-down` against two reference-broker
+/// processes: the run's own cluster turns read-only
+/// (`default_transaction_read_only`: the broker's writes get SQLSTATE
+/// 25006, which it reads as read-only) and then stops and starts again; the brokers serve throughout
+/// and the one never restarted opens a new session once the server is back.
+#[test]
+fn a_postgres_store_turns_read_only_then_goes_down_under_reference_broker_processes() {
+    let (outcome, record) = support::run_file(
+        "real-postgres-read-only-then-down.toml",
+        &support::reference_broker(),
+    );
+    if outcome.verdict == Verdict::NotApplicable {
+        assert!(!ci(), "PostgreSQL is installed on CI: {outcome:#?}");
+        eprintln!("skipped: no PostgreSQL here");
+        return;
+    }
+    assert_store_fault_ran(&outcome);
+    assert_eq!(outcome.verdict, Verdict::Passed, "{outcome:#?}");
+    let log = String::from_utf8_lossy(&record.broker_log);
+    assert!(
+        log.contains("postgres token store refuses writes")
+            && log.contains("token store is read-only"),
+        "the server refused a write as read-only"
+    );
+    assert!(
+        log.contains("postgres token store reconnected"),
+        "a broker opened a new session after the restart"
+    );
+}

@@ -118,6 +118,15 @@ credential_env = "ROBOT_SECRET"
 
 /// Starts the binary on `dir/relay.toml`; its URI from the first line of stdout.
 async fn spawn(provider: &MockProvider, dir: &std::path::Path) -> (Child, Result<String, String>) {
+    spawn_logging(provider, dir, "warn").await
+}
+
+/// [`spawn`] with `RUST_LOG=level`.
+async fn spawn_logging(
+    provider: &MockProvider,
+    dir: &std::path::Path,
+    level: &str,
+) -> (Child, Result<String, String>) {
     let refresh = provider.refresh_token(ALICE).expect("seeded");
     let mut child = Command::new(env!("CARGO_BIN_EXE_token-relay"))
         .arg("--config")
@@ -130,7 +139,7 @@ async fn spawn(provider: &MockProvider, dir: &std::path::Path) -> (Child, Result
         .env("READER_SECRET", READER)
         .env("SENDER_SECRET", SENDER)
         .env("ROBOT_SECRET", ROBOT_READER)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -156,6 +165,11 @@ async fn spawn(provider: &MockProvider, dir: &std::path::Path) -> (Child, Result
 }
 
 async fn rig() -> Rig {
+    rig_logging("warn").await
+}
+
+/// [`rig`] with the relay logging at `level`.
+async fn rig_logging(level: &str) -> Rig {
     let provider = provider().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let key = serde_json::json!({
@@ -173,7 +187,7 @@ async fn rig() -> Rig {
         .port();
     let listen = format!("127.0.0.1:{port}");
     std::fs::write(dir.path().join("relay.toml"), config(&provider, &listen)).expect("config");
-    let (relay, url) = spawn(&provider, dir.path()).await;
+    let (relay, url) = spawn_logging(&provider, dir.path(), level).await;
     let url = url.expect("the relay starts");
     Rig {
         provider,
@@ -443,5 +457,74 @@ async fn a_bad_config_stops_the_process_naming_the_field_and_never_a_secret() {
         for secret in [READER, SENDER] {
             assert!(!stderr.contains(secret), "a secret in the error: {stderr}");
         }
+    }
+}
+
+#[tokio::test]
+async fn at_trace_level_the_relay_logs_no_credential_key_or_token() {
+    let mut rig = rig_logging("trace").await;
+    let stderr = rig.relay.stderr.take().expect("stderr");
+    // Read as it comes, so the pipe never fills and stalls the relay.
+    let log = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let mut log = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut log).await;
+        log
+    });
+    let transport: Arc<dyn HttpTransport> = Arc::new(ReqwestTransport::new());
+    let reader = client(&rig.url, READER, transport.clone()).token().await;
+    let robot = client(&rig.url, ROBOT_READER, transport.clone())
+        .token()
+        .await;
+    assert!(reader.is_ok() && robot.is_ok(), "{reader:?} {robot:?}");
+    let outside = client(&rig.url, READER, transport.clone())
+        .with_scopes([SEND])
+        .token()
+        .await;
+    assert!(outside.is_err(), "a scope outside the role");
+    let stranger = client(
+        &rig.url,
+        "not-a-consumer-0123456789abcdef",
+        transport.clone(),
+    )
+    .token()
+    .await;
+    assert!(stranger.is_err(), "an unknown credential");
+    let storm = rig
+        .provider
+        .mount(Fault::on(Endpoint::Token).server_error(503));
+    let failed = client(&rig.url, SENDER, transport).token().await;
+    assert!(failed.is_err(), "the upstream is down");
+    drop(storm);
+    rig.relay.kill().await.expect("SIGKILL");
+    let log = log.await.expect("stderr read");
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "trace logging was on ({} bytes)",
+        log.len()
+    );
+    let mut secrets: Vec<(String, String)> = rig
+        .provider
+        .secrets()
+        .snapshot()
+        .into_iter()
+        .map(|secret| {
+            let kind = format!("{:?}", secret.kind);
+            (kind, secret.value.expose_secret().to_owned())
+        })
+        .collect();
+    for credential in [READER, SENDER, ROBOT_READER] {
+        secrets.push(("consumer credential".to_owned(), credential.to_owned()));
+    }
+    for line in PRIVATE_KEY
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+    {
+        secrets.push(("private key line".to_owned(), line.to_owned()));
+    }
+    assert!(secrets.len() > 10, "tokens were issued: {}", secrets.len());
+    for (what, value) in &secrets {
+        // The message names the kind, never the value.
+        assert!(!log.contains(value.as_str()), "a {what} in the relay's log");
     }
 }

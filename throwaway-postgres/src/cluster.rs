@@ -32,6 +32,9 @@ struct Cluster {
     pg_ctl: PathBuf,
     data: PathBuf,
     run_as: Option<&'static str>,
+    /// The port it listens on, kept across [`Postgres::stop`] and
+    /// [`Postgres::resume`] so URLs stay valid.
+    port: u16,
     /// Removed on drop, after the server stopped.
     _root: tempfile::TempDir,
 }
@@ -141,9 +144,10 @@ impl Postgres {
             pg_ctl: bin.join("pg_ctl"),
             data,
             run_as,
+            port,
             _root: root,
         };
-        cluster.start(port)?;
+        cluster.start()?;
         Ok(Self {
             url: format!("postgresql://postgres@127.0.0.1:{port}/postgres"),
             cluster: Some(cluster),
@@ -160,6 +164,41 @@ impl Postgres {
     pub fn is_throwaway(&self) -> bool {
         self.cluster.is_some()
     }
+
+    /// Stops a throwaway cluster as a crash would (`pg_ctl stop -m
+    /// immediate`: every session is cut, nothing is checkpointed), so the
+    /// URL refuses connections until [`resume`](Self::resume). Blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`PostgresError::NotThrowaway`] for `DATABASE_URL` (someone else's
+    /// server is not ours to stop); the failing `pg_ctl` otherwise.
+    ///
+    /// ```no_run
+    /// let postgres = throwaway_postgres::Postgres::start()?;
+    /// postgres.stop()?; // connections to postgres.url() are refused now
+    /// postgres.resume()?; // and accepted again, with every committed row
+    /// # Ok::<_, throwaway_postgres::PostgresError>(())
+    /// ```
+    pub fn stop(&self) -> Result<(), PostgresError> {
+        self.cluster
+            .as_ref()
+            .ok_or(PostgresError::NotThrowaway)?
+            .stop("immediate")
+    }
+
+    /// Starts a cluster [`stop`](Self::stop) stopped, on the same port
+    /// (crash recovery replays what was committed). Blocking.
+    ///
+    /// # Errors
+    ///
+    /// As [`stop`](Self::stop).
+    pub fn resume(&self) -> Result<(), PostgresError> {
+        self.cluster
+            .as_ref()
+            .ok_or(PostgresError::NotThrowaway)?
+            .start()
+    }
 }
 
 impl Cluster {
@@ -167,9 +206,10 @@ impl Cluster {
         self._root.path()
     }
 
-    fn start(&self, port: u16) -> Result<(), PostgresError> {
+    fn start(&self) -> Result<(), PostgresError> {
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
             self.root().display()
         );
         let log = self.root().join("server.log");
@@ -196,19 +236,35 @@ impl Cluster {
             })
         }
     }
+
+    /// `pg_ctl stop -m MODE`, waiting for the server to be gone.
+    fn stop(&self, mode: &str) -> Result<(), PostgresError> {
+        let output = command(self.run_as, &self.pg_ctl)
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-w", "-m", mode, "stop"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| PostgresError::Io {
+                what: "run pg_ctl",
+                source,
+            })?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(PostgresError::Command {
+                program: self.pg_ctl.clone(),
+                output: String::from_utf8_lossy(&output.stderr).into_owned(),
+            })
+        }
+    }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         // Immediate: nothing in a throwaway cluster is worth a checkpoint.
-        let _ = command(self.run_as, &self.pg_ctl)
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // A cluster already stopped makes pg_ctl fail, which is fine here.
+        let _ = self.stop("immediate");
     }
 }
 

@@ -30,6 +30,12 @@ pub enum PostgresError {
         #[source]
         source: std::io::Error,
     },
+    /// [`Postgres::stop`](crate::Postgres::stop) or `resume` on a server
+    /// the value does not own (`DATABASE_URL`).
+    #[error(
+        "the server is `DATABASE_URL`'s, not a throwaway cluster: it cannot be stopped or restarted from here (unset DATABASE_URL to let the harness start its own)"
+    )]
+    NotThrowaway,
     /// `initdb` or `pg_ctl` could not be run or failed.
     #[error("`{program}` failed: {output}")]
     Command {

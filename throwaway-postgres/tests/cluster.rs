@@ -3,7 +3,7 @@
 use std::net::TcpStream;
 
 #[test]
-fn a_throwaway_cluster_listens_until_it_is_dropped() {
+fn a_throwaway_cluster_listens_until_stopped_resumes_and_goes_on_drop() {
     let postgres = match throwaway_postgres::Postgres::start() {
         Ok(postgres) => postgres,
         Err(error) => {
@@ -25,6 +25,16 @@ fn a_throwaway_cluster_listens_until_it_is_dropped() {
     assert!(
         TcpStream::connect(&address).is_ok(),
         "listening on {address}"
+    );
+    postgres.stop().expect("pg_ctl stop");
+    assert!(
+        TcpStream::connect(&address).is_err(),
+        "refusing connections while stopped: {address}"
+    );
+    postgres.resume().expect("pg_ctl start on the same port");
+    assert!(
+        TcpStream::connect(&address).is_ok(),
+        "listening again on {address}"
     );
     drop(postgres);
     assert!(
@@ -54,4 +64,17 @@ fn a_cluster_starts_when_the_temp_dir_is_private_to_its_owner() {
         Err(error) => panic!("the cluster did not start under a private TMPDIR: {error}"),
     };
     assert!(postgres.is_throwaway());
+}
+
+#[test]
+fn someone_elses_server_cannot_be_stopped() {
+    let postgres = throwaway_postgres::Postgres::existing("postgres://app@db/app");
+    assert!(matches!(
+        postgres.stop(),
+        Err(throwaway_postgres::PostgresError::NotThrowaway)
+    ));
+    assert!(matches!(
+        postgres.resume(),
+        Err(throwaway_postgres::PostgresError::NotThrowaway)
+    ));
 }

@@ -67,6 +67,13 @@ pub trait MailFaults: Send + Sync {
 pub trait StoreFaults: Send + Sync {
     /// Makes the store fail as `fault` says.
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure>;
+
+    /// Arms a kill -9 at the store's next write (`crash_at_store_write`):
+    /// the trap resolves once the instance is dead there, and the caller
+    /// restarts it. Stores whose writes cannot be seen refuse.
+    async fn trap_next_write(&self) -> Result<super::WriteTrap, BrokerFailure> {
+        Err(super::unsupported("store_faults"))
+    }
 }
 
 /// Stands in for a facet an instance lacks: every call is refused as

@@ -16,6 +16,7 @@ mod flaky_mailbox;
 mod forward_host;
 mod gateway;
 mod killable;
+mod postgres_faults;
 mod process;
 mod recording_store;
 mod redact;
@@ -28,6 +29,7 @@ mod run_bucket;
 mod store_faults;
 mod store_keys;
 mod under_test;
+mod write_trap;
 
 pub use facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
 pub(crate) use forward_host::forward_host;
@@ -36,6 +38,7 @@ pub use gateway::{
     RelayConsumerKeyed, RelaySetup, ServiceAccountKeyed, SignedIn,
 };
 pub(crate) use killable::Killable;
+pub use postgres_faults::{PostgresFaults, RUN_POSTGRES_FAULTS};
 pub use process::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
 pub use process::{CALL_TIMEOUT, PROCESS_TABLE, ProcessBroker, ProcessTable};
 pub use process::{MISSING_LIBFIU, PROCESS_STORE_FAULTS, ProcessStoreFaults, RUN_PROVIDER, libfiu};
@@ -54,3 +57,5 @@ pub use under_test::{
     AccountReport, AccountState, BrokerEnv, BrokerFactory, BrokerFailure, BrokerInstance,
     BrokerUnderTest, Capabilities, FailureKind, InstanceHost, RunShared, unsupported,
 };
+pub(crate) use write_trap::TrapSlot;
+pub use write_trap::WriteTrap;

@@ -1,7 +1,7 @@
 //! A [`TokenStore`] wrapper that remembers every committed write, so the
 //! `no_stale_overwrite` checker can see the store's version history.
 
-use super::StoreWrite;
+use super::{StoreWrite, TrapSlot};
 use async_trait::async_trait;
 use reference_impl::{CasOutcome, Clock, Lease, StoreError, StoredGrant, TokenStore};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,6 +14,8 @@ pub(crate) struct RecordingStore {
     inner: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
+    /// A kill -9 armed at the next write (`crash_at_store_write`).
+    trap: Arc<TrapSlot>,
 }
 
 impl RecordingStore {
@@ -30,6 +32,23 @@ impl RecordingStore {
             inner,
             clock,
             writes,
+            trap: Arc::default(),
+        }
+    }
+
+    /// The slot a `crash_at_store_write` arms.
+    pub fn trap(&self) -> Arc<TrapSlot> {
+        self.trap.clone()
+    }
+
+    /// Dies here if a trap is armed: the write (a grant, a lease, a
+    /// deletion: whatever the store is asked to change) never reaches the
+    /// store, and the call never returns (the restart that follows aborts
+    /// it). Reads pass.
+    async fn die_if_trapped(&self) {
+        if let Some(fire) = self.trap.take() {
+            let _ = fire.send(());
+            std::future::pending::<()>().await;
         }
     }
 }
@@ -46,6 +65,7 @@ impl TokenStore for RecordingStore {
         expected_version: Option<u64>,
         new: StoredGrant,
     ) -> Result<CasOutcome, StoreError> {
+        self.die_if_trapped().await;
         let version = new.version;
         let outcome = self
             .inner
@@ -66,6 +86,7 @@ impl TokenStore for RecordingStore {
     }
 
     async fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        self.die_if_trapped().await;
         self.inner.delete(account).await
     }
 
@@ -79,14 +100,17 @@ impl TokenStore for RecordingStore {
         holder: &str,
         ttl: Duration,
     ) -> Result<Option<Lease>, StoreError> {
+        self.die_if_trapped().await;
         self.inner.try_acquire_lease(account, holder, ttl).await
     }
 
     async fn release_lease(&self, lease: &Lease) -> Result<bool, StoreError> {
+        self.die_if_trapped().await;
         self.inner.release_lease(lease).await
     }
 
     async fn reseal(&self, account: &str) -> Result<bool, StoreError> {
+        self.die_if_trapped().await;
         self.inner.reseal(account).await
     }
 

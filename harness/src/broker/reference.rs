@@ -103,12 +103,9 @@ pub(crate) async fn build_reference_over(
     backing: Arc<dyn TokenStore>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
 ) -> Result<Arc<dyn BrokerInstance>, BrokerFailure> {
-    let recording: Arc<dyn TokenStore> = Arc::new(RecordingStore::new(
-        name,
-        backing,
-        env.clock.clone(),
-        writes.clone(),
-    ));
+    let recording = RecordingStore::new(name, backing, env.clock.clone(), writes.clone());
+    let write_trap = recording.trap();
+    let recording: Arc<dyn TokenStore> = Arc::new(recording);
     let broker = new_broker(&env, &recording)?;
     for (account, refresh_token) in &env.accounts {
         broker
@@ -124,6 +121,7 @@ pub(crate) async fn build_reference_over(
         env,
         faults,
         recording,
+        write_trap,
         writes,
         broker: Mutex::new(broker),
     }))
@@ -236,6 +234,8 @@ struct ReferenceInstance {
     /// The memory store's fault knobs (durable stores have none).
     faults: Option<Arc<MemoryStore>>,
     recording: Arc<dyn TokenStore>,
+    /// A kill -9 armed at the next write through `recording`.
+    write_trap: Arc<super::TrapSlot>,
     writes: Arc<Mutex<Vec<StoreWrite>>>,
     broker: Mutex<TokenBroker>,
 }
@@ -340,13 +340,29 @@ impl MailFaults for ReferenceInstance {
     }
 }
 
+impl ReferenceInstance {
+    /// The run's PostgreSQL fault control when this instance's store is
+    /// that cluster (`broker/postgres_faults.rs`).
+    fn postgres_faults(&self) -> Option<Arc<super::PostgresFaults>> {
+        let postgres = self.env.store.starts_with("postgres://")
+            || self.env.store.starts_with("postgresql://");
+        postgres
+            .then(|| super::PostgresFaults::of_run(&self.env.shared))
+            .flatten()
+    }
+}
+
 #[async_trait]
 impl StoreFaults for ReferenceInstance {
     async fn store_fault(&self, fault: StoreFault) -> Result<(), BrokerFailure> {
         let Some(store) = &self.faults else {
+            // The run's own PostgreSQL cluster, faulted by the server's means.
+            if let Some(postgres) = self.postgres_faults() {
+                return postgres.apply(fault).await;
+            }
             return Err(BrokerFailure::new(
                 FailureKind::Unsupported,
-                "only memory stores can be faulted in-process",
+                "only memory stores and the run's own PostgreSQL cluster can be faulted in-process",
             ));
         };
         match fault {
@@ -355,6 +371,12 @@ impl StoreFaults for ReferenceInstance {
             StoreFault::FailWritesAfter(writes) => store.fail_writes_after(writes),
         }
         Ok(())
+    }
+
+    /// The next write through the recording store never reaches the store:
+    /// the call that made it hangs there until the restart aborts it.
+    async fn trap_next_write(&self) -> Result<super::WriteTrap, BrokerFailure> {
+        Ok(self.write_trap.arm())
     }
 }
 
@@ -383,9 +405,11 @@ impl InstanceHost for ReferenceInstance {
         Ok(())
     }
 
-    /// Only a memory store the binding made itself keeps fault knobs.
+    /// A memory store the binding made itself keeps fault knobs; the run's
+    /// own PostgreSQL cluster is faulted by the server's means.
     fn store_faults(&self) -> Option<&dyn StoreFaults> {
-        self.faults.is_some().then_some(self as &dyn StoreFaults)
+        (self.faults.is_some() || self.postgres_faults().is_some())
+            .then_some(self as &dyn StoreFaults)
     }
 
     fn mail_faults(&self) -> Option<&dyn MailFaults> {

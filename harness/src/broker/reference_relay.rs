@@ -27,6 +27,9 @@ pub(crate) struct RelayFlaws {
     pub ignore_roles: bool,
     /// Consumers retry a failed call at once, over and over, with no backoff.
     pub consumer_loops: bool,
+    /// The relay logs the service-account key files it loads and the
+    /// credential each consumer presents.
+    pub logs_secrets: bool,
 }
 
 /// The name of [`RelayFlaws`] in the run's registry.
@@ -120,6 +123,11 @@ impl RelayHost {
                 .await;
         }
         for keyed in service_accounts {
+            if flaws.logs_secrets {
+                // The flaw: a "loaded key file" line that prints the file.
+                let file = keyed.key_json.expose_secret();
+                tracing::debug!(account = %keyed.account, "relay: loaded key file {file}");
+            }
             let key = ServiceAccountKey::from_json(keyed.key_json.expose_secret().as_bytes())
                 .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?;
             let mut grant = ServiceAccountGrant::new(key, keyed.scopes.clone());
@@ -227,6 +235,17 @@ impl RelayHost {
                 bodies: Vec::new(),
             };
         };
+        if self.flaws.logs_secrets {
+            // The flaw: an access log that prints the Authorization header.
+            let credential = self.setup.consumers.iter().find(|c| c.id == consumer);
+            let credential = credential
+                .map(|c| c.credential.expose_secret())
+                .unwrap_or("");
+            tracing::debug!(
+                consumer,
+                "relay: POST /v1/token authorization: Bearer {credential}"
+            );
+        }
         let mut outcome = client.token().await;
         if self.flaws.consumer_loops {
             // The flaw: a consumer that treats a retryable error as "try again

@@ -353,10 +353,12 @@ pub(super) fn grant_refusal<'r>(
     run: &'r RunRecord,
     call: &ServedToken,
 ) -> Option<&'r JournalEntry> {
+    // Across a step back of the provider's clock, any refusal counts.
+    let stepped_back = super::clock_steps::provider_stepped_back(run);
     let mine = |e: &&JournalEntry| {
         e.endpoint == Endpoint::Token
             && e.account.as_ref() == Some(&call.account)
-            && e.finished_at <= call.served_at
+            && (stepped_back || e.finished_at <= call.served_at)
     };
     let refused = run
         .journal

@@ -12,6 +12,7 @@
 mod alert_raised;
 mod availability;
 mod broker_responsive;
+mod clock_steps;
 mod csrf_protected;
 mod duration_text;
 mod id_token_verified;

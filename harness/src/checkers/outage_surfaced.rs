@@ -117,6 +117,8 @@ impl Checker for OutageSurfaced {
 fn false_alarms(run: &RunRecord) -> (Vec<Violation>, usize) {
     let mut found = Vec::new();
     let mut reports = 0;
+    // Across a step back of the provider's clock, any refusal counts.
+    let provider_stepped_back = super::clock_steps::provider_stepped_back(run);
     for sample in &run.status_samples {
         for report in &sample.accounts {
             reports += 1;
@@ -126,7 +128,7 @@ fn false_alarms(run: &RunRecord) -> (Vec<Violation>, usize) {
             let refused = run.journal.iter().any(|e| {
                 e.endpoint == mock_provider::Endpoint::Token
                     && e.account.as_ref() == Some(&report.account)
-                    && e.finished_at <= sample.answered_at
+                    && (provider_stepped_back || e.finished_at <= sample.answered_at)
                     && e.status != 0
                     && e.error.as_deref().is_some_and(|err| {
                         ["invalid_grant", "invalid_client", "unauthorized_client"].contains(&err)

@@ -18,7 +18,8 @@ const GROWTH: f64 = 1.25;
 ///
 /// - after `invalid_grant` it does not send that grant's refresh token again;
 /// - after an answer carrying `Retry-After` it waits at least that long;
-/// - it sends at most `max_refreshes_per_window` refreshes per `rate_window`;
+/// - it sends at most `max_refreshes_per_window` refreshes per `rate_window`
+///   (per instance: a fleet of N may send N times that);
 /// - during a streak of transient failures the gaps between attempts grow
 ///   (compared as means of the streak's halves, so jitter is allowed) until
 ///   they reach `max_backoff`, unless the answers' `Retry-After` held them.
@@ -40,7 +41,12 @@ impl RetryDiscipline {
         Self { params }
     }
 
-    fn after_invalid_grant(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+    fn after_invalid_grant(
+        &self,
+        refreshes: &[&JournalEntry],
+        grant: &GrantId,
+        run: &RunRecord,
+    ) -> Vec<Violation> {
         let Some(refused) = refreshes
             .iter()
             // An answer lost on the way (status 0) told the broker nothing.
@@ -48,9 +54,19 @@ impl RetryDiscipline {
         else {
             return Vec::new();
         };
+        let stepped_back = super::clock_steps::provider_stepped_back(run);
         let later: Vec<&&JournalEntry> = refreshes
             .iter()
-            .filter(|e| e.seq != refused.seq && e.started_at >= refused.finished_at)
+            // Once the provider's clock stepped back its times no longer
+            // order requests; arrival order (the journal's) still does.
+            .filter(|e| {
+                e.seq != refused.seq
+                    && if stepped_back {
+                        e.seq > refused.seq
+                    } else {
+                        e.started_at >= refused.finished_at
+                    }
+            })
             .collect();
         if later.len() <= self.params.attempts_after_invalid_grant as usize {
             return Vec::new();
@@ -119,8 +135,17 @@ impl RetryDiscipline {
         found
     }
 
-    fn rate(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
-        let max = self.params.max_refreshes_per_window as usize;
+    /// The bound is each broker's: a fleet's instances each keep their own
+    /// rate limit, and the journal cannot tell their requests apart, so
+    /// `instances` brokers together may send `instances` times the bound.
+    fn rate(
+        &self,
+        refreshes: &[&JournalEntry],
+        grant: &GrantId,
+        run: &RunRecord,
+    ) -> Vec<Violation> {
+        let instances = run.instances.max(1) as usize;
+        let max = self.params.max_refreshes_per_window as usize * instances;
         for (i, first) in refreshes.iter().enumerate() {
             let Some(last) = refreshes.get(i + max) else {
                 break;
@@ -133,12 +158,20 @@ impl RetryDiscipline {
                 return vec![Violation {
                     invariant: NAME,
                     message: format!(
-                        "grant {grant}: {} refreshes within {} (#{}..#{}), over the bound of {max} per {}",
+                        "grant {grant}: {} refreshes within {} (#{}..#{}), over the bound of {max} per {}{}",
                         max + 1,
                         super::human_duration(span),
                         first.seq,
                         last.seq,
-                        humantime::format_duration(self.params.rate_window)
+                        humantime::format_duration(self.params.rate_window),
+                        if instances > 1 {
+                            format!(
+                                " ({} per instance, {instances} instances)",
+                                self.params.max_refreshes_per_window
+                            )
+                        } else {
+                            String::new()
+                        }
                     ),
                     entries: vec![first.seq, last.seq],
                 }];
@@ -233,9 +266,9 @@ impl Checker for RetryDiscipline {
         let mut found = Vec::new();
         for (grant, refreshes) in by_grant {
             let subject = format!("grant {grant}");
-            found.extend(self.after_invalid_grant(&refreshes, grant));
+            found.extend(self.after_invalid_grant(&refreshes, grant, run));
             found.extend(self.retry_after(&refreshes, run, &subject));
-            found.extend(self.rate(&refreshes, grant));
+            found.extend(self.rate(&refreshes, grant, run));
             // A fleet's retries interleave in the journal, which cannot tell
             // whose is whose: growth of one instance's backoff cannot be read
             // from the merged gaps, so it is judged for one instance only.

@@ -1,5 +1,5 @@
 use super::{Checker, Judgement, Violation, capped};
-use crate::record::RunRecord;
+use crate::record::{KILLED_AT_STORE_WRITE, RunRecord};
 use crate::scenario::SingleFlightParams;
 use mock_provider::{GrantId, JournalEntry};
 
@@ -62,8 +62,11 @@ impl SingleFlightRefresh {
             if run.token_rejected_before(&issued.fingerprint, entry.started_at) {
                 continue; // the provider said the token is no good: refreshing is right
             }
-            if run.email.volatile_store && restarted_between(run, previous, entry) {
+            if run.email.volatile_store && restarted_between(run, previous, entry, "") {
                 continue; // a kill -9 emptied a memory store: the token went with it
+            }
+            if restarted_between(run, previous, entry, KILLED_AT_STORE_WRITE) {
+                continue; // killed while storing it: the token died unstored
             }
             let lifetime = issued
                 .expires_at
@@ -92,10 +95,18 @@ impl SingleFlightRefresh {
 }
 
 /// True when an instance was killed and restarted between the two
-/// refreshes (`restart` steps).
-fn restarted_between(run: &RunRecord, previous: &JournalEntry, entry: &JournalEntry) -> bool {
+/// refreshes (`restart` events whose text has `saying`).
+fn restarted_between(
+    run: &RunRecord,
+    previous: &JournalEntry,
+    entry: &JournalEntry,
+    saying: &str,
+) -> bool {
     run.events.iter().any(|event| {
-        event.kind == "restart" && event.at >= previous.started_at && event.at <= entry.started_at
+        event.kind == "restart"
+            && event.what.contains(saying)
+            && event.at >= previous.started_at
+            && event.at <= entry.started_at
     })
 }
 

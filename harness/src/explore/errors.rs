@@ -1,6 +1,6 @@
 //! What can stop an exploration (a failing case is a finding, not an error).
 
-use crate::errors::{EXIT_RUN_ERROR, RunError, ScenarioError};
+use crate::errors::{EXIT_BAD_INPUT, EXIT_RUN_ERROR, RunError, ScenarioError};
 use std::path::PathBuf;
 
 /// Why `explore` could not go on.
@@ -27,6 +27,15 @@ pub enum ExploreError {
         #[source]
         source: RunError,
     },
+    /// Determinism mode compares journal hashes of two runs, which only
+    /// paused-time (sim) runs can match: a process broker runs at wall speed.
+    #[error(
+        "`--determinism` needs an in-process broker (`reference`, `mutant:NAME`): `{broker}` runs at wall speed, so two runs never journal alike"
+    )]
+    DeterminismNeedsSim {
+        /// The broker asked for.
+        broker: String,
+    },
     /// A shrunk file could not be written.
     #[error("cannot write `{path}`; check that the folder is writable")]
     Write {
@@ -43,6 +52,7 @@ impl ExploreError {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Run { source, .. } => source.exit_code(),
+            Self::DeterminismNeedsSim { .. } => EXIT_BAD_INPUT,
             _ => EXIT_RUN_ERROR,
         }
     }

@@ -54,6 +54,48 @@ impl Default for ExploreOptions {
     }
 }
 
+/// The default size of an exploration for a broker. In-process cases play
+/// in paused time (milliseconds each); a process broker's play on the
+/// process timeline at wall speed with quiet stretches skipped (about a
+/// second per simulated hour), so it gets fewer, shorter cases and fewer
+/// replays per shrink: the same shrinking, a smaller budget.
+///
+/// ```
+/// use harness::choice::BrokerChoice;
+/// use harness::explore::Budget;
+/// let sim = Budget::for_broker(&BrokerChoice::parse("reference").unwrap());
+/// let process = Budget::for_broker(&BrokerChoice::parse("reference-broker").unwrap());
+/// assert!(process.cases < sim.cases && process.shrink_budget < sim.shrink_budget);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Cases to run.
+    pub cases: u64,
+    /// Simulated length of a case.
+    pub duration: Duration,
+    /// Replays per shrink.
+    pub shrink_budget: usize,
+}
+
+impl Budget {
+    /// The default budget for `broker`.
+    pub fn for_broker(broker: &BrokerChoice) -> Self {
+        if broker.factory().in_process() {
+            Self {
+                cases: 100,
+                duration: Duration::from_secs(6 * 3600),
+                shrink_budget: 400,
+            }
+        } else {
+            Self {
+                cases: 20,
+                duration: Duration::from_secs(2 * 3600),
+                shrink_budget: 40,
+            }
+        }
+    }
+}
+
 /// One failure found and shrunk.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -84,6 +126,11 @@ pub struct ExploreReport {
     pub failed: u64,
     /// Cases none violated but some named invariant was unknown.
     pub unknown: u64,
+    /// Cases the broker could not run at all on this machine (e.g. a
+    /// process broker without libfaketime): not applicable, never passed.
+    pub not_applicable: u64,
+    /// Why the first of them could not run.
+    pub not_applicable_why: Option<String>,
     /// Cases with at least one moot invariant (judged by its expectation).
     pub moot: u64,
     /// Invariant → failing cases.
@@ -103,6 +150,7 @@ struct CaseVerdict {
     index: u64,
     violated: Vec<&'static str>,
     unknown: bool,
+    not_applicable: Option<String>,
     moot: bool,
     hashes_differ: bool,
     case: Option<PlayedCase>,
@@ -126,6 +174,11 @@ pub fn explore(
     broker: &BrokerChoice,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ExploreReport, ExploreError> {
+    if options.determinism && !broker.factory().in_process() {
+        return Err(ExploreError::DeterminismNeedsSim {
+            broker: broker.name(),
+        });
+    }
     let started = Instant::now();
     let mut shape = options.shape.clone();
     if let Some(invariant) = &options.invariant {
@@ -178,6 +231,10 @@ pub fn explore(
     let shrink_started = Instant::now();
     for verdict in verdicts {
         report.unknown += u64::from(verdict.unknown && verdict.violated.is_empty());
+        if let Some(why) = verdict.not_applicable {
+            report.not_applicable += 1;
+            report.not_applicable_why.get_or_insert(why);
+        }
         report.moot += u64::from(verdict.moot);
         if verdict.hashes_differ {
             report
@@ -234,6 +291,12 @@ fn run_one(
     Ok(CaseVerdict {
         index,
         unknown: case.outcome.verdict == Verdict::Unknown,
+        not_applicable: (case.outcome.verdict == Verdict::NotApplicable).then(|| {
+            case.outcome
+                .note
+                .clone()
+                .unwrap_or_else(|| "no reason given".to_owned())
+        }),
         moot: plan.moot_count() > 0,
         hashes_differ,
         case: (!violated.is_empty()).then_some(case),

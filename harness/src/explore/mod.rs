@@ -17,6 +17,7 @@ mod case;
 mod errors;
 mod expectations;
 mod explorer;
+mod fault_strategy;
 mod follow_ups;
 mod scenario_text;
 mod schedule;
@@ -28,7 +29,7 @@ mod witness;
 pub use case::{PlayedCase, case_seed, generate, play_case};
 pub use errors::ExploreError;
 pub use expectations::{Fate, InvariantPlan, PROACTIVE_MARGIN};
-pub use explorer::{ExploreOptions, ExploreReport, Finding, confirm, explore};
+pub use explorer::{Budget, ExploreOptions, ExploreReport, Finding, confirm, explore};
 pub use scenario_text::render_scenario;
 pub use schedule::{
     ACCOUNTS, ClockTarget, GmailFaultKind, GmailTarget, Schedule, StepKind, TimedStep, TokenFault,

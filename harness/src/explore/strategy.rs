@@ -5,9 +5,8 @@
 //! revocations and Gmail faults land among syncs, and rotation is on often
 //! when more than one instance shares the grant.
 
-use super::schedule::{
-    ClockTarget, GmailFaultKind, GmailTarget, Schedule, StepKind, TimedStep, TokenFault,
-};
+use super::fault_strategy::{fault_length, gmail_fault_kind, gmail_target, token_fault};
+use super::schedule::{ClockTarget, Schedule, StepKind, TimedStep};
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use std::time::Duration;
@@ -397,45 +396,4 @@ fn step_kind(world: &World, focus: Focus) -> BoxedStrategy<StepKind> {
         .filter(|(weight, _)| *weight > 0)
         .collect();
     Union::new_weighted(weighted).boxed()
-}
-
-fn token_fault() -> impl Strategy<Value = TokenFault> {
-    prop_oneof![
-        3 => prop_oneof![Just(500u16), Just(503)].prop_map(TokenFault::Status),
-        2 => (1u64..=120).prop_map(TokenFault::RateLimited),
-        1 => (1u64..=45).prop_map(|s| TokenFault::Delay(Duration::from_secs(s))),
-        2 => Just(TokenFault::AckLost),
-        1 => Just(TokenFault::Reset),
-        1 => Just(TokenFault::Hang),
-    ]
-}
-
-/// Mostly short blips, sometimes an outage longer than a token's life.
-fn fault_length(ttl: Duration) -> impl Strategy<Value = Duration> {
-    let ttl = ttl.as_secs();
-    prop_oneof![
-        5 => (1u64..=300).prop_map(Duration::from_secs),
-        2 => (300u64..=1800).prop_map(Duration::from_secs),
-        1 => (ttl..=ttl * 2).prop_map(Duration::from_secs),
-    ]
-}
-
-/// Sends are where a lost acknowledgement duplicates mail: twice as often.
-fn gmail_target() -> impl Strategy<Value = GmailTarget> {
-    prop_oneof![
-        1 => Just(GmailTarget::List),
-        1 => Just(GmailTarget::Get),
-        1 => Just(GmailTarget::History),
-        2 => Just(GmailTarget::Send),
-        2 => Just(GmailTarget::All),
-    ]
-}
-
-fn gmail_fault_kind() -> impl Strategy<Value = GmailFaultKind> {
-    prop_oneof![
-        2 => prop_oneof![Just(500u16), Just(503)].prop_map(GmailFaultKind::Status),
-        1 => (1u64..=30).prop_map(GmailFaultKind::RateLimited),
-        2 => Just(GmailFaultKind::AckLost),
-        1 => Just(GmailFaultKind::Reset),
-    ]
 }

@@ -19,6 +19,17 @@ pub fn render_summary(report: &ExploreReport, broker: &str, master_seed: u64) ->
         "  failed: {}   unknown: {}   with a moot invariant judged by its expectation: {}",
         report.failed, report.unknown, report.moot
     );
+    if report.not_applicable > 0 {
+        let _ = writeln!(
+            text,
+            "  NOT APPLICABLE: {} case(s) could not run against this broker here (none counts as passed); the first: {}",
+            report.not_applicable,
+            report
+                .not_applicable_why
+                .as_deref()
+                .unwrap_or("no reason given")
+        );
+    }
     for (invariant, count) in &report.failures_by_invariant {
         let _ = writeln!(text, "  {invariant}: {count} failing case(s)");
     }

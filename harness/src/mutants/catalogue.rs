@@ -152,6 +152,12 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         scenarios: &["relay-three-roles-herd-revocation-restart.toml"],
     },
     MutantEntry {
+        name: "relay-logs-credentials",
+        target: InvariantName::NoTokenLeak,
+        flaw: "the relay logs the service-account key files it loads and each consumer's bearer credential",
+        scenarios: &["relay-three-roles-herd-revocation-restart.toml"],
+    },
+    MutantEntry {
         name: "consumer-retry-loop",
         target: InvariantName::RelayConsumersAvailable,
         flaw: "consumers retry a down relay at once, over and over, without backoff",

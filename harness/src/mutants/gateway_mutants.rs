@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 /// The gateway mutants' names.
-pub(super) const GATEWAY_MUTANTS: [&str; 4] = [
+pub(super) const GATEWAY_MUTANTS: [&str; 5] = [
     "trusts-id-token",
     "relay-leaks-refresh-token",
     "relay-ignores-roles",
+    "relay-logs-credentials",
     "consumer-retry-loop",
 ];
 
@@ -52,6 +53,10 @@ impl BrokerFactory for GatewayMutant {
             },
             "relay-ignores-roles" => RelayFlaws {
                 ignore_roles: true,
+                ..RelayFlaws::default()
+            },
+            "relay-logs-credentials" => RelayFlaws {
+                logs_secrets: true,
                 ..RelayFlaws::default()
             },
             _ => RelayFlaws {

@@ -73,4 +73,10 @@ pub struct GatewayRecord {
     /// Long-lived credentials that must never reach a consumer: (what, value).
     #[serde(skip)]
     pub credentials: Vec<(String, secrecy::SecretString)>,
+    /// The gateway's own secrets, which the provider never issued and so
+    /// has not registered: (what, value) for each service-account private
+    /// key line and each relay consumer's credential. `no_token_leak`
+    /// looks for them beside the provider's secrets.
+    #[serde(skip)]
+    pub secrets: Vec<(&'static str, secrecy::SecretString)>,
 }

@@ -18,5 +18,6 @@ pub use email::{
 };
 pub use gateway::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 pub use run_record::{
-    FaultWindow, RunRecord, ServedToken, SkippedStep, StatusSample, TimelineEvent,
+    FaultWindow, KILLED_AT_STORE_WRITE, RunRecord, ServedToken, SkippedStep, StatusSample,
+    TimelineEvent,
 };

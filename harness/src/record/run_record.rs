@@ -62,6 +62,10 @@ pub struct TimelineEvent {
     pub kind: &'static str,
 }
 
+/// What a `restart` event says when the instance died at a store write
+/// (`crash_at_store_write`): what it had just refreshed was never stored.
+pub const KILLED_AT_STORE_WRITE: &str = "killed at a store write";
+
 /// Timeline steps of one kind that were not played because the broker
 /// lacks the capability they need; invariants judging them are unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -98,7 +98,7 @@ pub(super) fn setup(scenario: &Scenario, provider: &MockProvider, seed: u64) -> 
 }
 
 /// The private key's body lines, for scanning what consumers received.
-pub(super) fn service_account_key_lines() -> impl Iterator<Item = &'static str> {
+pub(super) fn service_account_key_lines() -> impl Iterator<Item = &'static str> + Clone {
     SERVICE_ACCOUNT_PRIVATE_KEY
         .lines()
         .filter(|line| !line.starts_with("-----") && line.len() >= 32)

@@ -14,6 +14,10 @@
 //!   them as `AWS_*` variables) with its fault layer for `bucket_fault`
 //!   steps; every file under the server's directory is read at rest.
 //!
+//! A run whose `postgres` store has store faults gets a throwaway cluster
+//! of its own, whatever `DATABASE_URL` says: its faults stop the cluster
+//! or make it read-only (`broker/postgres_faults.rs`).
+//!
 //! Each provisioned store is also registered as the run's
 //! [`StoreAtRest`], which the run reads raw after every restart and at the
 //! end for the leak checker.
@@ -24,12 +28,15 @@
 //! sealed records. Everything is removed after the run.
 
 use super::store_at_rest::StoreAtRest;
-use crate::broker::{RUN_BUCKET, RUN_STORE_KEYS, RunBucket, RunShared, RunStoreKeys};
+use crate::broker::{
+    PostgresFaults, RUN_BUCKET, RUN_STORE_KEYS, RunBucket, RunShared, RunStoreKeys,
+};
 use crate::scenario::{Mode, Scenario};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use secrecy::SecretString;
+use std::sync::Arc;
 use throwaway_postgres::Postgres;
 
 /// The store kinds the harness provisions itself.
@@ -67,7 +74,10 @@ pub(super) async fn provision_for(
     if mode != Mode::Real || !provisioned_kind(store) {
         return Ok(None);
     }
-    let provisioned = provision(store, seed, shared).await?;
+    // Faults on PostgreSQL act on the whole cluster, so such a run gets
+    // one of its own (`broker/postgres_faults.rs`), for any broker.
+    let own_cluster = store == "postgres" && has_store_faults(scenario);
+    let provisioned = provision(store, own_cluster, seed, shared).await?;
     if faulted {
         for instance in 0..scenario.broker.instances {
             crate::broker::ProcessStoreFaults::register(shared, instance, &provisioned.spec);
@@ -90,7 +100,10 @@ fn has_store_faults(scenario: &Scenario) -> bool {
     scenario.timeline.iter().any(|step| {
         matches!(
             step.get_ref().action,
-            Action::StoreOutage(_) | Action::StoreReadOnly(_) | Action::StoreFailAfter(_)
+            Action::StoreOutage(_)
+                | Action::StoreReadOnly(_)
+                | Action::StoreFailAfter(_)
+                | Action::CrashAtStoreWrite(_)
         )
     })
 }
@@ -102,16 +115,21 @@ pub(super) struct RunStore {
     pub spec: String,
     /// For a schema in someone else's database: (server URL, schema).
     schema_to_drop: Option<(String, String)>,
-    _postgres: Option<Postgres>,
+    _postgres: Option<Arc<Postgres>>,
     _dir: Option<tempfile::TempDir>,
     _bucket: Option<throwaway_bucket::S3Server>,
 }
 
 /// Provisions `store` for a run and registers the run's keyring in
 /// `shared`. `Err` says what is missing (for a `not_applicable` note).
-async fn provision(store: &str, seed_hint: u64, shared: &RunShared) -> Result<RunStore, String> {
+async fn provision(
+    store: &str,
+    own_cluster: bool,
+    seed_hint: u64,
+    shared: &RunShared,
+) -> Result<RunStore, String> {
     let (provisioned, at_rest) = match store {
-        "postgres" => postgres_schema(seed_hint).await?,
+        "postgres" => postgres_schema(own_cluster, seed_hint, shared).await?,
         "bucket" => s3_bucket(shared).await?,
         _ => {
             let dir = tempfile::Builder::new()
@@ -168,11 +186,27 @@ fn generate_keys() -> RunStoreKeys {
     RunStoreKeys(SecretString::from(format!("run:{}", STANDARD.encode(key))))
 }
 
-async fn postgres_schema(seed_hint: u64) -> Result<(RunStore, StoreAtRest), String> {
-    let postgres = tokio::task::spawn_blocking(Postgres::from_env_or_start)
+/// A fresh schema on `DATABASE_URL` or a throwaway cluster; with
+/// `own_cluster`, always on a throwaway cluster, registered in `shared` as
+/// the run's [`PostgresFaults`].
+async fn postgres_schema(
+    own_cluster: bool,
+    seed_hint: u64,
+    shared: &RunShared,
+) -> Result<(RunStore, StoreAtRest), String> {
+    let start = if own_cluster {
+        Postgres::start
+    } else {
+        Postgres::from_env_or_start
+    };
+    let postgres = tokio::task::spawn_blocking(start)
         .await
         .map_err(|error| format!("the PostgreSQL start-up task failed: {error}"))?
         .map_err(|error| error.to_string())?;
+    let postgres = Arc::new(postgres);
+    if own_cluster {
+        PostgresFaults::register(shared, postgres.clone());
+    }
     let server = postgres.url().to_owned();
     let schema = format!(
         "oauth_chaos_run_{:016x}",

@@ -23,6 +23,7 @@ mod lifecycle;
 mod mail;
 mod shared;
 mod store;
+mod store_crash;
 mod tokens;
 
 pub use bucket::{BucketFaultKind, BucketFaultStep, BucketFaultTarget, CronRefreshDue};
@@ -41,6 +42,7 @@ pub use mail::{
 };
 pub use shared::{Account, OnAccount};
 pub use store::{MailStoreFault, StoreFailAfter, StoreOutage, StoreReadOnly, StoreToggle};
+pub use store_crash::CrashAtStoreWrite;
 pub use tokens::TokenRequests;
 
 use crate::run::Stage;
@@ -174,6 +176,9 @@ steps! {
     /// The reference broker's store commits `writes` more writes, then
     /// fails every write.
     "store_fail_after" => StoreFailAfter(StoreFailAfter),
+    /// The instance dies (kill -9) as its token store sees its next write,
+    /// and starts again over the same store (capability `store_faults`).
+    "crash_at_store_write" => CrashAtStoreWrite(CrashAtStoreWrite),
     /// A browser signs in with Google through the broker, genuinely or as an
     /// attacker shaped it (capability `sign_in`).
     "sign_in" => SignIn(SignInStep),

@@ -134,17 +134,21 @@ fn peek_header(token: &str) -> Option<Header> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()
 }
 
+/// Google's id_tokens carry `https://accounts.google.com` or
+/// `accounts.google.com`, so either form of the configured issuer is its
+/// issuer, whichever form was configured; nothing else is.
+fn issuer_matches(iss: &str, configured: &str) -> bool {
+    fn bare(issuer: &str) -> &str {
+        issuer.strip_prefix("https://").unwrap_or(issuer)
+    }
+    bare(iss) == bare(configured)
+}
+
 fn check_claims(
     claims: Claims,
     expected: &Expected<'_>,
 ) -> Result<VerifiedIdentity, IdTokenRejection> {
-    let iss = claims.iss.as_deref().unwrap_or_default();
-    // Google's id_tokens carry `https://accounts.google.com` or `accounts.google.com`.
-    let bare = expected
-        .issuer
-        .strip_prefix("https://")
-        .unwrap_or(expected.issuer);
-    if iss != expected.issuer && iss != bare {
+    if !issuer_matches(claims.iss.as_deref().unwrap_or_default(), expected.issuer) {
         return Err(IdTokenRejection::WrongIssuer);
     }
     let audiences = match claims.aud {
@@ -203,4 +207,28 @@ fn check_claims(
         issued_at: iat,
         expires_at: exp,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::issuer_matches;
+
+    #[test]
+    fn either_form_of_the_configured_issuer_matches_whichever_was_configured() {
+        for configured in ["https://accounts.google.com", "accounts.google.com"] {
+            assert!(issuer_matches("https://accounts.google.com", configured));
+            assert!(issuer_matches("accounts.google.com", configured));
+            assert!(!issuer_matches("http://accounts.google.com", configured));
+            assert!(!issuer_matches(
+                "https://accounts.google.com.evil.example",
+                configured
+            ));
+            assert!(!issuer_matches("", configured));
+        }
+        assert!(issuer_matches(
+            "http://127.0.0.1:4000",
+            "http://127.0.0.1:4000"
+        ));
+        assert!(!issuer_matches("127.0.0.1:4000", "http://127.0.0.1:4000"));
+    }
 }

@@ -45,6 +45,7 @@ mod local_first;
 mod memory;
 mod postgres;
 mod postgres_schema;
+mod postgres_session;
 mod rotate;
 mod spec;
 mod sqlite;

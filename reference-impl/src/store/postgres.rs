@@ -2,9 +2,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use tokio_postgres::{Client, NoTls, Row};
+use tokio_postgres::Row;
 
-use super::postgres_schema::{migrate, pg_error};
+use super::postgres_schema::pg_error;
+use super::postgres_session::Session;
 use super::sqlite::sql_version;
 use super::{CasOutcome, Lease, StoreError, StoredGrant, TokenStore};
 use crate::crypto::{Keyring, SealedGrant};
@@ -18,8 +19,9 @@ use crate::crypto::{Keyring, SealedGrant};
 /// - The refresh lease lives in a table and expires by the *database server's*
 ///   clock, so brokers with skewed clocks still agree on who holds it.
 ///
-/// One connection is opened; if it drops, calls fail with
-/// [`StoreError::Unavailable`] and the caller reconnects. TLS is not configured
+/// One connection is opened; if it drops (a database restart), the next call
+/// opens another, and while the server is down calls fail with
+/// [`StoreError::Unavailable`]. TLS is not configured
 /// (`NoTls`): use a local socket or a tunnel.
 ///
 /// ```no_run
@@ -34,7 +36,7 @@ use crate::crypto::{Keyring, SealedGrant};
 /// ```
 #[derive(Clone)]
 pub struct PostgresStore {
-    client: Arc<Client>,
+    session: Arc<Session>,
     keyring: Keyring,
 }
 
@@ -60,22 +62,17 @@ impl PostgresStore {
         config: &tokio_postgres::Config,
         keyring: Keyring,
     ) -> Result<Self, StoreError> {
-        let (mut client, connection) = config.connect(NoTls).await.map_err(pg_error)?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!(%error, "postgres token store connection closed");
-            }
-        });
-        migrate(&mut client).await?;
         Ok(Self {
-            client: Arc::new(client),
+            session: Arc::new(Session::open(config).await?),
             keyring,
         })
     }
 
     async fn read_grant(&self, account: &str) -> Result<Option<(u64, SealedGrant)>, StoreError> {
         let row = self
-            .client
+            .session
+            .client()
+            .await?
             .query_opt(
                 "SELECT version, kid, nonce, ciphertext FROM oauth_grants WHERE account = $1",
                 &[&account],
@@ -136,7 +133,7 @@ impl TokenStore for PostgresStore {
         let version = sql_version(account, new.version)?;
         let written = match expected_version {
             None => {
-                self.client
+                self.session.client().await?
                     .execute(
                         "INSERT INTO oauth_grants (account, version, kid, nonce, ciphertext)
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account) DO NOTHING",
@@ -146,7 +143,7 @@ impl TokenStore for PostgresStore {
             }
             Some(expected) => {
                 let expected = sql_version(account, expected)?;
-                self.client
+                self.session.client().await?
                     .execute(
                         "UPDATE oauth_grants SET version = $2, kid = $3, nonce = $4, ciphertext = $5
                          WHERE account = $1 AND version = $6",
@@ -166,7 +163,9 @@ impl TokenStore for PostgresStore {
 
     async fn delete(&self, account: &str) -> Result<bool, StoreError> {
         let deleted = self
-            .client
+            .session
+            .client()
+            .await?
             .execute("DELETE FROM oauth_grants WHERE account = $1", &[&account])
             .await
             .map_err(pg_error)?;
@@ -175,7 +174,9 @@ impl TokenStore for PostgresStore {
 
     async fn list_accounts(&self) -> Result<Vec<String>, StoreError> {
         let rows = self
-            .client
+            .session
+            .client()
+            .await?
             .query("SELECT account FROM oauth_grants ORDER BY account", &[])
             .await
             .map_err(pg_error)?;
@@ -188,8 +189,7 @@ impl TokenStore for PostgresStore {
         holder: &str,
         ttl: Duration,
     ) -> Result<Option<Lease>, StoreError> {
-        let row = self
-            .client
+        let row = self.session.client().await?
             .query_opt(
                 "INSERT INTO oauth_refresh_leases AS lease (account, holder, fencing_token, expires_at)
                  VALUES ($1, $2, 1, now() + make_interval(secs => $3::float8))
@@ -216,7 +216,9 @@ impl TokenStore for PostgresStore {
     async fn release_lease(&self, lease: &Lease) -> Result<bool, StoreError> {
         let token = i64::try_from(lease.fencing_token).unwrap_or(i64::MAX);
         let released = self
-            .client
+            .session
+            .client()
+            .await?
             .execute(
                 "UPDATE oauth_refresh_leases SET expires_at = 'epoch'
                  WHERE account = $1 AND fencing_token = $2",
@@ -239,7 +241,9 @@ impl TokenStore for PostgresStore {
         let version = sql_version(account, version)?;
         // Guarded by version and old key: a concurrent writer's newer row stays.
         let updated = self
-            .client
+            .session
+            .client()
+            .await?
             .execute(
                 "UPDATE oauth_grants SET kid = $3, nonce = $4, ciphertext = $5
                  WHERE account = $1 AND version = $2 AND kid = $6",

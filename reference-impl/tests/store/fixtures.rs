@@ -215,8 +215,13 @@ impl PostgresFixture {
         })
     }
 
-    async fn raw_client(&self) -> tokio_postgres::Client {
+    pub async fn raw_client(&self) -> tokio_postgres::Client {
         connect(&self.config).await
+    }
+
+    /// The store's connection settings (the schema as its search path).
+    pub fn config(&self) -> tokio_postgres::Config {
+        self.config.clone()
     }
 }
 

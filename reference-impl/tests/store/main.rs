@@ -14,6 +14,7 @@ mod fixtures;
 mod keyring;
 mod local_first;
 mod memory_faults;
+mod postgres_reconnect;
 mod rotate_cli;
 
 /// Generates one `#[tokio::test]` per case in module `$store`; a fixture constructor

@@ -14,6 +14,7 @@ mod methods;
 mod process_table;
 mod spawn_env;
 mod store_faults;
+mod write_watch;
 
 pub use crash::RUN_PROVIDER;
 pub use faketime::{BROKER_CLOCK_CONTROL, BrokerClockControl, MISSING_LIBFAKETIME, libfaketime};
@@ -473,6 +474,11 @@ impl InstanceHost for ProcessInstance {
                 .fiu_dir
                 .is_some()
                 .then_some(self as &dyn StoreFaults),
+            Some(store_faults::FaultableStore::Postgres) => {
+                crate::broker::PostgresFaults::of_run(&self.shared)
+                    .is_some()
+                    .then_some(self as &dyn StoreFaults)
+            }
             None => None,
         }
     }

@@ -84,7 +84,8 @@ impl SpawnEnv {
                     fiu_dir = Some(dir);
                 }
             }
-            None => {}
+            // The server is faulted, not the process.
+            Some(FaultableStore::Postgres) | None => {}
         }
         let spawn = Self {
             vars,

@@ -17,6 +17,8 @@
 //!   (full, for `store_fail_after`), and an outage fails `pread` with
 //!   `EIO` as well. Its stdout, stderr and sockets use `write`, `send` and
 //!   `writev`, which stay untouched.
+//! - A PostgreSQL store is the run's own cluster, faulted by the server's
+//!   means for every broker on it (`broker/postgres_faults.rs`).
 
 use super::ProcessInstance;
 use crate::broker::{BrokerFailure, FailureKind, RunShared, StoreFault, StoreFaults};
@@ -52,6 +54,9 @@ pub enum FaultableStore {
     Dir(PathBuf),
     /// `sqlite:PATH`: faults by libfiu failure points.
     Sqlite(PathBuf),
+    /// A PostgreSQL URL: faults on the run's own cluster
+    /// ([`PostgresFaults`](crate::broker::PostgresFaults)).
+    Postgres,
 }
 
 impl FaultableStore {
@@ -59,6 +64,9 @@ impl FaultableStore {
     pub fn of_spec(spec: &str) -> Option<Self> {
         if let Some(dir) = spec.strip_prefix("file:") {
             return Some(Self::Dir(PathBuf::from(dir)));
+        }
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            return Some(Self::Postgres);
         }
         spec.strip_prefix("sqlite:")
             .map(|path| Self::Sqlite(PathBuf::from(path)))
@@ -321,8 +329,37 @@ impl StoreFaults for ProcessInstance {
                     .await
                     .map_err(|error| BrokerFailure::new(FailureKind::Other, error.to_string()))?
             }
+            Some(FaultableStore::Postgres) => {
+                crate::broker::PostgresFaults::of_run(&self.shared)
+                    .ok_or_else(|| crate::broker::unsupported("store_faults"))?
+                    .apply(fault)
+                    .await
+            }
             None => Err(crate::broker::unsupported("store_faults")),
         }
+    }
+
+    /// Watches the store's directory and SIGKILLs the process at the first
+    /// write there (`write_watch.rs`); a PostgreSQL store's writes happen
+    /// in the server, out of sight, and are refused.
+    async fn trap_next_write(&self) -> Result<crate::broker::WriteTrap, BrokerFailure> {
+        let dir = match &self.spawn_env.store {
+            Some(FaultableStore::Dir(dir)) => dir.clone(),
+            Some(FaultableStore::Sqlite(path)) => path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            Some(FaultableStore::Postgres) | None => {
+                return Err(BrokerFailure::new(
+                    FailureKind::Unsupported,
+                    "`crash_at_store_write` needs a `file:` or `sqlite:` store the harness watches; a PostgreSQL store writes in its server",
+                ));
+            }
+        };
+        let pid = self
+            .connection()
+            .pid()
+            .ok_or_else(|| BrokerFailure::new(FailureKind::Other, "the broker process is gone"))?;
+        super::write_watch::kill_at_next_write(&dir, pid)
     }
 }
 
@@ -359,6 +396,10 @@ mod tests {
         assert_eq!(
             FaultableStore::of_spec("sqlite:/t/x.db"),
             Some(FaultableStore::Sqlite(PathBuf::from("/t/x.db")))
+        );
+        assert_eq!(
+            FaultableStore::of_spec("postgresql://postgres@127.0.0.1:5/postgres"),
+            Some(FaultableStore::Postgres)
         );
         assert_eq!(FaultableStore::of_spec("memory"), None);
     }

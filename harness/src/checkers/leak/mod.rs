@@ -13,12 +13,15 @@ use crate::record::RunRecord;
 use crate::scenario::NoTokenLeakParams;
 use mock_provider::{Endpoint, SecretKind};
 use scan::{Needles, Origin};
+use secrecy::ExposeSecret;
 use std::collections::{BTreeMap, BTreeSet};
 
 const NAME: &str = "no_token_leak";
 
 /// No secret the provider issued or was configured with (tokens, client
-/// secrets, codes, id_tokens, PKCE verifiers, assertions, device codes) appears where
+/// secrets, codes, id_tokens, PKCE verifiers, assertions, device codes),
+/// and none of the gateway's own (its service-account private keys, its
+/// relay consumers' credentials: `GatewayRecord::secrets`), appears where
 /// secrets do not belong:
 ///
 /// - the broker's log (in-process: its tracing events at TRACE; processes:
@@ -71,7 +74,14 @@ impl NoTokenLeak {
     /// The violations found, or why there was nothing to judge. The first
     /// violation ends with what was scanned.
     pub fn judge(&self, run: &RunRecord) -> Result<Vec<Violation>, String> {
-        let needles = Needles::new(&run.secrets, self.params.min_substring.max(4));
+        let provider = run.secrets.iter().map(|secret| {
+            let value = secret.value.expose_secret().as_bytes();
+            (kind_name(secret.kind), value)
+        });
+        let gateway = run.gateway.secrets.iter();
+        let gateway = gateway.map(|(what, value)| (*what, value.expose_secret().as_bytes()));
+        let width = self.params.min_substring.max(4);
+        let needles = Needles::new(provider.chain(gateway), width);
         if needles.is_empty() {
             return Err(format!(
                 "the provider registered no secret of {}+ characters: nothing to look for",
@@ -89,7 +99,7 @@ impl NoTokenLeak {
         for channel in &channels {
             for (label, bytes) in &channel.parts {
                 needles.scan(bytes, |offset, origin| {
-                    if reported.insert((channel.name, kind_name(origin.kind), origin.form)) {
+                    if reported.insert((channel.name, origin.what, origin.form)) {
                         found.push(hit(channel.name, *label, offset, origin, needles.width()));
                     }
                 });
@@ -118,8 +128,7 @@ fn hit(
         invariant: NAME,
         message: format!(
             "{place} holds {width}+ characters of {} ({} form) at byte {offset}",
-            kind_name(origin.kind),
-            origin.form
+            origin.what, origin.form
         ),
         entries: Vec::new(),
     }

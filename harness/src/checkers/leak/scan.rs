@@ -12,15 +12,13 @@
 //!   collisions never report a leak.
 
 use super::forms::forms;
-use mock_provider::{RegisteredSecret, SecretKind};
 use rustc_hash::FxHashMap;
-use secrecy::ExposeSecret;
 
 /// Where a hit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Origin {
-    /// What the secret is.
-    pub kind: SecretKind,
+    /// What the secret is (`a refresh token`).
+    pub what: &'static str,
     /// Which form of it (`raw`, `hex`, `base64 at offset 2`, ...).
     pub form: &'static str,
 }
@@ -59,9 +57,13 @@ fn mix(hash: u64) -> u64 {
 }
 
 impl Needles {
-    /// The windows of `secrets` for runs of `width` bytes. Forms shorter
-    /// than `width` cannot be told from chance and are left out.
-    pub fn new(secrets: &[RegisteredSecret], width: usize) -> Self {
+    /// The windows of `secrets` (what each is, its bytes) for runs of
+    /// `width` bytes. Forms shorter than `width` cannot be told from chance
+    /// and are left out.
+    pub fn new<'s>(
+        secrets: impl IntoIterator<Item = (&'static str, &'s [u8])>,
+        width: usize,
+    ) -> Self {
         let stride = (width / 4).clamp(1, 4);
         let probe = width - stride + 1;
         let top = (1..probe).fold(1u64, |power, _| power.wrapping_mul(BASE));
@@ -75,11 +77,11 @@ impl Needles {
             filter: Vec::new(),
             filter_bits: 0,
         };
-        for secret in secrets {
-            for form in forms(secret.value.expose_secret().as_bytes()) {
+        for (what, value) in secrets {
+            for form in forms(value) {
                 if form.bytes.len() >= width {
                     let origin = Origin {
-                        kind: secret.kind,
+                        what,
                         form: form.name,
                     };
                     needles.forms.push((origin, form.bytes));
@@ -210,11 +212,8 @@ impl Needles {
 mod tests {
     use super::*;
 
-    fn secret(value: &str) -> RegisteredSecret {
-        RegisteredSecret {
-            kind: SecretKind::RefreshToken,
-            value: value.to_owned().into(),
-        }
+    fn secret(value: &str) -> (&'static str, &[u8]) {
+        ("a refresh token", value.as_bytes())
     }
 
     fn hits(needles: &Needles, text: &[u8]) -> Vec<(usize, &'static str)> {
@@ -228,7 +227,7 @@ mod tests {
     #[test]
     fn a_run_of_the_width_is_found_wherever_it_starts_in_the_secret() {
         let value = "1//0abcdefghijklmnopqrstuvwxyz0123456789";
-        let needles = Needles::new(&[secret(value)], 16);
+        let needles = Needles::new([secret(value)], 16);
         for from in 0..value.len() - 16 {
             let text = format!("xx {} yy", &value[from..from + 16]);
             let found = hits(&needles, text.as_bytes());
@@ -243,7 +242,7 @@ mod tests {
     #[test]
     fn a_run_one_byte_short_of_the_width_is_not_a_hit() {
         let value = "1//0abcdefghijklmnopqrstuvwxyz0123456789";
-        let needles = Needles::new(&[secret(value)], 16);
+        let needles = Needles::new([secret(value)], 16);
         for from in 0..value.len() - 15 {
             let text = format!("xx {} yy", &value[from..from + 15]);
             assert!(hits(&needles, text.as_bytes()).is_empty(), "from {from}");
@@ -252,14 +251,14 @@ mod tests {
 
     #[test]
     fn text_shorter_than_a_window_has_no_hit_and_short_secrets_no_windows() {
-        let needles = Needles::new(&[secret("short")], 16);
+        let needles = Needles::new([secret("short")], 16);
         assert!(needles.is_empty());
         assert!(hits(&needles, b"short").is_empty());
     }
 
     #[test]
     fn small_widths_sample_every_offset() {
-        let needles = Needles::new(&[secret("abcdefgh")], 4);
+        let needles = Needles::new([secret("abcdefgh")], 4);
         assert_eq!(hits(&needles, b"..cdef.."), [(2, "raw")]);
         assert!(hits(&needles, b"..cde..").is_empty());
     }

@@ -3,7 +3,7 @@
 //! tokens, and drives relay consumers and relay outages.
 
 use super::{CALL_TIMEOUT, Sink, Stage, lock};
-use crate::broker::{FailureKind, GatewayUnderTest};
+use crate::broker::{FailureKind, GatewaySetup, GatewayUnderTest};
 use crate::record::{GatewayRecord, RelayCall, RelayOutageWindow, SignInAttempt};
 use crate::run::browser::{self, Browser};
 use crate::run::world::{Instance, World};
@@ -122,11 +122,24 @@ pub(super) fn finish(world: &World, scenario: &Scenario, sink: &Sink) -> Gateway
     record
         .credentials
         .push(("client secret".to_owned(), provider.client_secret()));
-    for line in crate::run::gateway_setup::service_account_key_lines() {
+    let key_lines = crate::run::gateway_setup::service_account_key_lines();
+    for line in key_lines.clone() {
         record.credentials.push((
             "service-account private key".to_owned(),
             SecretString::from(line.to_owned()),
         ));
+    }
+    if !scenario.service_accounts.is_empty() {
+        for line in key_lines {
+            let line = SecretString::from(line.to_owned());
+            record.secrets.push(("a service-account private key", line));
+        }
+    }
+    if let Some(relay) = GatewaySetup::of(&world.shared).and_then(|setup| setup.relay.clone()) {
+        for consumer in relay.consumers {
+            let what = "a relay consumer's credential";
+            record.secrets.push((what, consumer.credential));
+        }
     }
     record
 }

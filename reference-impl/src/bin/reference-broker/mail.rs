@@ -7,6 +7,11 @@
 //! `file:DIR` in `DIR/mailbox.sqlite`, a `postgres://` URL in the same
 //! database. So a broker killed with SIGKILL over a durable store comes back
 //! with every message it had committed.
+//!
+//! A durable mailbox is opened on first use, not at `initialize`: a broker
+//! restarted while its store is down must still start (its token calls
+//! fail as `storage` until the store is back, as a restart's do in
+//! process), and a mail call meanwhile fails as `storage` too.
 
 use crate::errors::{RpcError, parse, result};
 use base64::Engine as _;
@@ -40,7 +45,9 @@ pub(crate) struct Mail {
     /// `origin` + `/gmail/v1`, for `gmail_request`.
     pub(crate) gmail_base: String,
     pub(crate) transport: Arc<ReqwestTransport>,
-    mailbox: Arc<dyn MailboxStore>,
+    /// The mailbox's store, opened by [`mailbox`](Self::mailbox).
+    spec: StoreSpec,
+    mailbox: tokio::sync::OnceCell<Arc<dyn MailboxStore>>,
     /// The lease holder name: the same after a restart, so a restarted
     /// instance takes back the leases its killed predecessor held.
     worker_id: String,
@@ -59,23 +66,15 @@ impl Mail {
         instance: u64,
         seed: u64,
     ) -> Result<Self, RpcError> {
-        let storage = |error: MailboxError| RpcError::failed(ErrorKind::Storage, error.to_string());
         // A bucket holds tokens only: a local-first broker keeps its mailbox
         // with its local store, a bucket-only one in memory.
         let spec = match spec {
-            StoreSpec::LocalFirst { local, .. } => local,
-            other => other,
+            StoreSpec::LocalFirst { local, .. } => local.as_ref().clone(),
+            other => other.clone(),
         };
-        let mailbox: Arc<dyn MailboxStore> = match spec {
-            StoreSpec::Memory | StoreSpec::Bucket(_) => Arc::new(MemoryMailbox::new()),
-            StoreSpec::File(dir) => {
-                Arc::new(SqliteMailbox::open(dir.join("mailbox.sqlite")).map_err(storage)?)
-            }
-            StoreSpec::Sqlite(path) => Arc::new(SqliteMailbox::open(path).map_err(storage)?),
-            StoreSpec::Postgres(url) => {
-                Arc::new(PostgresMailbox::connect(url).await.map_err(storage)?)
-            }
-            StoreSpec::LocalFirst { .. } => Arc::new(MemoryMailbox::new()),
+        let in_memory = match &spec {
+            StoreSpec::Memory | StoreSpec::Bucket(_) | StoreSpec::LocalFirst { .. } => true,
+            StoreSpec::File(_) | StoreSpec::Sqlite(_) | StoreSpec::Postgres(_) => false,
             // A store kind added after this file: no mailbox beside it yet.
             _ => {
                 return Err(RpcError::new(
@@ -85,17 +84,49 @@ impl Mail {
                 .with_kind(ErrorKind::Unsupported));
             }
         };
+        let mailbox = tokio::sync::OnceCell::new();
+        if in_memory {
+            let memory: Arc<dyn MailboxStore> = Arc::new(MemoryMailbox::new());
+            let _ = mailbox.set(memory);
+        }
         let gmail_base = gmail_base.trim_end_matches('/').to_owned();
         let origin = gmail_base.trim_end_matches("/gmail/v1").to_owned();
         Ok(Self {
             origin,
             gmail_base,
             transport,
+            spec,
             mailbox,
             worker_id: format!("instance-{instance}"),
             seed,
             sending: tokio::sync::Mutex::default(),
         })
+    }
+
+    /// The mailbox, opened now if this is its first use; a store that
+    /// cannot be opened yet is a `storage` failure, and the next call tries
+    /// again.
+    async fn mailbox(&self) -> Result<Arc<dyn MailboxStore>, RpcError> {
+        let storage = |error: MailboxError| RpcError::failed(ErrorKind::Storage, error.to_string());
+        self.mailbox
+            .get_or_try_init(|| async {
+                let opened: Arc<dyn MailboxStore> = match &self.spec {
+                    StoreSpec::File(dir) => {
+                        Arc::new(SqliteMailbox::open(dir.join("mailbox.sqlite")).map_err(storage)?)
+                    }
+                    StoreSpec::Sqlite(path) => {
+                        Arc::new(SqliteMailbox::open(path).map_err(storage)?)
+                    }
+                    StoreSpec::Postgres(url) => {
+                        Arc::new(PostgresMailbox::connect(url).await.map_err(storage)?)
+                    }
+                    // `open` set every other kind's mailbox already.
+                    _ => Arc::new(MemoryMailbox::new()),
+                };
+                Ok(opened)
+            })
+            .await
+            .cloned()
     }
 
     /// `sync`: one sync of the account, then a delivery pass over its
@@ -114,7 +145,7 @@ impl Mail {
             Arc::new(SystemClock),
             self.transport.clone(),
             Arc::new(broker.clone()),
-            self.mailbox.clone(),
+            self.mailbox().await?,
         )
         .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))?;
         let report = engine.sync(&account).await.map_err(|e| sync_error(&e))?;
@@ -123,7 +154,8 @@ impl Mail {
         if entries.iter().any(|entry| !entry.state.is_final()) {
             // Per-entry failures stay queued for the next pass; only a
             // failure of the pass itself fails this call.
-            self.outbox(broker)?
+            self.outbox(broker)
+                .await?
                 .deliver(&account)
                 .await
                 .map_err(|e| sync_error(&e))?;
@@ -145,7 +177,8 @@ impl Mail {
     pub async fn synced_ids(&self, params: Value) -> Result<Value, RpcError> {
         let AccountParam { account } = parse(Method::SyncedIds, params)?;
         let messages = self
-            .mailbox
+            .mailbox()
+            .await?
             .messages(&account)
             .await
             .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))?;
@@ -164,7 +197,7 @@ impl Mail {
             )
         })?;
         let _sending = self.sending.lock().await;
-        let outbox = self.outbox(broker)?;
+        let outbox = self.outbox(broker).await?;
         let entry = outbox
             .send(&account, &raw)
             .await
@@ -209,7 +242,8 @@ impl Mail {
     }
 
     async fn entries(&self, account: &str) -> Result<Vec<OutboxEntry>, RpcError> {
-        self.mailbox
+        self.mailbox()
+            .await?
             .outbox_entries(account)
             .await
             .map_err(|error| RpcError::failed(ErrorKind::Storage, error.to_string()))
@@ -219,14 +253,14 @@ impl Mail {
     /// `Message-ID`s) come from the OS's randomness, not the run's seed: a
     /// restarted process over a memory store has forgotten its outbox and
     /// would draw the same ids again.
-    fn outbox(&self, broker: &TokenBroker) -> Result<Outbox, RpcError> {
+    async fn outbox(&self, broker: &TokenBroker) -> Result<Outbox, RpcError> {
         let config = OutboxConfig::new(self.origin.clone()).with_worker_id(self.worker_id.clone());
         Outbox::new(
             config,
             Arc::new(SystemClock),
             self.transport.clone(),
             Arc::new(broker.clone()),
-            self.mailbox.clone(),
+            self.mailbox().await?,
         )
         .map_err(|error| RpcError::new(ErrorCode::InvalidParams, error.to_string()))
     }
