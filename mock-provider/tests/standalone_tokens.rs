@@ -237,11 +237,11 @@ fn a_service_account_without_a_usable_key_stops_the_binary_naming_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     for (text, expected) in [
         (
-            "[[service_accounts]]\nemail = \"a@b\"\n",
+            "[[service_accounts]]\nemail = \"sa@project.iam.gserviceaccount.com\"\n",
             "give exactly one of",
         ),
         (
-            "[[service_accounts]]\nemail = \"a@b\"\npublic_key_pem = \"not a key\"\n",
+            "[[service_accounts]]\nemail = \"sa@project.iam.gserviceaccount.com\"\npublic_key_pem = \"not a key\"\n",
             "not an RSA public key",
         ),
         (

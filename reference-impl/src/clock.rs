@@ -2,65 +2,14 @@
 //!
 //! Token expiry is wall-clock based, so every expiry decision reads time through
 //! [`Clock`]. The harness swaps in a simulated clock (with per-broker skew) while tokio
-//! time is paused; production uses [`SystemClock`].
+//! time is paused; production uses [`SystemClock`]. The trait itself lives in
+//! `oauth-chaos-seams` (re-exported here), so a broker of one's own can take
+//! the harness's clocks without depending on this crate.
 
 use std::time::{Duration, SystemTime};
 
-/// Wall-clock time source.
-///
-/// Implementations must be cheap: [`TokenBroker::access_token`](crate::TokenBroker::access_token)
-/// reads the clock on every call, including the cached hot path.
-///
-/// # Example
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use reference_impl::Clock;
-///
-/// /// A clock frozen at one instant, as tests use.
-/// #[derive(Debug)]
-/// struct Frozen(SystemTime);
-///
-/// impl Clock for Frozen {
-///     fn now(&self) -> SystemTime {
-///         self.0
-///     }
-/// }
-///
-/// let clock = Frozen(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
-/// assert_eq!(clock.now(), clock.now());
-/// ```
-pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
-    /// The current wall-clock time as this component sees it.
-    fn now(&self) -> SystemTime;
-
-    /// Time since an arbitrary origin on a clock that never steps (Linux's
-    /// `CLOCK_MONOTONIC`).
-    ///
-    /// A cached token's instants are checked against it as well as against
-    /// [`now`](Self::now): a wall clock stepped back mid-life (an NTP
-    /// correction, a restored snapshot, a laptop whose sync has not run)
-    /// cannot stretch a token past its expiry, and a wall clock that steps
-    /// forward (or a suspend the monotonic clock does not count) is caught
-    /// by the wall check. The default reads tokio's clock, so paused-time
-    /// tests get a monotonic clock that follows their `advance`.
-    ///
-    /// ```
-    /// use reference_impl::{Clock, SystemClock};
-    /// let before = SystemClock.monotonic();
-    /// assert!(SystemClock.monotonic() >= before);
-    /// ```
-    fn monotonic(&self) -> Duration {
-        tokio_monotonic()
-    }
-}
-
-/// Tokio's clock since the first reading in this process.
-fn tokio_monotonic() -> Duration {
-    static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-    let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
-    tokio::time::Instant::now().saturating_duration_since(origin)
-}
+pub use oauth_chaos_seams::Clock;
+use oauth_chaos_seams::tokio_monotonic;
 
 /// One reading of both of a [`Clock`]'s clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use super::facets::{AuthorizationFacet, MailFacet, MailFaults, StatusFacet, StoreFaults};
 use async_trait::async_trait;
 pub use oauth_chaos_protocol::AccountState;
-use reference_impl::{Clock, HttpTransport};
+use oauth_chaos_seams::{Clock, HttpTransport};
 use secrecy::SecretString;
 use std::fmt::Debug;
 use std::sync::Arc;

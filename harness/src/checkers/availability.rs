@@ -214,6 +214,15 @@ impl Availability {
             // all is `retry_discipline`'s to judge.
             return None;
         }
+        if refusal.is_some()
+            && kind != FailureKind::Revoked
+            && super::clock_steps::provider_stepped_back(run)
+        {
+            // Across a step back of the provider's clock any refusal in the
+            // run excuses `revoked`, but provider times cannot say whether
+            // this one came before the call: it cannot demand `revoked`.
+            return None;
+        }
         if let Some(refused) = refusal {
             // An instance restarted since the refusal, whose store is down,
             // cannot read what it remembered of it: `storage` is the truth.
@@ -378,7 +387,9 @@ pub(super) fn grant_refusal<'r>(
             && e.succeeded()
             && e.finished_at > refused.finished_at
     });
-    (!consented_again).then_some(refused)
+    // Across a step back, provider times cannot say whether a new consent
+    // came before the call either: the refusal still excuses `revoked`.
+    (!consented_again || stepped_back).then_some(refused)
 }
 
 /// True when a store outage was in force on the call's instance at any

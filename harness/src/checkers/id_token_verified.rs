@@ -71,9 +71,6 @@ impl Checker for IdTokenVerified {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        match Self::assess(run) {
-            Ok(violations) => Judgement::from_violations(violations),
-            Err(why) => Judgement::unknown(why),
-        }
+        Judgement::from_assessment(Self::assess(run))
     }
 }

@@ -41,6 +41,12 @@ impl Judgement {
         }
     }
 
+    /// What an assessment came to: `Passed` or `Failed` by its violations,
+    /// or `Unknown` for the reason it could not judge.
+    pub fn from_assessment(assessment: Result<Vec<Violation>, String>) -> Self {
+        assessment.map_or_else(Self::unknown, Self::from_violations)
+    }
+
     /// `Unknown` for `reason`.
     pub fn unknown(reason: impl Into<String>) -> Self {
         Self::Unknown {

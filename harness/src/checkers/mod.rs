@@ -132,53 +132,43 @@ pub fn checkers_for(invariants: &Invariants) -> Vec<Box<dyn Checker>> {
             invariants.availability.clone().unwrap_or_default(),
         )),
     ];
-    if let Some(params) = &invariants.single_flight_refresh {
-        checkers.push(Box::new(SingleFlightRefresh::new(params.clone())));
+    // In this order (reports list invariants as the checkers come): the
+    // checkers with parameters take theirs, the others are unit values.
+    macro_rules! with_params {
+        ($($field:ident => $checker:ident),* $(,)?) => {
+            $(if let Some(params) = &invariants.$field {
+                checkers.push(Box::new($checker::new(params.clone())));
+            })*
+        };
     }
-    if let Some(params) = &invariants.proactive_refresh {
-        checkers.push(Box::new(ProactiveRefresh::new(params.clone())));
+    macro_rules! named {
+        ($($field:ident => $checker:expr),* $(,)?) => {
+            $(if invariants.$field.is_some() {
+                checkers.push(Box::new($checker));
+            })*
+        };
     }
-    if let Some(params) = &invariants.retry_discipline {
-        checkers.push(Box::new(RetryDiscipline::new(params.clone())));
+    with_params! {
+        single_flight_refresh => SingleFlightRefresh,
+        proactive_refresh => ProactiveRefresh,
+        retry_discipline => RetryDiscipline,
+        outage_surfaced => OutageSurfaced,
+        no_token_leak => NoTokenLeak,
     }
-    if let Some(params) = &invariants.outage_surfaced {
-        checkers.push(Box::new(OutageSurfaced::new(params.clone())));
+    named! {
+        survives_restart => SurvivesRestart,
+        no_lost_email => NoLostEmail,
+        no_duplicate_email => NoDuplicateEmail,
+        least_privilege => LeastPrivilege,
+        csrf_protected => CsrfProtected,
+        no_stale_overwrite => NoStaleOverwrite,
+        no_rejected_token_reuse => NoRejectedTokenReuse,
+        id_token_verified => IdTokenVerified,
+        no_credential_to_consumer => NoCredentialToConsumer,
     }
-    if let Some(params) = &invariants.no_token_leak {
-        checkers.push(Box::new(NoTokenLeak::new(params.clone())));
-    }
-    if invariants.survives_restart.is_some() {
-        checkers.push(Box::new(SurvivesRestart));
-    }
-    if invariants.no_lost_email.is_some() {
-        checkers.push(Box::new(NoLostEmail));
-    }
-    if invariants.no_duplicate_email.is_some() {
-        checkers.push(Box::new(NoDuplicateEmail));
-    }
-    if invariants.least_privilege.is_some() {
-        checkers.push(Box::new(LeastPrivilege));
-    }
-    if invariants.csrf_protected.is_some() {
-        checkers.push(Box::new(CsrfProtected));
-    }
-    if invariants.no_stale_overwrite.is_some() {
-        checkers.push(Box::new(NoStaleOverwrite));
-    }
-    if invariants.no_rejected_token_reuse.is_some() {
-        checkers.push(Box::new(NoRejectedTokenReuse));
-    }
-    if invariants.id_token_verified.is_some() {
-        checkers.push(Box::new(IdTokenVerified));
-    }
-    if invariants.no_credential_to_consumer.is_some() {
-        checkers.push(Box::new(NoCredentialToConsumer));
-    }
-    if let Some(params) = &invariants.alert_raised {
-        checkers.push(Box::new(AlertRaised::new(params.clone())));
-    }
-    if let Some(params) = &invariants.relay_consumers_available {
-        checkers.push(Box::new(RelayConsumersAvailable::new(params.clone())));
+    with_params! {
+        alert_raised => AlertRaised,
+        relay_consumers_available => RelayConsumersAvailable,
     }
     checkers
 }

@@ -49,9 +49,6 @@ impl Checker for NoCredentialToConsumer {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        match Self::assess(run) {
-            Ok(violations) => Judgement::from_violations(violations),
-            Err(why) => Judgement::unknown(why),
-        }
+        Judgement::from_assessment(Self::assess(run))
     }
 }

@@ -123,9 +123,6 @@ impl Checker for RelayConsumersAvailable {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        match self.assess(run) {
-            Ok(violations) => Judgement::from_violations(violations),
-            Err(why) => Judgement::unknown(why),
-        }
+        Judgement::from_assessment(self.assess(run))
     }
 }

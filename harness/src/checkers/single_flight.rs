@@ -20,29 +20,39 @@ impl SingleFlightRefresh {
         Self { params }
     }
 
-    fn overlaps(refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+    /// Each refresh that starts while `max_in_flight` others of the grant
+    /// are still in flight.
+    fn overlaps(&self, refreshes: &[&JournalEntry], grant: &GrantId) -> Vec<Violation> {
+        let max = self.params.max_in_flight.max(1) as usize;
         let mut found = Vec::new();
-        let mut open: Option<&JournalEntry> = None;
+        let mut open: Vec<&JournalEntry> = Vec::new();
         for entry in refreshes {
-            if let Some(earlier) = open {
-                // Two requests that arrive at the same simulated instant are
-                // concurrent even when both take no time.
-                let concurrent = entry.started_at < earlier.finished_at
-                    || entry.started_at == earlier.started_at;
-                if concurrent {
-                    found.push(Violation {
-                        invariant: NAME,
-                        message: format!(
+            // Two requests that arrive at the same simulated instant are
+            // concurrent even when both take no time.
+            open.retain(|earlier| {
+                entry.started_at < earlier.finished_at || entry.started_at == earlier.started_at
+            });
+            if open.len() >= max {
+                let earlier = open[open.len() - 1];
+                found.push(Violation {
+                    invariant: NAME,
+                    message: if max == 1 {
+                        format!(
                             "grant {grant}: refresh #{} started while refresh #{} was still in flight",
                             entry.seq, earlier.seq
-                        ),
-                        entries: vec![earlier.seq, entry.seq],
-                    });
-                }
+                        )
+                    } else {
+                        format!(
+                            "grant {grant}: refresh #{} started while {} others (up to #{}) were still in flight, over the bound of {max}",
+                            entry.seq,
+                            open.len(),
+                            earlier.seq
+                        )
+                    },
+                    entries: vec![earlier.seq, entry.seq],
+                });
             }
-            if open.is_none_or(|o| entry.finished_at >= o.finished_at) {
-                open = Some(entry);
-            }
+            open.push(entry);
         }
         found
     }
@@ -122,7 +132,7 @@ impl Checker for SingleFlightRefresh {
         }
         let mut found = Vec::new();
         for (grant, refreshes) in by_grant {
-            found.extend(Self::overlaps(&refreshes, grant));
+            found.extend(self.overlaps(&refreshes, grant));
             found.extend(self.redundant(&refreshes, run, grant));
         }
         Judgement::from_violations(capped(NAME, found))

@@ -235,6 +235,26 @@ fn single_flight_fate(schedule: &Schedule, traffic: bool) -> Fate {
             StepKind::Skew { .. } | StepKind::Jump { .. } | StepKind::Pause { .. }
         )
     });
+    if let Some((fault, _)) = unpersisted_knowledge(schedule)
+        && schedule.instances > 1
+    {
+        // The refresh lease lives in the shared store: a store that cannot
+        // take it coordinates nothing, and each instance refreshes on its
+        // own (availability first; versioned CAS keeps the store right).
+        return Fate::Moot {
+            because: format!(
+                "`{}` at {} keeps the refresh lease and new tokens out of the store {} instances share",
+                fault.step.kind_name(),
+                humantime::format_duration(fault.at),
+                schedule.instances
+            ),
+            expectation: "no more refreshes of a grant in flight at once than there are instances",
+            params: Some(format!(
+                "{{ min_token_age_fraction = 0.0, max_in_flight = {} }}",
+                schedule.instances
+            )),
+        };
+    }
     if let Some((fault, _)) = unpersisted_knowledge(schedule) {
         return Fate::Moot {
             because: format!(

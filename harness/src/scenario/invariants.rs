@@ -135,12 +135,18 @@ pub struct SingleFlightParams {
     /// lived this fraction of its lifetime is redundant (unless the first
     /// failed or its token was rejected).
     pub min_token_age_fraction: f64,
+    /// How many refreshes of one grant may be in flight at once (default
+    /// 1). A fleet whose shared store cannot take the refresh lease (down
+    /// or read-only) coordinates nothing, and each instance may then
+    /// refresh once: `max_in_flight = <instances>`.
+    pub max_in_flight: u32,
 }
 
 impl Default for SingleFlightParams {
     fn default() -> Self {
         Self {
             min_token_age_fraction: 0.5,
+            max_in_flight: 1,
         }
     }
 }

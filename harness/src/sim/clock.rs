@@ -204,7 +204,7 @@ impl mock_provider::Clock for SimClock {
     }
 }
 
-impl reference_impl::Clock for SimClock {
+impl oauth_chaos_seams::Clock for SimClock {
     fn now(&self) -> SystemTime {
         SimClock::now(self)
     }

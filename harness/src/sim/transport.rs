@@ -2,7 +2,7 @@ use axum::Router;
 use axum::body::Body;
 use futures::future::BoxFuture;
 use http_body_util::BodyExt;
-use reference_impl::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+use oauth_chaos_seams::{HttpRequest, HttpResponse, HttpTransport, TransportError};
 use std::time::Duration;
 use tower::ServiceExt;
 

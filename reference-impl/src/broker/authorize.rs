@@ -222,6 +222,7 @@ impl TokenBroker {
         let mut grant = StoredGrant::new(0, refresh_token);
         grant.access_token = Some(tokens.access_token.clone());
         grant.expires_at = Some(expires_at);
+        grant.obtained_at = Some(sent_at);
         grant.scopes = tokens
             .scopes
             .unwrap_or_else(|| self.inner.config.scopes.clone());

@@ -33,6 +33,7 @@ mod metrics;
 mod obtain;
 mod persist;
 mod provider_frame;
+mod reconsent;
 mod refresh;
 mod refresh_due;
 pub(crate) mod response_check;

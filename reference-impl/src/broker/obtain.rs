@@ -74,6 +74,7 @@ impl Inner {
                 .unwrap_or_else(|| state.grant.refresh_token.clone()),
             access_token: Some(refreshed.access_token.clone()),
             expires_at: Some(expires_at),
+            obtained_at: Some(sent_at),
             scopes: refreshed
                 .scopes
                 .unwrap_or_else(|| state.grant.scopes.clone()),
@@ -151,10 +152,14 @@ impl Inner {
         let mut adopted = None;
         if let (Some(access_token), Some(expires_at)) = (&stored.access_token, stored.expires_at) {
             let now = Reading::of(&*self.clock);
-            // The record does not say when the token was obtained; half of
-            // what is left is the floor, so a short-lived token another
-            // process just stored is served, not refreshed again at once.
-            let refresh_at = self.refresh_at(account, state.generation, Some(now.wall), expires_at);
+            // Half the token's life (from when the other process obtained
+            // it) is the floor, so a short-lived token another process just
+            // stored is served, not refreshed again at once, while a long
+            // one near its end is refreshed. A record that does not say when
+            // (written before it was kept) gets no floor: refreshing once
+            // more is safe, serving a dying token is not.
+            let refresh_at =
+                self.refresh_at(account, state.generation, stored.obtained_at, expires_at);
             if now.wall < refresh_at {
                 slot.publish(Some(CachedToken::new(
                     access_token.clone(),

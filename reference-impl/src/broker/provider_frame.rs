@@ -13,12 +13,16 @@
 //! carried a `Date`, and carried forward by whichever of the wall and the
 //! monotonic clock moved more since: a wall clock stepped back since the
 //! anchor is caught by the monotonic clock, a wall clock stepped forward (or
-//! a suspend the monotonic clock does not count) by the wall clock. A writer
-//! has just heard from the provider, so its estimate is exact to the
-//! header's one-second resolution; a reader's is exact or errs towards
-//! believing the token older, never younger. Offsets within that resolution
-//! count as none, so brokers whose clocks agree store exactly what they
-//! measured. Without any `Date` seen, instants are stored as measured.
+//! a suspend the monotonic clock does not count) by the wall clock. An
+//! estimate only ever moves an expiry earlier, never later: a `Date` is
+//! truncated to the second and read after a round trip, so it always seems
+//! a little behind, and a slow answer would otherwise stretch every token
+//! read by it. So a slow writer's expiry is stored as measured (early in the
+//! provider's frame), a fast reader reads a stored expiry as is (early on
+//! its clock), and the other two directions are exact to the header's
+//! resolution. Offsets within that resolution count as none, so brokers
+//! whose clocks agree store exactly what they measured. Without any `Date`
+//! seen, instants are stored as measured.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -129,31 +133,37 @@ impl ProviderFrame {
         }
     }
 
-    /// `local` (our wall clock) in the provider's frame.
+    /// An expiry on our wall clock, in the provider's frame. Only ever
+    /// moved earlier: when the provider seems ahead of us the instant is
+    /// kept as measured (readers then refresh early), because an estimate
+    /// must never make a token live longer than it does.
     pub fn to_provider(&self, local: SystemTime) -> SystemTime {
         match self.offset() {
-            None => local,
-            Some(Offset::Ahead(by)) => local.checked_add(by).unwrap_or(local),
             Some(Offset::Behind(by)) => local.checked_sub(by).unwrap_or(local),
+            None | Some(Offset::Ahead(_)) => local,
         }
     }
 
-    /// `provider` (the provider's frame) on our wall clock.
+    /// An expiry in the provider's frame, on our wall clock. Only ever
+    /// moved earlier, as [`to_provider`](Self::to_provider): a `Date` is
+    /// truncated to the second and read after the answer's trip, so it
+    /// always seems a little behind, and believing it would stretch tokens.
     pub fn to_local(&self, provider: SystemTime) -> SystemTime {
         match self.offset() {
-            None => provider,
             Some(Offset::Ahead(by)) => provider.checked_sub(by).unwrap_or(provider),
-            Some(Offset::Behind(by)) => provider.checked_add(by).unwrap_or(provider),
+            None | Some(Offset::Behind(_)) => provider,
         }
     }
 
     fn grant_to_provider(&self, mut grant: StoredGrant) -> StoredGrant {
         grant.expires_at = grant.expires_at.map(|at| self.to_provider(at));
+        grant.obtained_at = grant.obtained_at.map(|at| self.to_provider(at));
         grant
     }
 
     fn grant_to_local(&self, mut grant: StoredGrant) -> StoredGrant {
         grant.expires_at = grant.expires_at.map(|at| self.to_local(at));
+        grant.obtained_at = grant.obtained_at.map(|at| self.to_local(at));
         grant
     }
 }
@@ -310,11 +320,31 @@ mod tests {
     }
 
     #[test]
-    fn a_clock_ten_minutes_behind_stores_in_the_providers_frame_and_reads_back_in_its_own() {
+    fn a_clock_ten_minutes_behind_reads_the_providers_expiry_ten_minutes_earlier() {
         let (_clock, frame) = frame_at(10_000);
         frame.observe(at(10_600));
-        assert_eq!(frame.to_provider(at(13_600)), at(14_200));
         assert_eq!(frame.to_local(at(14_200)), at(13_600));
+        // What it writes is kept as measured: early in the provider's frame,
+        // so readers refresh early rather than late.
+        assert_eq!(frame.to_provider(at(13_600)), at(13_600));
+    }
+
+    #[test]
+    fn a_clock_ten_minutes_ahead_writes_the_providers_expiry_and_reads_it_as_is() {
+        let (_clock, frame) = frame_at(10_600);
+        frame.observe(at(10_000));
+        assert_eq!(frame.to_provider(at(14_200)), at(13_600));
+        // Read back unmoved: on its fast clock the token then ends ten
+        // minutes early, never late.
+        assert_eq!(frame.to_local(at(13_600)), at(13_600));
+    }
+
+    #[test]
+    fn a_date_that_seems_behind_by_its_truncation_and_a_slow_trip_never_stretches_a_token() {
+        let (_clock, frame) = frame_at(10_003);
+        // Sent at 10,000.9, truncated to 10,000, read 2 s later.
+        frame.observe(at(10_000));
+        assert_eq!(frame.to_local(at(10_010)), at(10_010));
     }
 
     #[test]

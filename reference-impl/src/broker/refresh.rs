@@ -42,6 +42,11 @@ impl Inner {
         self: &Arc<Self>,
         slot: &Arc<AccountSlot>,
     ) -> Result<AccessToken, BrokerError> {
+        // A refused account may have been re-authorized through another
+        // process sharing the store (`reconsent.rs`).
+        if slot.needs_reauth() && slot.scoped.is_none() {
+            self.adopt_reconsent(slot).await;
+        }
         match self.join_or_start(slot) {
             Ok(flight) => flight.await,
             Err(settled) => settled,

@@ -47,6 +47,9 @@ struct GrantPayload {
     access_token: Option<String>,
     /// Milliseconds since the Unix epoch.
     expires_at_ms: Option<u64>,
+    /// Milliseconds since the Unix epoch; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obtained_at_ms: Option<u64>,
     scopes: Vec<String>,
     /// Absent in records written before service accounts existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +99,7 @@ impl Keyring {
                 .as_ref()
                 .map(|token| token.expose_secret().to_owned()),
             expires_at_ms: grant.expires_at.map(millis_since_epoch),
+            obtained_at_ms: grant.obtained_at.map(millis_since_epoch),
             scopes: grant.scopes.clone(),
             service_account: grant
                 .service_account
@@ -168,6 +172,9 @@ impl Keyring {
             access_token: payload.access_token.map(AccessToken::new),
             expires_at: payload
                 .expires_at_ms
+                .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms)),
+            obtained_at: payload
+                .obtained_at_ms
                 .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms)),
             scopes: payload.scopes,
             service_account,

@@ -86,6 +86,10 @@ pub struct StoredGrant {
     pub access_token: Option<AccessToken>,
     /// When `access_token` expires, computed from local receipt time.
     pub expires_at: Option<SystemTime>,
+    /// When `access_token` was obtained (local send time), so a process
+    /// that adopts it knows how much of its life is gone; absent in records
+    /// written before it was kept.
+    pub obtained_at: Option<SystemTime>,
     /// Scopes the provider reported as granted.
     pub scopes: Vec<String>,
     /// For a service account: the key, subject and scopes assertions are signed with.
@@ -108,6 +112,7 @@ impl StoredGrant {
             refresh_token,
             access_token: None,
             expires_at: None,
+            obtained_at: None,
             scopes: Vec::new(),
             service_account: None,
         }

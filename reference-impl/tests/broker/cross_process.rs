@@ -143,3 +143,18 @@ async fn a_short_lived_token_another_process_stored_is_adopted_not_refreshed_aga
     );
     assert_eq!(from_b.expose_secret(), "ya29.short-lived");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_long_lived_token_near_its_end_another_process_stored_is_refreshed_not_served() {
+    // An hour-long token that `a` stored; `b` first asks 50 s before it
+    // expires. Half of what is left is no floor for it: `b` refreshes.
+    let store = Arc::new(LeasingStore::default());
+    let transport = ScriptedTransport::google();
+    let (a, b) = two_brokers(store, transport.clone()).await;
+    let from_a = a.access_token("alice").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3599 - 50)).await;
+
+    let from_b = b.access_token("alice").await.unwrap();
+    assert_eq!(transport.count(), 2, "b refreshed the dying token");
+    assert_ne!(from_b.expose_secret(), from_a.expose_secret());
+}

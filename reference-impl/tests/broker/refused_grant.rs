@@ -52,3 +52,41 @@ async fn a_refused_client_leaves_the_grant_in_the_store() {
         "the grant outlives a client fix"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_account_another_process_reauthorized_is_served_again() {
+    // The old refresh token is refused; the one the user consented to later
+    // through the second process works.
+    let transport = ScriptedTransport::new(Duration::from_millis(5), |request| {
+        if String::from_utf8_lossy(request.body()).contains("refresh_token=1%2F%2Fconsented-again")
+        {
+            json_response(
+                200,
+                serde_json::json!({"access_token": "ya29.after-consent", "expires_in": 3599, "token_type": "Bearer"}),
+            )
+        } else {
+            json_response(400, serde_json::json!({"error": "invalid_grant"}))
+        }
+    });
+    let store = Arc::new(MemoryStore::new());
+    let first = sim_broker(transport.clone(), store.clone(), |c| c).await;
+    first.access_token("alice").await.expect_err("refused");
+    let refusals = transport.count();
+
+    let config =
+        BrokerConfig::new("https://oauth2.example/token", "client-id", CLIENT_SECRET).with_seed(8);
+    let second = TokenBroker::new(config, TokioClock::new(), transport.clone(), store).unwrap();
+    second
+        .add_account("alice", "1//consented-again".into())
+        .await;
+
+    let served = first.access_token("alice").await.expect("served again");
+    assert_eq!(served.expose_secret(), "ya29.after-consent");
+    let bodies = transport.requests.lock().unwrap().clone();
+    assert!(
+        bodies[refusals..]
+            .iter()
+            .all(|body| body.contains("consented-again")),
+        "the refused refresh token was not sent again: {bodies:?}"
+    );
+}
