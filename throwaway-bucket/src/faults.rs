@@ -320,6 +320,7 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
         let verdict = self.faults.verdict(request.method());
         let inner = self.inner.clone();
         let log = self.log.clone();
+        let commit_clock = self.clock.clone();
         // Bodies are read whole (token objects are small) so a committed
         // write can be logged with what it wrote.
         let serve = move |request: Request<Incoming>| async move {
@@ -339,7 +340,7 @@ impl hyper::service::Service<Request<Incoming>> for FaultService {
                 log.push(CommittedWrite {
                     path,
                     body,
-                    at: now,
+                    at: commit_clock.now(),
                 });
             }
             Ok(response)

@@ -164,12 +164,7 @@ fn rejected(
 /// How far the provider's clock (its `Date` header) is ahead of ours, in whole
 /// seconds (negative: behind); `None` without a usable header.
 fn provider_offset(response: &crate::transport::HttpResponse, now: SystemTime) -> Option<i64> {
-    let date = response
-        .headers()
-        .get(http::header::DATE)?
-        .to_str()
-        .ok()
-        .and_then(|value| httpdate::parse_http_date(value).ok())?;
+    let date = crate::transport::answer_date(response.headers())?;
     let seconds = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     Some(match date.duration_since(now) {
         Ok(ahead) => seconds(ahead),

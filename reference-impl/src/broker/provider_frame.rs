@@ -184,12 +184,7 @@ impl HttpTransport for DatedTransport {
         let frame = Arc::clone(&self.frame);
         Box::pin(async move {
             let response = sent.await?;
-            let date = response
-                .headers()
-                .get(http::header::DATE)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| httpdate::parse_http_date(value).ok());
-            if let Some(date) = date {
+            if let Some(date) = crate::transport::answer_date(response.headers()) {
                 frame.observe(date);
             }
             Ok(response)

@@ -58,12 +58,7 @@ struct DatedService {
 impl HttpService for DatedService {
     async fn call(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let response = self.inner.execute(request).await?;
-        let date = response
-            .headers()
-            .get(http::header::DATE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| httpdate::parse_http_date(value).ok());
-        if let Some(date) = date {
+        if let Some(date) = crate::transport::answer_date(response.headers()) {
             self.dates.saw(date);
         }
         Ok(response)

@@ -9,3 +9,9 @@ mod reqwest;
 
 pub use self::reqwest::ReqwestTransport;
 pub use oauth_chaos_seams::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+
+/// The `Date` an answer carries (RFC 9110 §6.6.1), if it is a valid HTTP date.
+pub(crate) fn answer_date(headers: &http::HeaderMap) -> Option<std::time::SystemTime> {
+    let value = headers.get(http::header::DATE)?.to_str().ok()?;
+    httpdate::parse_http_date(value).ok()
+}
