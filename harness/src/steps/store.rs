@@ -5,6 +5,7 @@
 
 use super::{Check, Invalid, StepKind};
 use crate::broker::StoreFault;
+use crate::record::TimelineEvent;
 use crate::run::{Stage, lock};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -90,19 +91,34 @@ fn store_fault(stage: &mut Stage<'_>, index: u32, fault: StoreFault) {
     let Some(instance) = stage.instance(index) else {
         return;
     };
-    stage.event(
-        "store_fault",
-        format!("{fault:?} on instance {index}"),
-        None,
+    let what = format!("{fault:?} on instance {index}");
+    // A fault is in force from its step until the store is back. Taking one
+    // off can take a while (a PostgreSQL cluster restarting, a reload), so
+    // its end is recorded when it is done, not when it was asked for.
+    let ends = matches!(
+        fault,
+        StoreFault::Outage(false) | StoreFault::ReadOnly(false)
     );
+    if !ends {
+        stage.event("store_fault", what.clone(), None);
+    }
     let sink = stage.sink.clone();
+    let clock = stage.world.provider_clock.clone();
     stage.spawn(async move {
-        if let Err(failure) = instance
+        let applied = instance
             .broker
             .store_faults_or_refusal()
             .store_fault(fault)
-            .await
-        {
+            .await;
+        if ends {
+            lock(&sink.events).push(TimelineEvent {
+                at: clock.now(),
+                what,
+                account: None,
+                kind: "store_fault",
+            });
+        }
+        if let Err(failure) = applied {
             lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
         }
     });
