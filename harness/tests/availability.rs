@@ -278,3 +278,41 @@ fn many_failures_of_one_kind_are_one_violation_with_a_count() {
         message(&judged)
     );
 }
+
+#[test]
+fn a_token_the_provider_never_issued_is_no_service() {
+    let judged = judge(
+        vec![refresh(0, 0.0, Ok("ya29.a"))],
+        vec![
+            call(1.0, Ok("ya29.a")),
+            call(2.0, Ok("ya29.made-up")),
+            call(3.0, Ok("ya29.made-up")),
+        ],
+    );
+    assert!(judged.failed(), "{judged:?}");
+    let text = message(&judged);
+    assert!(text.contains("never issued"), "{text}");
+    assert!(text.starts_with("2 calls like this"), "{text}");
+}
+
+#[test]
+fn another_accounts_token_is_no_service() {
+    let mut bobs = refresh(0, 0.0, Ok("ya29.bob"));
+    bobs.account = Some("bob@example.com".into());
+    let judged = judge(
+        vec![bobs, refresh(1, 0.5, Ok("ya29.alice"))],
+        vec![call(1.0, Ok("ya29.alice")), call(2.0, Ok("ya29.bob"))],
+    );
+    assert!(judged.failed(), "{judged:?}");
+    let text = message(&judged);
+    assert!(text.contains("issued for bob@example.com (#0)"), "{text}");
+    assert_eq!(judged.violations()[0].entries, vec![0]);
+}
+
+#[test]
+fn a_token_whose_issuer_named_no_account_is_not_blamed() {
+    let mut anonymous = refresh(0, 0.0, Ok("ya29.a"));
+    anonymous.account = None;
+    let judged = judge(vec![anonymous], vec![call(1.0, Ok("ya29.a"))]);
+    assert!(judged.passed(), "{judged:?}");
+}

@@ -1,8 +1,9 @@
+use super::served_token_owner::{NotTheAccountsToken, TokenOwners};
 use super::{Checker, Judgement, Violation, capped};
 use crate::broker::FailureKind;
 use crate::record::{RunRecord, ServedToken};
 use crate::scenario::AvailabilityParams;
-use mock_provider::{Endpoint, IssuedToken, JournalEntry};
+use mock_provider::{Endpoint, Fingerprint, IssuedToken, JournalEntry};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +21,8 @@ const PERMANENT: &[&str] = &[
 /// unless the scenario made serving impossible, and then the failure says
 /// why in the right kind (docs/SCENARIOS.md, "availability"):
 ///
+/// - a call is served only by a token the provider issued for the account
+///   asked for: a made-up token, or another account's, is a violation;
 /// - the provider refused the account's grant (`invalid_grant` and the
 ///   like, with no new consent since): the call must fail as `revoked`;
 /// - `revoked` without such a refusal is a false alarm;
@@ -58,31 +61,39 @@ impl Checker for Availability {
             return Judgement::unknown("the timeline made no access_token call");
         }
         let issued = run.issued_tokens();
+        let owners = TokenOwners::of(run);
         let mut held = HeldTokens::default();
-        // Unexcused failures by rule and kind: (first violation, count, last call).
-        let mut groups: Vec<(Rule, FailureKind, Violation, usize, SystemTime)> = Vec::new();
+        // Unexcused calls by rule and failure kind (none for a call answered
+        // with a token that was not the account's): (first violation,
+        // count, last call).
+        let mut groups: Vec<(Rule, Option<FailureKind>, Violation, usize, SystemTime)> = Vec::new();
         for call in &run.served {
-            let kind = match &call.result {
-                Ok(fingerprint) => {
-                    if let Some((seq, token)) = issued.get(fingerprint) {
-                        held.served(call, *seq, token);
+            let judged = match &call.result {
+                Ok(fingerprint) => match owners.judge(fingerprint, &call.account) {
+                    Some(wrong) => Some((None, wrong_token(run, call, fingerprint, wrong))),
+                    None => {
+                        if let Some((seq, token)) = issued.get(fingerprint) {
+                            held.served(call, *seq, token);
+                        }
+                        None
                     }
-                    continue;
+                },
+                Err(kind) if *kind == FailureKind::Killed || kind.is_broker_fault() => None,
+                Err(kind) => {
+                    let cached = held.usable(run, call, &self.params);
+                    self.judge_failure(run, call, *kind, cached)
+                        .map(|judged| (Some(*kind), judged))
                 }
-                Err(kind) => *kind,
             };
-            if kind == FailureKind::Killed || kind.is_broker_fault() {
+            let Some((kind, (rule, problem))) = judged else {
                 continue;
-            }
-            let cached = held.usable(run, call, &self.params);
-            if let Some((rule, problem)) = self.judge_failure(run, call, kind, cached) {
-                match groups.iter_mut().find(|g| g.0 == rule && g.1 == kind) {
-                    Some(group) => {
-                        group.3 += 1;
-                        group.4 = call.requested_at;
-                    }
-                    None => groups.push((rule, kind, problem, 1, call.requested_at)),
+            };
+            match groups.iter_mut().find(|g| g.0 == rule && g.1 == kind) {
+                Some(group) => {
+                    group.3 += 1;
+                    group.4 = call.requested_at;
                 }
+                None => groups.push((rule, kind, problem, 1, call.requested_at)),
             }
         }
         let found = groups
@@ -174,9 +185,51 @@ impl<'r> HeldTokens<'r> {
     }
 }
 
-/// Which availability rule an unexcused failure broke.
+/// Why a call answered with a token was not served: the token was not
+/// the account's (docs/SCENARIOS.md, "availability").
+fn wrong_token(
+    run: &RunRecord,
+    call: &ServedToken,
+    token: &Fingerprint,
+    wrong: NotTheAccountsToken<'_>,
+) -> (Rule, Violation) {
+    let who = format!(
+        "access_token({}) on instance {} at +{}",
+        call.account,
+        call.instance,
+        since_start(run, call.requested_at)
+    );
+    match wrong {
+        NotTheAccountsToken::NeverIssued => (
+            Rule::NeverIssued,
+            Violation {
+                invariant: NAME,
+                message: format!(
+                    "{who} was answered with a token the provider never issued ({token}): no API would accept it"
+                ),
+                entries: Vec::new(),
+            },
+        ),
+        NotTheAccountsToken::OtherAccount { owner, seq } => (
+            Rule::OtherAccountsToken,
+            Violation {
+                invariant: NAME,
+                message: format!(
+                    "{who} was answered with a token the provider issued for {owner} (#{seq}): the caller would act as another user"
+                ),
+                entries: vec![seq],
+            },
+        ),
+    }
+}
+
+/// Which availability rule an unexcused call broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rule {
+    /// Answered with a token the provider never issued.
+    NeverIssued,
+    /// Answered with a token the provider issued for another account.
+    OtherAccountsToken,
     /// The grant was refused, but the failure did not say `revoked`.
     WrongKindForRefusedGrant,
     /// `revoked` without a refusal.

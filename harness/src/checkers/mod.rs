@@ -30,6 +30,7 @@ mod proactive_refresh;
 mod relay_available;
 mod relay_least_privilege;
 mod retry_discipline;
+mod served_token_owner;
 mod single_flight;
 mod survives_restart;
 

@@ -174,6 +174,21 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         ],
     },
     MutantEntry {
+        name: "one-token-for-all-accounts",
+        target: InvariantName::Availability,
+        flaw: "caches one token for the whole broker: every account is served the token of the first account asked for",
+        scenarios: &["two-accounts-each-get-their-own-token.toml"],
+    },
+    MutantEntry {
+        name: "forges-tokens",
+        target: InvariantName::Availability,
+        flaw: "answers every access_token call at once with a made-up ya29. token and never asks the provider",
+        scenarios: &[
+            "two-accounts-each-get-their-own-token.toml",
+            "kill-9-restart.toml",
+        ],
+    },
+    MutantEntry {
         name: "corrupts-token-file",
         target: InvariantName::Availability,
         flaw: "instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",

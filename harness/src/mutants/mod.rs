@@ -27,6 +27,7 @@ mod serves_rejected_token;
 mod side_log;
 mod trusting_sign_in;
 mod unavailable;
+mod wrong_token;
 
 pub use catalogue::{MUTANT_CATALOGUE, MutantEntry};
 pub use email::EmailMutant;
@@ -67,6 +68,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
         "serves-rejected-token" => {
             return Some(Arc::new(serves_rejected_token::ServesRejectedTokenMutant));
         }
+        "one-token-for-all-accounts" => {
+            return Some(Arc::new(wrong_token::OneTokenForAllAccountsMutant));
+        }
+        "forges-tokens" => return Some(Arc::new(wrong_token::ForgesTokensMutant)),
         _ => {}
     }
     if let Some(factory) = process::process_mutant(name) {

@@ -80,6 +80,12 @@ impl ServiceAccountSetting {
             .clone()
             .unwrap_or_else(|| format!("{}@oauth-chaos.iam.gserviceaccount.com", self.account))
     }
+
+    /// Who its tokens act as at the provider: the delegated subject, or
+    /// the service account itself.
+    pub fn acts_as(&self) -> String {
+        self.subject.clone().unwrap_or_else(|| self.email())
+    }
 }
 
 /// A relay role: an account and the scopes its consumers get.

@@ -136,12 +136,21 @@ impl StepKind for ServiceAccountTokens {
         let Some(instance) = stage.instance(self.instance) else {
             return;
         };
+        // Calls are recorded under who the token acts as at the provider,
+        // so checkers match them with the journal's accounts.
+        let acts_as = stage
+            .scenario
+            .service_accounts
+            .iter()
+            .find(|a| a.account == self.account)
+            .map(|a| a.acts_as())
+            .unwrap_or_else(|| self.account.clone());
         for _ in 0..self.callers {
             let delay = stage.random_within(self.spread);
             stage.spawn(play::service_account_call(
                 instance.clone(),
                 self.instance,
-                self.account.clone(),
+                (self.account.clone(), acts_as.clone()),
                 self.scopes.clone(),
                 delay,
                 stage.world.provider_clock.clone(),

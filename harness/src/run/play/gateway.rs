@@ -343,10 +343,13 @@ fn forge_id_token(run: &SignInRun, kind: SignInKind, nonce: &str) -> Option<Stri
     sign(&claims, active.private_pem, active.kid)
 }
 
+/// One `service_account_token` call of the broker's `account` (its own name
+/// for the service account), recorded under `acts_as`, who the token acts
+/// as at the provider.
 pub(crate) async fn service_account_call(
     instance: Instance,
     index: u32,
-    account: String,
+    (account, acts_as): (String, String),
     scopes: Vec<String>,
     delay: Duration,
     clock: SimClock,
@@ -377,7 +380,7 @@ pub(crate) async fn service_account_call(
             Err(failure.kind)
         }
     };
-    sink.served(index, account, requested_at, &clock, result);
+    sink.served(index, acts_as, requested_at, &clock, result);
 }
 
 pub(crate) async fn relay_call(
