@@ -310,12 +310,18 @@ fn fleet(scenario: &Scenario, broker: &BrokerChoice) -> Option<String> {
     let store = scenario.broker.store.as_str();
     Some(match store {
         "memory" => format!(
-            "{instances} {kind}, a `memory` store each: single flight is judged per instance and per fleet"
+            "{instances} {kind}, a `memory` store each, and a grant each: single flight is judged per instance"
         ),
         "shared-memory" if !broker.factory().in_process() => {
-            format!("{instances} {kind} sharing one `file:` store (the harness's temp directory)")
+            format!(
+                "{instances} {kind} sharing one `file:` store (the harness's temp directory): single flight is judged per fleet"
+            )
         }
-        "shared-memory" => format!("{instances} {kind} sharing one memory store"),
-        store => format!("{instances} {kind} sharing one `{store}` store"),
+        "shared-memory" => format!(
+            "{instances} {kind} sharing one memory store: single flight is judged per fleet"
+        ),
+        store => format!(
+            "{instances} {kind} sharing one `{store}` store: single flight is judged per fleet"
+        ),
     })
 }
