@@ -105,6 +105,69 @@ fn single_flight_allows_a_forced_refresh_after_a_401() {
     assert!(single_flight(journal).is_empty());
 }
 
+/// A refresh of `grant` (instance-owned grants in a fleet with a store each).
+fn refresh_of(grant: &str, seq: u64, start: f64, end: f64, token: &str) -> JournalEntry {
+    JournalEntry {
+        grant_id: Some(GrantId(grant.into())),
+        ..refresh(seq, start, end, 200, Some(token))
+    }
+}
+
+/// Three instances with a store (and a grant) each: g1, g2, g3.
+fn store_each(journal: Vec<JournalEntry>) -> RunRecord {
+    RunRecord {
+        journal,
+        own_grants: (0..3)
+            .map(|i| (i, GrantId(format!("g{}", i + 1))))
+            .collect(),
+        ..RunRecord::default()
+    }
+}
+
+#[test]
+fn single_flight_judges_a_fleet_with_a_store_each_per_instance() {
+    // One refresh per instance at once is each instance's own single flight.
+    let each_once = store_each(vec![
+        refresh_of("g1", 0, 0.0, 0.2, "a"),
+        refresh_of("g2", 1, 0.0, 0.2, "b"),
+        refresh_of("g3", 2, 0.1, 0.3, "c"),
+    ]);
+    let checker = SingleFlightRefresh::new(SingleFlightParams::default());
+    assert!(checker.check(&each_once).passed());
+    // Instance 1 sending two at once is its failure, and the verdict says so.
+    let twice = store_each(vec![
+        refresh_of("g1", 0, 0.0, 0.2, "a"),
+        refresh_of("g2", 1, 0.0, 0.2, "b"),
+        refresh_of("g2", 2, 0.1, 0.3, "c"),
+        refresh_of("g3", 3, 0.1, 0.3, "d"),
+    ]);
+    let violations = checker.check(&twice).violations().to_vec();
+    assert!(!violations.is_empty(), "the overlap is caught");
+    for violation in &violations {
+        assert!(
+            violation
+                .message
+                .starts_with("per instance: instance 1 (a store of its own): grant g2"),
+            "{}",
+            violation.message
+        );
+    }
+}
+
+#[test]
+fn single_flight_is_unknown_for_a_store_each_fleet_with_an_instance_that_never_refreshed() {
+    let judgement =
+        SingleFlightRefresh::new(SingleFlightParams::default()).check(&store_each(vec![
+            refresh_of("g1", 0, 0.0, 0.2, "a"),
+            refresh_of("g3", 1, 0.0, 0.2, "c"),
+        ]));
+    assert!(judgement.is_unknown(), "{judgement:?}");
+    assert!(
+        judgement.reason().is_some_and(|r| r.contains("instance 1")),
+        "{judgement:?}"
+    );
+}
+
 fn served(token: &str, secs: f64) -> ServedToken {
     ServedToken {
         instance: 0,

@@ -208,7 +208,7 @@ fn a_restarted_in_process_broker_serves_from_its_store_without_refreshing() {
 }
 
 #[test]
-fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_stores_does_not() {
+fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_a_store_each_once_per_instance() {
     let reference = BrokerChoice::parse("reference").expect("known broker");
     let path = support::library().join("fleet-of-three-shared-store.toml");
     let shared = harness::scenario::load_file(&path).expect("loads");
@@ -220,12 +220,37 @@ fn a_fleet_sharing_a_store_refreshes_once_per_expiry_and_one_with_separate_store
         outcome.violations
     );
     assert_eq!(record.journal.iter().filter(|e| e.is_refresh()).count(), 4);
+    // A store each: every instance consents on its own and refreshes its
+    // own grant once per expiry, judged per instance.
     let mut separate = shared.clone();
     separate.broker.store = "memory".to_owned();
-    let (outcome, _) = run_scenario(&path, &separate, &reference, None).expect("runs");
+    let (outcome, record) = run_scenario(&path, &separate, &reference, None).expect("runs");
+    assert_eq!(
+        outcome.verdict,
+        Verdict::Passed,
+        "{:#?}",
+        outcome.violations
+    );
+    assert_eq!(record.own_grants.len(), 3, "{:?}", record.own_grants);
+    for (instance, grant) in &record.own_grants {
+        let refreshes = record
+            .journal
+            .iter()
+            .filter(|e| e.is_refresh() && e.grant_id.as_ref() == Some(grant))
+            .count();
+        assert_eq!(refreshes, 4, "instance {instance}'s grant {grant}");
+    }
+    // An instance that does not single-flight its own callers is caught,
+    // and named.
+    let mutant = BrokerChoice::parse("mutant:no-single-flight").expect("known mutant");
+    let (outcome, _) = run_scenario(&path, &separate, &mutant, None).expect("runs");
     assert!(
-        outcome.violated("single_flight_refresh"),
-        "three stores, three refreshes per expiry: {:#?}",
+        outcome
+            .violations
+            .iter()
+            .any(|v| v.invariant == "single_flight_refresh"
+                && v.message.starts_with("per instance: instance ")),
+        "{:#?}",
         outcome.violations
     );
 }

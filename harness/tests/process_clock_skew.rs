@@ -410,3 +410,78 @@ fn the_same_flawed_broker_passes_when_its_clock_is_right() {
         outcome.violations
     );
 }
+
+/// A broker process that writes its wall clock (`clock_ms=…`, from `date`)
+/// to stderr at every request, and answers like [`date_broker`].
+fn clock_logging_broker(dir: &tempfile::TempDir) -> String {
+    let script = dir.path().join("clock-logging-broker.sh");
+    std::fs::write(
+        &script,
+        r#"while read -r line; do
+  echo "clock_ms=$(date +%s%3N)" >&2
+  id=$(printf %s "$line" | sed 's/.*"id":\([0-9][0-9]*\).*/\1/')
+  printf '{"jsonrpc":"2.0","id":%s,"result":{"capabilities":["access_token"],"access_token":"t"}}\n' "$id"
+done
+"#,
+    )
+    .expect("script written");
+    format!("cmd:sh '{}'", script.display())
+}
+
+fn unix_ms(at: SystemTime) -> i64 {
+    let ms = at
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    i64::try_from(ms).expect("fits")
+}
+
+#[test]
+fn a_process_and_the_mock_read_one_clock_however_long_the_store_took_to_provision() {
+    // PostgreSQL takes a second or more to provision; the run's timeline
+    // must start after it, or the mock lags every process by that long.
+    let text = r#"
+name = "clock-after-provisioning"
+mode = "real"
+duration = "600ms"
+[broker]
+store = "postgres"
+[[timeline]]
+at = "0s"
+every = "200ms"
+until = "500ms"
+action.token_requests = { account = "alice@example.com", callers = 1 }
+"#;
+    let scenario = harness::scenario::parse_scenario(text, "clock.toml").expect("parses");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broker =
+        harness::choice::BrokerChoice::parse(&clock_logging_broker(&dir)).expect("a cmd broker");
+    let (outcome, record) =
+        harness::run::run_scenario(std::path::Path::new("clock.toml"), &scenario, &broker, None)
+            .expect("runs");
+    if outcome.verdict == harness::run::Verdict::NotApplicable {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true must fail, not skip: {:?}",
+            outcome.note
+        );
+        eprintln!("skipping: {:?}", outcome.note);
+        return;
+    }
+    let log = String::from_utf8_lossy(&record.broker_log);
+    let readings: Vec<i64> = log
+        .lines()
+        .filter_map(|line| line.split("clock_ms=").nth(1))
+        .filter_map(|ms| ms.trim().parse().ok())
+        .collect();
+    assert!(!record.served.is_empty(), "calls were made");
+    // Each call's reading lies between its start and its answer on the
+    // mock's clock (a little slack for `date`'s own start-up).
+    for served in &record.served {
+        let (from, to) = (unix_ms(served.requested_at), unix_ms(served.served_at));
+        assert!(
+            readings.iter().any(|&at| at >= from - 50 && at <= to + 50),
+            "no process reading within the call [{from}, {to}] on the mock's clock: {readings:?}"
+        );
+    }
+}

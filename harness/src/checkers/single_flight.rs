@@ -9,6 +9,12 @@ const NAME: &str = "single_flight_refresh";
 /// token is not refreshed again (at most one refresh per token generation;
 /// retries after a failure, and refreshes after the token was rejected with
 /// 401, are allowed).
+///
+/// A fleet sharing a store shares each grant, so it is judged per fleet. In
+/// a fleet with a store each every instance has grants of its own
+/// ([`RunRecord::own_grants`]), so it is judged per instance: a violation
+/// names the instance, and an instance that never refreshed makes the
+/// verdict unknown.
 #[derive(Debug, Clone)]
 pub struct SingleFlightRefresh {
     params: SingleFlightParams,
@@ -131,10 +137,51 @@ impl Checker for SingleFlightRefresh {
             return Judgement::unknown("no refresh reached the provider: nothing to judge");
         }
         let mut found = Vec::new();
-        for (grant, refreshes) in by_grant {
-            found.extend(self.overlaps(&refreshes, grant));
-            found.extend(self.redundant(&refreshes, run, grant));
+        for (grant, refreshes) in &by_grant {
+            let mut violations = self.overlaps(refreshes, grant);
+            violations.extend(self.redundant(refreshes, run, grant));
+            if let Some(instance) = owner(run, grant) {
+                for violation in &mut violations {
+                    violation.message = format!(
+                        "per instance: instance {instance} (a store of its own): {}",
+                        violation.message
+                    );
+                }
+            }
+            found.extend(violations);
+        }
+        if found.is_empty()
+            && let Some(instance) = unjudged_instance(run, &by_grant)
+        {
+            // A fleet with a store each is judged instance by instance: one
+            // that never refreshed says nothing about its own single flight.
+            return Judgement::unknown(format!(
+                "instance {instance} (a store of its own) sent no refresh: its single flight cannot be judged"
+            ));
         }
         Judgement::from_violations(capped(NAME, found))
     }
+}
+
+/// The instance whose own grant `grant` is, in a fleet with a store each.
+fn owner(run: &RunRecord, grant: &GrantId) -> Option<u32> {
+    run.own_grants
+        .iter()
+        .find(|(_, owned)| owned == grant)
+        .map(|(instance, _)| *instance)
+}
+
+/// The first instance of a fleet with a store each none of whose grants
+/// was refreshed.
+fn unjudged_instance(
+    run: &RunRecord,
+    by_grant: &std::collections::BTreeMap<&GrantId, Vec<&JournalEntry>>,
+) -> Option<u32> {
+    let mut instances: Vec<u32> = run.own_grants.iter().map(|(i, _)| *i).collect();
+    instances.dedup();
+    instances.into_iter().find(|instance| {
+        !run.own_grants
+            .iter()
+            .any(|(owner, grant)| owner == instance && by_grant.contains_key(grant))
+    })
 }

@@ -117,6 +117,10 @@ pub struct RunRecord {
     pub secrets: Vec<RegisteredSecret>,
     /// Protocol problems reported by process brokers.
     pub broker_problems: Vec<String>,
+    /// In a fleet with a store each, which instance holds which grant (each
+    /// consented on its own); empty when the fleet shares a store, or for
+    /// one instance.
+    pub own_grants: Vec<(u32, GrantId)>,
     /// Provider time the run started.
     pub started_at: Option<SystemTime>,
     /// Provider time the run ended.

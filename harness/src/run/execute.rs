@@ -70,10 +70,6 @@ pub fn run_scenario(
     }
     .map_err(RunError::Runtime)?;
     let logs = LogCapture::default();
-    let epoch = match mode {
-        Mode::Sim => UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS),
-        Mode::Real => SystemTime::now(),
-    };
     let played = tracing::subscriber::with_default(logs.subscriber(), || {
         runtime.block_on(async {
             // `store = "postgres"` / `"sqlite"`: one store for the run's fleet.
@@ -96,7 +92,7 @@ pub fn run_scenario(
                 mode,
                 broker,
                 seed,
-                SimTime::new(epoch),
+                timeline(mode),
                 shared,
                 store_spec,
             )
@@ -150,6 +146,23 @@ pub fn run_scenario(
     let mut result = outcome(path, scenario, broker, seed, &record, judged);
     result.wall_time = started.elapsed();
     Ok((result, record))
+}
+
+/// The run's timeline, started now: after the run's store is provisioned.
+///
+/// On wall time the epoch is read together with the timeline's start,
+/// because broker processes read the true wall clock (plus what the
+/// timeline skips) and the mock reads `epoch + elapsed`. An epoch read
+/// before provisioning put the mock behind every process by however long
+/// PostgreSQL took to start (1.3 s under load): each broker then took its
+/// provider to be about two seconds behind (`Date` is truncated to the
+/// second), moved the grants it stored two seconds earlier, and with 2 s
+/// tokens the fleet found every adopted token due and refreshed again.
+fn timeline(mode: Mode) -> SimTime {
+    match mode {
+        Mode::Sim => SimTime::new(UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS)),
+        Mode::Real => SimTime::new(SystemTime::now()),
+    }
 }
 
 /// The time a run goes on: in process, the scenario's (paused `sim`, or
@@ -297,12 +310,18 @@ fn fleet(scenario: &Scenario, broker: &BrokerChoice) -> Option<String> {
     let store = scenario.broker.store.as_str();
     Some(match store {
         "memory" => format!(
-            "{instances} {kind}, a `memory` store each: single flight is judged per instance and per fleet"
+            "{instances} {kind}, a `memory` store each, and a grant each: single flight is judged per instance"
         ),
         "shared-memory" if !broker.factory().in_process() => {
-            format!("{instances} {kind} sharing one `file:` store (the harness's temp directory)")
+            format!(
+                "{instances} {kind} sharing one `file:` store (the harness's temp directory): single flight is judged per fleet"
+            )
         }
-        "shared-memory" => format!("{instances} {kind} sharing one memory store"),
-        store => format!("{instances} {kind} sharing one `{store}` store"),
+        "shared-memory" => format!(
+            "{instances} {kind} sharing one memory store: single flight is judged per fleet"
+        ),
+        store => format!(
+            "{instances} {kind} sharing one `{store}` store: single flight is judged per fleet"
+        ),
     })
 }

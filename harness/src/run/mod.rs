@@ -17,6 +17,7 @@ mod lifecycle;
 mod logs;
 mod mail_scopes;
 mod outcome;
+mod own_grants;
 pub(crate) mod play;
 mod requirements;
 mod run_store;

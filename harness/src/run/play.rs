@@ -102,6 +102,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         window.unmounted_at.get_or_insert(ended_at);
     }
     RunRecord {
+        own_grants: world.own_grants.clone(),
         journal: world.provider.journal().entries(),
         journal_hash: world.provider.journal().hash(),
         served: lock(&player.sink.served).clone(),

@@ -73,6 +73,9 @@ pub(crate) struct World {
     /// Everything the run's instances share (the bucket `bucket_fault`
     /// steps fault, among others).
     pub shared: crate::broker::RunShared,
+    /// In a fleet with a store each, which instance holds which grant
+    /// (`own_grants.rs`); empty otherwise.
+    pub own_grants: Vec<(u32, mock_provider::GrantId)>,
 }
 
 /// Builds the world for `scenario` on `mode`'s time. A broker that cannot
@@ -147,6 +150,7 @@ pub(super) async fn build_world(
         mode,
         skips: false,
         processes: None,
+        own_grants: Vec::new(),
     };
     for instance in 0..scenario.broker.instances {
         let clock = world.time.clock();
@@ -164,6 +168,10 @@ pub(super) async fn build_world(
             })
         });
         env.shared = shared.clone();
+        if super::own_grants::store_each(scenario) {
+            let owned = super::own_grants::assign(&world.provider, &mut env);
+            world.own_grants.extend(owned);
+        }
         if let Some(spec) = &store_spec {
             // The store the run provisioned (`run_store.rs`).
             env.store.clone_from(spec);

@@ -1,6 +1,6 @@
 use super::MockProviderBuilder;
 use crate::fault::{Fault, FaultGuard, FaultSet};
-use crate::journal::Journal;
+use crate::journal::{GrantId, Journal};
 use crate::server::router;
 use crate::shared::{Shared, SharedParts};
 use crate::state::{Account, Grant, ProviderState, SecretRegistry};
@@ -164,6 +164,37 @@ impl MockProvider {
     /// Every grant the provider holds, in id order.
     pub fn grants(&self) -> Vec<Grant> {
         self.shared.state.model().grants.values().cloned().collect()
+    }
+
+    /// The user consents once more to this client, as when a second
+    /// deployment with a store of its own signs the same account in: a new
+    /// grant with the seeded grant's scopes and a refresh token of its own.
+    /// The earlier grants stay live (up to the per-account limit). `None`
+    /// for an account with no grant to this client.
+    ///
+    /// ```
+    /// use mock_provider::MockProvider;
+    /// use secrecy::ExposeSecret;
+    /// let provider = MockProvider::builder().account("alice@example.com").build();
+    /// let seeded = provider.refresh_token("alice@example.com").unwrap();
+    /// let (grant, token) = provider.consent_again("alice@example.com").unwrap();
+    /// assert_ne!(token.expose_secret(), seeded.expose_secret());
+    /// assert_eq!(provider.grants().len(), 2);
+    /// assert!(provider.grants().iter().any(|g| g.id == grant && !g.revoked));
+    /// ```
+    pub fn consent_again(&self, account: &str) -> Option<(GrantId, SecretString)> {
+        let state = &self.shared.state;
+        let now = state.clock.now();
+        let mut model = state.model();
+        let scopes = model
+            .grants
+            .values()
+            .find(|grant| grant.account == account && grant.client_id == self.client_id)?
+            .scopes
+            .clone();
+        let (grant, token) =
+            model.create_grant(account, &self.client_id, scopes, &state.secrets, now);
+        Some((grant, SecretString::from(token)))
     }
 
     /// The user revokes every grant of `account` (as from their Google
