@@ -181,6 +181,7 @@ fn served(token: &str, secs: f64) -> ServedToken {
 fn proactive(record: RunRecord) -> Vec<harness::checkers::Violation> {
     ProactiveRefresh::new(ProactiveRefreshParams {
         margin: Duration::from_secs(60),
+        recovery_grace: Duration::from_secs(60),
     })
     .check(&record)
     .violations()
@@ -213,6 +214,85 @@ fn proactive_flags_a_token_served_inside_the_margin() {
             .contains("20s 100ms left, under the 1m margin"),
         "{violations:?}"
     );
+}
+
+/// Token `a` (issued at 0.1 s, an hour's life) served at `served_at`
+/// after the provider answered one refresh of it `status` (`error`) at
+/// `failed_at`.
+fn served_inside_the_margin_after_a_failed_refresh(
+    failed_at: f64,
+    status: u16,
+    error: &str,
+    served_at: f64,
+) -> Vec<harness::checkers::Violation> {
+    let mut failed = refresh(1, failed_at, failed_at + 0.1, status, None);
+    failed.error = Some(error.to_owned());
+    failed.fault = (status != 400).then(|| format!("respond {status} on token"));
+    proactive(RunRecord {
+        journal: vec![refresh(0, 0.0, 0.1, 200, Some("a")), failed],
+        served: vec![served("a", served_at)],
+        ..RunRecord::default()
+    })
+}
+
+#[test]
+fn proactive_excuses_a_live_token_inside_the_margin_while_the_provider_fails_its_refresh() {
+    // The broker tried to replace the token 10 s before serving it, and
+    // the endpoint answered 503: it could not have done better.
+    assert!(
+        served_inside_the_margin_after_a_failed_refresh(3570.0, 503, "backend", 3580.0).is_empty()
+    );
+    // Still excused while it backs off, within the recovery grace.
+    assert!(
+        served_inside_the_margin_after_a_failed_refresh(3530.0, 503, "backend", 3580.0).is_empty()
+    );
+}
+
+#[test]
+fn proactive_still_flags_inside_the_margin_when_the_failed_refresh_is_past_the_grace() {
+    let violations =
+        served_inside_the_margin_after_a_failed_refresh(3400.0, 503, "backend", 3580.0);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(
+        violations[0]
+            .message
+            .contains("no outage was failing a refresh of it"),
+        "{violations:?}"
+    );
+}
+
+#[test]
+fn proactive_never_excuses_an_expired_token_or_a_refused_grant() {
+    // Expired when served: a failed refresh 10 s before is no excuse.
+    let expired = served_inside_the_margin_after_a_failed_refresh(3650.0, 503, "backend", 3660.0);
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert!(expired[0].message.contains("it had expired"), "{expired:?}");
+    // A refusal is not an outage: the grant is dead, not the endpoint.
+    let refused =
+        served_inside_the_margin_after_a_failed_refresh(3570.0, 400, "invalid_grant", 3580.0);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+}
+
+#[test]
+fn proactive_flags_a_broker_that_never_tried_to_replace_the_token_even_during_an_outage() {
+    // The outage failed a refresh before this token was issued, and
+    // nothing since: the broker never tried to replace it (even though
+    // that answer's Retry-After would stretch the grace over the serve).
+    let mut earlier = refresh(0, 0.0, 0.05, 503, None);
+    earlier.fault = Some("respond 503 on token".into());
+    let record = RunRecord {
+        journal: vec![earlier, refresh(1, 0.05, 0.1, 200, Some("a"))],
+        served: vec![served("a", 3580.0)],
+        faults: vec![harness::run::FaultWindow {
+            label: "respond 503 on token".into(),
+            retry_after: Some(Duration::from_secs(4000)),
+            retry_at: None,
+            mounted_at: at(0.0),
+            unmounted_at: None,
+        }],
+        ..RunRecord::default()
+    };
+    assert_eq!(proactive(record).len(), 1);
 }
 
 #[test]

@@ -376,28 +376,39 @@ impl Availability {
             e.endpoint == Endpoint::Token
                 && e.account.as_ref().is_none_or(|a| *a == call.account)
                 && e.started_at > since
-                && failed_attempt(e)
-                && !e
-                    .error
-                    .as_deref()
-                    .is_some_and(|err| PERMANENT.contains(&err))
+                && outage_answer(e)
                 && e.started_at <= call.served_at
                 && e.finished_at + self.grace_after(run, e) >= call.requested_at
         })
     }
 
-    /// The recovery grace after `entry`, stretched to the `Retry-After` of
-    /// a fault that shaped its answer.
     fn grace_after(&self, run: &RunRecord, entry: &JournalEntry) -> Duration {
-        let retry_after = run
-            .faults
-            .iter()
-            .filter(|w| entry.fault_labels().any(|label| label == w.label))
-            .filter_map(|w| w.retry_after)
-            .max()
-            .unwrap_or_default();
-        self.params.recovery_grace.max(retry_after)
+        grace_after(run, entry, self.params.recovery_grace)
     }
+}
+
+/// The recovery grace after `entry`, stretched to the `Retry-After` of
+/// a fault that shaped its answer.
+pub(super) fn grace_after(run: &RunRecord, entry: &JournalEntry, grace: Duration) -> Duration {
+    let retry_after = run
+        .faults
+        .iter()
+        .filter(|w| entry.fault_labels().any(|label| label == w.label))
+        .filter_map(|w| w.retry_after)
+        .max()
+        .unwrap_or_default();
+    grace.max(retry_after)
+}
+
+/// A token request the provider could not answer (an outage: an error
+/// status, no answer, a reset, a lost ack), as opposed to a refusal that
+/// ends the grant (`invalid_grant` and the like).
+pub(super) fn outage_answer(entry: &JournalEntry) -> bool {
+    failed_attempt(entry)
+        && !entry
+            .error
+            .as_deref()
+            .is_some_and(|err| PERMANENT.contains(&err))
 }
 
 /// A token request that did not hand the broker a usable answer: an error

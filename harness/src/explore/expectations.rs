@@ -5,10 +5,12 @@
 //! schedule leaves (stated in the file, never a silent skip); or not
 //! exercised, because the schedule has no step that gives it data (it
 //! would only say unknown). Example: with the token endpoint down for
-//! longer than a token's life nobody can refresh ahead of expiry, so
-//! `proactive_refresh`'s margin is moot; what must still hold is that the
-//! outage is surfaced: no caller is handed a token already expired (margin
-//! 1ms) and every failed call says why (`availability`, always on).
+//! longer than a refresh's head start nobody can refresh ahead of expiry,
+//! so `proactive_refresh`'s "refresh a margin before expiry" is moot; what
+//! must still hold is that the outage is surfaced: a token inside the
+//! margin is served only after a refresh the outage refused (the checker's
+//! outage rule), never an expired one, and every failed call says why
+//! (`availability`, always on).
 
 use super::schedule::{Schedule, StepKind, TimedStep};
 use crate::scenario::BrokerSettings;
@@ -167,7 +169,10 @@ impl InvariantPlan {
 }
 
 /// `proactive_refresh`: moot when the provider's token endpoint fails for
-/// longer than the broker's head start on expiry can cover.
+/// longer than the broker's head start on expiry can cover. The margin
+/// stays: the checker excuses a live token served inside it while the
+/// provider fails the broker's refreshes (so the file judges the outage,
+/// not the head start), and a broker that never tried is still caught.
 fn proactive_fate(schedule: &Schedule, traffic: bool) -> Fate {
     if !traffic {
         return Fate::NotExercised("no token traffic");
@@ -183,8 +188,8 @@ fn proactive_fate(schedule: &Schedule, traffic: bool) -> Fate {
     if let Some(reason) = refresh_prevented(schedule) {
         return Fate::Moot {
             because: reason,
-            expectation: "the outage must be surfaced: no caller gets an expired token, every failed call says why",
-            params: Some("{ margin = \"1ms\" }".to_owned()),
+            expectation: "the outage must be surfaced: inside the margin only after a refresh the outage refused, never an expired token, every failed call says why",
+            params: Some(format!("{{ margin = \"{margin}\" }}")),
         };
     }
     Fate::Judged(format!("{{ margin = \"{margin}\" }}"))

@@ -58,6 +58,16 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         scenarios: &["token-endpoint-429-retry-after-1.toml"],
     },
     MutantEntry {
+        name: "refreshes-at-expiry",
+        target: InvariantName::ProactiveRefresh,
+        flaw: "refreshes only once its own clock says the token has expired, so callers near the end are served tokens with moments left",
+        scenarios: &[
+            "quiet-day-status.toml",
+            "flapping-5xx-across-expiry.toml",
+            "regressions/refresh-falls-due-just-before-an-outage.toml",
+        ],
+    },
+    MutantEntry {
         name: "silent-outage",
         target: InvariantName::OutageSurfaced,
         flaw: "status() says ok even after the grant was revoked",

@@ -36,6 +36,7 @@ pub use naive::{NaiveBroker, NaiveKnobs};
 use crate::broker::{BrokerEnv, BrokerFactory, BrokerFailure};
 use async_trait::async_trait;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The invariant each mutant is built to break.
 ///
@@ -120,6 +121,10 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
             return Some(side_log_mutant("logs-basic-auth", logs_basic_auth::line));
         }
         "gmail-429-tight-loop" => return Some(Arc::new(gmail_tight_loop::GmailTightLoop)),
+        "refreshes-at-expiry" => NaiveKnobs {
+            refresh_buffer: Duration::ZERO,
+            ..correct
+        },
         "stale-overwrite" => NaiveKnobs {
             adopt_rotated_refresh_token: false,
             ..correct

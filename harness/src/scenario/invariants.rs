@@ -159,12 +159,22 @@ pub struct ProactiveRefreshParams {
     #[serde(with = "humantime_serde")]
     #[schemars(with = "String")]
     pub margin: Duration,
+    /// A live token served inside the margin is excused while the provider
+    /// is failing the broker's refreshes: a refresh for the account sent
+    /// after the token was issued got an outage answer (not a refusal)
+    /// during the call or this long before it (extended to a `Retry-After`
+    /// the answer carried), as `availability` excuses `transient`.
+    /// Default 60s.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub recovery_grace: Duration,
 }
 
 impl Default for ProactiveRefreshParams {
     fn default() -> Self {
         Self {
             margin: Duration::from_secs(60),
+            recovery_grace: Duration::from_secs(60),
         }
     }
 }
