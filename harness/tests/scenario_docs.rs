@@ -78,7 +78,10 @@ fn judged_by(file: &str) -> Vec<String> {
     let section = text.split_once("[invariants]").map_or("", |(_, s)| s);
     section
         .lines()
-        .filter_map(|line| line.split_once(" =").map(|(name, _)| name.trim().to_owned()))
+        .filter_map(|line| {
+            line.split_once(" =")
+                .map(|(name, _)| name.trim().to_owned())
+        })
         .collect()
 }
 
@@ -91,7 +94,11 @@ fn every_seed_system_row_names_library_files_that_judge_its_invariants() {
         .filter(|line| line.starts_with("| auth worker |") || line.starts_with("| auth gateway |"))
         .map(|line| line.split(" | ").collect())
         .collect();
-    assert!(rows.len() >= 8, "the seed-system table has {} rows", rows.len());
+    assert!(
+        rows.len() >= 8,
+        "the seed-system table has {} rows",
+        rows.len()
+    );
     for row in rows {
         let (files, invariants) = (ticked(row[2]), ticked(row[3]));
         assert!(!files.is_empty() && !invariants.is_empty(), "{row:?}");
@@ -100,7 +107,9 @@ fn every_seed_system_row_names_library_files_that_judge_its_invariants() {
         // invariant of the row is judged by one of its files.
         for (file, names) in files.iter().zip(&judged) {
             assert!(
-                invariants.iter().any(|name| names.iter().any(|n| n == name)),
+                invariants
+                    .iter()
+                    .any(|name| names.iter().any(|n| n == name)),
                 "{file} judges none of {invariants:?}"
             );
         }
