@@ -180,10 +180,26 @@ fn a_relay_that_never_serves_a_token_fails_relay_consumers_available() {
     }
 }
 
+/// Processes whose command line holds `text`.
+fn running_with(text: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        .filter(|cmdline| cmdline.contains(text))
+        .collect()
+}
+
 #[test]
-fn a_relay_that_logs_consumer_credentials_fails_no_token_leak() {
+fn a_relay_that_logs_consumer_credentials_fails_no_token_leak_and_leaves_no_process() {
     if let Some((outcome, _)) = run(&flawed_relay("logs-credentials")) {
         assert_fails_on(&outcome, "no_token_leak");
+        // The proxy and the token-relay it started were one process group:
+        // its restart and the end of the run ended both.
+        let left = running_with("/logs-credentials-");
+        assert!(left.is_empty(), "still running: {left:?}");
     }
 }
 

@@ -65,7 +65,8 @@ def write_toml(document, path):
 def start_relay(document):
     """Starts the real relay on `document`; its URI (first stdout line)."""
     directory = config_path.parent
-    path = pathlib.Path(tempfile.mkdtemp(dir=directory)) / "relay.toml"
+    # Named after the flaw, so a test can see that nothing outlived the run.
+    path = pathlib.Path(tempfile.mkdtemp(prefix=f"{flaw}-", dir=directory)) / "relay.toml"
     for account in document.get("service_accounts", []):
         account["key_file"] = str(directory / account["key_file"])
     write_toml(document, path)

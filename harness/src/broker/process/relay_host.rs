@@ -283,23 +283,23 @@ impl ProcessRelay {
         }
     }
 
-    /// `SIGTERM`, then `SIGKILL` after `grace`.
+    /// `SIGTERM` to the relay's process group, then `SIGKILL` to what is
+    /// left of it after `grace`: a wrapper that exits on `SIGTERM` must not
+    /// leave the relay it started running.
     pub async fn shutdown(&self, grace: Duration) {
         let Some(mut child) = self.running.lock().await.take() else {
             return;
         };
-        if let Some(pid) = child
-            .id()
-            .and_then(|pid| i32::try_from(pid).ok())
-            .and_then(rustix::process::Pid::from_raw)
-        {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let group = group_of(&child);
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::TERM);
         }
-        if tokio::time::timeout(grace, child.wait()).await.is_err() {
-            kill_group(&child);
-            let _ = child.start_kill();
-            let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+        let _ = tokio::time::timeout(grace, child.wait()).await;
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         }
+        let _ = child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     }
 }
 
@@ -315,14 +315,19 @@ impl Drop for ProcessRelay {
     }
 }
 
-/// `SIGKILL` to the process group the relay leads.
-fn kill_group(child: &Child) {
-    if let Some(pid) = child
+/// The process group the relay leads (its pid: it was spawned as the
+/// group's leader), while it has not been reaped.
+fn group_of(child: &Child) -> Option<rustix::process::Pid> {
+    child
         .id()
         .and_then(|pid| i32::try_from(pid).ok())
         .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+}
+
+/// `SIGKILL` to the process group the relay leads.
+fn kill_group(child: &Child) {
+    if let Some(group) = group_of(child) {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     }
 }
 
