@@ -15,6 +15,8 @@ pub const MUTANTS: &[MutantEntry] = MUTANT_CATALOGUE;
 #[derive(Debug, Clone)]
 pub struct BrokerChoice {
     factory: Arc<dyn BrokerFactory>,
+    /// `--relay`, as given (for replay commands).
+    relay: Option<String>,
 }
 
 impl BrokerChoice {
@@ -27,29 +29,64 @@ impl BrokerChoice {
     /// assert!(BrokerChoice::parse("mutant:nope").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Self, RunError> {
+        Self::parse_with_relay(text, None)
+    }
+
+    /// [`parse`](Self::parse), with `relay` (`--relay`) as the relay process
+    /// of a process broker: `cmd:` brokers have none without it, and
+    /// `reference-broker`'s is `token-relay` unless it is given.
+    ///
+    /// ```
+    /// use harness::choice::BrokerChoice;
+    /// let choice = BrokerChoice::parse_with_relay("cmd:python3 b.py", Some("./relay")).unwrap();
+    /// assert_eq!(choice.relay(), Some("./relay"));
+    /// assert!(BrokerChoice::parse_with_relay("reference", Some("./relay")).is_err());
+    /// ```
+    pub fn parse_with_relay(text: &str, relay: Option<&str>) -> Result<Self, RunError> {
+        let process = |broker: ProcessBroker| -> Arc<dyn BrokerFactory> {
+            Arc::new(match relay {
+                Some(relay) => broker.with_relay(relay),
+                None => broker,
+            })
+        };
         let factory: Arc<dyn BrokerFactory> = match text {
-            "reference" => Arc::new(ReferenceBroker),
-            "reference-broker" => Arc::new(ProcessBroker::reference()),
+            "reference-broker" => process(ProcessBroker::reference()),
             other => {
-                if let Some(name) = other.strip_prefix("mutant:") {
-                    mutant(name).ok_or_else(|| RunError::UnknownBroker(other.to_owned()))?
-                } else if let Some(command) = other.strip_prefix("cmd:") {
+                if let Some(command) = other.strip_prefix("cmd:") {
                     let command = command.trim().trim_matches('"').trim();
                     if command.is_empty() {
                         return Err(RunError::UnknownBroker(other.to_owned()));
                     }
-                    Arc::new(ProcessBroker::command(command))
+                    process(ProcessBroker::command(command))
+                } else if relay.is_some() {
+                    Self::parse(other)?;
+                    return Err(RunError::RelayWithoutProcess(other.to_owned()));
+                } else if other == "reference" {
+                    Arc::new(ReferenceBroker)
+                } else if let Some(name) = other.strip_prefix("mutant:") {
+                    mutant(name).ok_or_else(|| RunError::UnknownBroker(other.to_owned()))?
                 } else {
                     return Err(RunError::UnknownBroker(other.to_owned()));
                 }
             }
         };
-        Ok(Self { factory })
+        Ok(Self {
+            factory,
+            relay: relay.map(str::to_owned),
+        })
     }
 
     /// Wraps any factory (for your own in-process broker).
     pub fn custom(factory: Arc<dyn BrokerFactory>) -> Self {
-        Self { factory }
+        Self {
+            factory,
+            relay: None,
+        }
+    }
+
+    /// The `--relay` command this choice was given, if any.
+    pub fn relay(&self) -> Option<&str> {
+        self.relay.as_deref()
     }
 
     /// The broker's name for reports and replay commands.

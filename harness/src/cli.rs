@@ -58,6 +58,12 @@ enum Command {
         /// `reference`, `reference-broker`, `mutant:NAME` or `cmd:"COMMAND"`.
         #[arg(long, default_value = "reference")]
         broker: String,
+        /// The relay under test beside a process broker, for scenarios with
+        /// a `[relay]`: run as `sh -c "exec COMMAND --config relay.toml"`
+        /// (docs/PROTOCOL.md, "The relay under test"). Default:
+        /// `token-relay` for `reference-broker`, none for `cmd:`.
+        #[arg(long)]
+        relay: Option<String>,
         /// Override every scenario's seed (to replay a failure).
         #[arg(long)]
         seed: Option<u64>,
@@ -91,6 +97,9 @@ enum Command {
         /// The broker.
         #[arg(long, default_value = "reference")]
         broker: String,
+        /// The relay process beside a process broker (as for `run`).
+        #[arg(long)]
+        relay: Option<String>,
     },
     /// List the scenarios under the given folders, and the brokers and mutants.
     List {
@@ -154,6 +163,7 @@ pub fn run() -> i32 {
         Command::Run {
             paths,
             broker,
+            relay,
             seed,
             filter,
             format,
@@ -164,6 +174,7 @@ pub fn run() -> i32 {
             &paths,
             &broker,
             RunOptions {
+                relay: relay.as_deref(),
                 seed,
                 filter: filter.as_deref(),
                 format,
@@ -172,7 +183,12 @@ pub fn run() -> i32 {
                 jobs,
             },
         ),
-        Command::Replay { file, seed, broker } => replay(&file, &broker, seed),
+        Command::Replay {
+            file,
+            seed,
+            broker,
+            relay,
+        } => replay(&file, &broker, relay.as_deref(), seed),
         Command::List { paths } => list(&paths),
         Command::Serve {
             seed,
@@ -270,6 +286,7 @@ fn explore_command(options: &crate::explore::ExploreOptions, broker: &BrokerChoi
 /// What `run` was asked for besides the paths and the broker.
 #[derive(Debug, Clone, Copy)]
 struct RunOptions<'a> {
+    relay: Option<&'a str>,
     seed: Option<u64>,
     filter: Option<&'a str>,
     format: Format,
@@ -280,6 +297,7 @@ struct RunOptions<'a> {
 
 fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 {
     let RunOptions {
+        relay,
         seed,
         filter,
         format,
@@ -287,7 +305,7 @@ fn run_command(paths: &[PathBuf], broker: &str, options: RunOptions<'_>) -> i32 
         strict,
         jobs,
     } = options;
-    let broker = match BrokerChoice::parse(broker) {
+    let broker = match BrokerChoice::parse_with_relay(broker, relay) {
         Ok(broker) => broker,
         Err(error) => {
             eprintln!("error: {error}");
@@ -400,8 +418,8 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), i32> {
         })
 }
 
-fn replay(file: &Path, broker: &str, seed: Option<u64>) -> i32 {
-    let broker = match BrokerChoice::parse(broker) {
+fn replay(file: &Path, broker: &str, relay: Option<&str>, seed: Option<u64>) -> i32 {
+    let broker = match BrokerChoice::parse_with_relay(broker, relay) {
         Ok(broker) => broker,
         Err(error) => {
             eprintln!("error: {error}");

@@ -70,6 +70,11 @@ pub enum RunError {
         "unknown broker `{0}`; use `reference`, `reference-broker`, `mutant:NAME` or `cmd:\"COMMAND\"` (see `oauth-chaos list`)"
     )]
     UnknownBroker(String),
+    /// `--relay` with a broker that is not a process.
+    #[error(
+        "`--relay` names the relay process beside a process broker; `{0}` runs in process and has its own relay (use `reference-broker` or `cmd:\"COMMAND\"`)"
+    )]
+    RelayWithoutProcess(String),
     /// The scenario asks for a mode this build cannot run yet.
     #[error("scenario `{scenario}` uses mode `{mode}`, which this harness cannot run yet")]
     UnsupportedMode {
@@ -87,7 +92,7 @@ impl RunError {
     /// The exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::UnknownBroker(_) => EXIT_BAD_INPUT,
+            Self::UnknownBroker(_) | Self::RelayWithoutProcess(_) => EXIT_BAD_INPUT,
             _ => EXIT_RUN_ERROR,
         }
     }

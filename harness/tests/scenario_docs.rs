@@ -62,3 +62,62 @@ fn every_example_in_the_scenario_language_guide_parses() {
     }
     assert!(steps >= 15, "only {steps} step examples");
 }
+
+/// The words in backticks of a table cell.
+fn ticked(cell: &str) -> Vec<&str> {
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+/// The invariants `file` of the library names in its `[invariants]`.
+fn judged_by(file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{file}: {error}"));
+    harness::scenario::load_file(&path).unwrap_or_else(|error| panic!("{file}: {error}"));
+    let section = text.split_once("[invariants]").map_or("", |(_, s)| s);
+    section
+        .lines()
+        .filter_map(|line| {
+            line.split_once(" =")
+                .map(|(name, _)| name.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_seed_system_row_names_library_files_that_judge_its_invariants() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/SCENARIOS.md");
+    let guide = std::fs::read_to_string(path).expect("docs/SCENARIOS.md");
+    let rows: Vec<Vec<&str>> = guide
+        .lines()
+        .filter(|line| line.starts_with("| auth worker |") || line.starts_with("| auth gateway |"))
+        .map(|line| line.split(" | ").collect())
+        .collect();
+    assert!(
+        rows.len() >= 8,
+        "the seed-system table has {} rows",
+        rows.len()
+    );
+    for row in rows {
+        let (files, invariants) = (ticked(row[2]), ticked(row[3]));
+        assert!(!files.is_empty() && !invariants.is_empty(), "{row:?}");
+        let judged: Vec<Vec<String>> = files.iter().map(|file| judged_by(file)).collect();
+        // Each file judges one of the row's invariants at least, and each
+        // invariant of the row is judged by one of its files.
+        for (file, names) in files.iter().zip(&judged) {
+            assert!(
+                invariants
+                    .iter()
+                    .any(|name| names.iter().any(|n| n == name)),
+                "{file} judges none of {invariants:?}"
+            );
+        }
+        for name in &invariants {
+            assert!(
+                judged.iter().flatten().any(|n| n == name),
+                "no file of row {row:?} judges `{name}`"
+            );
+        }
+    }
+}

@@ -257,20 +257,7 @@ impl RelayHost {
                 outcome = self.fresh_client(consumer, bodies.clone()).token().await;
             }
         }
-        let bodies = std::mem::take(&mut *lock(bodies));
-        RelayAnswer {
-            result: outcome
-                .map(|token| SecretString::from(token.access_token.expose_secret().to_owned()))
-                .map_err(|error| {
-                    let kind = match error {
-                        RelayClientError::Unavailable { .. } => FailureKind::Transient,
-                        RelayClientError::Revoked => FailureKind::Revoked,
-                        _ => FailureKind::Other,
-                    };
-                    (kind, error.is_retryable(), error.to_string())
-                }),
-            bodies,
-        }
+        relay_answer(outcome, std::mem::take(&mut *lock(bodies)))
     }
 
     fn fresh_client(&self, consumer: &str, bodies: Arc<Mutex<Vec<Vec<u8>>>>) -> RelayClient {
@@ -310,6 +297,28 @@ impl RelayHost {
 
     pub fn contacts(&self) -> Vec<(String, SystemTime)> {
         lock(&self.contacts).clone()
+    }
+}
+
+/// What one call of a consumer's [`RelayClient`] gave it, as a run records
+/// it: the token or the typed failure, and the bodies it received. Shared
+/// by the in-process relay and the relay process (`process/relay_host.rs`).
+pub(crate) fn relay_answer(
+    outcome: Result<reference_impl::RelayToken, RelayClientError>,
+    bodies: Vec<Vec<u8>>,
+) -> RelayAnswer {
+    RelayAnswer {
+        result: outcome
+            .map(|token| SecretString::from(token.access_token.expose_secret().to_owned()))
+            .map_err(|error| {
+                let kind = match error {
+                    RelayClientError::Unavailable { .. } => FailureKind::Transient,
+                    RelayClientError::Revoked => FailureKind::Revoked,
+                    _ => FailureKind::Other,
+                };
+                (kind, error.is_retryable(), error.to_string())
+            }),
+        bodies,
     }
 }
 

@@ -13,6 +13,16 @@ pub const RUN_STORE_KEYS: &str = "run.store-keys";
 pub struct RunStoreKeys(pub SecretString);
 
 impl RunStoreKeys {
+    /// A fresh keyring of one random 256-bit key, id `run`.
+    pub fn generate() -> Self {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        let key = base64::engine::general_purpose::STANDARD.encode(key);
+        Self(SecretString::from(format!("run:{key}")))
+    }
+
     /// The run's keyring, if the run provisioned a shared store.
     pub fn of(shared: &RunShared) -> Option<std::sync::Arc<Self>> {
         shared.get::<Self>(RUN_STORE_KEYS)

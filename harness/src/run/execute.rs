@@ -277,6 +277,7 @@ fn outcome(
         scenario: scenario.name.clone(),
         path: path.to_path_buf(),
         broker: broker.name(),
+        relay: broker.relay().map(str::to_owned),
         mode: mode_for(scenario, broker).as_str(),
         seed,
         verdict,

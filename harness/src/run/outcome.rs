@@ -43,6 +43,9 @@ pub struct RunOutcome {
     pub path: PathBuf,
     /// The broker (`reference`, `mutant:NAME`, ...).
     pub broker: String,
+    /// The `--relay` command it was run with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
     /// `sim` or `real`.
     pub mode: &'static str,
     /// The seed used.
@@ -80,8 +83,13 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// The command that replays this run exactly.
     pub fn replay_command(&self) -> String {
+        let relay = self
+            .relay
+            .as_ref()
+            .map(|relay| format!(" --relay {}", shell_word(relay)))
+            .unwrap_or_default();
         format!(
-            "oauth-chaos run {} --broker {} --seed {}",
+            "oauth-chaos run {} --broker {}{relay} --seed {}",
             self.path.display(),
             shell_word(&self.broker),
             self.seed

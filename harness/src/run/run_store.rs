@@ -32,10 +32,7 @@ use crate::broker::{
     PostgresFaults, RUN_BUCKET, RUN_STORE_KEYS, RunBucket, RunShared, RunStoreKeys,
 };
 use crate::scenario::{Mode, Scenario};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
-use secrecy::SecretString;
 use std::sync::Arc;
 use throwaway_postgres::Postgres;
 
@@ -153,7 +150,7 @@ async fn provision(
         }
     };
     at_rest.register(shared);
-    shared.get_or_create(RUN_STORE_KEYS, generate_keys);
+    shared.get_or_create(RUN_STORE_KEYS, RunStoreKeys::generate);
     Ok(provisioned)
 }
 
@@ -178,12 +175,6 @@ async fn s3_bucket(shared: &RunShared) -> Result<(RunStore, StoreAtRest), String
         _bucket: Some(server),
     };
     Ok((run_store, at_rest))
-}
-
-fn generate_keys() -> RunStoreKeys {
-    let mut key = [0u8; 32];
-    rand::rng().fill_bytes(&mut key);
-    RunStoreKeys(SecretString::from(format!("run:{}", STANDARD.encode(key))))
 }
 
 /// A fresh schema on `DATABASE_URL` or a throwaway cluster; with

@@ -66,6 +66,9 @@ pub fn reference_broker_binary() -> PathBuf {
                 "reference-impl",
                 "--bin",
                 "reference-broker",
+                // Its relay, found beside it (`ProcessBroker::reference_at`).
+                "--bin",
+                "token-relay",
                 "--message-format=json",
             ])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -80,10 +83,15 @@ pub fn reference_broker_binary() -> PathBuf {
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
             .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .next_back()
+            .rfind(|path| path.ends_with("reference-broker"))
             .expect("cargo reports the reference-broker executable")
     })
     .clone()
+}
+
+/// The `token-relay` built beside [`reference_broker_binary`].
+pub fn token_relay_binary() -> PathBuf {
+    reference_broker_binary().with_file_name("token-relay")
 }
 
 /// `--broker reference-broker`, pointing at the freshly built binary.

@@ -1,10 +1,12 @@
 //! The gateway methods over the process protocol (docs/PROTOCOL.md, level 5):
 //! `sign_in_begin`, `sign_in_complete` and `service_account_token`, and what
-//! `initialize` tells the broker for them.
+//! `initialize` tells the broker for them; the relay methods go to the relay
+//! process beside instance 0 (`relay_host.rs`), not over the protocol.
 
 use super::ProcessInstance;
 use crate::broker::{
-    BrokerEnv, BrokerFailure, GatewayCapabilities, GatewaySetup, GatewayUnderTest, SignedIn,
+    BrokerEnv, BrokerFailure, FailureKind, GatewayCapabilities, GatewaySetup, GatewayUnderTest,
+    RelayAnswer, SignedIn,
 };
 use async_trait::async_trait;
 use oauth_chaos_protocol::{
@@ -97,4 +99,31 @@ impl GatewayUnderTest for ProcessInstance {
             .await?;
         Ok(SecretString::from(result.access_token))
     }
+
+    async fn relay_token(&self, consumer: &str) -> RelayAnswer {
+        match &self.relay {
+            Some(relay) => relay.token(consumer).await,
+            None => RelayAnswer {
+                result: Err((FailureKind::Unsupported, false, NO_RELAY.to_owned())),
+                bodies: Vec::new(),
+            },
+        }
+    }
+
+    fn relay_contacts(&self) -> Vec<(String, std::time::SystemTime)> {
+        self.relay
+            .as_ref()
+            .map(super::relay_host::ProcessRelay::contacts)
+            .unwrap_or_default()
+    }
+
+    async fn relay_down(&self, down: bool) -> Result<(), BrokerFailure> {
+        match &self.relay {
+            Some(relay) => relay.set_down(down).await,
+            None => Err(BrokerFailure::new(FailureKind::Unsupported, NO_RELAY)),
+        }
+    }
 }
+
+/// Why a process instance has no relay.
+const NO_RELAY: &str = "no relay process on this instance (instance 0 of a process run hosts it; `cmd:` brokers name theirs with `--relay`)";

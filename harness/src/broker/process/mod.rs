@@ -12,6 +12,8 @@ mod faketime;
 mod gateway_methods;
 mod methods;
 mod process_table;
+mod relay_config;
+mod relay_host;
 mod spawn_env;
 mod store_faults;
 mod write_watch;
@@ -60,6 +62,9 @@ pub struct ProcessBroker {
     name: String,
     command: String,
     call_timeout: Duration,
+    /// The relay under test for scenarios with a `[relay]`
+    /// (docs/PROTOCOL.md, "The relay under test"), as a command line.
+    relay: Option<String>,
 }
 
 impl ProcessBroker {
@@ -70,28 +75,59 @@ impl ProcessBroker {
             name: format!("cmd:{command}"),
             command,
             call_timeout: CALL_TIMEOUT,
+            relay: None,
         }
     }
 
     /// The reference broker's binary (`reference-broker` from reference-impl):
     /// `$OAUTH_CHAOS_REFERENCE_BROKER`, else next to the running executable
     /// (or its parent folder, for test binaries), else on `PATH`.
+    ///
+    /// Its relay is `token-relay`: `$OAUTH_CHAOS_TOKEN_RELAY`, else beside
+    /// that binary, else on `PATH`.
     pub fn reference() -> Self {
         let program = reference_broker_path();
+        let relay = std::env::var("OAUTH_CHAOS_TOKEN_RELAY")
+            .unwrap_or_else(|_| beside(&program, "token-relay"));
         Self {
             name: "reference-broker".to_owned(),
             command: shell_quote(&program),
             call_timeout: CALL_TIMEOUT,
+            relay: Some(shell_quote(&relay)),
         }
     }
 
-    /// The reference broker's binary at `path` (tests build it and pass it in).
+    /// The reference broker's binary at `path` (tests build it and pass it
+    /// in), with the `token-relay` beside it as its relay.
     pub fn reference_at(path: impl AsRef<std::path::Path>) -> Self {
+        let program = path.as_ref().display().to_string();
         Self {
             name: "reference-broker".to_owned(),
-            command: shell_quote(&path.as_ref().display().to_string()),
+            command: shell_quote(&program),
             call_timeout: CALL_TIMEOUT,
+            relay: Some(shell_quote(&beside(&program, "token-relay"))),
         }
+    }
+
+    /// Runs `command` as the relay under test of scenarios with a `[relay]`
+    /// (`sh -c "exec COMMAND --config relay.toml"`; docs/PROTOCOL.md, "The
+    /// relay under test"). Without one, a `cmd:` broker has no relay and
+    /// the relay's invariants are unknown.
+    ///
+    /// ```
+    /// use harness::broker::ProcessBroker;
+    /// let broker = ProcessBroker::command("python3 broker.py").with_relay("./my-relay");
+    /// assert_eq!(broker.relay(), Some("./my-relay"));
+    /// ```
+    #[must_use]
+    pub fn with_relay(mut self, command: impl Into<String>) -> Self {
+        self.relay = Some(command.into());
+        self
+    }
+
+    /// The relay command, if this broker has one.
+    pub fn relay(&self) -> Option<&str> {
+        self.relay.as_deref()
     }
 
     /// Changes the per-call timeout.
@@ -120,7 +156,16 @@ fn reference_broker_path() -> String {
         )
 }
 
-fn shell_quote(text: &str) -> String {
+/// `name` in the folder of `program` when it is there, else `name` (on `PATH`).
+fn beside(program: &str, name: &str) -> String {
+    std::path::Path::new(program)
+        .parent()
+        .map(|dir| dir.join(name))
+        .filter(|path| path.is_file())
+        .map_or_else(|| name.to_owned(), |path| path.display().to_string())
+}
+
+pub(super) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
@@ -163,6 +208,28 @@ impl BrokerFactory for ProcessBroker {
         if let (Some(table), Some(pid)) = (&table, connection.pid()) {
             table.set(env.instance, pid, declared.wall_clock_waits);
         }
+        // Instance 0 hosts the relay, as in process.
+        let relay = match (&self.relay, env.instance) {
+            (Some(command), 0) => {
+                let clock = match env.shared.get::<BrokerClockControl>(BROKER_CLOCK_CONTROL) {
+                    Some(control) => Some(
+                        faketime::FakeClock::new(control.libfaketime.clone()).map_err(|error| {
+                            BrokerFailure::new(
+                                FailureKind::Other,
+                                format!("cannot create the relay's clock file: {error}"),
+                            )
+                        })?,
+                    ),
+                    None => None,
+                };
+                relay_host::ProcessRelay::start(&env, command, table.clone(), clock).await?
+            }
+            _ => None,
+        };
+        let gateway_capabilities = crate::broker::GatewayCapabilities {
+            relay: relay.is_some(),
+            ..gateway_capabilities
+        };
         Ok(Arc::new(ProcessInstance {
             factory: self.clone(),
             instance: env.instance,
@@ -176,6 +243,7 @@ impl BrokerFactory for ProcessBroker {
             spawn_env,
             shared: env.shared.clone(),
             sqlite_faults: Mutex::default(),
+            relay,
         }))
     }
 }
@@ -287,6 +355,8 @@ struct ProcessInstance {
     /// Faults sent to a SQLite store's libfiu control, in order: a
     /// respawned process gets them again (the disk is still full).
     sqlite_faults: Mutex<Vec<StoreFault>>,
+    /// The relay under test, on instance 0 of a scenario with a `[relay]`.
+    relay: Option<relay_host::ProcessRelay>,
 }
 
 impl ProcessInstance {
@@ -409,16 +479,22 @@ impl InstanceHost for ProcessInstance {
 
     async fn shutdown(&self) {
         self.connection().shutdown(Duration::from_secs(2)).await;
+        if let Some(relay) = &self.relay {
+            relay.shutdown(Duration::from_secs(2)).await;
+        }
     }
 
     fn captured_log(&self) -> Option<Vec<u8>> {
-        Some(
-            self.transcript
-                .stderr
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
-        )
+        let mut log = self
+            .transcript
+            .stderr
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(relay) = &self.relay {
+            log.extend_from_slice(&relay.log());
+        }
+        Some(log)
     }
 
     fn captured_answers(&self) -> Option<Vec<u8>> {
@@ -438,7 +514,11 @@ impl InstanceHost for ProcessInstance {
                 MISSING_LIBFAKETIME,
             ));
         };
-        clock.set_offset_ms(offset_ms).map_err(|error| {
+        let relay = self
+            .relay
+            .as_ref()
+            .map_or(Ok(()), |relay| relay.set_clock_offset(offset_ms));
+        clock.set_offset_ms(offset_ms).and(relay).map_err(|error| {
             BrokerFailure::new(
                 FailureKind::Other,
                 format!("cannot rewrite the broker's clock file: {error}"),
@@ -447,11 +527,16 @@ impl InstanceHost for ProcessInstance {
     }
 
     fn problems(&self) -> Vec<String> {
-        self.transcript
+        let mut problems = self
+            .transcript
             .problems
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .clone();
+        if let Some(relay) = &self.relay {
+            problems.extend(relay.problems().into_iter().map(|p| format!("relay: {p}")));
+        }
+        problems
     }
 
     fn gateway(&self) -> Option<&dyn crate::broker::GatewayUnderTest> {

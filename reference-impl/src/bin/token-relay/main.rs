@@ -49,6 +49,9 @@ async fn main() -> ExitCode {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(filter))
+        // Colour only for a person at a terminal: escape codes in a captured
+        // log would sit between a field's name and its value.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
