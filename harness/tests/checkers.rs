@@ -2,7 +2,7 @@
 //! nothing else.
 
 use harness::checkers::{Checker, ProactiveRefresh, SingleFlightRefresh};
-use harness::run::{RunRecord, ServedToken};
+use harness::run::{History, RunRecord, ServedToken};
 use harness::scenario::{ProactiveRefreshParams, SingleFlightParams};
 use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -128,7 +128,7 @@ fn proactive(record: RunRecord) -> Vec<harness::checkers::Violation> {
 fn proactive_accepts_tokens_served_with_time_to_spare() {
     let record = RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-        served: vec![served("a", 1.0), served("a", 3000.0)],
+        history: History::default().with(vec![served("a", 1.0), served("a", 3000.0)]),
         ..RunRecord::default()
     };
     assert!(proactive(record).is_empty());
@@ -138,7 +138,7 @@ fn proactive_accepts_tokens_served_with_time_to_spare() {
 fn proactive_flags_a_token_served_inside_the_margin() {
     let record = RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-        served: vec![served("a", 3580.0)],
+        history: History::default().with(vec![served("a", 3580.0)]),
         ..RunRecord::default()
     };
     let violations = proactive(record);
@@ -156,7 +156,7 @@ fn proactive_flags_a_token_served_inside_the_margin() {
 fn proactive_flags_a_token_the_provider_never_issued() {
     let record = RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-        served: vec![served("forged", 1.0)],
+        history: History::default().with(vec![served("forged", 1.0)]),
         ..RunRecord::default()
     };
     let violations = proactive(record);

@@ -27,7 +27,7 @@ impl Checker for ProactiveRefresh {
 
     fn check(&self, run: &RunRecord) -> Judgement {
         let issued = run.issued_tokens();
-        let served_any = run.served.iter().any(|s| s.result.is_ok());
+        let served_any = run.history.served().any(|s| s.result.is_ok());
         let presented_any = run
             .journal
             .iter()
@@ -38,7 +38,7 @@ impl Checker for ProactiveRefresh {
             );
         }
         let mut found = Vec::new();
-        for served in &run.served {
+        for served in run.history.served() {
             let Ok(fingerprint) = &served.result else {
                 continue;
             };
