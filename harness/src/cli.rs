@@ -443,7 +443,7 @@ fn replay(file: &Path, broker: &str, relay: Option<&str>, seed: Option<u64>) -> 
                 say!("  {entry}");
             }
             say!("timeline events:");
-            for event in &record.events {
+            for event in record.history.timeline() {
                 say!(
                     "  [{}] {}",
                     humantime::format_rfc3339_millis(event.at),

@@ -35,8 +35,8 @@ fn passes(file: &str) -> RunRecord {
 
 fn last_state_of(record: &RunRecord, account: &str) -> String {
     record
-        .status_samples
-        .iter()
+        .history
+        .status_samples()
         .rev()
         .find_map(|s| s.accounts.iter().find(|a| a.account == account))
         .map(|a| a.state.to_string())
@@ -158,8 +158,8 @@ fn a_testing_mode_grant_dies_after_seven_days() {
 fn an_early_invalidated_token_costs_one_forced_refresh_for_all_callers() {
     let record = passes("access-token-invalidated-early.toml");
     let outcomes: Vec<&str> = record
-        .events
-        .iter()
+        .history
+        .timeline()
         .filter(|e| e.kind == "gmail_profile")
         .map(|e| e.what.as_str())
         .collect();
@@ -199,8 +199,8 @@ fn an_early_invalidated_token_costs_one_forced_refresh_for_all_callers() {
 #[test]
 fn a_read_only_store_keeps_tokens_flowing_and_shows_degraded() {
     let record = passes("store-read-only-after-refresh.toml");
-    assert!(record.served.iter().all(|s| s.result.is_ok()));
-    assert!(record.status_samples.iter().any(|s| {
+    assert!(record.history.served().all(|s| s.result.is_ok()));
+    assert!(record.history.status_samples().any(|s| {
         s.accounts
             .iter()
             .any(|a| a.account == "alice@example.com" && a.state == "degraded")
@@ -210,7 +210,7 @@ fn a_read_only_store_keeps_tokens_flowing_and_shows_degraded() {
 #[test]
 fn failing_store_writes_cost_no_extra_refresh() {
     let record = passes("store-write-fails-after-refresh.toml");
-    assert!(record.served.iter().all(|s| s.result.is_ok()));
+    assert!(record.history.served().all(|s| s.result.is_ok()));
     let refreshes = record.journal.iter().filter(|e| e.is_refresh()).count();
     assert_eq!(refreshes, 4, "one per hour of the 3-hour run");
 }
@@ -360,7 +360,7 @@ fn no_stale_overwrite_flags_a_store_version_going_back() {
 #[test]
 fn outage_surfaced_flags_a_read_only_store_that_status_never_mentions() {
     let (_, mut record) = support::run_file("store-read-only-after-refresh.toml", &reference());
-    for sample in &mut record.status_samples {
+    for sample in record.history.status_samples_mut() {
         for account in &mut sample.accounts {
             account.state = "ok".into();
         }
@@ -444,7 +444,10 @@ fn gmail_requests_call_any_endpoint_with_a_served_token() {
             let token = call.token.as_ref().expect("a served token");
             assert!(entry.presented.contains(token), "{entry:?}");
             assert!(
-                record.served.iter().any(|s| s.result.as_ref() == Ok(token)),
+                record
+                    .history
+                    .served()
+                    .any(|s| s.result.as_ref() == Ok(token)),
                 "the token was served by the broker"
             );
             entry.endpoint
@@ -463,8 +466,8 @@ fn gmail_requests_call_any_endpoint_with_a_served_token() {
         ]
     );
     let events = record
-        .events
-        .iter()
+        .history
+        .timeline()
         .filter(|e| e.kind == "gmail_request")
         .count();
     assert_eq!(events, 6);

@@ -4,7 +4,7 @@
 
 use harness::broker::FailureKind;
 use harness::checkers::{Availability, Checker, Judgement};
-use harness::run::{RunRecord, ServedToken, TimelineEvent};
+use harness::run::{History, RunRecord, ServedToken, TimelineEvent};
 use harness::scenario::AvailabilityParams;
 use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -70,8 +70,7 @@ fn judge_with(
 ) -> Judgement {
     Availability::new(AvailabilityParams::default()).check(&RunRecord {
         journal,
-        served,
-        events,
+        history: History::default().with(served).with(events),
         started_at: Some(at(0.0)),
         ..RunRecord::default()
     })

@@ -104,7 +104,7 @@ fn alert_raised_is_unknown_when_no_account_was_near_expiry_and_failing() {
         "quiet-day-status.toml",
         &BrokerChoice::parse("reference").expect("known"),
     );
-    assert!(!record.status_samples.is_empty());
+    assert!(record.history.status_samples().next().is_some());
     let judged = judge(&AlertRaised::new(AlertRaisedParams::default()), &record);
     assert!(judged.is_unknown(), "{judged:?}");
 }

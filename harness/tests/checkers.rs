@@ -2,7 +2,7 @@
 //! nothing else.
 
 use harness::checkers::{Checker, ProactiveRefresh, SingleFlightRefresh};
-use harness::run::{RunRecord, ServedToken};
+use harness::run::{History, RunRecord, ServedToken};
 use harness::scenario::{ProactiveRefreshParams, SingleFlightParams};
 use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -192,7 +192,7 @@ fn proactive(record: RunRecord) -> Vec<harness::checkers::Violation> {
 fn proactive_accepts_tokens_served_with_time_to_spare() {
     let record = RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-        served: vec![served("a", 1.0), served("a", 3000.0)],
+        history: History::default().with(vec![served("a", 1.0), served("a", 3000.0)]),
         ..RunRecord::default()
     };
     assert!(proactive(record).is_empty());
@@ -202,7 +202,7 @@ fn proactive_accepts_tokens_served_with_time_to_spare() {
 fn proactive_flags_a_token_served_inside_the_margin() {
     let record = RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-        served: vec![served("a", 3580.0)],
+        history: History::default().with(vec![served("a", 3580.0)]),
         ..RunRecord::default()
     };
     let violations = proactive(record);
@@ -230,7 +230,7 @@ fn served_inside_the_margin_after_a_failed_refresh(
     failed.fault = (status != 400).then(|| format!("respond {status} on token"));
     proactive(RunRecord {
         journal: vec![refresh(0, 0.0, 0.1, 200, Some("a")), failed],
-        served: vec![served("a", served_at)],
+        history: History::default().with(vec![served("a", served_at)]),
         ..RunRecord::default()
     })
 }
@@ -282,14 +282,15 @@ fn proactive_flags_a_broker_that_never_tried_to_replace_the_token_even_during_an
     earlier.fault = Some("respond 503 on token".into());
     let record = RunRecord {
         journal: vec![earlier, refresh(1, 0.05, 0.1, 200, Some("a"))],
-        served: vec![served("a", 3580.0)],
-        faults: vec![harness::run::FaultWindow {
-            label: "respond 503 on token".into(),
-            retry_after: Some(Duration::from_secs(4000)),
-            retry_at: None,
-            mounted_at: at(0.0),
-            unmounted_at: None,
-        }],
+        history: History::default()
+            .with(vec![served("a", 3580.0)])
+            .with_windows(vec![harness::run::FaultWindow {
+                label: "respond 503 on token".into(),
+                retry_after: Some(Duration::from_secs(4000)),
+                retry_at: None,
+                mounted_at: at(0.0),
+                unmounted_at: None,
+            }]),
         ..RunRecord::default()
     };
     assert_eq!(proactive(record).len(), 1);
@@ -300,10 +301,11 @@ fn proactive_leaves_a_token_the_provider_never_issued_to_availability() {
     let judge = |served: Vec<ServedToken>| {
         ProactiveRefresh::new(ProactiveRefreshParams {
             margin: Duration::from_secs(60),
+            ..ProactiveRefreshParams::default()
         })
         .check(&RunRecord {
             journal: vec![refresh(0, 0.0, 0.1, 200, Some("a"))],
-            served,
+            history: History::default().with(served),
             ..RunRecord::default()
         })
     };

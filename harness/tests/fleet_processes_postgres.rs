@@ -67,8 +67,8 @@ fn three_reference_broker_processes_on_one_postgres_refresh_once_per_expiry() {
     for instance in 0..3 {
         assert!(
             record
-                .served
-                .iter()
+                .history
+                .served()
                 .any(|served| served.instance == instance && served.result.is_ok()),
             "instance {instance} served tokens"
         );

@@ -4,7 +4,7 @@
 //! retries.
 
 use harness::checkers::{Checker, RetryDiscipline};
-use harness::run::{FaultWindow, MailCall, RunRecord};
+use harness::run::{FaultWindow, History, MailCall, RunRecord};
 use harness::scenario::RetryDisciplineParams;
 use mock_provider::{Endpoint, JournalEntry, RequestDetails};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -68,7 +68,7 @@ fn judge(
 ) -> Vec<String> {
     let mut record = RunRecord {
         journal,
-        faults,
+        history: History::default().with_windows(faults),
         ..RunRecord::default()
     };
     record.email.calls = calls(spans);

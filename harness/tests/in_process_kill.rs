@@ -67,8 +67,8 @@ fn a_refresh_at_the_provider_when_the_instance_dies_never_reaches_the_store() {
 
     // Its callers died with the instance; nobody was ever served its token.
     let early: Vec<_> = record
-        .served
-        .iter()
+        .history
+        .served()
         .filter(|s| s.requested_at < started + Duration::from_secs(5))
         .collect();
     assert_eq!(early.len(), 3);
@@ -78,8 +78,8 @@ fn a_refresh_at_the_provider_when_the_instance_dies_never_reaches_the_store() {
     );
     assert!(
         record
-            .served
-            .iter()
+            .history
+            .served()
             .all(|s| s.result.as_ref() != Ok(&orphan))
     );
 
@@ -106,8 +106,8 @@ fn a_refresh_at_the_provider_when_the_instance_dies_never_reaches_the_store() {
     assert!(refreshed_after >= 1, "the restarted instance refreshed");
     assert!(
         record
-            .served
-            .iter()
+            .history
+            .served()
             .filter(|s| s.requested_at >= started + Duration::from_secs(25))
             .all(|s| s.result.is_ok()),
         "the restarted instance serves every call"

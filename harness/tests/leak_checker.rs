@@ -83,9 +83,10 @@ fn secrets_in_request_urls_errors_and_store_bytes_are_leaks() {
     record
         .request_urls
         .push(format!("http://x/token?access_token={TOKEN}"));
-    record
-        .failure_messages
-        .push(format!("refresh failed for {TOKEN}"));
+    record.history.push(harness::run::Event::Failure {
+        at: std::time::UNIX_EPOCH,
+        message: format!("refresh failed for {TOKEN}"),
+    });
     record
         .store_bytes
         .push(("file".into(), TOKEN.as_bytes().to_vec()));
@@ -188,7 +189,7 @@ fn a_logged_basic_authorization_header_leaks_the_client_secret_at_any_offset() {
 #[test]
 fn a_token_in_a_status_answer_or_any_protocol_answer_is_a_leak() {
     let mut record = record_with_log("");
-    record.status_samples.push(harness::run::StatusSample {
+    record.history.push(harness::run::StatusSample {
         instance: 0,
         at: std::time::SystemTime::UNIX_EPOCH,
         answered_at: std::time::SystemTime::UNIX_EPOCH,
@@ -259,7 +260,10 @@ fn blank_entry(
 #[test]
 fn the_first_violation_says_what_was_scanned() {
     let mut record = record_with_log(&format!("token={TOKEN}"));
-    record.failure_messages.push("refresh failed".into());
+    record.history.push(harness::run::Event::Failure {
+        at: std::time::UNIX_EPOCH,
+        message: "refresh failed".into(),
+    });
     let found = leaks(&record);
     assert!(
         found[0].contains("scanned broker log (")

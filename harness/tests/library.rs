@@ -199,7 +199,11 @@ fn a_restarted_in_process_broker_serves_from_its_store_without_refreshing() {
         outcome.violations
     );
     assert_eq!(
-        record.events.iter().filter(|e| e.kind == "restart").count(),
+        record
+            .history
+            .timeline()
+            .filter(|e| e.kind == "restart")
+            .count(),
         2
     );
     // One refresh per hour of the 3-hour run: the restarts cost nothing.

@@ -205,23 +205,33 @@ fn strip_data_of(invariant: &str, record: &mut RunRecord) {
             .journal
             .retain(|e| !e.is_refresh() && !e.endpoint.is_gmail()),
         "proactive_refresh" | "availability" => {
-            record.served.clear();
+            record
+                .history
+                .retain(|e| !matches!(e, harness::run::Event::Served(_)));
             record
                 .journal
                 .retain(|e| e.endpoint == mock_provider::Endpoint::Token);
         }
-        "outage_surfaced" | "alert_raised" => record.status_samples.clear(),
+        "outage_surfaced" | "alert_raised" => record
+            .history
+            .retain(|e| !matches!(e, harness::run::Event::Status(_))),
         "no_token_leak" => {
             record.broker_log.clear();
-            record.failure_messages.clear();
+            record.history.retain(|e| {
+                !matches!(
+                    e,
+                    harness::run::Event::Failure { .. } | harness::run::Event::Status(_)
+                )
+            });
             record.request_urls.clear();
             record.broker_answers.clear();
-            record.status_samples.clear();
             record.store_bytes.clear();
             // The provider's view of every URL.
             record.journal.clear();
         }
-        "survives_restart" => record.events.retain(|e| e.kind != "restart"),
+        "survives_restart" => record
+            .history
+            .retain(|e| !matches!(e, harness::run::Event::Timeline(t) if t.kind == "restart")),
         "no_lost_email" | "no_duplicate_email" => {
             record.email = harness::run::EmailRecord::default();
         }

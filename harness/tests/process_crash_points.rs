@@ -57,11 +57,16 @@ fn the_reference_broker_process_dies_at_its_store_write_and_comes_back_from_what
     );
     assert_eq!(outcome.verdict, Verdict::Passed, "{outcome:#?}");
     let crashes: Vec<_> = record
-        .events
-        .iter()
+        .history
+        .timeline()
         .filter(|event| event.what.contains(KILLED_AT_STORE_WRITE))
         .collect();
-    assert_eq!(crashes.len(), 2, "{:#?}", record.events);
+    assert_eq!(
+        crashes.len(),
+        2,
+        "{:#?}",
+        record.history.timeline().collect::<Vec<_>>()
+    );
     let log = String::from_utf8_lossy(&record.broker_log);
     assert_eq!(log.matches("[oauth-chaos] SIGKILL").count(), 2);
     assert!(

@@ -81,7 +81,11 @@ fn a_sigkilled_process_resumes_from_its_sqlite_store_while_a_memory_one_resyncs_
         "{:#?}",
         outcome.violations
     );
-    let restarts = record.events.iter().filter(|e| e.kind == "restart").count();
+    let restarts = record
+        .history
+        .timeline()
+        .filter(|e| e.kind == "restart")
+        .count();
     assert_eq!(restarts, 2);
     assert_eq!(full_syncs(&record), 1, "one full sync, then history only");
 

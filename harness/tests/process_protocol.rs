@@ -33,7 +33,7 @@ fn the_python_minimal_adapter_passes_token_scenarios_at_google_token_lifetimes()
             outcome.violations,
             record.broker_problems
         );
-        assert!(record.served.iter().any(|s| s.result.is_ok()), "{file}");
+        assert!(record.history.served().any(|s| s.result.is_ok()), "{file}");
         let log = String::from_utf8_lossy(&record.broker_log);
         assert!(log.contains("python-minimal: refreshed"), "{log}");
     }
@@ -81,8 +81,8 @@ fn a_broker_that_crashes_mid_run_fails_broker_responsive() {
     assert!(outcome.violated("broker_responsive"));
     assert!(
         record
-            .served
-            .iter()
+            .history
+            .served()
             .all(|s| s.result == Err(harness::broker::FailureKind::Crashed)),
         "every call after the crash fails as Crashed"
     );
@@ -167,11 +167,12 @@ fn a_restart_kills_the_process_and_initializes_a_new_one_with_the_same_params() 
     );
     let log = String::from_utf8_lossy(&record.broker_log);
     assert_eq!(log.matches("initialized").count(), 3, "two restarts: {log}");
+    let first_event = record.history.timeline().next().expect("a restart").at;
     assert!(
         record
-            .served
-            .iter()
-            .filter(|s| s.requested_at > record.events[0].at)
+            .history
+            .served()
+            .filter(|s| s.requested_at > first_event)
             .any(|s| s.result.is_ok()),
         "served again after the restart"
     );

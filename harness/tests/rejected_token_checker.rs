@@ -3,7 +3,7 @@
 
 use harness::broker::FailureKind;
 use harness::checkers::{Checker, NoRejectedTokenReuse};
-use harness::run::{AfterRejection, ApiCall, RunRecord, ServedToken};
+use harness::run::{AfterRejection, ApiCall, History, RunRecord, ServedToken};
 use mock_provider::{Endpoint, Fingerprint, GrantId, IssuedToken, JournalEntry};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -50,10 +50,7 @@ fn served(secs: f64, token: &str) -> ServedToken {
 fn record(answer: Result<&str, FailureKind>, later: &[(f64, &str)]) -> RunRecord {
     let mut record = RunRecord {
         journal: vec![issued(0, 0.0, "a"), issued(1, 50.0, "b")],
-        served: later
-            .iter()
-            .map(|(secs, token)| served(*secs, token))
-            .collect(),
+        history: History::default().with(later.iter().map(|(secs, token)| served(*secs, token))),
         ..RunRecord::default()
     };
     record.auth.api_calls.push(ApiCall {

@@ -3,7 +3,7 @@
 
 use harness::broker::{AccountReport, FailureKind};
 use harness::checkers::{Checker, OutageSurfaced, RetryDiscipline, SurvivesRestart};
-use harness::run::{FaultWindow, RunRecord, ServedToken, StatusSample, TimelineEvent};
+use harness::run::{FaultWindow, History, RunRecord, ServedToken, StatusSample, TimelineEvent};
 use harness::scenario::{OutageSurfacedParams, RetryDisciplineParams};
 use mock_provider::{Endpoint, Fingerprint, GrantId, JournalEntry};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -76,7 +76,7 @@ fn a_retry_inside_the_retry_after_window_is_a_violation_and_one_after_it_is_not(
             refresh(0, 10.0, 429, None, Some("respond 429 on token")),
             refresh(1, 15.0, 200, None, None),
         ],
-        faults: vec![window.clone()],
+        history: History::default().with_windows(vec![window.clone()]),
         ..RunRecord::default()
     };
     assert!(retry(&early)[0].contains("Retry-After: 30"));
@@ -85,7 +85,7 @@ fn a_retry_inside_the_retry_after_window_is_a_violation_and_one_after_it_is_not(
             refresh(0, 10.0, 429, None, Some("respond 429 on token")),
             refresh(1, 41.0, 200, None, None),
         ],
-        faults: vec![window],
+        history: History::default().with_windows(vec![window]),
         ..RunRecord::default()
     };
     assert!(retry(&patient).is_empty());
@@ -165,7 +165,7 @@ fn gaps_held_at_the_servers_retry_after_need_not_grow_but_a_minute_of_them_is_to
             .enumerate()
             .map(|(i, t)| refresh(i as u64, *t, 429, None, Some(label)))
             .collect(),
-        faults: vec![window.clone()],
+        history: History::default().with_windows(vec![window.clone()]),
         ..RunRecord::default()
     };
     let held = paced(&[0.0, 1.1, 2.2, 3.3, 4.5, 5.6]);
@@ -186,15 +186,14 @@ fn gaps_held_at_the_servers_retry_after_need_not_grow_but_a_minute_of_them_is_to
 fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
     RunRecord {
         journal: vec![refresh(0, 100.0, 400, Some("invalid_grant"), None)],
-        events: vec![TimelineEvent {
-            at: at(50.0),
-            what: "revoked".into(),
-            account: Some("alice@example.com".into()),
-            kind: "revoke_account",
-        }],
-        status_samples: states
-            .iter()
-            .map(|(secs, state)| StatusSample {
+        history: History::default()
+            .with(vec![TimelineEvent {
+                at: at(50.0),
+                what: "revoked".into(),
+                account: Some("alice@example.com".into()),
+                kind: "revoke_account",
+            }])
+            .with(states.iter().map(|(secs, state)| StatusSample {
                 instance: 0,
                 at: at(*secs),
                 answered_at: at(*secs),
@@ -203,8 +202,7 @@ fn revoked_record(states: &[(f64, &str)]) -> RunRecord {
                     state: harness::broker::AccountState::from_wire(state),
                     alert: None,
                 }],
-            })
-            .collect(),
+            })),
         ..RunRecord::default()
     }
 }
@@ -260,21 +258,23 @@ fn a_revoked_answer_after_a_restart_is_a_lost_grant_but_a_killed_call_is_not() {
         kind: "restart",
     };
     let lost = RunRecord {
-        served: vec![
-            served(1.0, Ok("a")),
-            served(11.0, Err(FailureKind::Revoked)),
-        ],
-        events: vec![restart.clone()],
+        history: History::default()
+            .with(vec![
+                served(1.0, Ok("a")),
+                served(11.0, Err(FailureKind::Revoked)),
+            ])
+            .with(vec![restart.clone()]),
         ..RunRecord::default()
     };
     assert_eq!(SurvivesRestart.check(&lost).violations().to_vec().len(), 1);
     let killed = RunRecord {
-        served: vec![
-            served(1.0, Ok("a")),
-            served(10.5, Err(FailureKind::Killed)),
-            served(11.0, Ok("a")),
-        ],
-        events: vec![restart],
+        history: History::default()
+            .with(vec![
+                served(1.0, Ok("a")),
+                served(10.5, Err(FailureKind::Killed)),
+                served(11.0, Ok("a")),
+            ])
+            .with(vec![restart]),
         ..RunRecord::default()
     };
     assert!(
@@ -299,8 +299,9 @@ fn a_transient_answer_after_a_restart_is_a_loss_unless_the_provider_was_failing(
         served(11.0, Err(FailureKind::Transient)),
     ];
     let quiet = RunRecord {
-        served: calls.clone(),
-        events: vec![restart.clone()],
+        history: History::default()
+            .with(calls.clone())
+            .with(vec![restart.clone()]),
         ..RunRecord::default()
     };
     let found = SurvivesRestart.check(&quiet).violations().to_vec();
@@ -313,8 +314,7 @@ fn a_transient_answer_after_a_restart_is_a_loss_unless_the_provider_was_failing(
     // A 503 on the account's refresh during the call excuses it.
     let faulted = RunRecord {
         journal: vec![refresh(0, 10.5, 503, None, None)],
-        served: calls,
-        events: vec![restart],
+        history: History::default().with(calls).with(vec![restart]),
         ..RunRecord::default()
     };
     assert!(
@@ -333,11 +333,12 @@ fn a_call_to_another_instance_is_not_the_restarts_to_answer_for() {
         kind: "restart",
     };
     let record = RunRecord {
-        served: vec![
-            served(1.0, Ok("a")),
-            served(11.0, Err(FailureKind::Transient)),
-        ],
-        events: vec![restart],
+        history: History::default()
+            .with(vec![
+                served(1.0, Ok("a")),
+                served(11.0, Err(FailureKind::Transient)),
+            ])
+            .with(vec![restart]),
         ..RunRecord::default()
     };
     // Instance 0's failure says nothing about instance 1's restart.

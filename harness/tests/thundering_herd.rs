@@ -36,8 +36,8 @@ fn thundering_herd_passes_against_the_reference_broker() {
         ]
     );
     // 500 cold-start callers plus 500 around each of three expiries.
-    assert_eq!(record.served.len(), 2000);
-    assert!(record.served.iter().all(|s| s.result.is_ok()));
+    assert_eq!(record.history.served().count(), 2000);
+    assert!(record.history.served().all(|s| s.result.is_ok()));
     let refreshes = record.journal.iter().filter(|e| e.is_refresh()).count();
     assert_eq!(refreshes, 4, "one refresh at cold start and one per expiry");
 }

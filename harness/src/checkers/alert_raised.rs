@@ -85,7 +85,7 @@ impl Checker for AlertRaised {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.status_samples.is_empty() {
+        if run.history.status_samples().next().is_none() {
             return Judgement::unknown("no status() sample was taken");
         }
         let due = self.due(run);
@@ -98,13 +98,13 @@ impl Checker for AlertRaised {
         let mut judged = 0;
         for (account, at, entries) in due {
             let deadline = at + self.params.within;
-            let Some(judge) = run.status_samples.iter().find(|s| s.at >= deadline) else {
+            let Some(judge) = run.history.status_samples().find(|s| s.at >= deadline) else {
                 continue; // the run ended before the bound ran out
             };
             judged += 1;
             let raised = run
-                .status_samples
-                .iter()
+                .history
+                .status_samples()
                 .filter(|s| s.answered_at >= at && s.at <= judge.at)
                 .any(|s| {
                     s.accounts.iter().any(|a| {

@@ -57,7 +57,7 @@ impl Checker for Availability {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.served.is_empty() {
+        if run.history.served().next().is_none() {
             return Judgement::unknown("the timeline made no access_token call");
         }
         let issued = run.issued_tokens();
@@ -67,7 +67,7 @@ impl Checker for Availability {
         // with a token that was not the account's): (first violation,
         // count, last call).
         let mut groups: Vec<(Rule, Option<FailureKind>, Violation, usize, SystemTime)> = Vec::new();
-        for call in &run.served {
+        for call in run.history.served() {
             let judged = match &call.result {
                 Ok(fingerprint) => match owners.judge(fingerprint, &call.account) {
                     Some(wrong) => Some((None, wrong_token(run, call, fingerprint, wrong))),
@@ -157,8 +157,8 @@ impl<'r> HeldTokens<'r> {
     ) -> Option<(u64, &'r IssuedToken)> {
         let instance = format!("instance {} ", call.instance);
         let restarted = run
-            .events
-            .iter()
+            .history
+            .timeline()
             .filter(|e| e.kind == "restart" && e.at <= call.requested_at)
             .filter(|e| e.what.starts_with(&instance))
             .map(|e| e.at)
@@ -391,8 +391,9 @@ impl Availability {
 /// a fault that shaped its answer.
 pub(super) fn grace_after(run: &RunRecord, entry: &JournalEntry, grace: Duration) -> Duration {
     let retry_after = run
-        .faults
-        .iter()
+        .history
+        .fault_windows()
+        .into_iter()
         .filter(|w| entry.fault_labels().any(|label| label == w.label))
         .filter_map(|w| w.retry_after)
         .max()
@@ -461,8 +462,8 @@ pub(super) fn grant_refusal<'r>(
 pub(super) fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
     let on_instance = format!("on instance {}", call.instance);
     let toggles: Vec<_> = run
-        .events
-        .iter()
+        .history
+        .timeline()
         .filter(|e| e.kind == "store_fault" && e.what.starts_with("Outage("))
         .filter(|e| e.what.ends_with(&on_instance))
         .collect();
@@ -482,8 +483,8 @@ pub(super) fn store_down(run: &RunRecord, call: &ServedToken) -> bool {
 /// True when `instance` was killed and restarted between `from` and `to`.
 fn restarted_between(run: &RunRecord, instance: u32, from: SystemTime, to: SystemTime) -> bool {
     let killed = format!("instance {instance} killed");
-    run.events
-        .iter()
+    run.history
+        .timeline()
         .any(|e| e.kind == "restart" && e.what.starts_with(&killed) && from <= e.at && e.at <= to)
 }
 

@@ -14,8 +14,8 @@ impl Checker for BrokerResponsive {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        let calls = run.served.len()
-            + run.status_samples.len()
+        let calls = run.history.served().count()
+            + run.history.status_samples().count()
             + run.email.syncs.len()
             + run.email.sends.len()
             + run.auth.authorize_requests.len();
@@ -31,7 +31,7 @@ impl Checker for BrokerResponsive {
                 entries: Vec::new(),
             })
             .collect();
-        for served in &run.served {
+        for served in run.history.served() {
             if let Err(kind) = served.result
                 && kind.is_broker_fault()
             {

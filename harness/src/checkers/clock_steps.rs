@@ -16,7 +16,7 @@ use std::time::Duration;
 /// (`skew_clock` sets the offset, `jump_clock` adds to it.)
 pub(super) fn provider_stepped_back(run: &RunRecord) -> bool {
     let mut offset_ms: i128 = 0;
-    for event in &run.events {
+    for event in run.history.timeline() {
         if !(event.what.starts_with("Provider ") || event.what.starts_with("All ")) {
             continue;
         }

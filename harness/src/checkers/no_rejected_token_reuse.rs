@@ -62,7 +62,7 @@ impl Checker for NoRejectedTokenReuse {
                 // Two calls reporting one token: its later servings once.
                 continue;
             }
-            let again = run.served.iter().filter(|s| {
+            let again = run.history.served().filter(|s| {
                 s.instance == call.instance
                     && s.account == call.account
                     && s.requested_at > after.answered_at

@@ -22,8 +22,8 @@ const NOT_OK: &[&str] = &["degraded", "needs_reauth", "revoked"];
 pub(super) fn grant_killers(run: &RunRecord) -> Vec<(&TimelineEvent, String)> {
     let mut pairs = Vec::new();
     for event in run
-        .events
-        .iter()
+        .history
+        .timeline()
         .filter(|e| GRANT_KILLERS.contains(&e.kind))
     {
         match &event.account {
@@ -54,13 +54,13 @@ pub(super) fn store_outages_surfaced(
 ) -> (Vec<Violation>, usize) {
     let mut found = Vec::new();
     let mut judged = 0;
-    for fault in run.events.iter().filter(|e| {
+    for fault in run.history.timeline().filter(|e| {
         e.kind == "store_fault"
             && (e.what.starts_with("ReadOnly(true)") || e.what.starts_with("Outage(true)"))
     }) {
         let recovered_at = run
-            .events
-            .iter()
+            .history
+            .timeline()
             .filter(|e| e.kind == "store_fault" && e.at > fault.at)
             .map(|e| e.at)
             .min();
@@ -79,8 +79,8 @@ pub(super) fn store_outages_surfaced(
             continue;
         }
         let samples: Vec<_> = run
-            .status_samples
-            .iter()
+            .history
+            .status_samples()
             .filter(|s| s.at >= refresh.finished_at)
             .collect();
         let Some(judge) = samples.iter().find(|s| s.at >= deadline) else {

@@ -45,7 +45,7 @@ impl Checker for OutageSurfaced {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        if run.status_samples.is_empty() {
+        if run.history.status_samples().next().is_none() {
             return Judgement::unknown("no status() sample was taken");
         }
         let mut found = Vec::new();
@@ -64,8 +64,8 @@ impl Checker for OutageSurfaced {
             };
             let deadline = told.finished_at + self.params.within;
             let samples: Vec<_> = run
-                .status_samples
-                .iter()
+                .history
+                .status_samples()
                 .filter(|s| s.at >= told.finished_at)
                 .collect();
             let Some(judge) = samples.iter().find(|s| s.at >= deadline) else {
@@ -119,7 +119,7 @@ fn false_alarms(run: &RunRecord) -> (Vec<Violation>, usize) {
     let mut reports = 0;
     // Across a step back of the provider's clock, any refusal counts.
     let provider_stepped_back = super::clock_steps::provider_stepped_back(run);
-    for sample in &run.status_samples {
+    for sample in run.history.status_samples() {
         for report in &sample.accounts {
             reports += 1;
             if !SURFACED.contains(&report.state.as_str()) {

@@ -64,8 +64,8 @@ impl Checker for ProactiveRefresh {
         // A token the provider never issued has no expiry to judge a margin
         // by: it is `availability`'s (a call it answers is not served).
         let served_any = run
-            .served
-            .iter()
+            .history
+            .served()
             .any(|s| s.result.as_ref().is_ok_and(|f| issued.contains_key(f)));
         let presented_any = run
             .journal
@@ -77,7 +77,7 @@ impl Checker for ProactiveRefresh {
             );
         }
         let mut found = Vec::new();
-        for served in &run.served {
+        for served in run.history.served() {
             let Ok(fingerprint) = &served.result else {
                 continue;
             };

@@ -290,8 +290,9 @@ impl Checker for RetryDiscipline {
 /// `Retry-After` header, else the retry time its message names (when still
 /// ahead), with how it was asked for the report.
 fn asked_wait(run: &RunRecord, answered: &JournalEntry) -> Option<(Duration, String)> {
-    run.faults
-        .iter()
+    run.history
+        .fault_windows()
+        .into_iter()
         .filter(|w| answered.fault_labels().any(|label| label == w.label))
         .filter(|w| w.mounted_at <= answered.started_at)
         .filter(|w| w.unmounted_at.is_none_or(|end| answered.started_at <= end))

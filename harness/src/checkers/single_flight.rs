@@ -118,7 +118,7 @@ fn restarted_between(
     entry: &JournalEntry,
     saying: &str,
 ) -> bool {
-    run.events.iter().any(|event| {
+    run.history.timeline().any(|event| {
         event.kind == "restart"
             && event.what.contains(saying)
             && event.at >= previous.started_at

@@ -32,15 +32,19 @@ impl Checker for SurvivesRestart {
     }
 
     fn check(&self, run: &RunRecord) -> Judgement {
-        let restarts: Vec<_> = run.events.iter().filter(|e| e.kind == "restart").collect();
+        let restarts: Vec<_> = run
+            .history
+            .timeline()
+            .filter(|e| e.kind == "restart")
+            .collect();
         if restarts.is_empty() {
             return Judgement::unknown("no instance was restarted during the run");
         }
         let judged = restarts.iter().any(|restart| {
-            run.served.iter().any(|before| {
+            run.history.served().any(|before| {
                 before.served_at <= restart.at
                     && before.result.is_ok()
-                    && run.served.iter().any(|after| {
+                    && run.history.served().any(|after| {
                         after.requested_at > restart.at
                             && after.account == before.account
                             && restarted_instance(restart) == Some(after.instance)
@@ -55,12 +59,12 @@ impl Checker for SurvivesRestart {
         let mut found = Vec::new();
         for restart in restarts {
             let served_before: Vec<&str> = run
-                .served
-                .iter()
+                .history
+                .served()
                 .filter(|s| s.served_at <= restart.at && s.result.is_ok())
                 .map(|s| s.account.as_str())
                 .collect();
-            for served in run.served.iter().filter(|s| {
+            for served in run.history.served().filter(|s| {
                 s.requested_at > restart.at
                     && restarted_instance(restart) == Some(s.instance)
                     && served_before.contains(&s.account.as_str())
@@ -82,7 +86,7 @@ impl Checker for SurvivesRestart {
                         .iter()
                         .any(|f| f.journal_from <= e.seq && e.seq < f.journal_to)
                     // A forgery stages a genuine consent first (`replayed`).
-                    || run.events.iter().any(|event| {
+                    || run.history.timeline().any(|event| {
                         event.kind == "forge_callback"
                             && event.at <= e.started_at
                             && run.auth.forged_callbacks.iter().any(|f| {
@@ -91,7 +95,7 @@ impl Checker for SurvivesRestart {
                                     && e.finished_at <= f.finished_at
                             })
                     })
-                    || run.events.iter().any(|event| {
+                    || run.history.timeline().any(|event| {
                         event.kind == "authorize"
                             && event.at <= e.started_at
                             && run.auth.consents.iter().any(|consent| {

@@ -41,7 +41,7 @@ pub fn witness(case: &PlayedCase, invariant: &str) -> Vec<String> {
         .map(|e| e.started_at)
         .min()
         .zip(entries.iter().map(|e| e.finished_at).max());
-    let calls = case.record.served.iter().filter(|call| match window {
+    let calls = case.record.history.served().filter(|call| match window {
         Some((from, to)) => {
             call.served_at + std::time::Duration::from_secs(1) >= from
                 && call.requested_at <= to + std::time::Duration::from_secs(1)

@@ -85,16 +85,9 @@ pub struct RunRecord {
     pub journal: Vec<JournalEntry>,
     /// SHA-256 of the journal: the same seed gives the same hash.
     pub journal_hash: String,
-    /// Every `access_token` call, in completion order.
-    pub served: Vec<ServedToken>,
-    /// Messages of failed broker calls (the leak checker scans them).
-    pub failure_messages: Vec<String>,
-    /// Faults the timeline mounted.
-    pub faults: Vec<FaultWindow>,
-    /// Revocations, restarts, clock steps, pauses.
-    pub events: Vec<TimelineEvent>,
-    /// Every `status()` poll.
-    pub status_samples: Vec<StatusSample>,
+    /// Calls, status polls, timeline events, fault mounts and failure
+    /// messages, in the order they were recorded.
+    pub history: super::history::History,
     /// Everything the brokers logged (in-process: TRACE events; processes:
     /// stderr), concatenated.
     pub broker_log: Vec<u8>,
@@ -144,7 +137,7 @@ impl RunRecord {
     /// `access_token` calls by result: `served`, or the failure kind's name.
     pub fn calls_by_result(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();
-        for call in &self.served {
+        for call in self.history.served() {
             let key = match call.result {
                 Ok(_) => "served",
                 Err(kind) => kind.name(),

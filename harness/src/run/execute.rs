@@ -287,7 +287,7 @@ fn outcome(
         calls_by_result: record.calls_by_result(),
         skipped_steps: record.skipped_steps.clone(),
         requests: record.journal.len(),
-        calls: record.served.len(),
+        calls: record.history.served().count(),
         journal_hash: record.journal_hash.clone(),
         wall_time: Duration::ZERO,
         simulated: scenario.duration,

@@ -29,10 +29,11 @@ mod world;
 // The record lives below `run` and `checkers` (`crate::record`); these
 // names stay reachable from here for callers that know them as `run::…`.
 pub use crate::record::{
-    AfterRejection, ApiCall, AuthRecord, AuthorizeRequest, Consent, EmailRecord, FaultWindow,
-    ForgedCallback, GatewayRecord, GmailDeletion, LOGICAL_SEND_SUBJECT, LogicalSend, MailCall,
-    RelayCall, RelayOutageWindow, RestartSnapshot, RunRecord, ServedToken, SettledMailbox,
-    SignInAttempt, SkippedStep, StatusSample, StoredSnapshot, SyncAttempt, TimelineEvent,
+    AfterRejection, ApiCall, AuthRecord, AuthorizeRequest, Consent, EmailRecord, Event,
+    FaultWindow, ForgedCallback, GatewayRecord, GmailDeletion, History, LOGICAL_SEND_SUBJECT,
+    LogicalSend, MailCall, RelayCall, RelayOutageWindow, RestartSnapshot, RunRecord, ServedToken,
+    SettledMailbox, SignInAttempt, SkippedStep, StatusSample, StoredSnapshot, SyncAttempt,
+    TimelineEvent,
 };
 pub use execute::{mode_for, run_scenario};
 pub use gateway_needs::needed_gateway;

@@ -5,7 +5,7 @@
 
 use super::world::World;
 use crate::broker::Capabilities;
-use crate::record::{RunRecord, SkippedStep};
+use crate::record::{Event, RunRecord, SkippedStep};
 use crate::scenario::{Action, Scenario, StatusPoll, TimedAction, expand_timeline};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -38,7 +38,7 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
         world,
         scenario,
         rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0068_6172_6e65_7373),
-        sink: Sink::default(),
+        sink: Sink::new(world.provider_clock.clone()),
         tasks: Vec::new(),
     };
     for timed in timeline_with_polls(scenario) {
@@ -73,7 +73,6 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
     }
     let email = email::settle(world, scenario, &player.sink).await;
     let ended_at = world.provider_clock.now();
-    let mut failure_messages = lock(&player.sink.failures).clone();
     let mut broker_log = Vec::new();
     let mut broker_answers = Vec::new();
     let mut instance_logs = Vec::new();
@@ -91,25 +90,25 @@ pub(super) async fn play(world: &World, scenario: &Scenario, seed: u64) -> RunRe
             broker_problems.push(format!("instance {index}: {problem}"));
         }
     }
-    failure_messages.sort();
     if let Some(store) = &world.store_at_rest {
         // Every instance is down: the store is at rest.
         let parts = store.read("after the run").await;
         lock(&player.sink.store_bytes).extend(parts);
     }
-    let mut faults = lock(&player.sink.faults).clone();
-    for window in &mut faults {
-        window.unmounted_at.get_or_insert(ended_at);
+    // A fault still mounted at the end comes off with the run.
+    for (fault, window) in player.sink.history().fault_windows().iter().enumerate() {
+        if window.unmounted_at.is_none() {
+            player.sink.push(Event::FaultUnmounted {
+                fault,
+                at: ended_at,
+            });
+        }
     }
     RunRecord {
         own_grants: world.own_grants.clone(),
         journal: world.provider.journal().entries(),
         journal_hash: world.provider.journal().hash(),
-        served: lock(&player.sink.served).clone(),
-        failure_messages,
-        faults,
-        events: lock(&player.sink.events).clone(),
-        status_samples: lock(&player.sink.samples).clone(),
+        history: player.sink.history(),
         broker_log,
         instance_logs,
         request_urls: lock(&world.request_urls).clone(),

@@ -6,7 +6,7 @@
 
 use super::{Check, Invalid, StepKind};
 use crate::broker::RunBucket;
-use crate::run::{Stage, lock};
+use crate::run::Stage;
 use crate::scenario::Mode;
 use crate::sim::InMemoryTransport;
 use rand::Rng;
@@ -176,7 +176,7 @@ fn cron_refresh_due(stage: &mut Stage<'_>, step: &CronRefreshDue) {
     let store = match crate::broker::open_run_bucket(&stage.world.shared, clock.clone()) {
         Ok(store) => store,
         Err(problem) => {
-            lock(&stage.sink.failures).push(format!("cron_refresh_due: {problem}"));
+            stage.sink.failure(format!("cron_refresh_due: {problem}"));
             return;
         }
     };
@@ -213,7 +213,7 @@ fn cron_refresh_due(stage: &mut Stage<'_>, step: &CronRefreshDue) {
                     tracing::info!(line = %account, "cron_refresh_due: not refreshed");
                 }
             }
-            Err(error) => lock(&sink.failures).push(format!("cron_refresh_due: {error}")),
+            Err(error) => sink.failure(format!("cron_refresh_due: {error}")),
         }
     }));
 }

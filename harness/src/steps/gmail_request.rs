@@ -147,7 +147,7 @@ impl StepKind for GmailRequest {
                 GmailMethod::Get => "GET",
                 GmailMethod::Post => "POST",
             };
-            lock(&sink.events).push(TimelineEvent {
+            sink.push(TimelineEvent {
                 at: clock.now(),
                 what: format!("gmail {method} {}: {outcome}", self.path),
                 account: Some(self.account),

@@ -107,7 +107,7 @@ async fn poll_status(instance: Instance, index: u32, clock: SimClock, sink: Sink
         .answered(CALL_TIMEOUT, instance.broker.status_or_refusal().status())
         .await
         .unwrap_or_default();
-    lock(&sink.samples).push(StatusSample {
+    sink.push(StatusSample {
         instance: index,
         at,
         answered_at: clock.now(),
@@ -151,7 +151,7 @@ impl StepKind for Restart {
             let restarted = instance.broker.restart().await;
             instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
             if let Err(failure) = restarted {
-                lock(&sink.failures).push(format!("restart of instance {index}: {failure}"));
+                sink.failure(format!("restart of instance {index}: {failure}"));
             }
             if let Some(store) = store {
                 let when = format!("after restart {number} of instance {index}");

@@ -6,7 +6,7 @@
 use super::{Check, Invalid, StepKind};
 use crate::broker::StoreFault;
 use crate::record::TimelineEvent;
-use crate::run::{Stage, lock};
+use crate::run::Stage;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -111,7 +111,7 @@ fn store_fault(stage: &mut Stage<'_>, index: u32, fault: StoreFault) {
             .store_fault(fault)
             .await;
         if ends {
-            lock(&sink.events).push(TimelineEvent {
+            sink.push(TimelineEvent {
                 at: clock.now(),
                 what,
                 account: None,
@@ -119,7 +119,7 @@ fn store_fault(stage: &mut Stage<'_>, index: u32, fault: StoreFault) {
             });
         }
         if let Err(failure) = applied {
-            lock(&sink.failures).push(format!("store fault on instance {index}: {failure}"));
+            sink.failure(format!("store fault on instance {index}: {failure}"));
         }
     });
 }
@@ -162,7 +162,7 @@ impl StepKind for MailStoreFault {
                 .fail_mail_commits(self.failures)
                 .await
             {
-                lock(&sink.failures).push(failure.message);
+                sink.failure(failure.message);
             }
         });
     }

@@ -59,7 +59,7 @@ impl StepKind for CrashAtStoreWrite {
             {
                 Ok(trap) => trap,
                 Err(failure) => {
-                    lock(&sink.failures).push(format!(
+                    sink.failure(format!(
                         "crash_at_store_write on instance {index}: {failure}"
                     ));
                     return;
@@ -72,12 +72,12 @@ impl StepKind for CrashAtStoreWrite {
                 () = instance.time.sleep_until_offset(until) => false,
             };
             if !fired {
-                lock(&sink.failures).push(format!(
+                sink.failure(format!(
                     "crash_at_store_write on instance {index}: no store write to die at"
                 ));
                 return;
             }
-            lock(&sink.events).push(TimelineEvent {
+            sink.push(TimelineEvent {
                 at: clock.now(),
                 what: format!("instance {index} {KILLED_AT_STORE_WRITE} and restarted"),
                 account: None,
@@ -87,7 +87,7 @@ impl StepKind for CrashAtStoreWrite {
             let restarted = instance.broker.restart().await;
             instance.restart_epoch.fetch_add(1, Ordering::SeqCst);
             if let Err(failure) = restarted {
-                lock(&sink.failures).push(format!("restart of instance {index}: {failure}"));
+                sink.failure(format!("restart of instance {index}: {failure}"));
             }
             if let Some(store) = store {
                 let when = format!("after the store-write crash of instance {index}");

@@ -44,8 +44,9 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
             label: "error messages",
             unit: Some("message"),
             parts: run
-                .failure_messages
-                .iter()
+                .history
+                .failure_messages()
+                .into_iter()
                 .map(|m| (None, borrowed(m.as_bytes())))
                 .collect(),
         },
@@ -70,8 +71,8 @@ pub(super) fn channels(run: &RunRecord) -> Vec<Channel<'_>> {
             label: "status answers",
             unit: Some("poll"),
             parts: run
-                .status_samples
-                .iter()
+                .history
+                .status_samples()
                 .map(|sample| {
                     let mut text = String::new();
                     for report in &sample.accounts {

@@ -49,7 +49,7 @@ pub(super) fn chart(record: &RunRecord, flagged: &BTreeSet<u64>, axis: &Axis) ->
 
 fn events(svg: &mut String, record: &RunRecord, axis: &Axis, height: f64) {
     // A dashed line across every lane.
-    for event in record.events.iter().filter(|e| axis.contains(e.at)) {
+    for event in record.history.timeline().filter(|e| axis.contains(e.at)) {
         let x = axis.x(event.at);
         let _ = write!(
             svg,
@@ -65,7 +65,7 @@ fn events(svg: &mut String, record: &RunRecord, axis: &Axis, height: f64) {
 
 fn faults(svg: &mut String, record: &RunRecord, axis: &Axis) {
     let end = record.ended_at.unwrap_or(axis.start);
-    for window in &record.faults {
+    for window in record.history.fault_windows() {
         let until = window.unmounted_at.unwrap_or(end.max(window.mounted_at));
         if !axis.overlaps(window.mounted_at, until) {
             continue;
@@ -179,8 +179,8 @@ fn stack_rows(spans: &[(f64, f64)]) -> (Vec<usize>, usize) {
 
 fn calls(svg: &mut String, record: &RunRecord, axis: &Axis) {
     let visible: Vec<_> = record
-        .served
-        .iter()
+        .history
+        .served()
         .filter(|s| axis.contains(s.served_at))
         .collect();
     let step = visible.len().div_ceil(MAX_CALL_DOTS).max(1);
@@ -202,7 +202,11 @@ fn calls(svg: &mut String, record: &RunRecord, axis: &Axis) {
 }
 
 fn status(svg: &mut String, record: &RunRecord, axis: &Axis) {
-    for sample in record.status_samples.iter().filter(|s| axis.contains(s.at)) {
+    for sample in record
+        .history
+        .status_samples()
+        .filter(|s| axis.contains(s.at))
+    {
         for report in &sample.accounts {
             let color = match report.state.as_str() {
                 "ok" => "#43a047",

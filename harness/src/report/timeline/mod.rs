@@ -36,7 +36,7 @@ fn full_axis(record: &RunRecord) -> Axis {
     let mut times: Vec<SystemTime> = record.journal.iter().map(|e| e.started_at).collect();
     times.extend(record.started_at);
     times.extend(record.ended_at);
-    times.extend(record.served.iter().map(|s| s.served_at));
+    times.extend(record.history.served().map(|s| s.served_at));
     let start = times
         .iter()
         .min()

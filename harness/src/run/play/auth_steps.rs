@@ -211,7 +211,7 @@ async fn issue_grants_from(context: &StepContext, grants: u32, rng: &mut ChaCha8
             Err(reason) => Err(reason),
         };
         if let Err(reason) = issued {
-            lock(&context.sink.failures).push(format!("evict_by_limit: {reason}"));
+            context.sink.failure(format!("evict_by_limit: {reason}"));
             return;
         }
     }
@@ -252,7 +252,7 @@ pub(crate) async fn gmail_profile(context: StepContext) {
         },
     };
     lock(&context.sink.auth).api_calls.push(call);
-    lock(&context.sink.events).push(crate::record::TimelineEvent {
+    context.sink.push(crate::record::TimelineEvent {
         at: context.clock.now(),
         what: format!("gmail profile: {outcome}"),
         account: Some(context.account.clone()),
@@ -375,7 +375,7 @@ fn served(
     let result = match answer {
         Ok(token) => Ok(Fingerprint::of(token.expose_secret())),
         Err(failure) => {
-            lock(&context.sink.failures).push(failure.message.clone());
+            context.sink.failure(failure.message.clone());
             Err(failure.kind)
         }
     };

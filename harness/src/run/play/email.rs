@@ -132,7 +132,7 @@ pub(crate) async fn stored_after_restart(
         let after = match instance.broker.mail_or_refusal().synced_ids(&account).await {
             Ok(ids) => Ok(ids),
             Err(failure) => {
-                lock(&sink.failures).push(failure.message.clone());
+                sink.failure(failure.message.clone());
                 Err(failure.kind)
             }
         };

@@ -31,8 +31,8 @@ impl Stage<'_> {
                 .find(|kid| !before.published.contains(kid))
         });
         let Some(next) = next else {
-            lock(&self.sink.failures)
-                .push("rotate_signing_key: every shipped key is in use".into());
+            self.sink
+                .failure("rotate_signing_key: every shipped key is in use".into());
             return;
         };
         let mut outcome = provider
@@ -51,7 +51,7 @@ impl Stage<'_> {
                 ),
                 None,
             ),
-            Err(error) => lock(&self.sink.failures).push(format!("rotate_signing_key: {error}")),
+            Err(error) => self.sink.failure(format!("rotate_signing_key: {error}")),
         }
     }
 
@@ -72,7 +72,7 @@ impl Stage<'_> {
                 return;
             };
             if let Err(failure) = gateway.relay_down(true).await {
-                lock(&sink.failures).push(format!("relay_outage: {failure}"));
+                sink.failure(format!("relay_outage: {failure}"));
                 return;
             }
             let index = {
@@ -85,7 +85,7 @@ impl Stage<'_> {
             };
             instance.sleep(duration).await;
             if let Err(failure) = gateway.relay_down(false).await {
-                lock(&sink.failures).push(format!("relay restart: {failure}"));
+                sink.failure(format!("relay restart: {failure}"));
                 return;
             }
             if let Some(window) = lock(&sink.gateway).relay_outages.get_mut(index) {
@@ -376,7 +376,7 @@ pub(crate) async fn service_account_call(
     let result = match answer {
         Ok(token) => Ok(Fingerprint::of(token.expose_secret())),
         Err(failure) => {
-            lock(&sink.failures).push(failure.message.clone());
+            sink.failure(failure.message.clone());
             Err(failure.kind)
         }
     };

@@ -4,7 +4,7 @@
 //! fault for a while, await a broker call and record its failure).
 
 use crate::broker::{BrokerFailure, FailureKind};
-use crate::record::{FaultWindow, ServedToken, StatusSample, TimelineEvent};
+use crate::record::{Event, FaultMounted, History, ServedToken, TimelineEvent};
 use crate::run::world::{Instance, World};
 use crate::scenario::{ClockOwner, Scenario};
 use crate::sim::SimClock;
@@ -27,14 +27,14 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One part of the store at rest: its label and raw bytes.
 type StorePart = (String, Vec<u8>);
 
-/// Shared, append-only parts of the record that spawned tasks write to.
-#[derive(Debug, Clone, Default)]
+/// Shared, append-only parts of the record that spawned tasks write to:
+/// the run's one [`History`], and the mail, store and authorization
+/// parts that are records of their own.
+#[derive(Debug, Clone)]
 pub(crate) struct Sink {
-    pub served: Arc<Mutex<Vec<ServedToken>>>,
-    pub failures: Arc<Mutex<Vec<String>>>,
-    pub faults: Arc<Mutex<Vec<FaultWindow>>>,
-    pub events: Arc<Mutex<Vec<TimelineEvent>>>,
-    pub samples: Arc<Mutex<Vec<StatusSample>>>,
+    /// The provider's clock: what a failure message is timed by.
+    clock: SimClock,
+    history: Arc<Mutex<History>>,
     pub email: Arc<Mutex<super::email::EmailLog>>,
     pub store_bytes: Arc<Mutex<Vec<StorePart>>>,
     pub auth: Arc<Mutex<crate::record::AuthRecord>>,
@@ -42,6 +42,42 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
+    /// An empty sink timing what it records on `clock` (the provider's).
+    pub(crate) fn new(clock: SimClock) -> Self {
+        Sink {
+            clock,
+            history: Arc::default(),
+            email: Arc::default(),
+            store_bytes: Arc::default(),
+            auth: Arc::default(),
+            gateway: Arc::default(),
+        }
+    }
+
+    /// Appends `event` to the history.
+    pub(crate) fn push(&self, event: impl Into<Event>) {
+        lock(&self.history).push(event);
+    }
+
+    /// Records a failure message at the provider's now.
+    pub(crate) fn failure(&self, message: String) {
+        let at = self.clock.now();
+        self.push(Event::Failure { at, message });
+    }
+
+    /// Records the mount of a fault; returns its number, for the unmount.
+    pub(crate) fn mounted(&self, mounted: FaultMounted) -> usize {
+        let mut history = lock(&self.history);
+        let fault = history.mount_count();
+        history.push(Event::FaultMounted(mounted));
+        fault
+    }
+
+    /// The history so far.
+    pub(crate) fn history(&self) -> History {
+        lock(&self.history).clone()
+    }
+
     /// What a broker call that had `limit` to answer came to: its value,
     /// or the kind of its failure (whose message joins the run's
     /// failures), or `Timeout`.
@@ -52,7 +88,7 @@ impl Sink {
         match answer {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(failure)) => {
-                lock(&self.failures).push(failure.message);
+                self.failure(failure.message);
                 Err(failure.kind)
             }
             Err(_) => Err(FailureKind::Timeout),
@@ -69,7 +105,7 @@ impl Sink {
         clock: &SimClock,
         result: Result<Fingerprint, FailureKind>,
     ) {
-        lock(&self.served).push(ServedToken {
+        self.push(ServedToken {
             instance,
             account,
             requested_at,
@@ -110,7 +146,7 @@ pub(crate) struct RetryAsked {
 impl Stage<'_> {
     /// Records a timeline event at the provider's now.
     pub(crate) fn event(&self, kind: &'static str, what: String, account: Option<String>) {
-        lock(&self.sink.events).push(TimelineEvent {
+        self.sink.push(TimelineEvent {
             at: self.world.provider_clock.now(),
             what,
             account,
@@ -159,8 +195,9 @@ impl Stage<'_> {
     /// brokers that keep their own clock (processes under libfaketime);
     /// in-process brokers read their `SimClock` and answer `Unsupported`.
     pub(crate) fn push_clock_offsets(&self) {
-        let failures = crate::run::skip::push_offsets(self.world);
-        lock(&self.sink.failures).extend(failures);
+        for failure in crate::run::skip::push_offsets(self.world) {
+            self.sink.failure(failure);
+        }
     }
 
     /// Mounts the fault `spec` describes on the mock, records its window
@@ -178,34 +215,30 @@ impl Stage<'_> {
         let fault = match spec.into_fault(self.world.provider_clock.now()) {
             Ok(fault) => fault,
             Err(invalid) => {
-                lock(&self.sink.failures).push(format!("{kind}: {invalid}"));
+                self.sink.failure(format!("{kind}: {invalid}"));
                 return;
             }
         };
         let label = fault.label();
         let guard = self.world.provider.mount(fault);
-        let index = {
-            let mut faults = lock(&self.sink.faults);
-            faults.push(FaultWindow {
-                label: label.clone(),
-                retry_after: retry.header,
-                retry_at: retry.message,
-                mounted_at: self.world.provider_clock.now(),
-                unmounted_at: None,
-            });
-            faults.len() - 1
-        };
+        let fault = self.sink.mounted(FaultMounted {
+            label: label.clone(),
+            retry_after: retry.header,
+            retry_at: retry.message,
+            at: self.world.provider_clock.now(),
+        });
         self.event("fault", format!("mounted `{label}`"), account);
         let until = until.unwrap_or(self.scenario.duration);
         let time = self.world.time.clone();
-        let faults = self.sink.faults.clone();
+        let sink = self.sink.clone();
         let clock = self.world.provider_clock.clone();
         self.spawn(async move {
             time.sleep_until_offset(until).await;
             drop(guard);
-            if let Some(window) = lock(&faults).get_mut(index) {
-                window.unmounted_at = Some(clock.now());
-            }
+            sink.push(Event::FaultUnmounted {
+                fault,
+                at: clock.now(),
+            });
         });
     }
 }
