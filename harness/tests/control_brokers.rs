@@ -47,3 +47,36 @@ fn a_broker_that_never_serves_fails_every_real_scenario_that_asks_for_a_token() 
     }
     assert!(failed >= 5, "only {failed} real scenarios ask for tokens");
 }
+
+fn wrong_tokens(flaw: &str) -> BrokerChoice {
+    let script = support::library().join("../examples/adapters/wrong-tokens/broker.py");
+    BrokerChoice::custom(Arc::new(ProcessBroker::command(format!(
+        "python3 {} {flaw}",
+        script.display()
+    ))))
+}
+
+#[test]
+fn brokers_answering_with_tokens_that_are_not_the_accounts_fail_availability() {
+    // Every call of both is answered at once and their status stays green:
+    // only whose token each answer is tells them from a working broker.
+    for (flaw, whose) in [
+        ("--forge", "the provider never issued"),
+        ("--one-slot", "the provider issued for alice@example.com"),
+    ] {
+        let (outcome, _) = support::run_file(
+            "two-accounts-each-get-their-own-token.toml",
+            &wrong_tokens(flaw),
+        );
+        assert_eq!(outcome.verdict, Verdict::Failed, "{flaw}: {outcome:#?}");
+        let violations: Vec<_> = outcome
+            .violations
+            .iter()
+            .filter(|v| v.invariant == "availability")
+            .collect();
+        assert!(
+            violations.iter().any(|v| v.message.contains(whose)),
+            "{flaw}: {violations:#?}"
+        );
+    }
+}
