@@ -315,3 +315,39 @@ fn a_token_whose_issuer_named_no_account_is_not_blamed() {
     let judged = judge(vec![anonymous], vec![call(1.0, Ok("ya29.a"))]);
     assert!(judged.passed(), "{judged:?}");
 }
+
+#[test]
+fn a_token_expired_before_the_call_is_no_service_unless_the_provider_clock_moved_alone() {
+    // Issued at 0 for an hour; asked for again at 3601, after it expired.
+    let journal = || vec![refresh(0, 0.0, Ok("ya29.a"))];
+    let served = || vec![call(1.0, Ok("ya29.a")), call(3601.0, Ok("ya29.a"))];
+    let judged = judge(journal(), served());
+    assert!(judged.failed(), "{judged:?}");
+    let text = message(&judged);
+    assert!(
+        text.contains("had expired 1s before the call (issued by #0)"),
+        "{text}"
+    );
+    // Just before expiry is proactive_refresh's margin to judge, not this.
+    let judged = judge(journal(), vec![call(3599.0, Ok("ya29.a"))]);
+    assert!(judged.passed(), "{judged:?}");
+    // The provider's clock alone jumped: its tokens expire earlier than
+    // any broker clock can tell.
+    let jumped = TimelineEvent {
+        at: at(10.0),
+        what: "Provider clock jumped 2h forward".into(),
+        account: None,
+        kind: "jump_clock",
+    };
+    let judged = judge_with(journal(), served(), vec![jumped]);
+    assert!(judged.passed(), "{judged:?}");
+    // Every clock jumping together is foreseeable: no excuse.
+    let all = TimelineEvent {
+        at: at(10.0),
+        what: "All clock jumped 2h forward".into(),
+        account: None,
+        kind: "jump_clock",
+    };
+    let judged = judge_with(journal(), served(), vec![all]);
+    assert!(judged.failed(), "{judged:?}");
+}

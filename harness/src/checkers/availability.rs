@@ -22,7 +22,10 @@ const PERMANENT: &[&str] = &[
 /// why in the right kind (docs/SCENARIOS.md, "availability"):
 ///
 /// - a call is served only by a token the provider issued for the account
-///   asked for: a made-up token, or another account's, is a violation;
+///   asked for, and not already expired at the provider when the call was
+///   made: a made-up token, another account's, or an expired one is a
+///   violation (an expired one is excused when the provider's clock moved
+///   alone);
 /// - the provider refused the account's grant (`invalid_grant` and the
 ///   like, with no new consent since): the call must fail as `revoked`;
 /// - `revoked` without such a refusal is a false alarm;
@@ -72,10 +75,13 @@ impl Checker for Availability {
                 Ok(fingerprint) => match owners.judge(fingerprint, &call.account) {
                     Some(wrong) => Some((None, wrong_token(run, call, fingerprint, wrong))),
                     None => {
-                        if let Some((seq, token)) = issued.get(fingerprint) {
+                        let token = issued.get(fingerprint);
+                        if let Some((seq, token)) = token {
                             held.served(call, *seq, token);
                         }
-                        None
+                        token
+                            .and_then(|(seq, token)| expired_before_asked(run, call, *seq, token))
+                            .map(|judged| (None, judged))
                     }
                 },
                 Err(kind) if *kind == FailureKind::Killed || kind.is_broker_fault() => None,
@@ -223,6 +229,41 @@ fn wrong_token(
     }
 }
 
+/// A token that had expired at the provider before the caller even asked
+/// is no service: every API answers it 401. Not blamed when the provider's
+/// clock moved alone (its tokens then expire earlier than a broker's clock
+/// can tell until the provider is heard again).
+fn expired_before_asked(
+    run: &RunRecord,
+    call: &ServedToken,
+    seq: u64,
+    token: &IssuedToken,
+) -> Option<(Rule, Violation)> {
+    if call.requested_at < token.expires_at
+        || super::clock_steps::provider_moved_alone_by(run, call.served_at)
+    {
+        return None;
+    }
+    let expired_for = call
+        .requested_at
+        .duration_since(token.expires_at)
+        .unwrap_or_default();
+    Some((
+        Rule::ExpiredToken,
+        Violation {
+            invariant: NAME,
+            message: format!(
+                "access_token({}) on instance {} at +{} was answered with a token that had expired {} before the call (issued by #{seq}): no API would accept it",
+                call.account,
+                call.instance,
+                since_start(run, call.requested_at),
+                humantime::format_duration(whole_seconds(expired_for))
+            ),
+            entries: vec![seq],
+        },
+    ))
+}
+
 /// Which availability rule an unexcused call broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rule {
@@ -230,6 +271,8 @@ enum Rule {
     NeverIssued,
     /// Answered with a token the provider issued for another account.
     OtherAccountsToken,
+    /// Answered with a token that had expired before the call.
+    ExpiredToken,
     /// The grant was refused, but the failure did not say `revoked`.
     WrongKindForRefusedGrant,
     /// `revoked` without a refusal.

@@ -1,4 +1,4 @@
-//! Whether the provider's clock went back during a run.
+//! Whether the provider's clock went back (or moved alone) during a run.
 //!
 //! Journal entries, calls and status samples carry provider time. After the
 //! provider's clock steps back, those times no longer say what came first:
@@ -36,6 +36,19 @@ pub(super) fn provider_stepped_back(run: &RunRecord) -> bool {
         offset_ms = next;
     }
     false
+}
+
+/// True when the provider's clock alone was skewed or jumped (either way)
+/// at or before `by` (provider time), or at any time once it went back
+/// (provider times then no longer order events). A token can then expire
+/// at the provider earlier than any broker clock could foresee.
+pub(super) fn provider_moved_alone_by(run: &RunRecord, by: std::time::SystemTime) -> bool {
+    let stepped_back = provider_stepped_back(run);
+    run.history.timeline().any(|event| {
+        matches!(event.kind, "skew_clock" | "jump_clock")
+            && event.what.starts_with("Provider ")
+            && (stepped_back || event.at <= by)
+    })
 }
 
 /// `"All clock jumped 1h 2m back"` → (1h 2m, false); `"Provider clock 5m

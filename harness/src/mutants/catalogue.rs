@@ -199,6 +199,15 @@ pub const MUTANT_CATALOGUE: &[MutantEntry] = &[
         ],
     },
     MutantEntry {
+        name: "keeps-first-token",
+        target: InvariantName::Availability,
+        flaw: "serves each account's first token for ever, long after it expired",
+        scenarios: &[
+            "testing-mode-7-day-expiry.toml",
+            "rotation-refresh-token-reuse.toml",
+        ],
+    },
+    MutantEntry {
         name: "corrupts-token-file",
         target: InvariantName::Availability,
         flaw: "instances share a token file written in place without a lock; two refreshes at once corrupt it and every later call fails",

@@ -73,6 +73,7 @@ pub fn mutant(name: &str) -> Option<Arc<dyn BrokerFactory>> {
             return Some(Arc::new(wrong_token::OneTokenForAllAccountsMutant));
         }
         "forges-tokens" => return Some(Arc::new(wrong_token::ForgesTokensMutant)),
+        "keeps-first-token" => return Some(Arc::new(wrong_token::KeepsFirstTokenMutant)),
         _ => {}
     }
     if let Some(factory) = process::process_mutant(name) {
